@@ -1,0 +1,136 @@
+/**
+ * Configuration: documented defaults, overridden by an optional JSON file (CONFIG_FILE) and then by
+ * environment variables; every value is validated at start with one message per bad value.
+ */
+import { readFileSync } from 'node:fs';
+import { parseDuration } from './duration.js';
+
+export type SigningAlg = 'RS256' | 'ES256';
+
+export interface Config {
+  port: number;
+  issuer: string;
+  databaseUrl: string;
+  /** Lifetimes in seconds. */
+  accessTokenTtl: number;
+  refreshTokenTtl: number;
+  authorizationCodeTtl: number;
+  idTokenTtl: number;
+  sessionIdleTtl: number;
+  sessionAbsoluteTtl: number;
+  interactionTtl: number;
+  /** Scheduled key rotation period in seconds. */
+  keyRotationInterval: number;
+  signingAlg: SigningAlg;
+  rsaModulusLength: 2048 | 3072 | 4096;
+  /** When true, a client assertion's aud must be exactly the issuer (RFC 7523 §3 as tightened by RFC 9700). */
+  strictAssertionAudience: boolean;
+  /** Base64 (32 bytes) master key; when absent a key file next to the SQLite database is used. */
+  masterKey?: string;
+  masterKeyFile: string;
+  seedFile?: string;
+  logLevel: string;
+  /** Production mode: https issuer and https redirect URIs required. */
+  production: boolean;
+}
+
+/** Environment variable, JSON file key, default, and parser for each setting. */
+interface Setting<K extends keyof Config> {
+  key: K;
+  env: string;
+  default?: Config[K];
+  parse: (raw: unknown) => Config[K] | undefined;
+  describe: string;
+}
+
+const asString = (raw: unknown) => (typeof raw === 'string' && raw.length > 0 ? raw : undefined);
+const asDuration = (raw: unknown) => (typeof raw === 'string' ? parseDuration(raw) : undefined);
+const asBoolean = (raw: unknown) => {
+  if (typeof raw === 'boolean') return raw;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  return undefined;
+};
+const asPort = (raw: unknown) => {
+  const port = Number(raw);
+  return Number.isInteger(port) && port >= 0 && port <= 65535 ? port : undefined;
+};
+const asIssuer = (raw: unknown) => {
+  if (typeof raw !== 'string') return undefined;
+  try {
+    const url = new URL(raw);
+    // OIDC Discovery §3: issuer is https (http allowed here for local use), no query or fragment.
+    if (!['http:', 'https:'].includes(url.protocol) || url.search || url.hash || raw.endsWith('/')) return undefined;
+    return raw;
+  } catch {
+    return undefined;
+  }
+};
+
+const seconds = (iso: string) => parseDuration(iso) as number;
+
+export const SETTINGS: Setting<keyof Config>[] = [
+  { key: 'port', env: 'PORT', default: 3000, parse: asPort, describe: 'an integer 0-65535' },
+  { key: 'issuer', env: 'ISSUER', default: 'http://localhost:3000', parse: asIssuer, describe: 'an http(s) URL without query, fragment or trailing slash' },
+  { key: 'databaseUrl', env: 'DATABASE_URL', default: 'sqlite:./data/castellan.sqlite', parse: (raw) => (typeof raw === 'string' && /^(sqlite:|postgres(ql)?:\/\/)/.test(raw) ? raw : undefined), describe: 'sqlite:PATH or postgres://...' },
+  { key: 'accessTokenTtl', env: 'ACCESS_TOKEN_TTL', default: seconds('PT1H'), parse: asDuration, describe: 'an ISO 8601 duration such as PT1H' },
+  { key: 'refreshTokenTtl', env: 'REFRESH_TOKEN_TTL', default: seconds('P30D'), parse: asDuration, describe: 'an ISO 8601 duration such as P30D' },
+  { key: 'authorizationCodeTtl', env: 'AUTHORIZATION_CODE_TTL', default: seconds('PT10M'), parse: asDuration, describe: 'an ISO 8601 duration such as PT10M' },
+  { key: 'idTokenTtl', env: 'ID_TOKEN_TTL', default: seconds('PT1H'), parse: asDuration, describe: 'an ISO 8601 duration such as PT1H' },
+  { key: 'sessionIdleTtl', env: 'SESSION_IDLE_TTL', default: seconds('PT30M'), parse: asDuration, describe: 'an ISO 8601 duration such as PT30M' },
+  { key: 'sessionAbsoluteTtl', env: 'SESSION_ABSOLUTE_TTL', default: seconds('PT12H'), parse: asDuration, describe: 'an ISO 8601 duration such as PT12H' },
+  { key: 'interactionTtl', env: 'INTERACTION_TTL', default: seconds('PT15M'), parse: asDuration, describe: 'an ISO 8601 duration such as PT15M' },
+  { key: 'keyRotationInterval', env: 'KEY_ROTATION_INTERVAL', default: seconds('P90D'), parse: asDuration, describe: 'an ISO 8601 duration such as P90D' },
+  { key: 'signingAlg', env: 'SIGNING_ALG', default: 'RS256', parse: (raw) => (raw === 'RS256' || raw === 'ES256' ? raw : undefined), describe: 'RS256 or ES256' },
+  { key: 'rsaModulusLength', env: 'RSA_KEY_BITS', default: 2048, parse: (raw) => ([2048, 3072, 4096].includes(Number(raw)) ? (Number(raw) as 2048) : undefined), describe: '2048, 3072 or 4096' },
+  { key: 'strictAssertionAudience', env: 'STRICT_ASSERTION_AUDIENCE', default: false, parse: asBoolean, describe: 'true or false' },
+  { key: 'masterKey', env: 'CASTELLAN_MASTER_KEY', parse: (raw) => (typeof raw === 'string' && Buffer.from(raw, 'base64').length === 32 ? raw : undefined), describe: '32 bytes in base64' },
+  { key: 'masterKeyFile', env: 'MASTER_KEY_FILE', default: './data/master.key', parse: asString, describe: 'a file path' },
+  { key: 'seedFile', env: 'SEED_FILE', parse: asString, describe: 'a path to a seed JSON file' },
+  { key: 'logLevel', env: 'LOG_LEVEL', default: 'info', parse: (raw) => (typeof raw === 'string' && ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(raw) ? raw : undefined), describe: 'fatal, error, warn, info, debug, trace or silent' },
+  { key: 'production', env: 'CASTELLAN_PRODUCTION', default: false, parse: asBoolean, describe: 'true or false' },
+];
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+/** Builds the configuration; `overrides` (already typed) win over env and file, for tests. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const problems: string[] = [];
+  let file: Record<string, unknown> = {};
+  if (env.CONFIG_FILE) {
+    try {
+      file = JSON.parse(readFileSync(env.CONFIG_FILE, 'utf8'));
+    } catch (error) {
+      problems.push(`CONFIG_FILE ${env.CONFIG_FILE}: ${(error as Error).message}`);
+    }
+    for (const name of Object.keys(file)) {
+      if (!SETTINGS.some((s) => s.key === name)) problems.push(`CONFIG_FILE: unknown setting "${name}"`);
+    }
+  }
+  const config: Record<string, unknown> = {};
+  for (const setting of SETTINGS) {
+    if (setting.key in overrides) {
+      config[setting.key] = overrides[setting.key];
+      continue;
+    }
+    const fromEnv = env[setting.env];
+    const raw = fromEnv !== undefined && fromEnv !== '' ? fromEnv : file[setting.key];
+    if (raw === undefined) {
+      config[setting.key] = setting.default;
+      continue;
+    }
+    const value = setting.parse(raw);
+    if (value === undefined) {
+      const source = fromEnv !== undefined && fromEnv !== '' ? setting.env : `CONFIG_FILE ${setting.key}`;
+      problems.push(`${source}=${JSON.stringify(raw)} is not valid: expected ${setting.describe}`);
+    } else config[setting.key] = value;
+  }
+  const result = config as unknown as Config;
+  if (result.production && result.issuer?.startsWith('http:')) problems.push('ISSUER must be https when CASTELLAN_PRODUCTION=true');
+  if (problems.length > 0) throw new ConfigError(problems);
+  return result;
+}

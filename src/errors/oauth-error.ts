@@ -1,0 +1,80 @@
+/**
+ * The one error type of the protocol layer: a spec error code, a public description, and a private
+ * cause that is logged but never sent.
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+ * @spec https://www.rfc-editor.org/rfc/rfc6750#section-3.1
+ * @spec https://openid.net/specs/openid-connect-core-1_0.html#AuthError
+ */
+
+/** HTTP status and defining section per error code. */
+export const ERROR_TABLE = {
+  invalid_request: { status: 400, section: 'RFC6749 §5.2' },
+  invalid_client: { status: 401, section: 'RFC6749 §5.2' },
+  invalid_grant: { status: 400, section: 'RFC6749 §5.2' },
+  unauthorized_client: { status: 400, section: 'RFC6749 §5.2' },
+  unsupported_grant_type: { status: 400, section: 'RFC6749 §5.2' },
+  invalid_scope: { status: 400, section: 'RFC6749 §5.2' },
+  access_denied: { status: 403, section: 'RFC6749 §4.1.2.1' },
+  unsupported_response_type: { status: 400, section: 'RFC6749 §4.1.2.1' },
+  server_error: { status: 500, section: 'RFC6749 §4.1.2.1' },
+  temporarily_unavailable: { status: 503, section: 'RFC6749 §4.1.2.1' },
+  invalid_token: { status: 401, section: 'RFC6750 §3.1' },
+  insufficient_scope: { status: 403, section: 'RFC6750 §3.1' },
+  invalid_target: { status: 400, section: 'RFC8707 §2' },
+  interaction_required: { status: 400, section: 'OIDC Core §3.1.2.6' },
+  login_required: { status: 400, section: 'OIDC Core §3.1.2.6' },
+  consent_required: { status: 400, section: 'OIDC Core §3.1.2.6' },
+  account_selection_required: { status: 400, section: 'OIDC Core §3.1.2.6' },
+  invalid_request_uri: { status: 400, section: 'OIDC Core §3.1.2.6' },
+  invalid_request_object: { status: 400, section: 'OIDC Core §3.1.2.6' },
+  request_not_supported: { status: 400, section: 'OIDC Core §3.1.2.6' },
+  request_uri_not_supported: { status: 400, section: 'OIDC Core §3.1.2.6' },
+  registration_not_supported: { status: 400, section: 'OIDC Core §3.1.2.6' },
+  invalid_redirect_uri: { status: 400, section: 'RFC7591 §3.2.2' },
+  invalid_client_metadata: { status: 400, section: 'RFC7591 §3.2.2' },
+  too_many_requests: { status: 429, section: 'RFC6585 §4' },
+} as const;
+
+export type OAuthErrorCode = keyof typeof ERROR_TABLE;
+
+export interface OAuthErrorOptions {
+  /** Private detail for logs; never sent to the client. */
+  cause?: unknown;
+  /** Overrides the table's status (e.g. 401 invalid_client only when credentials were attempted). */
+  status?: number;
+  /** Extra response headers, such as WWW-Authenticate. */
+  headers?: Record<string, string>;
+}
+
+export class OAuthError extends Error {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+
+  constructor(
+    readonly code: OAuthErrorCode,
+    readonly description: string,
+    options: OAuthErrorOptions = {},
+  ) {
+    super(`${code}: ${description}`, { cause: options.cause });
+    this.name = 'OAuthError';
+    this.status = options.status ?? ERROR_TABLE[code].status;
+    this.headers = options.headers ?? {};
+  }
+
+  /** The RFC 6749 §5.2 body. error_description is restricted to %x20-21 / %x23-5B / %x5D-7E. */
+  toJSON(): { error: OAuthErrorCode; error_description: string } {
+    return { error: this.code, error_description: sanitizeDescription(this.description) };
+  }
+
+  /** Anything that is not an OAuthError becomes server_error with no internals exposed. */
+  static from(error: unknown): OAuthError {
+    if (error instanceof OAuthError) return error;
+    return new OAuthError('server_error', 'The server encountered an unexpected condition', { cause: error });
+  }
+}
+
+/** RFC 6749 §5.2 limits error_description to printable ASCII without `"` and `\`. */
+export function sanitizeDescription(text: string): string {
+  return text.replace(/[^\x20-\x21\x23-\x5B\x5D-\x7E]/g, '?').slice(0, 512);
+}

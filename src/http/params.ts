@@ -1,0 +1,42 @@
+/**
+ * Request parameters as flat string maps: the query string for GET, the form body for POST.
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-3.1 (empty values are treated as omitted)
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-3.2 (token endpoint uses application/x-www-form-urlencoded)
+ */
+import express, { type Request } from 'express';
+import type { Params } from '../schema/validator.js';
+import { OAuthError } from '../errors/oauth-error.js';
+
+/** Raw body up to 64 KiB for urlencoded forms; larger bodies are refused by express with 413. */
+export const formBody = express.raw({ type: 'application/x-www-form-urlencoded', limit: '64kb' });
+
+/** Parses urlencoded text; a repeated name yields an array, an empty value is dropped. */
+export function parseUrlEncoded(text: string): Params {
+  const params: Params = Object.create(null);
+  for (const [name, value] of new URLSearchParams(text)) {
+    if (value === '') continue;
+    const existing = params[name];
+    if (existing === undefined) params[name] = value;
+    else params[name] = Array.isArray(existing) ? [...existing, value] : [existing, value];
+  }
+  return params;
+}
+
+export function queryParams(req: Request): Params {
+  const index = req.originalUrl.indexOf('?');
+  return index === -1 ? Object.create(null) : parseUrlEncoded(req.originalUrl.slice(index + 1));
+}
+
+/** The form body of a POST; anything but urlencoded is refused. */
+export function formParams(req: Request): Params {
+  if (!req.is('application/x-www-form-urlencoded')) {
+    throw new OAuthError('invalid_request', 'Content-Type must be application/x-www-form-urlencoded');
+  }
+  const body = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
+  return parseUrlEncoded(body);
+}
+
+/** GET reads the query; POST reads the form body (authorization, userinfo and logout accept both). */
+export function requestParams(req: Request): Params {
+  return req.method === 'POST' ? formParams(req) : queryParams(req);
+}

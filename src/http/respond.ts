@@ -1,0 +1,59 @@
+/**
+ * How errors and token-style JSON leave the server. JSON errors follow RFC 6749 §5.2; pages where a
+ * redirect would be unsafe get an HTML error page with fixed, greppable text.
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-5.1 (Cache-Control: no-store, Pragma: no-cache)
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ */
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from 'pino';
+import { OAuthError } from '../errors/oauth-error.js';
+import { html, page } from './html.js';
+
+export function noStore(res: Response): void {
+  res.set('Cache-Control', 'no-store');
+  res.set('Pragma', 'no-cache');
+}
+
+export function sendJson(res: Response, status: number, body: unknown): void {
+  noStore(res);
+  res.status(status).type('application/json').send(JSON.stringify(body));
+}
+
+export function sendOAuthError(res: Response, error: unknown, logger?: Logger): void {
+  const oauth = OAuthError.from(error);
+  logError(oauth, logger);
+  res.set(oauth.headers);
+  sendJson(res, oauth.status, oauth.toJSON());
+}
+
+/** An HTML page for errors that must not be redirected (unknown client, unregistered redirect_uri). */
+export function sendErrorPage(res: Response, error: unknown, logger?: Logger): void {
+  const oauth = OAuthError.from(error);
+  logError(oauth, logger);
+  noStore(res);
+  const body = html`<h1>Request rejected</h1>
+<p class="error-code" id="error-code">${oauth.code}</p>
+<p class="error-description" id="error-description">${oauth.description}</p>`;
+  res.status(oauth.status === 401 ? 400 : oauth.status).type('text/html').send(page('Error', body));
+}
+
+function logError(error: OAuthError, logger?: Logger): void {
+  if (!logger) return;
+  if (error.code === 'server_error') logger.error({ err: error.cause ?? error }, 'server error');
+  else logger.debug({ code: error.code, description: error.description }, 'oauth error');
+}
+
+/** Wraps an async handler so a thrown error reaches `onError`, never express's default page. */
+export function handle(
+  work: (req: Request, res: Response) => Promise<void> | void,
+  onError: (res: Response, error: unknown, req: Request) => void,
+) {
+  return async (req: Request, res: Response, _next: NextFunction): Promise<void> => {
+    try {
+      await work(req, res);
+    } catch (error) {
+      if (res.headersSent) return;
+      onError(res, error, req);
+    }
+  };
+}

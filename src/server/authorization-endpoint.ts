@@ -1,0 +1,7 @@
+// PLACEHOLDER: replaced by its owner during the build-out.
+import { Router } from 'express';
+import type { Context } from '../server/context.js';
+
+export function authorizationRouter(_ctx: Context): Router {
+  return Router();
+}

@@ -1,0 +1,34 @@
+/**
+ * Turns a configuration into a running context: opens and migrates the database, loads the master
+ * key, makes sure signing keys exist. Used by `castellan start`, the CLI and the tests.
+ */
+import pino from 'pino';
+import type { Config } from '../config/config.js';
+import { openStores } from '../storage/knex/create-stores.js';
+import type { Stores } from '../storage/stores.js';
+import { Keystore } from '../tokens/keystore.js';
+import { loadMasterKey, type Sealer } from '../tokens/master-key.js';
+import { systemClock, type Context } from './context.js';
+
+export interface BootstrapOptions {
+  clock?: () => number;
+  stores?: Stores;
+  sealer?: Sealer;
+}
+
+export async function bootstrap(config: Config, options: BootstrapOptions = {}): Promise<Context> {
+  const clock = options.clock ?? systemClock;
+  const logger = pino({ level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.client_secret'] });
+  const stores = options.stores ?? (await openStores(config.databaseUrl));
+  const sealer = options.sealer ?? loadMasterKey(config);
+  const keystore = new Keystore({
+    stores,
+    sealer,
+    clock,
+    rsaModulusLength: config.rsaModulusLength,
+    // A retired key must verify every ID token and JWT access token it signed, plus a day of clock skew and caches.
+    retirementPeriod: Math.max(config.idTokenTtl, config.accessTokenTtl) + 86_400,
+  });
+  await keystore.initialise();
+  return { config, stores, keystore, sealer, clock, logger };
+}

@@ -1,0 +1,68 @@
+/**
+ * Grants: the root of every token family. Revoking a grant is one statement.
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2 (code replay revokes tokens issued from it)
+ * @spec https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2 (refresh token reuse revokes the family)
+ */
+import type { Knex } from 'knex';
+import type { GrantRecord, GrantStore, Tx } from '../stores.js';
+import { fromJson, toJson, toNumber, toNumberOrNull } from './json.js';
+
+type Row = Record<string, unknown>;
+
+const toRecord = (row: Row): GrantRecord => ({
+  id: row.id as string,
+  clientId: row.client_id as string,
+  userId: (row.user_id as string) ?? null,
+  scope: row.scope as string,
+  claims: fromJson(row.claims),
+  resource: fromJson(row.resource),
+  authTime: toNumberOrNull(row.auth_time),
+  acr: (row.acr as string) ?? null,
+  amr: fromJson(row.amr),
+  sid: (row.sid as string) ?? null,
+  createdAt: toNumber(row.created_at),
+  expiresAt: toNumber(row.expires_at),
+  revokedAt: toNumberOrNull(row.revoked_at),
+  revokedReason: (row.revoked_reason as string) ?? null,
+});
+
+export class KnexGrantStore implements GrantStore {
+  constructor(private readonly db: Knex) {}
+
+  async find(id: string, tx: Tx = this.db) {
+    const row = await tx('grants').where({ id }).first();
+    return row ? toRecord(row) : undefined;
+  }
+
+  async insert(grant: GrantRecord, tx: Tx = this.db) {
+    await tx('grants').insert({
+      id: grant.id,
+      client_id: grant.clientId,
+      user_id: grant.userId,
+      scope: grant.scope,
+      claims: toJson(grant.claims),
+      resource: toJson(grant.resource),
+      auth_time: grant.authTime,
+      acr: grant.acr,
+      amr: toJson(grant.amr),
+      sid: grant.sid,
+      created_at: grant.createdAt,
+      expires_at: grant.expiresAt,
+      revoked_at: grant.revokedAt,
+      revoked_reason: grant.revokedReason,
+    });
+  }
+
+  async revoke(id: string, reason: string, now: number, tx: Tx = this.db) {
+    const count = await tx('grants').where({ id }).whereNull('revoked_at').update({ revoked_at: now, revoked_reason: reason });
+    return count > 0;
+  }
+
+  async revokeByClient(clientId: string, reason: string, now: number, tx: Tx = this.db) {
+    return tx('grants').where({ client_id: clientId }).whereNull('revoked_at').update({ revoked_at: now, revoked_reason: reason });
+  }
+
+  async revokeBySid(sid: string, reason: string, now: number, tx: Tx = this.db) {
+    return tx('grants').where({ sid }).whereNull('revoked_at').update({ revoked_at: now, revoked_reason: reason });
+  }
+}

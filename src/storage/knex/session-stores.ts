@@ -1,0 +1,98 @@
+/**
+ * Browser sessions, in-flight interactions (login and consent steps of one authorization request)
+ * and remembered consents. Session ids and interaction uids are stored as SHA-256.
+ */
+import type { Knex } from 'knex';
+import type {
+  ConsentRecord, ConsentStore, InteractionRecord, InteractionStore, SessionRecord, SessionStore, Tx,
+} from '../stores.js';
+import { fromJson, toJson, toNumber } from './json.js';
+
+type Row = Record<string, unknown>;
+
+const toSession = (row: Row): SessionRecord => ({
+  idHash: row.id_hash as string, userId: row.user_id as string, sid: row.sid as string,
+  authTime: toNumber(row.auth_time), acr: (row.acr as string) ?? null, amr: fromJson(row.amr),
+  createdAt: toNumber(row.created_at), lastSeenAt: toNumber(row.last_seen_at),
+  idleExpiresAt: toNumber(row.idle_expires_at), absoluteExpiresAt: toNumber(row.absolute_expires_at),
+});
+
+export class KnexSessionStore implements SessionStore {
+  constructor(private readonly db: Knex) {}
+
+  async insert(s: SessionRecord, tx: Tx = this.db) {
+    await tx('sessions').insert({
+      id_hash: s.idHash, user_id: s.userId, sid: s.sid, auth_time: s.authTime, acr: s.acr, amr: toJson(s.amr),
+      created_at: s.createdAt, last_seen_at: s.lastSeenAt, idle_expires_at: s.idleExpiresAt,
+      absolute_expires_at: s.absoluteExpiresAt,
+    });
+  }
+
+  async find(idHash: string, tx: Tx = this.db) {
+    const row = await tx('sessions').where({ id_hash: idHash }).first();
+    return row ? toSession(row) : undefined;
+  }
+
+  async findBySid(sid: string, tx: Tx = this.db) {
+    const row = await tx('sessions').where({ sid }).first();
+    return row ? toSession(row) : undefined;
+  }
+
+  async touch(idHash: string, lastSeenAt: number, idleExpiresAt: number, tx: Tx = this.db) {
+    await tx('sessions').where({ id_hash: idHash }).update({ last_seen_at: lastSeenAt, idle_expires_at: idleExpiresAt });
+  }
+
+  async remove(idHash: string, tx: Tx = this.db) {
+    return (await tx('sessions').where({ id_hash: idHash }).delete()) > 0;
+  }
+}
+
+export class KnexInteractionStore implements InteractionStore {
+  constructor(private readonly db: Knex) {}
+
+  async insert(i: InteractionRecord, tx: Tx = this.db) {
+    await tx('interactions').insert({
+      uid_hash: i.uidHash, request: JSON.stringify(i.request), user_id: i.userId, csrf_token_hash: i.csrfTokenHash,
+      created_at: i.createdAt, expires_at: i.expiresAt,
+    });
+  }
+
+  async find(uidHash: string, tx: Tx = this.db) {
+    const row: Row | undefined = await tx('interactions').where({ uid_hash: uidHash }).first();
+    if (!row) return undefined;
+    return {
+      uidHash: row.uid_hash as string, request: fromJson<Record<string, unknown>>(row.request)!,
+      userId: (row.user_id as string) ?? null, csrfTokenHash: row.csrf_token_hash as string,
+      createdAt: toNumber(row.created_at), expiresAt: toNumber(row.expires_at),
+    };
+  }
+
+  async setUser(uidHash: string, userId: string, tx: Tx = this.db) {
+    await tx('interactions').where({ uid_hash: uidHash }).update({ user_id: userId });
+  }
+
+  async take(uidHash: string, tx: Tx = this.db) {
+    return (await tx('interactions').where({ uid_hash: uidHash }).delete()) === 1;
+  }
+}
+
+export class KnexConsentStore implements ConsentStore {
+  constructor(private readonly db: Knex) {}
+
+  async find(userId: string, clientId: string, tx: Tx = this.db) {
+    const row: Row | undefined = await tx('consents').where({ user_id: userId, client_id: clientId }).first();
+    if (!row) return undefined;
+    return { userId, clientId, scope: row.scope as string, grantedAt: toNumber(row.granted_at) };
+  }
+
+  async upsert(c: ConsentRecord, tx: Tx = this.db) {
+    await tx('consents')
+      .insert({ user_id: c.userId, client_id: c.clientId, scope: c.scope, granted_at: c.grantedAt })
+      .onConflict(['user_id', 'client_id'])
+      .merge(['scope', 'granted_at']);
+  }
+
+  async remove(userId: string, clientId: string, tx: Tx = this.db) {
+    return (await tx('consents').where({ user_id: userId, client_id: clientId }).delete()) > 0;
+  }
+}

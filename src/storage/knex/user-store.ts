@@ -1,0 +1,54 @@
+/** End users in the `users` table; passwords only as argon2id hashes. */
+import type { Knex } from 'knex';
+import type { Tx, UserRecord, UserStore } from '../stores.js';
+import { fromJson, toNumber } from './json.js';
+
+type Row = Record<string, unknown>;
+
+const toRecord = (row: Row): UserRecord => ({
+  id: row.id as string,
+  username: row.username as string,
+  passwordHash: row.password_hash as string,
+  claims: fromJson(row.claims) ?? {},
+  createdAt: toNumber(row.created_at),
+  updatedAt: toNumber(row.updated_at),
+});
+
+const toRow = (user: UserRecord): Row => ({
+  id: user.id,
+  username: user.username,
+  password_hash: user.passwordHash,
+  claims: JSON.stringify(user.claims),
+  created_at: user.createdAt,
+  updated_at: user.updatedAt,
+});
+
+export class KnexUserStore implements UserStore {
+  constructor(private readonly db: Knex) {}
+
+  async findById(id: string, tx: Tx = this.db) {
+    const row = await tx('users').where({ id }).first();
+    return row ? toRecord(row) : undefined;
+  }
+
+  async findByUsername(username: string, tx: Tx = this.db) {
+    const row = await tx('users').where({ username }).first();
+    return row ? toRecord(row) : undefined;
+  }
+
+  async list(tx: Tx = this.db) {
+    return (await tx('users').orderBy('username')).map(toRecord);
+  }
+
+  async insert(user: UserRecord, tx: Tx = this.db) {
+    await tx('users').insert(toRow(user));
+  }
+
+  async update(user: UserRecord, tx: Tx = this.db) {
+    await tx('users').where({ id: user.id }).update(toRow(user));
+  }
+
+  async remove(id: string, tx: Tx = this.db) {
+    return (await tx('users').where({ id }).delete()) > 0;
+  }
+}

@@ -1,0 +1,257 @@
+/**
+ * Storage interfaces, one per stored artifact. Implementations live in storage/knex. Every handle
+ * argument is already its SHA-256 digest. `tx` lets a caller group writes in one transaction.
+ */
+import type { Knex } from 'knex';
+
+export type Tx = Knex | Knex.Transaction;
+
+export interface ClientRecord {
+  clientId: string;
+  secretHash: string | null;
+  secretEncrypted: string | null;
+  metadata: ClientMetadata;
+  registrationTokenHash: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** RFC 7591 §2 client metadata plus Castellan's own fields. */
+export interface ClientMetadata {
+  client_name?: string;
+  redirect_uris: string[];
+  post_logout_redirect_uris?: string[];
+  grant_types: string[];
+  response_types: string[];
+  token_endpoint_auth_method: 'client_secret_basic' | 'client_secret_post' | 'client_secret_jwt' | 'private_key_jwt' | 'none';
+  token_endpoint_auth_signing_alg?: string;
+  application_type: 'web' | 'native';
+  scope?: string;
+  jwks?: { keys: Record<string, unknown>[] };
+  jwks_uri?: string;
+  id_token_signed_response_alg?: string;
+  backchannel_logout_uri?: string;
+  backchannel_logout_session_required?: boolean;
+  /** Castellan: PKCE may be turned off only for confidential clients. */
+  require_pkce: boolean;
+  /** Castellan: opaque (default) or RFC 9068 JWT access tokens. */
+  access_token_format?: 'opaque' | 'jwt';
+  [extension: string]: unknown;
+}
+
+export interface ClientStore {
+  find(clientId: string, tx?: Tx): Promise<ClientRecord | undefined>;
+  list(tx?: Tx): Promise<ClientRecord[]>;
+  insert(client: ClientRecord, tx?: Tx): Promise<void>;
+  update(client: ClientRecord, tx?: Tx): Promise<void>;
+  remove(clientId: string, tx?: Tx): Promise<boolean>;
+}
+
+export interface UserRecord {
+  id: string;
+  username: string;
+  passwordHash: string;
+  claims: Record<string, unknown>;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface UserStore {
+  findById(id: string, tx?: Tx): Promise<UserRecord | undefined>;
+  findByUsername(username: string, tx?: Tx): Promise<UserRecord | undefined>;
+  list(tx?: Tx): Promise<UserRecord[]>;
+  insert(user: UserRecord, tx?: Tx): Promise<void>;
+  update(user: UserRecord, tx?: Tx): Promise<void>;
+  remove(id: string, tx?: Tx): Promise<boolean>;
+}
+
+export type KeyState = 'next' | 'active' | 'retired';
+
+export interface SigningKeyRecord {
+  kid: string;
+  alg: string;
+  state: KeyState;
+  publicJwk: Record<string, unknown>;
+  privateEncrypted: string;
+  createdAt: number;
+  activatedAt: number | null;
+  retiredAt: number | null;
+  removeAfter: number | null;
+}
+
+export interface SigningKeyStore {
+  /** Keys that are published: next, active and retired ones not yet past removeAfter. */
+  listPublished(now: number, tx?: Tx): Promise<SigningKeyRecord[]>;
+  listAll(tx?: Tx): Promise<SigningKeyRecord[]>;
+  insert(key: SigningKeyRecord, tx?: Tx): Promise<void>;
+  update(key: SigningKeyRecord, tx?: Tx): Promise<void>;
+  removeExpired(now: number, tx?: Tx): Promise<number>;
+}
+
+export interface GrantRecord {
+  id: string;
+  clientId: string;
+  userId: string | null;
+  scope: string;
+  claims: Record<string, unknown> | null;
+  resource: string[] | null;
+  authTime: number | null;
+  acr: string | null;
+  amr: string[] | null;
+  sid: string | null;
+  createdAt: number;
+  expiresAt: number;
+  revokedAt: number | null;
+  revokedReason: string | null;
+}
+
+export interface GrantStore {
+  find(id: string, tx?: Tx): Promise<GrantRecord | undefined>;
+  insert(grant: GrantRecord, tx?: Tx): Promise<void>;
+  /** Revokes the grant and so every code and token derived from it; returns false if already revoked. */
+  revoke(id: string, reason: string, now: number, tx?: Tx): Promise<boolean>;
+  revokeByClient(clientId: string, reason: string, now: number, tx?: Tx): Promise<number>;
+  revokeBySid(sid: string, reason: string, now: number, tx?: Tx): Promise<number>;
+}
+
+export interface AuthorizationCodeRecord {
+  codeHash: string;
+  grantId: string;
+  clientId: string;
+  redirectUri: string;
+  codeChallenge: string | null;
+  codeChallengeMethod: string | null;
+  nonce: string | null;
+  scope: string;
+  createdAt: number;
+  expiresAt: number;
+  consumedAt: number | null;
+}
+
+export interface AuthorizationCodeStore {
+  insert(code: AuthorizationCodeRecord, tx?: Tx): Promise<void>;
+  find(codeHash: string, tx?: Tx): Promise<AuthorizationCodeRecord | undefined>;
+  /** Atomic single use: true for the one caller that consumed it. */
+  consume(codeHash: string, now: number, tx?: Tx): Promise<boolean>;
+}
+
+export interface RefreshTokenRecord {
+  tokenHash: string;
+  grantId: string;
+  clientId: string;
+  scope: string;
+  createdAt: number;
+  expiresAt: number;
+  consumedAt: number | null;
+}
+
+export interface RefreshTokenStore {
+  insert(token: RefreshTokenRecord, tx?: Tx): Promise<void>;
+  find(tokenHash: string, tx?: Tx): Promise<RefreshTokenRecord | undefined>;
+  consume(tokenHash: string, now: number, tx?: Tx): Promise<boolean>;
+}
+
+export interface AccessTokenRecord {
+  tokenHash: string;
+  format: 'opaque' | 'jwt';
+  grantId: string;
+  clientId: string;
+  scope: string;
+  audience: string[] | null;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface AccessTokenStore {
+  insert(token: AccessTokenRecord, tx?: Tx): Promise<void>;
+  find(tokenHash: string, tx?: Tx): Promise<AccessTokenRecord | undefined>;
+}
+
+export interface SessionRecord {
+  idHash: string;
+  userId: string;
+  sid: string;
+  authTime: number;
+  acr: string | null;
+  amr: string[] | null;
+  createdAt: number;
+  lastSeenAt: number;
+  idleExpiresAt: number;
+  absoluteExpiresAt: number;
+}
+
+export interface SessionStore {
+  insert(session: SessionRecord, tx?: Tx): Promise<void>;
+  find(idHash: string, tx?: Tx): Promise<SessionRecord | undefined>;
+  findBySid(sid: string, tx?: Tx): Promise<SessionRecord | undefined>;
+  touch(idHash: string, lastSeenAt: number, idleExpiresAt: number, tx?: Tx): Promise<void>;
+  remove(idHash: string, tx?: Tx): Promise<boolean>;
+}
+
+export interface InteractionRecord {
+  uidHash: string;
+  request: Record<string, unknown>;
+  userId: string | null;
+  csrfTokenHash: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface InteractionStore {
+  insert(interaction: InteractionRecord, tx?: Tx): Promise<void>;
+  find(uidHash: string, tx?: Tx): Promise<InteractionRecord | undefined>;
+  setUser(uidHash: string, userId: string, tx?: Tx): Promise<void>;
+  /** Deletes and reports whether it existed: an interaction completes once. */
+  take(uidHash: string, tx?: Tx): Promise<boolean>;
+}
+
+export interface ConsentRecord {
+  userId: string;
+  clientId: string;
+  scope: string;
+  grantedAt: number;
+}
+
+export interface ConsentStore {
+  find(userId: string, clientId: string, tx?: Tx): Promise<ConsentRecord | undefined>;
+  upsert(consent: ConsentRecord, tx?: Tx): Promise<void>;
+  remove(userId: string, clientId: string, tx?: Tx): Promise<boolean>;
+}
+
+export interface ReplayStore {
+  /** Records a one-time key; false when it was already recorded and has not expired. */
+  remember(keyHash: string, expiresAt: number, now: number, tx?: Tx): Promise<boolean>;
+}
+
+export interface AuditEvent {
+  type: string;
+  clientId?: string | null;
+  userId?: string | null;
+  ip?: string | null;
+  userAgent?: string | null;
+  details?: Record<string, unknown>;
+}
+
+export interface AuditStore {
+  record(event: AuditEvent, at: number, tx?: Tx): Promise<void>;
+  list(filter: { type?: string; clientId?: string; userId?: string; since?: number; limit?: number }, tx?: Tx): Promise<(AuditEvent & { id: number; at: number })[]>;
+}
+
+export interface Stores {
+  db: Knex;
+  clients: ClientStore;
+  users: UserStore;
+  keys: SigningKeyStore;
+  grants: GrantStore;
+  codes: AuthorizationCodeStore;
+  refreshTokens: RefreshTokenStore;
+  accessTokens: AccessTokenStore;
+  sessions: SessionStore;
+  interactions: InteractionStore;
+  consents: ConsentStore;
+  replay: ReplayStore;
+  audit: AuditStore;
+  /** Runs `work` in one transaction. */
+  transaction<T>(work: (tx: Knex.Transaction) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}

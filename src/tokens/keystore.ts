@@ -1,0 +1,140 @@
+/**
+ * Signing keys with a life cycle: next (published, not signing) -> active (signs) -> retired
+ * (published until everything it signed has expired) -> removed. State lives in the database so
+ * every node agrees; each node caches imported keys and reloads them on an interval.
+ * @spec https://openid.net/specs/openid-connect-core-1_0.html#RotateSigKeys
+ * @spec https://www.rfc-editor.org/rfc/rfc7517#section-5 (JWK Set)
+ * @spec https://www.rfc-editor.org/rfc/rfc7638 (kid is the JWK thumbprint)
+ */
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
+import type { Sealer } from './master-key.js';
+import type { SigningKeyRecord, Stores } from '../storage/stores.js';
+
+export const SUPPORTED_ALGS = ['RS256', 'ES256'] as const;
+export type Alg = (typeof SUPPORTED_ALGS)[number];
+
+interface LoadedKey {
+  record: SigningKeyRecord;
+  privateKey: CryptoKey;
+}
+
+export interface KeystoreOptions {
+  stores: Stores;
+  sealer: Sealer;
+  clock: () => number;
+  rsaModulusLength: number;
+  /** How long a retired key stays published: the longest lifetime of anything signed. */
+  retirementPeriod: number;
+  reloadInterval?: number;
+}
+
+export class Keystore {
+  private loaded: LoadedKey[] = [];
+  private published: SigningKeyRecord[] = [];
+  private loadedAt = -Infinity;
+
+  constructor(private readonly options: KeystoreOptions) {}
+
+  /** Ensures every supported alg has an active and a next key, then loads them. */
+  async initialise(): Promise<void> {
+    const now = this.options.clock();
+    await this.options.stores.transaction(async (tx) => {
+      const all = await this.options.stores.keys.listAll(tx);
+      for (const alg of SUPPORTED_ALGS) {
+        if (!all.some((k) => k.alg === alg && k.state === 'active')) await this.options.stores.keys.insert(await this.generate(alg, 'active', now), tx);
+        if (!all.some((k) => k.alg === alg && k.state === 'next')) await this.options.stores.keys.insert(await this.generate(alg, 'next', now), tx);
+      }
+    });
+    await this.reload();
+  }
+
+  /** Promotes next to active, retires the old active, and publishes a fresh next key, per alg. */
+  async rotate(algs: readonly Alg[] = SUPPORTED_ALGS): Promise<SigningKeyRecord[]> {
+    const now = this.options.clock();
+    const activated: SigningKeyRecord[] = [];
+    await this.options.stores.transaction(async (tx) => {
+      const all = await this.options.stores.keys.listAll(tx);
+      for (const alg of algs) {
+        const next = all.find((k) => k.alg === alg && k.state === 'next');
+        for (const active of all.filter((k) => k.alg === alg && k.state === 'active')) {
+          await this.options.stores.keys.update({ ...active, state: 'retired', retiredAt: now, removeAfter: now + this.options.retirementPeriod }, tx);
+        }
+        // A next key was published at least one JWKS cache period ago, so relying parties already know it.
+        const promoted = next ? { ...next, state: 'active' as const, activatedAt: now } : await this.generate(alg, 'active', now);
+        if (next) await this.options.stores.keys.update(promoted, tx);
+        else await this.options.stores.keys.insert(promoted, tx);
+        await this.options.stores.keys.insert(await this.generate(alg, 'next', now), tx);
+        activated.push(promoted);
+      }
+      await this.options.stores.keys.removeExpired(now, tx);
+    });
+    await this.reload();
+    return activated;
+  }
+
+  /** Rotates when the active key of an alg is older than `interval` seconds. */
+  async rotateIfDue(interval: number): Promise<boolean> {
+    await this.reload();
+    const now = this.options.clock();
+    const due = SUPPORTED_ALGS.filter((alg) => {
+      const active = this.loaded.find((k) => k.record.alg === alg);
+      return !active || now - (active.record.activatedAt ?? active.record.createdAt) >= interval;
+    });
+    if (due.length > 0) await this.rotate(due);
+    return due.length > 0;
+  }
+
+  async reload(): Promise<void> {
+    const now = this.options.clock();
+    const published = await this.options.stores.keys.listPublished(now);
+    const loaded: LoadedKey[] = [];
+    for (const record of published.filter((k) => k.state === 'active')) {
+      const cached = this.loaded.find((k) => k.record.kid === record.kid);
+      const privateKey = cached?.privateKey ?? ((await importJWK(JSON.parse(this.options.sealer.open(record.privateEncrypted)), record.alg)) as CryptoKey);
+      loaded.push({ record, privateKey });
+    }
+    this.loaded = loaded;
+    this.published = published;
+    this.loadedAt = now;
+  }
+
+  private async fresh(): Promise<void> {
+    if (this.options.clock() - this.loadedAt >= (this.options.reloadInterval ?? 60)) await this.reload();
+  }
+
+  /** The JWKS document: public parts of next, active and retired keys. */
+  async jwks(): Promise<{ keys: JWK[] }> {
+    await this.fresh();
+    return { keys: this.published.map((k) => ({ ...k.publicJwk, kid: k.kid, alg: k.alg, use: 'sig' }) as JWK) };
+  }
+
+  /** Public JWK for a kid, reloading once when the kid is unknown (another node may have rotated). */
+  async publicKey(kid: string): Promise<JWK | undefined> {
+    await this.fresh();
+    let found = this.published.find((k) => k.kid === kid);
+    if (!found) {
+      await this.reload();
+      found = this.published.find((k) => k.kid === kid);
+    }
+    return found ? ({ ...found.publicJwk, kid: found.kid, alg: found.alg } as JWK) : undefined;
+  }
+
+  async sign(payload: JWTPayload, options: { alg?: Alg; typ?: string } = {}): Promise<string> {
+    await this.fresh();
+    const alg = options.alg ?? 'RS256';
+    const key = this.loaded.find((k) => k.record.alg === alg);
+    if (!key) throw new Error(`No active ${alg} signing key`);
+    return new SignJWT(payload).setProtectedHeader({ alg, kid: key.record.kid, typ: options.typ ?? 'JWT' }).sign(key.privateKey);
+  }
+
+  private async generate(alg: Alg, state: 'active' | 'next', now: number): Promise<SigningKeyRecord> {
+    const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true, modulusLength: this.options.rsaModulusLength });
+    const publicJwk = await exportJWK(publicKey);
+    const kid = await calculateJwkThumbprint(publicJwk);
+    const privateJwk = await exportJWK(privateKey);
+    return {
+      kid, alg, state, publicJwk, privateEncrypted: this.options.sealer.seal(JSON.stringify(privateJwk)),
+      createdAt: now, activatedAt: state === 'active' ? now : null, retiredAt: null, removeAfter: null,
+    };
+  }
+}

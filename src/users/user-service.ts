@@ -1,0 +1,46 @@
+/**
+ * End users: argon2id password hashes (OWASP ASVS 5.0 floor: t=2, m=19 MiB, p=1; argon2 runs on
+ * libuv's thread pool, off the event loop) and standard claims.
+ * @spec https://openid.net/specs/openid-connect-core-1_0.html#StandardClaims
+ */
+import argon2 from 'argon2';
+import { OAuthError } from '../errors/oauth-error.js';
+import type { Context } from '../server/context.js';
+import type { Tx, UserRecord } from '../storage/stores.js';
+import { newId } from '../tokens/handles.js';
+
+export const ARGON2_OPTIONS = { type: argon2.argon2id, timeCost: 2, memoryCost: 19 * 1024, parallelism: 1 } as const;
+
+/** A precomputed hash so unknown usernames cost the same verification time as known ones. */
+let dummyHash: Promise<string> | undefined;
+
+export async function hashPassword(password: string): Promise<string> {
+  return argon2.hash(password, ARGON2_OPTIONS);
+}
+
+export async function createUser(
+  ctx: Context,
+  input: { username: string; password: string; claims?: Record<string, unknown> },
+  tx?: Tx,
+): Promise<UserRecord> {
+  if (!input.username || input.username.length > 255) throw new OAuthError('invalid_request', 'username must be 1-255 characters');
+  if (typeof input.password !== 'string' || input.password.length < 8) throw new OAuthError('invalid_request', 'password must be at least 8 characters');
+  if (await ctx.stores.users.findByUsername(input.username, tx)) throw new OAuthError('invalid_request', `user ${input.username} already exists`);
+  const now = ctx.clock();
+  const { sub: _ignored, ...claims } = input.claims ?? {};
+  const user: UserRecord = { id: newId(), username: input.username, passwordHash: await hashPassword(input.password), claims, createdAt: now, updatedAt: now };
+  await ctx.stores.users.insert(user, tx);
+  await ctx.stores.audit.record({ type: 'user.created', userId: user.id }, now, tx);
+  return user;
+}
+
+/** Returns the user when the password matches; unknown users pay for one verification too. */
+export async function verifyPassword(ctx: Context, username: string, password: string): Promise<UserRecord | undefined> {
+  const user = await ctx.stores.users.findByUsername(username);
+  if (!user) {
+    dummyHash ??= hashPassword('castellan-timing-equaliser');
+    await argon2.verify(await dummyHash, password);
+    return undefined;
+  }
+  return (await argon2.verify(user.passwordHash, password)) ? user : undefined;
+}

@@ -1,0 +1,67 @@
+/**
+ * A fresh Castellan context per test file: SQLite in memory by default, or PostgreSQL when
+ * TEST_DATABASE_URL is set (each context gets its own schema, dropped on close). The clock is
+ * controllable so expiry is tested without sleeping.
+ */
+import { randomBytes } from 'node:crypto';
+import knexFactory from 'knex';
+import { loadConfig, type Config } from '../../src/config/config.js';
+import { bootstrap } from '../../src/server/bootstrap.js';
+import type { Context } from '../../src/server/context.js';
+import { createStores } from '../../src/storage/knex/create-stores.js';
+import { migrate, openDatabase } from '../../src/storage/knex/database.js';
+import { MasterKey } from '../../src/tokens/master-key.js';
+
+export interface TestClock {
+  (): number;
+  advance(seconds: number): void;
+  set(seconds: number): void;
+}
+
+export function testClock(start = Math.floor(Date.now() / 1000)): TestClock {
+  let now = start;
+  const clock = (() => now) as TestClock;
+  clock.advance = (seconds) => {
+    now += seconds;
+  };
+  clock.set = (seconds) => {
+    now = seconds;
+  };
+  return clock;
+}
+
+export interface TestContext extends Context {
+  clock: TestClock;
+  close(): Promise<void>;
+}
+
+export const backendName = process.env.TEST_DATABASE_URL?.startsWith('postgres') ? 'postgres' : 'sqlite';
+
+export async function createTestContext(overrides: Partial<Config> = {}): Promise<TestContext> {
+  const url = process.env.TEST_DATABASE_URL ?? 'sqlite::memory:';
+  const config = loadConfig({}, { databaseUrl: url, logLevel: 'silent', issuer: 'http://localhost:3000', ...overrides });
+  let schema: string | undefined;
+  if (url.startsWith('postgres')) {
+    schema = `t_${randomBytes(6).toString('hex')}`;
+    const admin = knexFactory({ client: 'pg', connection: url });
+    await admin.raw(`create schema ${schema}`);
+    await admin.destroy();
+  }
+  const db = openDatabase(url, { searchPath: schema });
+  await migrate(db);
+  const stores = createStores(db);
+  const clock = testClock();
+  const ctx = await bootstrap(config, { clock, stores, sealer: new MasterKey(randomBytes(32)) });
+  return {
+    ...ctx,
+    clock,
+    async close() {
+      await stores.close();
+      if (schema) {
+        const admin = knexFactory({ client: 'pg', connection: url });
+        await admin.raw(`drop schema ${schema} cascade`);
+        await admin.destroy();
+      }
+    },
+  };
+}
