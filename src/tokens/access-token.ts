@@ -1,0 +1,90 @@
+/**
+ * Access tokens: opaque handles stored as SHA-256 (default) or RFC 9068 JWTs whose jti is recorded,
+ * so both kinds stay revocable and introspectable. A token is valid only while its grant is not
+ * revoked and it has not expired.
+ * @spec https://www.rfc-editor.org/rfc/rfc9068#section-2 (typ at+jwt, iss, exp, aud, sub, client_id, iat, jti)
+ * @spec https://www.rfc-editor.org/rfc/rfc6750#section-1.2
+ */
+import { decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
+import type { Context } from '../server/context.js';
+import type { AccessTokenRecord, GrantRecord, Tx } from '../storage/stores.js';
+import { hashHandle, newHandle, newId } from './handles.js';
+
+export interface IssuedAccessToken {
+  token: string;
+  record: AccessTokenRecord;
+}
+
+export interface AccessTokenRequest {
+  grant: GrantRecord;
+  scope: string;
+  format: 'opaque' | 'jwt';
+  /** RFC 8707 audiences; defaults to the issuer. */
+  audience?: string[] | null;
+  /** Subject: the user id, or the client id for client credentials. */
+  subject: string;
+}
+
+/** Builds the token and its row; the caller writes the row in its own transaction. */
+export async function mintAccessToken(ctx: Context, request: AccessTokenRequest): Promise<IssuedAccessToken> {
+  const now = ctx.clock();
+  const expiresAt = now + ctx.config.accessTokenTtl;
+  const base = { grantId: request.grant.id, clientId: request.grant.clientId, scope: request.scope, audience: request.audience ?? null, createdAt: now, expiresAt };
+  if (request.format === 'opaque') {
+    const token = newHandle();
+    return { token, record: { ...base, tokenHash: hashHandle(token), format: 'opaque' } };
+  }
+  const jti = newId();
+  const payload: JWTPayload = {
+    iss: ctx.config.issuer,
+    sub: request.subject,
+    aud: request.audience && request.audience.length > 0 ? (request.audience.length === 1 ? request.audience[0] : request.audience) : ctx.config.issuer,
+    client_id: request.grant.clientId,
+    scope: request.scope,
+    iat: now,
+    exp: expiresAt,
+    jti,
+  };
+  if (request.grant.userId && request.grant.authTime !== null) payload.auth_time = request.grant.authTime;
+  if (request.grant.acr) payload.acr = request.grant.acr;
+  if (request.grant.amr) payload.amr = request.grant.amr;
+  const token = await ctx.keystore.sign(payload, { alg: ctx.config.signingAlg, typ: 'at+jwt' });
+  return { token, record: { ...base, tokenHash: jti, format: 'jwt' } };
+}
+
+export async function storeAccessToken(ctx: Context, issued: IssuedAccessToken, tx?: Tx): Promise<void> {
+  await ctx.stores.accessTokens.insert(issued.record, tx);
+}
+
+export interface ActiveAccessToken {
+  record: AccessTokenRecord;
+  grant: GrantRecord;
+}
+
+/** The stored row for a presented token (opaque or JWT), or undefined when unknown or malformed. */
+export async function findAccessToken(ctx: Context, token: string): Promise<AccessTokenRecord | undefined> {
+  if (token.split('.').length === 3) {
+    try {
+      const header = decodeProtectedHeader(token);
+      if (header.typ !== 'at+jwt' || !header.kid) return undefined;
+      const key = await ctx.keystore.publicKey(header.kid);
+      if (!key) return undefined;
+      // Expiry is checked against the injected clock below, not the wall clock.
+      await jwtVerify(token, key, { issuer: ctx.config.issuer, typ: 'at+jwt', currentDate: new Date(ctx.clock() * 1000) });
+      const jti = decodeJwt(token).jti;
+      return typeof jti === 'string' ? ctx.stores.accessTokens.find(jti) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return ctx.stores.accessTokens.find(hashHandle(token));
+}
+
+/** The token and its grant when the token is known, unexpired and its grant is not revoked. */
+export async function resolveAccessToken(ctx: Context, token: string): Promise<ActiveAccessToken | undefined> {
+  const record = await findAccessToken(ctx, token);
+  if (!record || record.expiresAt <= ctx.clock()) return undefined;
+  const grant = await ctx.stores.grants.find(record.grantId);
+  if (!grant || grant.revokedAt !== null) return undefined;
+  return { record, grant };
+}
