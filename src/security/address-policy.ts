@@ -1,0 +1,43 @@
+/**
+ * Which network addresses an outbound request may reach. Private, loopback, link-local, shared,
+ * multicast and reserved ranges are refused so a client-supplied URL cannot make the server probe
+ * its own network (SSRF).
+ * @spec https://www.rfc-editor.org/rfc/rfc9700#section-4.15 (server-side request forgery via client metadata)
+ * @spec https://www.rfc-editor.org/rfc/rfc6890 (special-purpose address registries)
+ */
+import { BlockList, isIP } from 'node:net';
+
+const forbidden = new BlockList();
+const V4: [string, number][] = [
+  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
+  ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24],
+  ['224.0.0.0', 4], ['240.0.0.0', 4],
+];
+const V6: [string, number][] = [
+  ['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8], ['2001:db8::', 32], ['100::', 64],
+];
+for (const [net, prefix] of V4) forbidden.addSubnet(net, prefix, 'ipv4');
+for (const [net, prefix] of V6) forbidden.addSubnet(net, prefix, 'ipv6');
+
+/** The IPv4 address embedded in an IPv4-mapped (::ffff:a.b.c.d), compatible or NAT64 IPv6 address. */
+function embeddedIpv4(address: string): string | undefined {
+  const lower = address.toLowerCase();
+  const dotted = /^(?:::ffff:|::|64:ff9b::)(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
+  if (dotted) return dotted[1];
+  const hex = /^(?:::ffff:|64:ff9b::)([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(lower);
+  if (!hex) return undefined;
+  const high = parseInt(hex[1], 16);
+  const low = parseInt(hex[2], 16);
+  return [high >> 8, high & 255, low >> 8, low & 255].join('.');
+}
+
+/** True when `address` (an IP literal) is in a range outbound requests must not reach. */
+export function isForbiddenAddress(address: string): boolean {
+  const bare = address.replace(/^\[|\]$/g, '');
+  const family = isIP(bare);
+  if (family === 0) return true;
+  if (family === 4) return forbidden.check(bare, 'ipv4');
+  const v4 = embeddedIpv4(bare);
+  if (v4) return forbidden.check(v4, 'ipv4');
+  return forbidden.check(bare, 'ipv6');
+}

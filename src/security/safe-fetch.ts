@@ -1,0 +1,101 @@
+/**
+ * The one outbound HTTP client (jwks_uri, back-channel logout, request objects): https only in
+ * production, every resolved address checked against the address policy at connect time (so DNS
+ * rebinding cannot swap in a private address after the check), no redirects, size and time limits.
+ * @spec https://www.rfc-editor.org/rfc/rfc9700#section-4.15
+ * @spec https://openid.net/specs/openid-connect-backchannel-1_0.html#BCRequest
+ */
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { isIP, type LookupFunction } from 'node:net';
+import { isForbiddenAddress } from './address-policy.js';
+
+export interface SafeFetchPolicy {
+  /** Refuse plain http (production). */
+  requireHttps: boolean;
+  /** Allow private and loopback targets (development and tests only). */
+  allowPrivateNetworks: boolean;
+  timeoutMs: number;
+  maxResponseBytes: number;
+}
+
+export const DEFAULT_FETCH_POLICY: SafeFetchPolicy = { requireHttps: true, allowPrivateNetworks: false, timeoutMs: 5_000, maxResponseBytes: 512 * 1024 };
+
+export class OutboundRequestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OutboundRequestError';
+  }
+}
+
+export interface SafeResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/** Checks the URL's syntax and scheme before any network activity. */
+export function checkOutboundUrl(raw: string, policy: SafeFetchPolicy): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new OutboundRequestError('not an absolute URL');
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && !policy.requireHttps)) throw new OutboundRequestError(`scheme ${url.protocol} is not allowed`);
+  if (url.username || url.password) throw new OutboundRequestError('credentials in the URL are not allowed');
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (isIP(host) && !policy.allowPrivateNetworks && isForbiddenAddress(host)) throw new OutboundRequestError(`address ${host} is not allowed`);
+  return url;
+}
+
+function guardedLookup(policy: SafeFetchPolicy): LookupFunction {
+  return (hostname, options, callback) => {
+    dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
+      if (error) return callback(error, '', 0);
+      const allowed = policy.allowPrivateNetworks ? addresses : addresses.filter((a) => !isForbiddenAddress(a.address));
+      if (allowed.length === 0 || allowed.length !== addresses.length) {
+        return callback(new OutboundRequestError(`${hostname} resolves to a forbidden address`), '', 0);
+      }
+      if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, allowed);
+      callback(null, allowed[0].address, allowed[0].family);
+    });
+  };
+}
+
+export async function safeFetch(
+  raw: string,
+  init: { method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: string } = {},
+  policy: SafeFetchPolicy = DEFAULT_FETCH_POLICY,
+): Promise<SafeResponse> {
+  const url = checkOutboundUrl(raw, policy);
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = send(url, { method: init.method ?? 'GET', headers: init.headers, lookup: guardedLookup(policy), timeout: policy.timeoutMs }, (res) => {
+      // Redirects are never followed: a redirect is how SSRF filters are usually bypassed.
+      if ((res.statusCode ?? 0) >= 300 && (res.statusCode ?? 0) < 400) {
+        res.resume();
+        return reject(new OutboundRequestError(`redirect (${res.statusCode}) refused`));
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > policy.maxResponseBytes) {
+          res.destroy();
+          req.destroy();
+          reject(new OutboundRequestError('response too large'));
+          return;
+        }
+        chunks.push(chunk);
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', (error) => reject(new OutboundRequestError(error.message)));
+    });
+    req.on('timeout', () => req.destroy(new OutboundRequestError('timed out')));
+    req.on('error', (error) => reject(error instanceof OutboundRequestError ? error : new OutboundRequestError(error.message)));
+    if (init.body !== undefined) req.write(init.body);
+    req.end();
+  });
+}
