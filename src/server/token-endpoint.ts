@@ -1,7 +1,111 @@
-// PLACEHOLDER: replaced by its owner during the build-out.
-import { Router } from 'express';
-import type { Context } from '../server/context.js';
+/**
+ * POST /token: the one place where the phases of a token request are ordered. Each phase is a named
+ * function, so a stack trace or a review reads like the spec:
+ *   parse form -> find grant (unsupported_grant_type) -> validate its parameters (invalid_request)
+ *   -> authenticate the client (invalid_client) -> grant allowed for it (unauthorized_client)
+ *   -> run the grant, writing its rows and audit event in one transaction -> §5.1 response.
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-3.2 (POST, form-encoded, no-store)
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-5.1
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ */
+import { Router, type Request, type Response } from 'express';
+import { OAuthError } from '../errors/oauth-error.js';
+import { formBody, formParams } from '../http/params.js';
+import { handle, sendJson, sendOAuthError } from '../http/respond.js';
+import { PATHS } from '../oidc-discovery/provider-metadata.js';
+import { authenticateClient } from '../rfc6749-oauth2/client-authentication.js';
+import type { TokenResponseBody } from '../rfc6749-oauth2/token-response.js';
+import { validateParams, type JsonSchemaObject, type Params } from '../schema/validator.js';
+import type { ClientRecord } from '../storage/stores.js';
+import type { Context } from './context.js';
+import { findGrant, type GrantModule } from './grant-registry.js';
 
-export function tokenRouter(_ctx: Context): Router {
-  return Router();
+/** What the phases learn about one request, filled in order. */
+interface TokenExchange {
+  readonly req: Request;
+  params: Params;
+  grantType: string;
+  grant: GrantModule;
+  input: Record<string, unknown>;
+  client: ClientRecord;
+  body: TokenResponseBody;
+}
+
+type Phase = (ctx: Context, exchange: TokenExchange) => Promise<void> | void;
+
+const grantTypeSchema: JsonSchemaObject = {
+  type: 'object',
+  properties: { grant_type: { type: 'string', maxLength: 128 } },
+  required: ['grant_type'],
+};
+
+function parseForm(_ctx: Context, exchange: TokenExchange): void {
+  exchange.params = formParams(exchange.req);
+  exchange.grantType = validateParams<{ grant_type: string }>(grantTypeSchema, exchange.params).grant_type;
+}
+
+function findGrantType(_ctx: Context, exchange: TokenExchange): void {
+  // Only registered grants exist: password and implicit (RFC 9700 §2.4, §2.1.2) are never registered.
+  const grant = findGrant(exchange.grantType);
+  if (!grant) throw new OAuthError('unsupported_grant_type', `grant_type ${exchange.grantType} is not supported`);
+  exchange.grant = grant;
+}
+
+function validateGrantParameters(_ctx: Context, exchange: TokenExchange): void {
+  exchange.input = validateParams<Record<string, unknown>>(exchange.grant.schema, exchange.params);
+}
+
+async function authenticate(ctx: Context, exchange: TokenExchange): Promise<void> {
+  const authenticated = await authenticateClient(ctx, { authorization: exchange.req.get('authorization'), params: exchange.params });
+  exchange.client = authenticated.client;
+}
+
+function checkGrantAllowed(_ctx: Context, exchange: TokenExchange): void {
+  // RFC 6749 §5.2 unauthorized_client: not authorized to use this grant type.
+  if (!exchange.client.metadata.grant_types.includes(exchange.grantType)) {
+    throw new OAuthError('unauthorized_client', `the client is not registered for the ${exchange.grantType} grant`);
+  }
+}
+
+async function runGrant(ctx: Context, exchange: TokenExchange): Promise<void> {
+  const { req, client, grantType } = exchange;
+  const outcome = await exchange.grant.handle(ctx, exchange.input, client);
+  const refused = await ctx.stores.transaction(async (tx) => {
+    const error = await outcome.commit(tx);
+    // A refusal decided inside the transaction (a replay) still commits its revocation, not an issuance.
+    if (error) return error;
+    await ctx.stores.audit.record(
+      { type: 'token.issued', clientId: client.clientId, userId: outcome.userId, ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null, details: { grant_type: grantType, ...outcome.details } },
+      ctx.clock(),
+      tx,
+    );
+    return undefined;
+  });
+  if (refused) throw refused;
+  exchange.body = outcome.body;
+}
+
+export const TOKEN_PHASES: readonly Phase[] = [parseForm, findGrantType, validateGrantParameters, authenticate, checkGrantAllowed, runGrant];
+
+export function tokenRouter(ctx: Context): Router {
+  const router = Router();
+  router.post(
+    PATHS.token,
+    formBody,
+    handle(
+      async (req: Request, res: Response) => {
+        const exchange = { req } as TokenExchange;
+        for (const phase of TOKEN_PHASES) await phase(ctx, exchange);
+        // §5.1: sendJson adds Cache-Control: no-store and Pragma: no-cache.
+        sendJson(res, 200, exchange.body);
+      },
+      (res, error) => sendOAuthError(res, error, ctx.logger),
+    ),
+  );
+  // RFC 6749 §3.2: the client MUST use POST.
+  router.all(PATHS.token, (_req, res) => {
+    res.set('Allow', 'POST');
+    sendOAuthError(res, new OAuthError('invalid_request', 'the token endpoint accepts only POST', { status: 405 }));
+  });
+  return router;
 }

@@ -13,11 +13,10 @@ export class KnexReplayStore implements ReplayStore {
   async remember(keyHash: string, expiresAt: number, now: number, tx: Tx = this.db) {
     // An expired entry with the same key no longer protects anything; clear it so the insert decides.
     await tx('used_assertions').where({ key_hash: keyHash }).andWhere('expires_at', '<=', now).delete();
-    const inserted = await tx('used_assertions').insert({ key_hash: keyHash, expires_at: expiresAt }).onConflict('key_hash').ignore();
-    // better-sqlite3 reports [lastRowId] (0 when ignored); pg reports a result object with rowCount.
-    const result = inserted as unknown as { rowCount?: number } | number[];
-    if (Array.isArray(result)) return result.length > 0 && Number(result[0]) > 0;
-    return (result.rowCount ?? 0) > 0;
+    // RETURNING yields the row only when it was inserted. (better-sqlite3's lastRowId is not 0 after an
+    // ignored insert: it keeps the connection's previous rowid, so it cannot tell a replay apart.)
+    const inserted = await tx('used_assertions').insert({ key_hash: keyHash, expires_at: expiresAt }).onConflict('key_hash').ignore().returning('key_hash');
+    return inserted.length > 0;
   }
 }
 

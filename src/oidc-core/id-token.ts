@@ -1,0 +1,72 @@
+/**
+ * Mints the OpenID Connect ID token for a grant: protocol claims, at_hash for the access token issued
+ * beside it, and only the user claims the claims parameter asked for in the ID token.
+ * @spec https://openid.net/specs/openid-connect-core-1_0.html#IDToken
+ * @spec https://openid.net/specs/openid-connect-core-1_0.html#CodeIDToken (at_hash)
+ * @spec https://openid.net/specs/openid-connect-core-1_0.html#ScopeClaims (scope claims go to userinfo when an access token is issued)
+ * @spec https://openid.net/specs/openid-connect-core-1_0.html#ClaimsParameter
+ * @spec https://openid.net/specs/openid-connect-core-1_0.html#RefreshTokenResponse
+ */
+import { createHash } from 'node:crypto';
+import type { JWTPayload } from 'jose';
+import type { Context } from '../server/context.js';
+import type { ClientRecord, GrantRecord, UserRecord } from '../storage/stores.js';
+import { SUPPORTED_ALGS, type Alg } from '../tokens/keystore.js';
+import { claimNamesForScope, SCOPE_CLAIMS, userClaims } from './claims.js';
+
+export interface IdTokenRequest {
+  grant: GrantRecord;
+  client: ClientRecord;
+  user: UserRecord;
+  /** The authorization request's nonce; omitted on refresh (OIDC Core §12.2). */
+  nonce?: string | null;
+  /** The access token issued in the same response, for at_hash. */
+  accessToken?: string;
+}
+
+const USER_CLAIM_NAMES = new Set(Object.values(SCOPE_CLAIMS).flat());
+
+/** The client's registered id_token_signed_response_alg, else the server default. */
+export function idTokenAlg(ctx: Context, client: ClientRecord): Alg {
+  const registered = client.metadata.id_token_signed_response_alg;
+  return (SUPPORTED_ALGS as readonly string[]).includes(registered ?? '') ? (registered as Alg) : ctx.config.signingAlg;
+}
+
+/** OIDC Core §3.1.3.6: left-most half of the hash (the one of the JWS alg) of the token's ASCII octets. */
+export function accessTokenHash(accessToken: string, alg: string): string {
+  const bits = alg.endsWith('512') ? 512 : alg.endsWith('384') ? 384 : 256;
+  const digest = createHash(`sha${bits}`).update(accessToken, 'ascii').digest();
+  return digest.subarray(0, digest.length / 2).toString('base64url');
+}
+
+/** Claim names the claims parameter requested for the ID token, limited to user claims we hold. */
+export function requestedIdTokenClaims(grant: GrantRecord): string[] {
+  const requested = grant.claims?.id_token;
+  if (!requested || typeof requested !== 'object' || Array.isArray(requested)) return [];
+  return Object.keys(requested).filter((name) => USER_CLAIM_NAMES.has(name));
+}
+
+export async function mintIdToken(ctx: Context, request: IdTokenRequest): Promise<string> {
+  const { grant, client, user } = request;
+  const now = ctx.clock();
+  const alg = idTokenAlg(ctx, client);
+  const names = new Set(requestedIdTokenClaims(grant));
+  // OIDC Core §5.4: with an access token the scope claims are served by userinfo, not the ID token.
+  if (request.accessToken === undefined) for (const name of claimNamesForScope(grant.scope)) names.add(name);
+  const payload: JWTPayload = {
+    ...userClaims(user, names),
+    iss: ctx.config.issuer,
+    sub: user.id,
+    aud: client.clientId,
+    exp: now + ctx.config.idTokenTtl,
+    iat: now,
+    azp: client.clientId,
+  };
+  if (grant.authTime !== null) payload.auth_time = grant.authTime;
+  if (request.nonce) payload.nonce = request.nonce;
+  if (grant.acr) payload.acr = grant.acr;
+  if (grant.amr && grant.amr.length > 0) payload.amr = grant.amr;
+  if (grant.sid) payload.sid = grant.sid;
+  if (request.accessToken !== undefined) payload.at_hash = accessTokenHash(request.accessToken, alg);
+  return ctx.keystore.sign(payload, { alg });
+}

@@ -1,0 +1,89 @@
+/**
+ * The authorization code grant at the token endpoint: the code must be the client's own, unexpired,
+ * unused, sent with the same redirect_uri and a matching PKCE verifier; its grant must be live.
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2 (single use; replay revokes issued tokens)
+ * @spec https://www.rfc-editor.org/rfc/rfc7636#section-4.6
+ * @spec https://openid.net/specs/openid-connect-core-1_0.html#TokenRequestValidation
+ * @spec https://openid.net/specs/openid-connect-core-1_0.html#OfflineAccess
+ */
+import { OAuthError } from '../errors/oauth-error.js';
+import { scopeList } from '../oidc-core/claims.js';
+import { verifyCodeVerifier } from '../rfc7636-pkce/code-verifier.js';
+import type { GrantModule } from '../server/grant-registry.js';
+import type { ClientRecord, UserRecord } from '../storage/stores.js';
+import { hashHandle } from '../tokens/handles.js';
+import type { Context } from '../server/context.js';
+import { authorizationCodeSchema, type AuthorizationCodeInput } from './authorization-code-grant.schema.js';
+import { clientMayRefresh } from './refresh-token.js';
+import { revokeOnReplay, revokeOnReplayNow } from './replay-revocation.js';
+import { issueTokenSet } from './token-response.js';
+
+const invalidGrant = (description: string) => new OAuthError('invalid_grant', description);
+
+/**
+ * A refresh token goes to clients registered for the refresh_token grant; for OpenID requests only
+ * when offline_access was granted (OIDC Core §11), plain OAuth requests need no such scope.
+ */
+export function refreshAllowed(client: ClientRecord, scope: string): boolean {
+  if (!clientMayRefresh(client.metadata.grant_types)) return false;
+  const scopes = scopeList(scope);
+  return !scopes.includes('openid') || scopes.includes('offline_access');
+}
+
+async function userForIdToken(ctx: Context, userId: string | null): Promise<UserRecord> {
+  const user = userId ? await ctx.stores.users.findById(userId) : undefined;
+  if (!user) throw invalidGrant('the authorization grant is no longer valid');
+  return user;
+}
+
+export const authorizationCodeGrant: GrantModule<AuthorizationCodeInput> = {
+  grantType: 'authorization_code',
+  schema: authorizationCodeSchema,
+
+  async handle(ctx, input, client) {
+    const now = ctx.clock();
+    const codeHash = hashHandle(input.code);
+    const code = await ctx.stores.codes.find(codeHash);
+    // Another client's code is answered like an unknown one and left untouched: revoking it here would
+    // let any client kill a grant it merely saw.
+    if (!code || code.clientId !== client.clientId) throw invalidGrant('the authorization code is invalid');
+    if (code.consumedAt !== null) {
+      // RFC 6749 §4.1.2: a second use is refused and what the first one issued is revoked.
+      await revokeOnReplayNow(ctx, code.grantId, client.clientId, 'code_replay');
+      throw invalidGrant('the authorization code was already used');
+    }
+    if (code.expiresAt <= now) throw invalidGrant('the authorization code has expired');
+    // RFC 6749 §4.1.3: redirect_uri must be identical to the one sent in the authorization request.
+    if (input.redirect_uri !== code.redirectUri) throw invalidGrant('redirect_uri does not match the authorization request');
+    verifyCodeVerifier(code, input.code_verifier, client.metadata.require_pkce);
+
+    const grant = await ctx.stores.grants.find(code.grantId);
+    if (!grant || grant.clientId !== client.clientId || grant.revokedAt !== null || grant.expiresAt <= now) {
+      throw invalidGrant('the authorization grant is no longer valid');
+    }
+    const openid = scopeList(code.scope).includes('openid');
+    const tokens = await issueTokenSet(ctx, {
+      grant,
+      client,
+      scope: code.scope,
+      refreshScope: refreshAllowed(client, code.scope) ? code.scope : undefined,
+      idToken: openid ? { user: await userForIdToken(ctx, grant.userId), nonce: code.nonce } : undefined,
+    });
+
+    return {
+      body: tokens.body,
+      userId: grant.userId,
+      details: tokens.summary,
+      async commit(tx) {
+        // The conditional update decides between concurrent redemptions: the loser is a replay.
+        if (!(await ctx.stores.codes.consume(codeHash, ctx.clock(), tx))) {
+          await revokeOnReplay(ctx, grant.id, client.clientId, 'code_replay', tx);
+          return invalidGrant('the authorization code was already used');
+        }
+        await tokens.write(tx);
+        return undefined;
+      },
+    };
+  },
+};

@@ -1,0 +1,101 @@
+/**
+ * Authenticates the client at the token endpoint with exactly one method, the one it registered:
+ * HTTP Basic, secret in the body, a JWT assertion (RFC 7523), or none for a public client.
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-2.3 (MUST NOT use more than one method per request)
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1 (Basic credentials are form-urlencoded first)
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-5.2 (invalid_client, 401 with WWW-Authenticate after Basic)
+ * @spec https://www.rfc-editor.org/rfc/rfc7591#section-2 (token_endpoint_auth_method)
+ */
+import { secretMatches } from '../clients/client-service.js';
+import { OAuthError } from '../errors/oauth-error.js';
+import { authenticateWithAssertion } from '../rfc7523-jwt-client-auth/client-assertion.js';
+import { validateParams, type Params } from '../schema/validator.js';
+import type { Context } from '../server/context.js';
+import type { ClientMetadata, ClientRecord } from '../storage/stores.js';
+import { clientAuthenticationSchema, type ClientAuthenticationParams } from './client-authentication.schema.js';
+
+export type AuthMethod = ClientMetadata['token_endpoint_auth_method'];
+
+export interface AuthenticatedClient {
+  client: ClientRecord;
+  method: AuthMethod;
+}
+
+export interface PresentedCredentials {
+  /** The Authorization header, if any. */
+  authorization?: string;
+  /** The raw token request parameters. */
+  params: Params;
+}
+
+const BASIC_CHALLENGE = { 'WWW-Authenticate': 'Basic realm="castellan"' };
+const GENERIC_FAILURE = 'client authentication failed';
+
+const failure = (description: string, basic: boolean) =>
+  new OAuthError('invalid_client', description, { status: 401, headers: basic ? BASIC_CHALLENGE : {} });
+
+/** RFC 6749 §2.3.1: id and secret are form-urlencoded before Basic encoding, so decode them back. */
+export function parseBasicCredentials(header: string): { clientId: string; secret: string } | undefined {
+  const match = /^basic +([A-Za-z0-9+/]+={0,2}) *$/i.exec(header);
+  if (!match) return undefined;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon <= 0) return undefined;
+  const formDecode = (value: string) => decodeURIComponent(value.replace(/\+/g, ' '));
+  try {
+    const clientId = formDecode(decoded.slice(0, colon));
+    const secret = formDecode(decoded.slice(colon + 1));
+    if (clientId.length === 0 || clientId.length > 255 || secret.length > 512) return undefined;
+    return { clientId, secret };
+  } catch {
+    return undefined;
+  }
+}
+
+function requireRegisteredMethod(client: ClientRecord, used: AuthMethod, basic: boolean): void {
+  if (client.metadata.token_endpoint_auth_method !== used) {
+    throw failure(`the client must authenticate with its registered method ${client.metadata.token_endpoint_auth_method}`, basic);
+  }
+}
+
+export async function authenticateClient(ctx: Context, presented: PresentedCredentials): Promise<AuthenticatedClient> {
+  const input = validateParams<ClientAuthenticationParams>(clientAuthenticationSchema, presented.params);
+  const basic = presented.authorization !== undefined && /^basic(\s|$)/i.test(presented.authorization);
+  const assertion = input.client_assertion !== undefined || input.client_assertion_type !== undefined;
+  const attempted = [basic, input.client_secret !== undefined, assertion].filter(Boolean).length;
+  // RFC 6749 §2.3: the client MUST NOT use more than one authentication method in each request.
+  if (attempted > 1) throw new OAuthError('invalid_request', 'use exactly one client authentication method');
+
+  if (basic) {
+    const credentials = parseBasicCredentials(presented.authorization as string);
+    if (!credentials) throw failure('malformed Basic credentials', true);
+    if (input.client_id !== undefined && input.client_id !== credentials.clientId) {
+      throw new OAuthError('invalid_request', 'client_id does not match the Authorization header');
+    }
+    const client = await ctx.stores.clients.find(credentials.clientId);
+    if (!client) throw failure(GENERIC_FAILURE, true);
+    requireRegisteredMethod(client, 'client_secret_basic', true);
+    if (!secretMatches(client, credentials.secret)) throw failure(GENERIC_FAILURE, true);
+    return { client, method: 'client_secret_basic' };
+  }
+
+  if (assertion) {
+    if (input.client_assertion === undefined || input.client_assertion_type === undefined) {
+      throw new OAuthError('invalid_request', 'client_assertion and client_assertion_type are sent together');
+    }
+    const client = await authenticateWithAssertion(ctx, { assertionType: input.client_assertion_type, assertion: input.client_assertion, clientId: input.client_id });
+    return { client, method: client.metadata.token_endpoint_auth_method };
+  }
+
+  if (input.client_id === undefined) throw failure('client authentication is required', false);
+  const client = await ctx.stores.clients.find(input.client_id);
+  if (!client) throw failure(GENERIC_FAILURE, false);
+  if (input.client_secret === undefined) {
+    // A public client identifies itself with client_id alone; a confidential one must prove itself.
+    requireRegisteredMethod(client, 'none', false);
+    return { client, method: 'none' };
+  }
+  requireRegisteredMethod(client, 'client_secret_post', false);
+  if (!secretMatches(client, input.client_secret)) throw failure(GENERIC_FAILURE, false);
+  return { client, method: 'client_secret_post' };
+}

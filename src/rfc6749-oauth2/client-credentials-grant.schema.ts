@@ -1,0 +1,20 @@
+/**
+ * Parameters of the client credentials token request, and the scope syntax shared by token requests.
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-4.4.2
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-3.3 (scope-token = 1*( %x21 / %x23-5B / %x5D-7E ))
+ */
+import type { JsonSchemaObject } from '../schema/validator.js';
+
+const SCOPE_TOKEN = '[\\x21\\x23-\\x5B\\x5D-\\x7E]+';
+
+/** A space-delimited list of scope tokens, as §3.3 defines it. */
+export const SCOPE_PARAMETER = { type: 'string', maxLength: 2048, pattern: `^${SCOPE_TOKEN}( ${SCOPE_TOKEN})*$` } as const;
+
+export interface ClientCredentialsInput {
+  scope?: string;
+}
+
+export const clientCredentialsSchema: JsonSchemaObject = {
+  type: 'object',
+  properties: { scope: SCOPE_PARAMETER },
+};

@@ -1,0 +1,63 @@
+/**
+ * The client credentials grant: a confidential client obtains an access token for itself. It still
+ * gets a grant row (no user) so revoking everything of a client is one uniform statement.
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-4.4
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-4.4.3 (no refresh token)
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-3.3 (scope; default when omitted)
+ */
+import { OAuthError } from '../errors/oauth-error.js';
+import { scopeList } from '../oidc-core/claims.js';
+import type { GrantModule } from '../server/grant-registry.js';
+import type { ClientRecord, GrantRecord } from '../storage/stores.js';
+import { newId } from '../tokens/handles.js';
+import { clientCredentialsSchema, type ClientCredentialsInput } from './client-credentials-grant.schema.js';
+import { issueTokenSet } from './token-response.js';
+
+/** Scopes that speak about an end-user, meaningless when the client acts for itself. */
+const USER_SCOPES = new Set(['openid', 'offline_access']);
+
+/**
+ * The granted scope: the request within the client's registered scope, or when omitted the
+ * registered scope itself (§3.3 lets the server apply a pre-defined default).
+ */
+export function clientCredentialsScope(client: ClientRecord, requested: string | undefined): string {
+  const registered = client.metadata.scope !== undefined ? scopeList(client.metadata.scope) : undefined;
+  if (requested === undefined) return (registered ?? []).filter((value) => !USER_SCOPES.has(value)).join(' ');
+  const wanted = [...new Set(scopeList(requested))];
+  const userScopes = wanted.filter((value) => USER_SCOPES.has(value));
+  if (userScopes.length > 0) throw new OAuthError('invalid_scope', `${userScopes.join(' ')} cannot be granted without an end-user`);
+  const extra = registered ? wanted.filter((value) => !registered.includes(value)) : [];
+  if (extra.length > 0) throw new OAuthError('invalid_scope', `scope not registered for this client: ${extra.join(' ')}`);
+  return wanted.join(' ');
+}
+
+export const clientCredentialsGrant: GrantModule<ClientCredentialsInput> = {
+  grantType: 'client_credentials',
+  schema: clientCredentialsSchema,
+
+  async handle(ctx, input, client) {
+    // RFC 6749 §4.4: only confidential clients; metadata validation forbids it too, this is the second line.
+    if (client.metadata.token_endpoint_auth_method === 'none') {
+      throw new OAuthError('unauthorized_client', 'a public client cannot use the client_credentials grant');
+    }
+    const scope = clientCredentialsScope(client, input.scope);
+    const now = ctx.clock();
+    const grant: GrantRecord = {
+      id: newId(), clientId: client.clientId, userId: null, scope, claims: null, resource: null,
+      authTime: null, acr: null, amr: null, sid: null,
+      createdAt: now, expiresAt: now + ctx.config.accessTokenTtl, revokedAt: null, revokedReason: null,
+    };
+    // RFC 6749 §4.4.3: a refresh token SHOULD NOT be included; none is, and no ID token (no user).
+    const tokens = await issueTokenSet(ctx, { grant, client, scope });
+    return {
+      body: tokens.body,
+      userId: null,
+      details: tokens.summary,
+      async commit(tx) {
+        await ctx.stores.grants.insert(grant, tx);
+        await tokens.write(tx);
+        return undefined;
+      },
+    };
+  },
+};

@@ -1,0 +1,80 @@
+/**
+ * The refresh token grant with rotation on every use: the presented token is consumed and its child
+ * inserted in one transaction; a consumed token that comes back revokes the whole grant.
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-6
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-10.4 (bound to the client)
+ * @spec https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2 (rotation and reuse detection)
+ * @spec https://openid.net/specs/openid-connect-core-1_0.html#RefreshTokenResponse
+ */
+import { OAuthError } from '../errors/oauth-error.js';
+import { scopeList } from '../oidc-core/claims.js';
+import type { GrantModule } from '../server/grant-registry.js';
+import { hashHandle } from '../tokens/handles.js';
+import { refreshTokenSchema, type RefreshTokenInput } from './refresh-token-grant.schema.js';
+import { revokeOnReplay, revokeOnReplayNow } from './replay-revocation.js';
+import { issueTokenSet } from './token-response.js';
+
+const invalidGrant = (description: string) => new OAuthError('invalid_grant', description);
+
+/** RFC 6749 §6: a requested scope must not include anything the resource owner did not grant. */
+export function narrowScope(requested: string | undefined, granted: string): string {
+  if (requested === undefined) return granted;
+  const allowed = new Set(scopeList(granted));
+  const wanted = [...new Set(scopeList(requested))];
+  const extra = wanted.filter((value) => !allowed.has(value));
+  if (extra.length > 0) throw new OAuthError('invalid_scope', `scope exceeds the original grant: ${extra.join(' ')}`);
+  return wanted.join(' ');
+}
+
+export const refreshTokenGrant: GrantModule<RefreshTokenInput> = {
+  grantType: 'refresh_token',
+  schema: refreshTokenSchema,
+
+  async handle(ctx, input, client) {
+    const now = ctx.clock();
+    const tokenHash = hashHandle(input.refresh_token);
+    const presented = await ctx.stores.refreshTokens.find(tokenHash);
+    // RFC 6749 §10.4: the token is bound to its client; another client's token is refused and left intact.
+    if (!presented || presented.clientId !== client.clientId) throw invalidGrant('the refresh token is invalid');
+    if (presented.consumedAt !== null) {
+      // RFC 9700 §4.14.2: a rotated token presented again means one copy is stolen; end the family.
+      await revokeOnReplayNow(ctx, presented.grantId, client.clientId, 'refresh_token_reuse');
+      throw invalidGrant('the refresh token was already used');
+    }
+    if (presented.expiresAt <= now) throw invalidGrant('the refresh token has expired');
+    const grant = await ctx.stores.grants.find(presented.grantId);
+    if (!grant || grant.clientId !== client.clientId || grant.revokedAt !== null || grant.expiresAt <= now) {
+      throw invalidGrant('the authorization grant is no longer valid');
+    }
+    const scope = narrowScope(input.scope, presented.scope);
+
+    let user;
+    if (scopeList(scope).includes('openid')) {
+      user = grant.userId ? await ctx.stores.users.findById(grant.userId) : undefined;
+      if (!user) throw invalidGrant('the authorization grant is no longer valid');
+    }
+    const tokens = await issueTokenSet(ctx, {
+      grant,
+      client,
+      scope,
+      // RFC 6749 §6: a new refresh token keeps the scope of the one presented, whatever was narrowed.
+      refreshScope: presented.scope,
+      // OIDC Core §12.2: same sub and auth_time (both from the grant); no nonce on refresh.
+      idToken: user ? { user, nonce: null } : undefined,
+    });
+
+    return {
+      body: tokens.body,
+      userId: grant.userId,
+      details: { ...tokens.summary, rotated: true },
+      async commit(tx) {
+        if (!(await ctx.stores.refreshTokens.consume(tokenHash, ctx.clock(), tx))) {
+          await revokeOnReplay(ctx, grant.id, client.clientId, 'refresh_token_reuse', tx);
+          return invalidGrant('the refresh token was already used');
+        }
+        await tokens.write(tx);
+        return undefined;
+      },
+    };
+  },
+};

@@ -1,0 +1,24 @@
+/**
+ * Revokes a whole grant when a single-use artifact comes back: a replayed authorization code or a
+ * rotated refresh token. The grant is the root of the family, so one update kills every token.
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2 (code replay: revoke tokens issued from it)
+ * @spec https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2 (refresh token reuse: revoke the family)
+ */
+import type { Context } from '../server/context.js';
+import type { Tx } from '../storage/stores.js';
+
+export type ReplayReason = 'code_replay' | 'refresh_token_reuse';
+
+const AUDIT_TYPE: Record<ReplayReason, string> = { code_replay: 'token.code_replay', refresh_token_reuse: 'token.refresh_reuse' };
+
+/** Revokes the grant and records why, in the caller's transaction. */
+export async function revokeOnReplay(ctx: Context, grantId: string, clientId: string, reason: ReplayReason, tx: Tx): Promise<void> {
+  const now = ctx.clock();
+  const revoked = await ctx.stores.grants.revoke(grantId, reason, now, tx);
+  await ctx.stores.audit.record({ type: AUDIT_TYPE[reason], clientId, details: { grant_id: grantId, newly_revoked: revoked } }, now, tx);
+}
+
+/** The same in a transaction of its own, committed before the request fails. */
+export function revokeOnReplayNow(ctx: Context, grantId: string, clientId: string, reason: ReplayReason): Promise<void> {
+  return ctx.stores.transaction((tx) => revokeOnReplay(ctx, grantId, clientId, reason, tx));
+}

@@ -1,0 +1,77 @@
+/**
+ * Mints the tokens of one successful token response in memory and builds the §5.1 body; the rows
+ * are written later by `write(tx)` inside the endpoint's single transaction.
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-5.1
+ * @spec https://openid.net/specs/openid-connect-core-1_0.html#TokenResponse
+ */
+import type { Context } from '../server/context.js';
+import type { ClientRecord, GrantRecord, Tx, UserRecord } from '../storage/stores.js';
+import { mintAccessToken, storeAccessToken, type IssuedAccessToken } from '../tokens/access-token.js';
+import { mintIdToken } from '../oidc-core/id-token.js';
+import { mintRefreshToken, type IssuedRefreshToken } from './refresh-token.js';
+
+export interface TokenResponseBody {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  scope?: string;
+  refresh_token?: string;
+  id_token?: string;
+}
+
+export interface TokenSetRequest {
+  grant: GrantRecord;
+  client: ClientRecord;
+  /** Scope of the access token. */
+  scope: string;
+  /** Scope of a refresh token to issue; none is issued when absent. */
+  refreshScope?: string;
+  /** Present when an ID token is to be issued. */
+  idToken?: { user: UserRecord; nonce: string | null };
+}
+
+export interface IssuedTokenSet {
+  body: TokenResponseBody;
+  accessToken: IssuedAccessToken;
+  refreshToken?: IssuedRefreshToken;
+  /** Writes the new rows; signing already happened, so the transaction stays short. */
+  write(tx: Tx): Promise<void>;
+  /** What the audit event may say about this issuance (never a token). */
+  summary: Record<string, unknown>;
+}
+
+export async function issueTokenSet(ctx: Context, request: TokenSetRequest): Promise<IssuedTokenSet> {
+  const { grant, client, scope } = request;
+  const accessToken = await mintAccessToken(ctx, {
+    grant,
+    scope,
+    format: client.metadata.access_token_format ?? 'opaque',
+    audience: grant.resource,
+    subject: grant.userId ?? client.clientId,
+  });
+  const refreshToken = request.refreshScope !== undefined ? mintRefreshToken(ctx, grant, request.refreshScope) : undefined;
+  const idToken = request.idToken
+    ? await mintIdToken(ctx, { grant, client, user: request.idToken.user, nonce: request.idToken.nonce, accessToken: accessToken.token })
+    : undefined;
+
+  const body: TokenResponseBody = {
+    access_token: accessToken.token,
+    token_type: 'Bearer',
+    expires_in: accessToken.record.expiresAt - ctx.clock(),
+  };
+  // RFC 6749 §5.1: scope is optional when identical to the request; always sending it is simpler for clients.
+  if (scope) body.scope = scope;
+  if (refreshToken) body.refresh_token = refreshToken.token;
+  if (idToken) body.id_token = idToken;
+
+  return {
+    body,
+    accessToken,
+    refreshToken,
+    summary: { grant_id: grant.id, scope, access_token_format: accessToken.record.format, refresh_token: Boolean(refreshToken), id_token: Boolean(idToken) },
+    async write(tx) {
+      await storeAccessToken(ctx, accessToken, tx);
+      if (refreshToken) await ctx.stores.refreshTokens.insert(refreshToken.record, tx);
+    },
+  };
+}

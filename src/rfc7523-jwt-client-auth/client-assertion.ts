@@ -1,0 +1,107 @@
+/**
+ * Client authentication with a signed JWT: client_secret_jwt (HMAC with the client secret) and
+ * private_key_jwt (the client's registered public keys). One client lookup, single-use jti.
+ * @spec https://www.rfc-editor.org/rfc/rfc7523#section-2.2 (client_assertion_type jwt-bearer)
+ * @spec https://www.rfc-editor.org/rfc/rfc7523#section-3 (iss, sub, aud, exp, jti)
+ * @spec https://www.rfc-editor.org/rfc/rfc7521#section-4.2 (client_id, if sent, must match)
+ * @spec https://openid.net/specs/openid-connect-core-1_0.html#ClientAuthentication
+ * @spec https://www.rfc-editor.org/rfc/rfc9700#section-2.7 (aud: the issuer)
+ */
+import { decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { hmacSecret } from '../clients/client-service.js';
+import { OAuthError } from '../errors/oauth-error.js';
+import { PATHS } from '../oidc-discovery/provider-metadata.js';
+import type { Context } from '../server/context.js';
+import type { ClientRecord } from '../storage/stores.js';
+import { hashHandle } from '../tokens/handles.js';
+import { clientKeySet } from './client-jwks.js';
+
+export const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+export const HMAC_ALGS = ['HS256', 'HS384', 'HS512'];
+export const ASYMMETRIC_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
+/** Longest accepted assertion lifetime; it also bounds how long a jti must be remembered. */
+export const MAX_ASSERTION_LIFETIME = 600;
+/** Tolerated clock difference for an iat slightly in the future. */
+const IAT_SKEW = 60;
+/** Tolerated clock difference for exp and nbf: relying parties' clocks drift by seconds. */
+export const CLOCK_TOLERANCE = 30;
+
+export interface AssertionCredentials {
+  assertionType: string;
+  assertion: string;
+  /** client_id sent beside the assertion, if any. */
+  clientId?: string;
+}
+
+const fail = (description: string, cause?: unknown) => new OAuthError('invalid_client', description, { cause });
+
+/** The HMAC key (client_secret_jwt) or the client's registered public keys (private_key_jwt). */
+async function verificationKey(ctx: Context, client: ClientRecord): Promise<Uint8Array | JWTVerifyGetKey> {
+  if (client.metadata.token_endpoint_auth_method === 'private_key_jwt') return clientKeySet(ctx, client);
+  const secret = hmacSecret(ctx, client);
+  if (!secret) throw fail('the client has no secret for client_secret_jwt');
+  return new TextEncoder().encode(secret);
+}
+
+/** Accepted aud values: the issuer, and unless strict, the token endpoint URL (RFC 7523 §3 item 3). */
+function acceptedAudience(ctx: Context): string[] {
+  const issuer = ctx.config.issuer;
+  return ctx.config.strictAssertionAudience ? [issuer] : [issuer, issuer + PATHS.token];
+}
+
+/** Verifies the assertion and returns the client it authenticates; every failure is invalid_client. */
+export async function authenticateWithAssertion(ctx: Context, credentials: AssertionCredentials): Promise<ClientRecord> {
+  if (credentials.assertionType !== JWT_BEARER) throw fail('client_assertion_type is not supported');
+  let alg: string | undefined;
+  let unverified: JWTPayload;
+  try {
+    alg = decodeProtectedHeader(credentials.assertion).alg;
+    unverified = decodeJwt(credentials.assertion);
+  } catch (error) {
+    throw fail('client_assertion is not a JWT', error);
+  }
+  // RFC 7523 §3: for client authentication sub (and here iss) is the client_id.
+  const clientId = unverified.sub;
+  if (typeof clientId !== 'string' || unverified.iss !== clientId) throw fail('client_assertion iss and sub must both be the client_id');
+  if (credentials.clientId !== undefined && credentials.clientId !== clientId) throw fail('client_id does not match the client_assertion');
+
+  const client = await ctx.stores.clients.find(clientId);
+  if (!client) throw fail('client authentication failed');
+  const method = client.metadata.token_endpoint_auth_method;
+  if (method !== 'client_secret_jwt' && method !== 'private_key_jwt') throw fail('the client must authenticate with its registered method');
+  // The method fixes the algorithm family, so an HMAC made with a public key (or none) never passes.
+  const family = method === 'client_secret_jwt' ? HMAC_ALGS : ASYMMETRIC_ALGS;
+  const registered = client.metadata.token_endpoint_auth_signing_alg;
+  const algorithms = registered ? family.filter((value) => value === registered) : family;
+  if (!alg || !algorithms.includes(alg)) throw fail(`client_assertion alg ${String(alg)} is not allowed for ${method}`);
+
+  const now = ctx.clock();
+  let payload: JWTPayload;
+  try {
+    const key = await verificationKey(ctx, client);
+    const options = { algorithms, issuer: clientId, subject: clientId, audience: acceptedAudience(ctx), requiredClaims: ['exp', 'jti'], currentDate: new Date(now * 1000), clockTolerance: CLOCK_TOLERANCE };
+    ({ payload } = typeof key === 'function' ? await jwtVerify(credentials.assertion, key, options) : await jwtVerify(credentials.assertion, key, options));
+  } catch (error) {
+    if (error instanceof OAuthError) throw error;
+    throw fail('client_assertion is invalid', error);
+  }
+  checkClaimPolicy(ctx, payload, now);
+  const jti = payload.jti;
+  if (typeof jti !== 'string' || jti.length === 0 || jti.length > 256) throw fail('client_assertion jti is malformed');
+  // RFC 7523 §3 item 7: a jti is accepted once while the assertion could still be valid (tolerance included).
+  if (!(await ctx.stores.replay.remember(hashHandle(`${clientId}:${jti}`), (payload.exp as number) + CLOCK_TOLERANCE, now))) {
+    throw fail('client_assertion was already used');
+  }
+  return client;
+}
+
+/** Policy beyond signature and registered claims: strict audience, bounded lifetime. */
+function checkClaimPolicy(ctx: Context, payload: JWTPayload, now: number): void {
+  if (ctx.config.strictAssertionAudience) {
+    const aud = Array.isArray(payload.aud) && payload.aud.length === 1 ? payload.aud[0] : payload.aud;
+    if (aud !== ctx.config.issuer) throw fail('client_assertion aud must be exactly the issuer');
+  }
+  const exp = payload.exp as number;
+  if (payload.iat !== undefined && payload.iat > now + IAT_SKEW) throw fail('client_assertion iat is in the future');
+  if (exp - (payload.iat ?? now) > MAX_ASSERTION_LIFETIME) throw fail('client_assertion lives too long');
+}

@@ -1,0 +1,59 @@
+/**
+ * The public keys a private_key_jwt client registered: its inline `jwks`, or its `jwks_uri` fetched
+ * through the guarded outbound client (no private addresses in production, no redirects, size and
+ * time limits) and cached, with one early refetch when a kid is unknown (the client rotated).
+ * @spec https://www.rfc-editor.org/rfc/rfc7591#section-2 (jwks, jwks_uri)
+ * @spec https://openid.net/specs/openid-connect-core-1_0.html#RotateSigKeys
+ * @spec https://www.rfc-editor.org/rfc/rfc9700#section-4.15 (SSRF through client-supplied URLs)
+ */
+import { createLocalJWKSet, errors, type JWK, type JWTVerifyGetKey } from 'jose';
+import type { Context } from '../server/context.js';
+import type { ClientRecord } from '../storage/stores.js';
+import { DEFAULT_FETCH_POLICY, safeFetch } from '../security/safe-fetch.js';
+
+/** Seconds a fetched key set is used before it is fetched again. */
+export const JWKS_MAX_AGE = 300;
+/** Least seconds between two fetches of one jwks_uri, however many unknown kids arrive. */
+export const JWKS_COOLDOWN = 30;
+
+interface CachedKeys {
+  keys: JWK[];
+  fetchedAt: number;
+}
+
+const cache = new Map<string, CachedKeys>();
+
+/** Asymmetric keys only: an `oct` key in a JWK Set must never verify a private_key_jwt assertion. */
+function localSet(keys: JWK[]): JWTVerifyGetKey {
+  return createLocalJWKSet({ keys: keys.filter((key) => key.kty !== 'oct') });
+}
+
+async function fetchKeys(ctx: Context, uri: string): Promise<CachedKeys> {
+  const policy = { ...DEFAULT_FETCH_POLICY, requireHttps: ctx.config.production, allowPrivateNetworks: !ctx.config.production };
+  const response = await safeFetch(uri, { headers: { accept: 'application/json' } }, policy);
+  if (response.status !== 200) throw new Error(`jwks_uri answered ${response.status}`);
+  const document = JSON.parse(response.body.toString('utf8')) as { keys?: unknown };
+  if (!Array.isArray(document.keys)) throw new Error('jwks_uri did not return a JWK Set');
+  const entry = { keys: document.keys as JWK[], fetchedAt: ctx.clock() };
+  if (cache.size >= 1000) cache.clear();
+  cache.set(uri, entry);
+  return entry;
+}
+
+/** A key resolver for jose's jwtVerify; throws when the client has no usable keys. */
+export async function clientKeySet(ctx: Context, client: ClientRecord): Promise<JWTVerifyGetKey> {
+  if (client.metadata.jwks) return localSet(client.metadata.jwks.keys as JWK[]);
+  const uri = client.metadata.jwks_uri;
+  if (!uri) throw new Error('the client registered neither jwks nor jwks_uri');
+  let entry = cache.get(uri);
+  if (!entry || ctx.clock() - entry.fetchedAt >= JWKS_MAX_AGE) entry = await fetchKeys(ctx, uri);
+  const current = entry;
+  return async (header, token) => {
+    try {
+      return await localSet(current.keys)(header, token);
+    } catch (error) {
+      if (!(error instanceof errors.JWKSNoMatchingKey) || ctx.clock() - current.fetchedAt < JWKS_COOLDOWN) throw error;
+      return localSet((await fetchKeys(ctx, uri)).keys)(header, token);
+    }
+  };
+}

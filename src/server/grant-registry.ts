@@ -1,0 +1,58 @@
+/**
+ * Maps grant_type to its grant module. A grant reads and checks state, mints its tokens in memory,
+ * and hands back the rows to write; it never sees req or res. The token endpoint owns ordering and
+ * the one transaction. Extensions (token exchange, device code) call `registerGrant`.
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-4.4.2
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-6
+ * @spec https://www.rfc-editor.org/rfc/rfc9700#section-2.4 (no password grant; the implicit flow is not a grant)
+ */
+import type { OAuthError } from '../errors/oauth-error.js';
+import type { JsonSchemaObject } from '../schema/validator.js';
+import type { ClientRecord, Tx } from '../storage/stores.js';
+import type { TokenResponseBody } from '../rfc6749-oauth2/token-response.js';
+import { authorizationCodeGrant } from '../rfc6749-oauth2/authorization-code-grant.js';
+import { clientCredentialsGrant } from '../rfc6749-oauth2/client-credentials-grant.js';
+import { refreshTokenGrant } from '../rfc6749-oauth2/refresh-token-grant.js';
+import type { Context } from './context.js';
+
+export interface GrantOutcome {
+  body: TokenResponseBody;
+  /** For the audit event. */
+  userId: string | null;
+  details: Record<string, unknown>;
+  /**
+   * Writes every row of the outcome inside the endpoint's transaction (single-use checks included).
+   * Returns an error to send after the transaction commits, so a detected replay's revocation persists.
+   */
+  commit(tx: Tx): Promise<OAuthError | undefined>;
+}
+
+export interface GrantModule<Input = Record<string, unknown>> {
+  grantType: string;
+  /** Validates this grant's own parameters (client authentication parameters are validated apart). */
+  schema: JsonSchemaObject;
+  handle(ctx: Context, input: Input, client: ClientRecord): Promise<GrantOutcome>;
+}
+
+const grants = new Map<string, GrantModule>();
+
+/** RFC 9700 §2.4: the password grant MUST NOT be used; implicit (§2.1.2) never was a token request. */
+const FORBIDDEN_GRANT_TYPES = new Set(['password', 'implicit']);
+
+export function registerGrant<Input>(grant: GrantModule<Input>): void {
+  if (FORBIDDEN_GRANT_TYPES.has(grant.grantType)) throw new Error(`grant_type ${grant.grantType} must not be supported`);
+  grants.set(grant.grantType, grant as unknown as GrantModule);
+}
+
+export function findGrant(grantType: string): GrantModule | undefined {
+  return grants.get(grantType);
+}
+
+export function supportedGrantTypes(): string[] {
+  return [...grants.keys()];
+}
+
+registerGrant(authorizationCodeGrant);
+registerGrant(refreshTokenGrant);
+registerGrant(clientCredentialsGrant);
