@@ -1,7 +1,48 @@
-// PLACEHOLDER: replaced by its owner during the build-out.
-import { Router } from 'express';
+/**
+ * GET and POST /userinfo: the signed-in user's claims for a bearer access token that carries the
+ * openid scope. Claims follow the token's scope plus those asked for under claims.userinfo.
+ * @spec https://openid.net/specs/openid-connect-core-1_0.html#UserInfo
+ * @spec https://openid.net/specs/openid-connect-core-1_0.html#UserInfoError
+ * @spec https://openid.net/specs/openid-connect-core-1_0.html#ScopeClaims
+ * @spec https://www.rfc-editor.org/rfc/rfc6750#section-3.1 (invalid_token 401, insufficient_scope 403)
+ */
+import { Router, type Request, type Response } from 'express';
+import { formBody } from '../http/params.js';
+import { handle, noStore, sendJson, sendOAuthError } from '../http/respond.js';
+import { PATHS } from '../oidc-discovery/provider-metadata.js';
+import { bearerChallenge, bearerError, bearerToken } from '../rfc6750-bearer/bearer-token.js';
 import type { Context } from '../server/context.js';
+import { resolveAccessToken } from '../tokens/access-token.js';
+import { claimNamesForScope, scopeList, userClaims } from './claims.js';
+import { requestedClaimNames, type ClaimsRequest } from './claims-parameter.js';
 
-export function userinfoRouter(_ctx: Context): Router {
-  return Router();
+export function userinfoRouter(ctx: Context): Router {
+  const router = Router();
+  const endpoint = handle((req, res) => userinfo(ctx, req, res), (res, error) => sendOAuthError(res, error, ctx.logger));
+  router.get(PATHS.userinfo, endpoint);
+  router.post(PATHS.userinfo, formBody, endpoint);
+  return router;
+}
+
+async function userinfo(ctx: Context, req: Request, res: Response): Promise<void> {
+  const token = bearerToken(req);
+  if (token === undefined) {
+    // RFC 6750 §3.1: a request without credentials gets a challenge with no error code.
+    noStore(res);
+    res.set('WWW-Authenticate', bearerChallenge()).status(401).end();
+    return;
+  }
+  const active = await resolveAccessToken(ctx, token);
+  if (!active) throw bearerError('invalid_token', 'The access token is invalid, expired or revoked');
+  const { record, grant } = active;
+  // A client-credentials token has no user; without openid the token was not issued for UserInfo.
+  if (!grant.userId || !scopeList(record.scope).includes('openid')) {
+    throw bearerError('insufficient_scope', 'The access token does not grant the openid scope for a user', { scope: 'openid' });
+  }
+  const user = await ctx.stores.users.findById(grant.userId);
+  if (!user) throw bearerError('invalid_token', 'The user of this access token no longer exists');
+  // The token's own scope decides (a refreshed token may carry less than the grant).
+  const names = claimNamesForScope(record.scope);
+  for (const name of requestedClaimNames(grant.claims as ClaimsRequest | null, 'userinfo')) names.add(name);
+  sendJson(res, 200, userClaims(user, names));
 }

@@ -1,7 +1,142 @@
-// PLACEHOLDER: replaced by its owner during the build-out.
-import { Router } from 'express';
+/**
+ * GET/POST /interaction/:uid/login and /interaction/:uid/consent: the pages between /authorize and
+ * the redirect back to the client. Each POST checks the CSRF token and ends in a 303 redirect (or
+ * the form_post page); an interaction completes exactly once.
+ * @spec https://openid.net/specs/openid-connect-core-1_0.html#Authenticates
+ * @spec https://openid.net/specs/openid-connect-core-1_0.html#Consent
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1 (access_denied)
+ * @spec https://www.rfc-editor.org/rfc/rfc9700#section-4.12 (303 after POST)
+ */
+import { Router, type Request, type Response } from 'express';
+import { OAuthError } from '../errors/oauth-error.js';
+import { formBody, formParams } from '../http/params.js';
+import { handle, noStore, sendErrorPage } from '../http/respond.js';
+import { requestedClaimNames } from '../oidc-core/claims-parameter.js';
+import { scopeList } from '../oidc-core/claims.js';
+import { consentCovers } from '../oidc-core/prompt.js';
+import { loadSession, startSession } from '../oidc-core/session.js';
+import { completeAuthorization } from '../rfc6749-oauth2/authorization-code-issuer.js';
+import { targetOf } from '../rfc6749-oauth2/authorization-request.js';
+import { sendAuthorizationError, sendAuthorizationResponse } from '../rfc6749-oauth2/authorization-response.js';
 import type { Context } from '../server/context.js';
+import type { SessionRecord } from '../storage/stores.js';
+import { verifyPassword } from '../users/user-service.js';
+import { renderConsentPage } from './consent-page.js';
+import { checkCsrf, clearInteractionCookie, interactionUrl, loadInteraction, type Interaction } from './interaction.js';
+import { LOGIN_FAILED_MESSAGE, renderLoginPage } from './login-page.js';
 
-export function interactionRouter(_ctx: Context): Router {
-  return Router();
+type Page = (ctx: Context, req: Request, res: Response) => Promise<void>;
+
+export function interactionRouter(ctx: Context): Router {
+  const router = Router();
+  const route = (page: Page) => handle((req, res) => page(ctx, req, res), (res, error) => sendErrorPage(res, error, ctx.logger));
+  router.get('/interaction/:uid/login', route(showLogin));
+  router.post('/interaction/:uid/login', formBody, route(submitLogin));
+  router.get('/interaction/:uid/consent', route(showConsent));
+  router.post('/interaction/:uid/consent', formBody, route(submitConsent));
+  return router;
+}
+
+const single = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+const uidOf = (req: Request): string => String(req.params.uid);
+
+async function clientName(ctx: Context, interaction: Interaction): Promise<string> {
+  const client = await ctx.stores.clients.find(interaction.request.clientId);
+  if (!client) throw new OAuthError('invalid_client', 'invalid client: the client is no longer registered');
+  return client.metadata.client_name ?? client.clientId;
+}
+
+function sendPage(res: Response, status: number, body: string): void {
+  noStore(res);
+  res.status(status).type('text/html').send(body);
+}
+
+async function renderLogin(ctx: Context, res: Response, interaction: Interaction, status: number, username: string | null, error: string | null) {
+  const name = await clientName(ctx, interaction);
+  const { request, csrf } = interaction;
+  sendPage(res, status, renderLoginPage({ action: 'login', csrf, clientName: name, username, error, lang: request.uiLocale }));
+}
+
+async function showLogin(ctx: Context, req: Request, res: Response): Promise<void> {
+  const interaction = await loadInteraction(ctx, req, uidOf(req));
+  await renderLogin(ctx, res, interaction, 200, interaction.request.loginHint, null);
+}
+
+async function submitLogin(ctx: Context, req: Request, res: Response): Promise<void> {
+  const interaction = await loadInteraction(ctx, req, uidOf(req));
+  const form = formParams(req);
+  checkCsrf(interaction, form.csrf);
+  const username = single(form.username);
+  const password = single(form.password);
+  if (!username || !password || username.length > 255 || password.length > 1024) {
+    return renderLogin(ctx, res, interaction, 400, username?.slice(0, 255) ?? null, 'Enter your username and password.');
+  }
+  const user = await verifyPassword(ctx, username, password);
+  if (!user) {
+    await ctx.stores.audit.record({ type: 'login.failed', clientId: interaction.request.clientId, ip: req.ip ?? null }, ctx.clock());
+    // One message whether the user exists or not.
+    return renderLogin(ctx, res, interaction, 401, username, LOGIN_FAILED_MESSAGE);
+  }
+  const session = await startSession(ctx, req, res, { userId: user.id, amr: ['pwd'] });
+  await ctx.stores.interactions.setUser(interaction.uidHash, user.id);
+  const { request } = interaction;
+  const consent = await ctx.stores.consents.find(user.id, request.clientId);
+  if (request.prompt.includes('consent') || !consentCovers(consent, request.scope)) {
+    noStore(res);
+    return res.redirect(303, interactionUrl(ctx, interaction.uid, 'consent'));
+  }
+  await finish(ctx, res, interaction, session);
+}
+
+/** The session that may approve: live and belonging to the user who logged in for this interaction. */
+async function approvingSession(ctx: Context, req: Request, interaction: Interaction): Promise<SessionRecord | undefined> {
+  if (!interaction.record.userId) return undefined;
+  const session = await loadSession(ctx, req);
+  return session && session.userId === interaction.record.userId ? session : undefined;
+}
+
+function backToLogin(ctx: Context, res: Response, interaction: Interaction): void {
+  noStore(res);
+  res.redirect(303, interactionUrl(ctx, interaction.uid, 'login'));
+}
+
+async function showConsent(ctx: Context, req: Request, res: Response): Promise<void> {
+  const interaction = await loadInteraction(ctx, req, uidOf(req));
+  const session = await approvingSession(ctx, req, interaction);
+  if (!session) return backToLogin(ctx, res, interaction);
+  const user = await ctx.stores.users.findById(session.userId);
+  if (!user) return backToLogin(ctx, res, interaction);
+  const { request, csrf } = interaction;
+  sendPage(res, 200, renderConsentPage({
+    action: 'consent',
+    csrf,
+    clientName: await clientName(ctx, interaction),
+    username: user.username,
+    scopes: scopeList(request.scope),
+    claims: [...new Set([...requestedClaimNames(request.claims, 'userinfo'), ...requestedClaimNames(request.claims, 'id_token')])],
+    lang: request.uiLocale,
+  }));
+}
+
+async function submitConsent(ctx: Context, req: Request, res: Response): Promise<void> {
+  const interaction = await loadInteraction(ctx, req, uidOf(req));
+  const form = formParams(req);
+  checkCsrf(interaction, form.csrf);
+  const session = await approvingSession(ctx, req, interaction);
+  if (!session) return backToLogin(ctx, res, interaction);
+  const decision = single(form.decision);
+  if (decision === 'approve') return finish(ctx, res, interaction, session);
+  if (decision !== 'deny') throw new OAuthError('invalid_request', 'Choose Allow or Deny.');
+  if (!(await ctx.stores.interactions.take(interaction.uidHash))) throw new OAuthError('invalid_request', 'This sign-in request was already completed');
+  await ctx.stores.audit.record({ type: 'authorization.denied', clientId: interaction.request.clientId, userId: session.userId }, ctx.clock());
+  clearInteractionCookie(ctx, res, interaction.uid);
+  sendAuthorizationError(res, ctx, targetOf(interaction.request), new OAuthError('access_denied', 'the user denied the request'));
+}
+
+/** Issues the code (consuming the interaction) and sends the browser back to the client. */
+async function finish(ctx: Context, res: Response, interaction: Interaction, session: SessionRecord): Promise<void> {
+  const { request } = interaction;
+  const { code } = await completeAuthorization(ctx, { request, session, scope: request.scope }, interaction.uidHash);
+  clearInteractionCookie(ctx, res, interaction.uid);
+  sendAuthorizationResponse(res, ctx, targetOf(request), code, request.uiLocale ?? undefined);
 }

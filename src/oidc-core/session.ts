@@ -1,0 +1,82 @@
+/**
+ * Server-side browser sessions: the cookie holds a random handle, the row (keyed by its SHA-256)
+ * holds the user, auth_time, acr/amr, sid and the idle and absolute expiry.
+ * @spec https://openid.net/specs/openid-connect-core-1_0.html#IDToken (auth_time, acr, amr)
+ * @spec https://openid.net/specs/openid-connect-backchannel-1_0.html#LogoutToken (sid)
+ * @spec https://owasp.org/www-project-application-security-verification-standard/ (V7: new session id at login, idle and absolute timeouts)
+ */
+import type { Request, Response } from 'express';
+import type { Context } from '../server/context.js';
+import type { SessionRecord } from '../storage/stores.js';
+import { hashHandle, newHandle, newId } from '../tokens/handles.js';
+import { clearSessionCookie, readSessionCookie, writeSessionCookie } from '../http/session-cookie.js';
+
+/** Handles are 256-bit base64url; anything else in the cookie cannot be ours. */
+const HANDLE = /^[A-Za-z0-9_-]{43}$/;
+
+export function isSessionActive(session: SessionRecord, now: number): boolean {
+  return session.idleExpiresAt > now && session.absoluteExpiresAt > now;
+}
+
+/**
+ * The request's live session, or undefined (no cookie, unknown, idle or past its absolute lifetime:
+ * expired sessions are treated as absent). A live session's idle expiry slides forward.
+ */
+export async function loadSession(ctx: Context, req: Request): Promise<SessionRecord | undefined> {
+  const handle = readSessionCookie(req, ctx.config);
+  if (!handle || !HANDLE.test(handle)) return undefined;
+  const session = await ctx.stores.sessions.find(hashHandle(handle));
+  const now = ctx.clock();
+  if (!session || !isSessionActive(session, now)) return undefined;
+  const idleExpiresAt = Math.min(now + ctx.config.sessionIdleTtl, session.absoluteExpiresAt);
+  if (now > session.lastSeenAt) {
+    await ctx.stores.sessions.touch(session.idHash, now, idleExpiresAt);
+    return { ...session, lastSeenAt: now, idleExpiresAt };
+  }
+  return session;
+}
+
+export interface Authentication {
+  userId: string;
+  /** Methods used, RFC 8176 values (`pwd` for a password). */
+  amr: string[];
+  acr?: string | null;
+}
+
+/**
+ * Starts a session after a successful login. A new handle and a new sid every time, and the
+ * previous session row of this browser is removed, so a planted cookie never becomes authenticated.
+ */
+export async function startSession(ctx: Context, req: Request, res: Response, auth: Authentication): Promise<SessionRecord> {
+  const previous = readSessionCookie(req, ctx.config);
+  if (previous && HANDLE.test(previous)) await ctx.stores.sessions.remove(hashHandle(previous));
+  const now = ctx.clock();
+  const handle = newHandle();
+  const absoluteExpiresAt = now + ctx.config.sessionAbsoluteTtl;
+  const session: SessionRecord = {
+    idHash: hashHandle(handle),
+    userId: auth.userId,
+    sid: newId(),
+    authTime: now,
+    acr: auth.acr ?? null,
+    amr: auth.amr,
+    createdAt: now,
+    lastSeenAt: now,
+    idleExpiresAt: Math.min(now + ctx.config.sessionIdleTtl, absoluteExpiresAt),
+    absoluteExpiresAt,
+  };
+  await ctx.stores.sessions.insert(session);
+  await ctx.stores.audit.record({ type: 'session.started', userId: auth.userId, details: { sid: session.sid } }, now);
+  writeSessionCookie(res, ctx.config, handle);
+  return session;
+}
+
+/** Removes the browser's session row and cookie (logout, or a session that must not continue). */
+export async function endSession(ctx: Context, req: Request, res: Response): Promise<SessionRecord | undefined> {
+  const handle = readSessionCookie(req, ctx.config);
+  clearSessionCookie(res, ctx.config);
+  if (!handle || !HANDLE.test(handle)) return undefined;
+  const session = await ctx.stores.sessions.find(hashHandle(handle));
+  if (session) await ctx.stores.sessions.remove(session.idHash);
+  return session;
+}

@@ -1,0 +1,89 @@
+/**
+ * Issuing the authorization code on approval: the grant row (root of every token family), the code
+ * row (stored hashed), remembered consent and the audit event, written in one transaction.
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2 (short-lived, bound to client and redirect_uri)
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-10.10 (codes must not be guessable: 256 bits)
+ * @spec https://www.rfc-editor.org/rfc/rfc7636#section-4.4 (the challenge is kept with the code)
+ * @spec https://openid.net/specs/openid-connect-core-1_0.html#IDToken (auth_time, acr, amr, nonce)
+ */
+import { OAuthError } from '../errors/oauth-error.js';
+import type { Context } from '../server/context.js';
+import type { AuthorizationCodeRecord, GrantRecord, SessionRecord, Tx } from '../storage/stores.js';
+import { hashHandle, newHandle, newId } from '../tokens/handles.js';
+import { scopeList } from '../oidc-core/claims.js';
+import { requireAuthTime } from '../oidc-core/claims-parameter.js';
+import type { AuthorizationRequest } from './authorization-request.js';
+
+export interface CodeIssue {
+  request: AuthorizationRequest;
+  session: SessionRecord;
+  /** The scope the user approved (or that remembered consent covers). */
+  scope: string;
+}
+
+export interface IssuedCode {
+  code: string;
+  grant: GrantRecord;
+}
+
+/** Writes grant, code, consent and audit with `tx`; the caller owns the transaction. */
+export async function issueAuthorizationCode(ctx: Context, issue: CodeIssue, tx: Tx): Promise<IssuedCode> {
+  const { request, session, scope } = issue;
+  const now = ctx.clock();
+  const grant: GrantRecord = {
+    id: newId(),
+    clientId: request.clientId,
+    userId: session.userId,
+    scope,
+    // OIDC Core §3.1.2.1: with max_age the ID token MUST carry auth_time, recorded as an essential claim.
+    claims: (request.maxAge !== null ? requireAuthTime(request.claims) : request.claims) as Record<string, unknown> | null,
+    resource: null,
+    authTime: session.authTime,
+    acr: session.acr,
+    amr: session.amr,
+    sid: session.sid,
+    createdAt: now,
+    expiresAt: now + ctx.config.refreshTokenTtl,
+    revokedAt: null,
+    revokedReason: null,
+  };
+  const code = newHandle();
+  const row: AuthorizationCodeRecord = {
+    codeHash: hashHandle(code),
+    grantId: grant.id,
+    clientId: request.clientId,
+    redirectUri: request.redirectUri,
+    codeChallenge: request.codeChallenge,
+    codeChallengeMethod: request.codeChallengeMethod,
+    nonce: request.nonce,
+    scope,
+    createdAt: now,
+    expiresAt: now + ctx.config.authorizationCodeTtl,
+    consumedAt: null,
+  };
+  await ctx.stores.grants.insert(grant, tx);
+  await ctx.stores.codes.insert(row, tx);
+  const previous = await ctx.stores.consents.find(session.userId, request.clientId, tx);
+  const remembered = [...new Set([...scopeList(previous?.scope ?? ''), ...scopeList(scope)])].join(' ');
+  await ctx.stores.consents.upsert({ userId: session.userId, clientId: request.clientId, scope: remembered, grantedAt: now }, tx);
+  // The code itself never reaches the audit log.
+  await ctx.stores.audit.record(
+    { type: 'authorization.code_issued', clientId: request.clientId, userId: session.userId, details: { grantId: grant.id, scope, sid: session.sid } },
+    now,
+    tx,
+  );
+  return { code, grant };
+}
+
+/**
+ * Completes an authorization: consumes the interaction (when there is one) and issues the code in
+ * one transaction, so a replayed approval issues nothing.
+ */
+export async function completeAuthorization(ctx: Context, issue: CodeIssue, interactionUidHash?: string): Promise<IssuedCode> {
+  return ctx.stores.transaction(async (tx) => {
+    if (interactionUidHash !== undefined && !(await ctx.stores.interactions.take(interactionUidHash, tx))) {
+      throw new OAuthError('invalid_request', 'This sign-in request was already completed');
+    }
+    return issueAuthorizationCode(ctx, issue, tx);
+  });
+}

@@ -1,0 +1,137 @@
+/**
+ * The checks of an authorization request, one function per rule; authorization-endpoint.ts orders
+ * them. Until client_id and redirect_uri are proven, errors are shown on a page, never redirected.
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1 (which errors may be redirected)
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-3.3 (scope)
+ * @spec https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
+ * @spec https://openid.net/specs/openid-connect-core-1_0.html#RequestObject (request_not_supported)
+ */
+import { OAuthError } from '../errors/oauth-error.js';
+import type { Context } from '../server/context.js';
+import type { ClientRecord } from '../storage/stores.js';
+import type { Params } from '../schema/validator.js';
+import { scopeList, SUPPORTED_SCOPES } from '../oidc-core/claims.js';
+import type { ClaimsRequest } from '../oidc-core/claims-parameter.js';
+import { matchRedirectUri } from './redirect-uri.js';
+import { STATE_MAX_LENGTH, type AuthorizationRequestParams } from './authorization-request.schema.js';
+
+export type ResponseMode = 'query' | 'form_post';
+
+/** The validated request, stored as JSON in an interaction between the login and consent steps. */
+export interface AuthorizationRequest {
+  clientId: string;
+  /** Exactly as sent: the token endpoint compares it with the code's redirect_uri as a string. */
+  redirectUri: string;
+  responseMode: ResponseMode;
+  state: string | null;
+  scope: string;
+  nonce: string | null;
+  codeChallenge: string | null;
+  codeChallengeMethod: 'S256' | null;
+  prompt: string[];
+  maxAge: number | null;
+  loginHint: string | null;
+  /** Subject of a verified id_token_hint. */
+  hintedSubject: string | null;
+  /** A BCP 47 tag from ui_locales for the pages' lang attribute. */
+  uiLocale: string | null;
+  claims: ClaimsRequest | null;
+}
+
+/** Where a redirected answer goes, known as soon as the redirect_uri is proven. */
+export interface ResponseTarget {
+  redirectUri: string;
+  responseMode: ResponseMode;
+  state: string | null;
+}
+
+const single = (value: string | string[] | undefined): string | undefined => (typeof value === 'string' ? value : undefined);
+
+/** The client named by client_id; failures are HTML pages with the fixed text "invalid client". */
+export async function findClient(ctx: Context, params: Params): Promise<ClientRecord> {
+  const clientId = single(params.client_id);
+  if (Array.isArray(params.client_id)) throw new OAuthError('invalid_client', 'invalid client: client_id must not be included more than once');
+  if (clientId === undefined) throw new OAuthError('invalid_client', 'invalid client: client_id is required');
+  const client = clientId.length <= 255 ? await ctx.stores.clients.find(clientId) : undefined;
+  if (!client) throw new OAuthError('invalid_client', 'invalid client: the client_id is not registered');
+  return client;
+}
+
+/**
+ * The redirect_uri, exactly as sent, when it matches a registration; failures are HTML pages with
+ * the fixed text "invalid redirect_uri" (RFC 6749 §4.1.2.1: MUST NOT redirect to an unproven URI).
+ */
+export function checkRedirectUri(client: ClientRecord, params: Params): string {
+  if (Array.isArray(params.redirect_uri)) throw new OAuthError('invalid_request', 'invalid redirect_uri: redirect_uri must not be included more than once');
+  const presented = single(params.redirect_uri);
+  // Castellan policy: redirect_uri is REQUIRED in every request, even for a client with one
+  // registered URI (OAuth 2.1 §4.1.1), so the token endpoint always has a string to compare.
+  if (presented === undefined) throw new OAuthError('invalid_request', 'invalid redirect_uri: redirect_uri is required');
+  if (presented.length > 2048 || matchRedirectUri(client.metadata.redirect_uris, presented) === undefined) {
+    throw new OAuthError('invalid_request', 'invalid redirect_uri: it is not registered for this client');
+  }
+  return presented;
+}
+
+/** Where errors go from here on; a state that would fail validation is not echoed. */
+export function responseTarget(params: Params, redirectUri: string): ResponseTarget {
+  const state = single(params.state);
+  return {
+    redirectUri,
+    responseMode: params.response_mode === 'form_post' ? 'form_post' : 'query',
+    state: state !== undefined && state.length <= STATE_MAX_LENGTH ? state : null,
+  };
+}
+
+/** The response target of a validated request (after an interaction, for instance). */
+export function targetOf(request: AuthorizationRequest): ResponseTarget {
+  return { redirectUri: request.redirectUri, responseMode: request.responseMode, state: request.state };
+}
+
+/** OAuth 2.1 has only the code flow; fragment encoding exists for implicit and hybrid responses. */
+export function checkResponseMode(params: AuthorizationRequestParams): ResponseMode {
+  const mode = params.response_mode ?? 'query';
+  if (mode === 'query' || mode === 'form_post') return mode;
+  if (mode === 'fragment') throw new OAuthError('invalid_request', 'response_mode fragment is not allowed with response_type code');
+  throw new OAuthError('invalid_request', 'response_mode must be query or form_post');
+}
+
+export function checkResponseType(params: AuthorizationRequestParams): void {
+  if (params.response_type === undefined) throw new OAuthError('invalid_request', 'response_type is required');
+  // RFC 9700 §2.1.2: no implicit grant; hybrid types would put tokens in the front channel too.
+  if (params.response_type !== 'code') throw new OAuthError('unsupported_response_type', 'only response_type code is supported');
+}
+
+export function checkClientMayUseCode(client: ClientRecord): void {
+  const { response_types: responseTypes, grant_types: grantTypes } = client.metadata;
+  if (!responseTypes.includes('code') || !grantTypes.includes('authorization_code')) {
+    throw new OAuthError('unauthorized_client', 'the client is not registered for the authorization code flow');
+  }
+}
+
+export function rejectRequestObjects(params: AuthorizationRequestParams): void {
+  if (params.request !== undefined) throw new OAuthError('request_not_supported', 'the request parameter is not supported');
+  if (params.request_uri !== undefined) throw new OAuthError('request_uri_not_supported', 'the request_uri parameter is not supported');
+}
+
+/**
+ * The scope to ask consent for: requested values Castellan supports, or, for a client with a
+ * registered `scope`, those in its list (plus openid). Others are dropped, not errors (OIDC Core
+ * §3.1.2.1: unknown scope values SHOULD be ignored). Nothing left means invalid_scope.
+ */
+export function resolveScope(client: ClientRecord, requested: string | undefined): string {
+  const registered = client.metadata.scope ? scopeList(client.metadata.scope) : undefined;
+  const allowed = new Set(registered ? ['openid', ...registered] : SUPPORTED_SCOPES);
+  // RFC 6749 §3.3: an omitted scope may take a pre-defined default: the client's registered list.
+  const values = requested !== undefined ? scopeList(requested) : (registered ?? []);
+  const granted = [...new Set(values)].filter((value) => allowed.has(value));
+  if (granted.length === 0) throw new OAuthError('invalid_scope', requested === undefined ? 'scope is required' : 'none of the requested scopes is supported for this client');
+  return granted.join(' ');
+}
+
+/** The first well-formed BCP 47 tag of ui_locales, for the pages' lang attribute; display only. */
+export function pageLocale(uiLocales: string | undefined): string | null {
+  const tag = uiLocales?.split(' ').find((value) => /^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/.test(value));
+  return tag ?? null;
+}

@@ -1,0 +1,88 @@
+/**
+ * Delivering the authorization response (code or error) to the redirect_uri: in the query with a
+ * 303 redirect, or as an auto-submitted form (response_mode=form_post). Every answer carries `iss`.
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2 (code, state)
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1 (error, error_description, state)
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-3.1.2 (the redirect URI's query is kept)
+ * @spec https://www.rfc-editor.org/rfc/rfc9207#section-2 (iss in every response, errors included)
+ * @spec https://openid.net/specs/oauth-v2-form-post-response-mode-1_0.html#FormPostResponseMode
+ * @spec https://www.rfc-editor.org/rfc/rfc9700#section-4.12 (303 so a POSTed form is not re-sent)
+ */
+import type { Response, Router } from 'express';
+import type { Logger } from 'pino';
+import type { Context } from '../server/context.js';
+import { OAuthError } from '../errors/oauth-error.js';
+import { html, page } from '../http/html.js';
+import { noStore } from '../http/respond.js';
+import type { ResponseTarget } from './authorization-request.js';
+
+export const FORM_POST_SCRIPT_PATH = '/assets/form-post.js';
+
+/** The response parameters in order: the result, then state when the client sent one, then iss. */
+export function responseParameters(issuer: string, target: ResponseTarget, result: Record<string, string>): [string, string][] {
+  const params = Object.entries(result);
+  if (target.state !== null) params.push(['state', target.state]);
+  params.push(['iss', issuer]);
+  return params;
+}
+
+/**
+ * Appends the parameters to the redirect URI as sent, keeping its own query (RFC 6749 §3.1.2) and
+ * never re-serialising it, since the client compares it as a string.
+ */
+export function redirectLocation(redirectUri: string, params: [string, string][]): string {
+  const query = params.map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`).join('&');
+  if (!redirectUri.includes('?')) return `${redirectUri}?${query}`;
+  return redirectUri.endsWith('?') || redirectUri.endsWith('&') ? redirectUri + query : `${redirectUri}&${query}`;
+}
+
+/**
+ * The form_post page: hidden inputs, a visible button so it works without JavaScript, and an
+ * external script that submits it (the CSP forbids inline script). Every value is escaped.
+ */
+export function formPostPage(action: string, params: [string, string][], lang = 'en'): string {
+  const body = html`<h1>Continue to the application</h1>
+<p class="muted">If nothing happens, press the button.</p>
+<form method="post" action="${action}" id="form-post">
+${params.map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">\n`)}<button type="submit" id="form-post-submit">Continue</button>
+</form>
+<script src="${FORM_POST_SCRIPT_PATH}"></script>`;
+  return page('Continue', body, lang);
+}
+
+/** Submits the form through the prototype, so a parameter named "submit" cannot shadow the method. */
+export const FORM_POST_SCRIPT = `(function () {
+  var form = document.getElementById('form-post');
+  if (form) HTMLFormElement.prototype.submit.call(form);
+})();
+`;
+
+export function mountFormPostScript(router: Router): void {
+  router.get(FORM_POST_SCRIPT_PATH, (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=3600').type('application/javascript').send(FORM_POST_SCRIPT);
+  });
+}
+
+function deliver(res: Response, target: ResponseTarget, params: [string, string][], lang?: string): void {
+  noStore(res);
+  if (target.responseMode === 'form_post') {
+    res.status(200).type('text/html').send(formPostPage(target.redirectUri, params, lang));
+    return;
+  }
+  res.redirect(303, redirectLocation(target.redirectUri, params));
+}
+
+export function sendAuthorizationResponse(res: Response, ctx: Context, target: ResponseTarget, code: string, lang?: string): void {
+  deliver(res, target, responseParameters(ctx.config.issuer, target, { code }), lang);
+}
+
+/** An error for a client whose redirect_uri is proven; anything unexpected becomes server_error. */
+export function sendAuthorizationError(res: Response, ctx: Context, target: ResponseTarget, error: unknown, logger?: Logger): void {
+  const oauth = OAuthError.from(error);
+  if (logger) {
+    if (oauth.code === 'server_error') logger.error({ err: oauth.cause ?? oauth }, 'authorization server error');
+    else logger.debug({ code: oauth.code, description: oauth.description }, 'authorization error');
+  }
+  const { error: code, error_description: description } = oauth.toJSON();
+  deliver(res, target, responseParameters(ctx.config.issuer, target, { error: code, error_description: description }));
+}

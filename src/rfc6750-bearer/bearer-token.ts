@@ -1,0 +1,47 @@
+/**
+ * Reading a bearer token from a request to a protected resource, and the WWW-Authenticate
+ * challenges of its errors.
+ * @spec https://www.rfc-editor.org/rfc/rfc6750#section-2.1 (Authorization: Bearer)
+ * @spec https://www.rfc-editor.org/rfc/rfc6750#section-2.2 (form body access_token, POST only)
+ * @spec https://www.rfc-editor.org/rfc/rfc6750#section-2.3 (URI query: never read, per OAuth 2.1, so it counts as no token)
+ * @spec https://www.rfc-editor.org/rfc/rfc6750#section-3 (WWW-Authenticate, error codes)
+ */
+import type { Request } from 'express';
+import { OAuthError, sanitizeDescription, type OAuthErrorCode } from '../errors/oauth-error.js';
+import { parseUrlEncoded } from '../http/params.js';
+
+export const REALM = 'castellan';
+
+/** RFC 6750 §2.1 b64token. */
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+
+/** The challenge for a request without credentials: no error code (RFC 6750 §3.1). */
+export function bearerChallenge(): string {
+  return `Bearer realm="${REALM}"`;
+}
+
+export function bearerError(code: OAuthErrorCode, description: string, extra: Record<string, string> = {}): OAuthError {
+  const attributes = { realm: REALM, error: code, error_description: sanitizeDescription(description), ...extra };
+  const challenge = 'Bearer ' + Object.entries(attributes).map(([name, value]) => `${name}="${value}"`).join(', ');
+  return new OAuthError(code, description, { headers: { 'WWW-Authenticate': challenge } });
+}
+
+/**
+ * The presented token, or undefined when the request carries none. A client MUST NOT use more than
+ * one method (RFC 6750 §2), so header plus body is invalid_request. The query is never looked at.
+ */
+export function bearerToken(req: Request): string | undefined {
+  const header = req.headers.authorization;
+  let fromHeader: string | undefined;
+  if (typeof header === 'string' && /^bearer(\s|$)/i.test(header)) {
+    fromHeader = header.slice(6).trim();
+    if (!B64TOKEN.test(fromHeader)) throw bearerError('invalid_request', 'The Authorization header is malformed');
+  }
+  let fromBody: string | string[] | undefined;
+  if (req.method === 'POST' && req.is('application/x-www-form-urlencoded') && Buffer.isBuffer(req.body)) {
+    fromBody = parseUrlEncoded(req.body.toString('utf8')).access_token;
+  }
+  if (Array.isArray(fromBody)) throw bearerError('invalid_request', 'access_token must not be included more than once');
+  if (fromHeader !== undefined && fromBody !== undefined) throw bearerError('invalid_request', 'Use only one way of sending the access token');
+  return fromHeader ?? fromBody;
+}
