@@ -18,14 +18,19 @@ export interface TestClock {
   set(seconds: number): void;
 }
 
-export function testClock(start = Math.floor(Date.now() / 1000)): TestClock {
-  let now = start;
-  const clock = (() => now) as TestClock;
+/**
+ * Wall-clock time plus an offset that tests move, so real RP libraries and the server agree; or, with
+ * `frozen`, a clock that moves only when told (for exact boundary tests).
+ */
+export function testClock(options: { frozen?: boolean } = {}): TestClock {
+  let offset = 0;
+  const frozenAt = Math.floor(Date.now() / 1000);
+  const clock = (() => (options.frozen ? frozenAt : Math.floor(Date.now() / 1000)) + offset) as TestClock;
   clock.advance = (seconds) => {
-    now += seconds;
+    offset += seconds;
   };
   clock.set = (seconds) => {
-    now = seconds;
+    offset = seconds - (options.frozen ? frozenAt : Math.floor(Date.now() / 1000));
   };
   return clock;
 }
