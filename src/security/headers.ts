@@ -2,6 +2,7 @@
  * Security headers on every response. Pages carry no inline script or style, so the CSP can be strict.
  * @spec https://www.rfc-editor.org/rfc/rfc9700#section-4.16 (clickjacking: frame-ancestors / X-Frame-Options)
  * @spec https://www.rfc-editor.org/rfc/rfc9700#section-4.2.4 (Referrer-Policy where codes travel)
+ * @spec https://www.rfc-editor.org/rfc/rfc6797#section-7.2 (HSTS only over secure transport)
  */
 import type { NextFunction, Request, Response } from 'express';
 
@@ -15,15 +16,21 @@ const CSP = [
   "base-uri 'none'",
 ].join('; ');
 
-export function securityHeaders(options: { https: boolean }) {
-  return (_req: Request, res: Response, next: NextFunction): void => {
+export interface SecurityHeaderOptions {
+  /** Whether this request reached us over TLS (directly or via a trusted proxy); decides HSTS. */
+  isHttps: (req: Request) => boolean;
+}
+
+export function securityHeaders(options: SecurityHeaderOptions) {
+  return (req: Request, res: Response, next: NextFunction): void => {
     res.set('X-Content-Type-Options', 'nosniff');
     res.set('X-Frame-Options', 'DENY');
     res.set('Content-Security-Policy', CSP);
     res.set('Referrer-Policy', 'no-referrer');
     res.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()');
     res.set('Cross-Origin-Opener-Policy', 'same-origin');
-    if (options.https) res.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    // RFC 6797 §7.2: a host sends HSTS only over secure transport (browsers ignore it over http anyway).
+    if (options.isHttps(req)) res.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
     next();
   };
 }

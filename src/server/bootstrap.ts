@@ -4,6 +4,7 @@
  */
 import pino from 'pino';
 import type { Config } from '../config/config.js';
+import { RateLimits } from '../security/rate-limits.js';
 import { openStores } from '../storage/knex/create-stores.js';
 import type { Stores } from '../storage/stores.js';
 import { Keystore } from '../tokens/keystore.js';
@@ -14,6 +15,7 @@ export interface BootstrapOptions {
   clock?: () => number;
   stores?: Stores;
   sealer?: Sealer;
+  limits?: RateLimits;
 }
 
 export async function bootstrap(config: Config, options: BootstrapOptions = {}): Promise<Context> {
@@ -30,5 +32,8 @@ export async function bootstrap(config: Config, options: BootstrapOptions = {}):
     retirementPeriod: Math.max(config.idTokenTtl, config.accessTokenTtl) + 86_400,
   });
   await keystore.initialise();
-  return { config, stores, keystore, sealer, clock, logger };
+  // Limits passed in belong to the caller, who closes them.
+  const limits = options.limits ?? (await RateLimits.create(config, logger));
+  const shutdown = options.limits ? [] : [() => limits.close()];
+  return { config, stores, keystore, sealer, clock, logger, limits, shutdown };
 }

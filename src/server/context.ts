@@ -4,6 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
+import type { RateLimits } from '../security/rate-limits.js';
 import type { Stores } from '../storage/stores.js';
 import type { Keystore } from '../tokens/keystore.js';
 import type { Sealer } from '../tokens/master-key.js';
@@ -16,6 +17,15 @@ export interface Context {
   /** Seconds since the epoch. */
   clock: () => number;
   logger: Logger;
+  /** Rate-limit counters (in memory, or shared through Redis when REDIS_URL is set). */
+  limits: RateLimits;
+  /** Resources to release when the node stops (the Redis client, ...), run in order by `releaseContext`. */
+  shutdown: (() => Promise<void>)[];
+}
+
+/** Runs the context's shutdown hooks; the stores are closed by whoever opened them. */
+export async function releaseContext(ctx: Pick<Context, 'shutdown'>): Promise<void> {
+  for (const hook of ctx.shutdown.splice(0)) await hook();
 }
 
 export const systemClock = (): number => Math.floor(Date.now() / 1000);

@@ -1,0 +1,169 @@
+/**
+ * Rate limits per endpoint policy, with progressive penalties: a request refused because its key
+ * used up the window is a violation; after RATE_LIMIT_SOFT_BAN violations within the violation
+ * window the key is banned for an hour, after RATE_LIMIT_HARD_BAN for a day (defaults).
+ * @spec https://www.rfc-editor.org/rfc/rfc6585#section-4 (429 and Retry-After)
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-10.10 (brute force against credentials)
+ * @spec https://www.rfc-editor.org/rfc/rfc9700#section-4.14 (abuse of the token endpoint)
+ */
+import { createHash } from 'node:crypto';
+import pino, { type Logger } from 'pino';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Config } from '../config/config.js';
+import type { PenaltyRule, RateLimitRule } from '../config/security-settings.js';
+import { memoryBackend, redisBackend, type RateLimitBackend } from './rate-limit-backend.js';
+
+export type RateLimitPolicy = 'token' | 'authorization' | 'userinfo' | 'introspection' | 'registration';
+export const POLICIES: readonly RateLimitPolicy[] = ['token', 'authorization', 'userinfo', 'introspection', 'registration'];
+
+export interface RateLimitDecision {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  /** Seconds until the window (or the ban) ends. */
+  resetSeconds: number;
+  /** Seconds the client should wait; only when refused. */
+  retryAfter?: number;
+  /** Set when the key is serving a penalty. */
+  ban?: 'soft' | 'hard';
+}
+
+type LimitSettings = Pick<Config, 'rateLimitEnabled' | 'rateLimitToken' | 'rateLimitAuthorization' | 'rateLimitUserinfo' | 'rateLimitIntrospection' | 'rateLimitRegistration' | 'rateLimitSoftBan' | 'rateLimitHardBan' | 'rateLimitViolationWindow'>;
+
+const ruleOf = (config: LimitSettings, policy: RateLimitPolicy): RateLimitRule =>
+  ({ token: config.rateLimitToken, authorization: config.rateLimitAuthorization, userinfo: config.rateLimitUserinfo, introspection: config.rateLimitIntrospection, registration: config.rateLimitRegistration })[policy];
+
+interface PolicyLimiters {
+  window: RateLimiterAbstract;
+  violations: RateLimiterAbstract;
+  softBan: RateLimiterAbstract;
+  hardBan: RateLimiterAbstract;
+}
+
+const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+
+/** A store opened on first use, so a context that never limits (a CLI command) never connects to Redis. */
+export interface LazyBackend {
+  kind: RateLimitBackend['kind'];
+  open(): Promise<RateLimitBackend>;
+}
+
+export class RateLimits {
+  readonly enabled: boolean;
+  readonly store: RateLimitBackend['kind'];
+  private readonly soft: PenaltyRule;
+  private readonly hard: PenaltyRule;
+  private readonly open: () => Promise<RateLimitBackend>;
+  private opened?: Promise<{ backend: RateLimitBackend; policies: Map<RateLimitPolicy, PolicyLimiters> }>;
+
+  constructor(private readonly config: LimitSettings, backend: RateLimitBackend | LazyBackend, private readonly logger?: Logger, private readonly keyPrefix = 'castellan') {
+    this.enabled = config.rateLimitEnabled;
+    this.soft = config.rateLimitSoftBan;
+    this.hard = config.rateLimitHardBan;
+    this.store = backend.kind;
+    this.open = 'open' in backend ? () => backend.open() : async () => backend;
+  }
+
+  /** In-memory counters, or Redis when REDIS_URL is set (connected on first use or by `connect()`). */
+  static async create(config: LimitSettings & Pick<Config, 'redisUrl'>, logger?: Logger, options: { keyPrefix?: string } = {}): Promise<RateLimits> {
+    const { redisUrl } = config;
+    const backend: RateLimitBackend | LazyBackend = redisUrl && config.rateLimitEnabled
+      ? { kind: 'redis', open: () => redisBackend(redisUrl, logger ?? pino({ level: 'silent' })) }
+      : memoryBackend();
+    return new RateLimits(config, backend, logger, options.keyPrefix);
+  }
+
+  /** Opens the store now; a server calls this at start so an unreachable Redis is reported before traffic. */
+  async connect(): Promise<void> {
+    await this.policies();
+  }
+
+  limitOf(policy: RateLimitPolicy): number {
+    return ruleOf(this.config, policy).points;
+  }
+
+  /** Counts one request for `key` under `policy` and says whether it may proceed. */
+  async consume(policy: RateLimitPolicy, key: string): Promise<RateLimitDecision> {
+    const limit = this.limitOf(policy);
+    if (!this.enabled) return { allowed: true, limit, remaining: limit, resetSeconds: 0 };
+    const limiters = await this.limiters(policy);
+    const storeKey = compactKey(key);
+    const [hard, soft, outcome] = await Promise.all([
+      limiters.hardBan.get(storeKey),
+      limiters.softBan.get(storeKey),
+      limiters.window.consume(storeKey).then((res) => ({ allowed: true, res }), (rejection: unknown) => refusal(rejection)),
+    ]);
+    const banned = activeBan(hard, 'hard') ?? activeBan(soft, 'soft');
+    // Requests refused during a ban are not violations: the penalty does not feed itself.
+    if (banned) return { allowed: false, limit, remaining: 0, resetSeconds: banned.seconds, retryAfter: banned.seconds, ban: banned.kind };
+    const resetSeconds = seconds(outcome.res.msBeforeNext);
+    if (outcome.allowed) return { allowed: true, limit, remaining: outcome.res.remainingPoints, resetSeconds };
+    return this.violation(policy, limiters, storeKey, { allowed: false, limit, remaining: 0, resetSeconds, retryAfter: resetSeconds });
+  }
+
+  async close(): Promise<void> {
+    const opened = this.opened;
+    this.opened = undefined;
+    if (opened) await (await opened).backend.close();
+  }
+
+  private async violation(policy: RateLimitPolicy, limiters: PolicyLimiters, key: string, refused: RateLimitDecision): Promise<RateLimitDecision> {
+    const count = (await limiters.violations.penalty(key)).consumedPoints;
+    const penalty = count >= this.hard.violations ? { kind: 'hard' as const, rule: this.hard, limiter: limiters.hardBan } : count >= this.soft.violations ? { kind: 'soft' as const, rule: this.soft, limiter: limiters.softBan } : undefined;
+    if (!penalty) return refused;
+    await penalty.limiter.block(key, penalty.rule.duration);
+    this.logger?.warn({ policy, key, violations: count, ban: penalty.kind, seconds: penalty.rule.duration }, 'rate limit ban');
+    return { ...refused, resetSeconds: penalty.rule.duration, retryAfter: penalty.rule.duration, ban: penalty.kind };
+  }
+
+  private async limiters(policy: RateLimitPolicy): Promise<PolicyLimiters> {
+    const limiters = (await this.policies()).get(policy);
+    if (!limiters) throw new Error(`unknown rate-limit policy ${policy}`);
+    return limiters;
+  }
+
+  private policies(): Promise<Map<RateLimitPolicy, PolicyLimiters>> {
+    this.opened ??= this.open().then(
+      (backend) => ({ backend, policies: this.build(backend) }),
+      (error: unknown) => {
+        // The next request tries again rather than inheriting this failure forever.
+        this.opened = undefined;
+        throw error;
+      },
+    );
+    return this.opened.then((opened) => opened.policies);
+  }
+
+  private build(backend: RateLimitBackend): Map<RateLimitPolicy, PolicyLimiters> {
+    const policies = new Map<RateLimitPolicy, PolicyLimiters>();
+    for (const policy of POLICIES) {
+      const rule = ruleOf(this.config, policy);
+      const make = (kind: string, points: number, duration: number) => backend.limiter({ keyPrefix: `${this.keyPrefix}:${kind}:${policy}`, points, duration });
+      policies.set(policy, {
+        window: make('rl', rule.points, rule.duration),
+        // A counter that never refuses: penalty() only counts.
+        violations: make('violations', Number.MAX_SAFE_INTEGER, this.config.rateLimitViolationWindow),
+        // Soft and hard bans live apart so a late soft ban can never shorten a hard one.
+        softBan: make('ban-soft', 1, this.soft.duration),
+        hardBan: make('ban-hard', 1, this.hard.duration),
+      });
+    }
+    return policies;
+  }
+}
+
+/** A refused consume resolves to its result; a store failure (no insurance left) is thrown. */
+function refusal(rejection: unknown): { allowed: false; res: RateLimiterRes } {
+  if (rejection instanceof RateLimiterRes) return { allowed: false, res: rejection };
+  throw rejection;
+}
+
+/** A blocked key reads as more points consumed than the ban limiter's single point. */
+function activeBan(res: RateLimiterRes | null, kind: 'soft' | 'hard') {
+  return res && res.consumedPoints > 1 && res.msBeforeNext > 0 ? { kind, seconds: seconds(res.msBeforeNext) } : undefined;
+}
+
+/** Keys built from request data stay short in the store: long ones are replaced by their hash. */
+export function compactKey(key: string): string {
+  return key.length <= 160 ? key : `sha256:${createHash('sha256').update(key).digest('base64url')}`;
+}

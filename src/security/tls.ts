@@ -1,0 +1,115 @@
+/**
+ * The listeners of a node: https when TLS_CERT_FILE and TLS_KEY_FILE are set (TLS 1.2 with AEAD
+ * ECDHE suites only, TLS 1.3 preferred), an optional plain-http listener that only redirects to
+ * https, or plain http when TLS is terminated elsewhere (or in development).
+ * @spec https://www.rfc-editor.org/rfc/rfc9325#section-4.2 (TLS 1.2 cipher suite recommendations)
+ * @spec https://www.rfc-editor.org/rfc/rfc8996 (TLS 1.0 and 1.1 deprecated)
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-1.6 (TLS on every endpoint)
+ */
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage, type RequestListener, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Config } from '../config/config.js';
+
+/** TLS 1.3 suites first, then TLS 1.2 forward-secret AEAD suites (RFC 9325 §4.2), nothing with CBC or RSA key exchange. */
+export const TLS_CIPHERS = [
+  'TLS_AES_128_GCM_SHA256',
+  'TLS_AES_256_GCM_SHA384',
+  'TLS_CHACHA20_POLY1305_SHA256',
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'ECDHE-RSA-CHACHA20-POLY1305',
+].join(':');
+
+export interface Listeners {
+  /** The application's listener: https when TLS is configured, else http. */
+  server: HttpServer | HttpsServer;
+  secure: boolean;
+  /** The http listener that redirects to https (HTTP_REDIRECT_PORT). */
+  redirect?: HttpServer;
+  /** Binds PORT (and HTTP_REDIRECT_PORT); resolves with the ports actually bound. */
+  listen(): Promise<{ port: number; redirectPort?: number }>;
+  /** Stops accepting, lets requests finish, cuts connections still open after `graceMs`. */
+  close(graceMs?: number): Promise<void>;
+}
+
+type TlsSettings = Pick<Config, 'port' | 'issuer' | 'tlsCertFile' | 'tlsKeyFile' | 'httpRedirectPort'>;
+
+export function createListeners(config: TlsSettings, app: RequestListener): Listeners {
+  const secure = Boolean(config.tlsCertFile && config.tlsKeyFile);
+  const server = secure
+    ? createHttpsServer({
+        cert: readFileSync(config.tlsCertFile as string),
+        key: readFileSync(config.tlsKeyFile as string),
+        minVersion: 'TLSv1.2',
+        ciphers: TLS_CIPHERS,
+        honorCipherOrder: true,
+      }, app)
+    : createHttpServer(app);
+  const redirect = secure && config.httpRedirectPort !== undefined ? createHttpServer(redirectToHttps(config.issuer)) : undefined;
+  const servers = redirect ? [server, redirect] : [server];
+  return {
+    server,
+    secure,
+    redirect,
+    async listen() {
+      await bind(server, config.port);
+      if (redirect) await bind(redirect, config.httpRedirectPort as number);
+      return { port: (server.address() as AddressInfo).port, redirectPort: redirect ? (redirect.address() as AddressInfo).port : undefined };
+    },
+    async close(graceMs = 10_000) {
+      await Promise.all(servers.map((each) => stop(each, graceMs)));
+    },
+  };
+}
+
+/**
+ * Plain http only ever answers with a redirect to the issuer's https origin (never to the Host
+ * header, which the client controls). Other methods than GET and HEAD are refused rather than
+ * redirected: their body (credentials, codes) has already crossed the network in clear, and a
+ * silent redirect would teach clients that this works.
+ */
+export function redirectToHttps(issuer: string) {
+  const target = new URL(issuer);
+  target.protocol = 'https:';
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(400, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', Connection: 'close' });
+      res.end(JSON.stringify({ error: 'invalid_request', error_description: 'Use https' }));
+      return;
+    }
+    const location = new URL(req.url ?? '/', target.origin);
+    res.writeHead(301, { Location: location.href, 'Cache-Control': 'no-store' });
+    res.end();
+  };
+}
+
+function bind(server: HttpServer | HttpsServer, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    // No host: all interfaces, IPv6 and IPv4 where available.
+    server.listen(port, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function stop(server: HttpServer | HttpsServer, graceMs: number): Promise<void> {
+  if (!server.listening) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const force = setTimeout(() => server.closeAllConnections(), graceMs);
+    force.unref();
+    server.close((error) => {
+      clearTimeout(force);
+      if (error) reject(error);
+      else resolve();
+    });
+    // Idle keep-alive connections would otherwise hold close() open until they time out.
+    server.closeIdleConnections();
+  });
+}

@@ -1,0 +1,135 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { createServer as createHttpsServer, request as httpsRequest } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect, type ConnectionOptions, type SecureVersion } from 'node:tls';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeDevCertificate, type DevCertificate } from '../../src/security/dev-cert.js';
+import { createListeners, type Listeners } from '../../src/security/tls.js';
+import { createApp } from '../../src/server/app.js';
+import { createTestContext, type TestContext } from '../support/test-context.js';
+
+let dir: string;
+let cert: DevCertificate;
+let ctx: TestContext;
+let listeners: Listeners;
+let port: number;
+let redirectPort: number;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'castellan-tls-'));
+  cert = await makeDevCertificate(dir, ['localhost', '127.0.0.1']);
+  ctx = await createTestContext({ issuer: 'https://localhost:8443' });
+  listeners = createListeners({ port: 0, issuer: 'https://localhost:8443', tlsCertFile: cert.certFile, tlsKeyFile: cert.keyFile, httpRedirectPort: 0 }, createApp(ctx));
+  const bound = await listeners.listen();
+  port = bound.port;
+  redirectPort = bound.redirectPort!;
+});
+
+afterAll(async () => {
+  await listeners?.close(100);
+  await ctx?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Handshake outcome for a client limited to one protocol version (and optionally cipher suites). */
+function handshake(targetPort: number, version: SecureVersion, extra: ConnectionOptions = {}): Promise<{ protocol: string | null; cipher: string } | { error: string }> {
+  return new Promise((resolve) => {
+    // SECLEVEL=0 lets this client offer what old clients offer, so a refusal is the server's doing.
+    const socket = connect({ host: '127.0.0.1', port: targetPort, ca: readFileSync(cert.certFile), servername: 'localhost', minVersion: version, maxVersion: version, ciphers: 'DEFAULT@SECLEVEL=0', ...extra }, () => {
+      resolve({ protocol: socket.getProtocol(), cipher: socket.getCipher().name });
+      socket.end();
+    });
+    socket.on('error', (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? error.message }));
+  });
+}
+
+describe('RFC 8996 / RFC 9325 TLS listener', () => {
+  it('serves the app over https with the dev certificate (verified against it)', async () => {
+    const res = await new Promise<{ status?: number; hsts?: string | string[]; body: string }>((resolve, reject) => {
+      httpsRequest({ host: '127.0.0.1', port, path: '/.well-known/openid-configuration', ca: readFileSync(cert.certFile), servername: 'localhost' }, (response) => {
+        let body = '';
+        response.on('data', (chunk) => (body += chunk));
+        response.on('end', () => resolve({ status: response.statusCode, hsts: response.headers['strict-transport-security'], body }));
+      }).on('error', reject).end();
+    });
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body).issuer).toBe('https://localhost:8443');
+    // Over TLS, HSTS is sent (RFC 6797 §7.1).
+    expect(res.hsts).toBe('max-age=31536000; includeSubDomains');
+  });
+
+  it('accepts TLS 1.3 and TLS 1.2 (with an AEAD ECDHE suite)', async () => {
+    expect(await handshake(port, 'TLSv1.3')).toMatchObject({ protocol: 'TLSv1.3' });
+    const tls12 = await handshake(port, 'TLSv1.2');
+    expect(tls12).toMatchObject({ protocol: 'TLSv1.2' });
+    expect((tls12 as { cipher: string }).cipher).toMatch(/^ECDHE-ECDSA-(AES\d+-GCM-SHA\d+|CHACHA20-POLY1305)$/);
+  });
+
+  it('prefers TLS 1.3 when the client offers both', async () => {
+    const socketInfo = await handshake(port, 'TLSv1.3', { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3' });
+    expect(socketInfo).toMatchObject({ protocol: 'TLSv1.3' });
+  });
+
+  it('MUST refuse TLS 1.1, which a permissive server would accept from the same client', async () => {
+    expect(await handshake(port, 'TLSv1.1')).toHaveProperty('error');
+    const permissive = createHttpsServer({ cert: readFileSync(cert.certFile), key: readFileSync(cert.keyFile), minVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' });
+    await new Promise<void>((resolve) => permissive.listen(0, '127.0.0.1', resolve));
+    try {
+      expect(await handshake((permissive.address() as AddressInfo).port, 'TLSv1.1')).toMatchObject({ protocol: 'TLSv1.1' });
+    } finally {
+      permissive.close();
+    }
+  });
+
+  it('MUST refuse TLS 1.2 CBC suites that Node accepts by default', async () => {
+    const cbcOnly = { ciphers: 'ECDHE-ECDSA-AES128-SHA256:ECDHE-ECDSA-AES128-SHA@SECLEVEL=0' };
+    expect(await handshake(port, 'TLSv1.2', cbcOnly)).toHaveProperty('error');
+    const nodeDefault = createHttpsServer({ cert: readFileSync(cert.certFile), key: readFileSync(cert.keyFile) });
+    await new Promise<void>((resolve) => nodeDefault.listen(0, '127.0.0.1', resolve));
+    try {
+      expect(await handshake((nodeDefault.address() as AddressInfo).port, 'TLSv1.2', cbcOnly)).toMatchObject({ protocol: 'TLSv1.2' });
+    } finally {
+      nodeDefault.close();
+    }
+  });
+});
+
+describe('HTTP_REDIRECT_PORT listener', () => {
+  function plain(method: string, path: string): Promise<{ status?: number; location?: string; body: string }> {
+    return new Promise((resolve, reject) => {
+      httpRequest({ host: '127.0.0.1', port: redirectPort, method, path, headers: { Host: 'attacker.example' } }, (response) => {
+        let body = '';
+        response.on('data', (chunk) => (body += chunk));
+        response.on('end', () => resolve({ status: response.statusCode, location: response.headers.location, body }));
+      }).on('error', reject).end();
+    });
+  }
+
+  it("redirects GET with 301 to the same path on the issuer's https origin (never the Host header)", async () => {
+    const res = await plain('GET', '/authorize?client_id=a&state=x');
+    expect(res.status).toBe(301);
+    expect(res.location).toBe('https://localhost:8443/authorize?client_id=a&state=x');
+  });
+
+  it('refuses other methods instead of redirecting a body sent in clear', async () => {
+    const res = await plain('POST', '/token');
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body)).toEqual({ error: 'invalid_request', error_description: 'Use https' });
+  });
+
+  it('serves plain http without a redirect listener when TLS is not configured', async () => {
+    const plainListeners = createListeners({ port: 0, issuer: 'http://localhost:3000' }, createApp(ctx));
+    try {
+      const bound = await plainListeners.listen();
+      expect(plainListeners.secure).toBe(false);
+      expect(plainListeners.redirect).toBeUndefined();
+      const res = await fetch(`http://127.0.0.1:${bound.port}/jwks`);
+      expect(res.status).toBe(200);
+    } finally {
+      await plainListeners.close(100);
+    }
+  });
+});
