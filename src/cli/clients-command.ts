@@ -1,0 +1,155 @@
+/**
+ * `castellan clients add|list|show|remove`: manage registered clients. The secret is printed once,
+ * at creation; only its SHA-256 is stored. Removing a client revokes every grant it holds.
+ * @spec https://www.rfc-editor.org/rfc/rfc7591#section-2 (client metadata)
+ * @spec https://www.rfc-editor.org/rfc/rfc7591#section-3.2.1 (client information response)
+ */
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { AUTH_METHODS, GRANT_TYPES } from '../clients/client-metadata.js';
+import { createClient } from '../clients/client-service.js';
+import type { ClientRecord } from '../storage/stores.js';
+import { newHandle } from '../tokens/handles.js';
+import { CliError, collect, isoTime, printFields, printJson, printTable, readJsonFile, withContext, type CliIo } from './output.js';
+
+interface AddOptions {
+  metadata?: string;
+  name?: string;
+  redirectUri?: string[];
+  postLogoutRedirectUri?: string[];
+  grantType?: string[];
+  authMethod?: string;
+  applicationType?: string;
+  scope?: string;
+  public?: boolean;
+  requirePkce: boolean;
+  accessTokenFormat?: string;
+  jwks?: string;
+  clientId?: string;
+  clientSecret?: string;
+  json?: boolean;
+}
+
+/** The public view of a client: RFC 7591 names, never the secret hash or sealed secret. */
+export function clientView(record: ClientRecord): Record<string, unknown> {
+  return { client_id: record.clientId, client_id_issued_at: record.createdAt, ...record.metadata };
+}
+
+/**
+ * A random client_id that does not start with `-` or `_`: one starting with `-` would read as an
+ * option in `castellan clients show ID` and in most other command lines.
+ */
+export function cliFriendlyClientId(): string {
+  let id = newHandle(16);
+  while (!/^[A-Za-z0-9]/.test(id)) id = newHandle(16);
+  return id;
+}
+
+/** Metadata from --metadata FILE, then each explicit option on top. */
+function metadataInput(options: AddOptions, command: Command): Record<string, unknown> {
+  const input = options.metadata ? readJsonFile(options.metadata, 'metadata file') : {};
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new CliError('the metadata file must hold a JSON object');
+  const metadata = { ...(input as Record<string, unknown>) };
+  if (options.public && options.authMethod && options.authMethod !== 'none') throw new CliError('--public conflicts with --auth-method ' + options.authMethod);
+  const set = (name: string, value: unknown) => {
+    if (value !== undefined) metadata[name] = value;
+  };
+  set('client_id', options.clientId);
+  if (typeof metadata.client_id !== 'string' || metadata.client_id === '') metadata.client_id = cliFriendlyClientId();
+  set('client_secret', options.clientSecret);
+  set('client_name', options.name);
+  set('redirect_uris', options.redirectUri);
+  set('post_logout_redirect_uris', options.postLogoutRedirectUri);
+  set('grant_types', options.grantType);
+  set('token_endpoint_auth_method', options.public ? 'none' : options.authMethod);
+  set('application_type', options.applicationType);
+  set('scope', options.scope);
+  set('access_token_format', options.accessTokenFormat);
+  if (options.jwks) metadata.jwks = readJsonFile(options.jwks, 'JWK Set file');
+  // --no-require-pkce has an implicit default of true; only an explicit flag overrides the file.
+  if (command.getOptionValueSource('requirePkce') === 'cli') metadata.require_pkce = options.requirePkce;
+  return metadata;
+}
+
+/** Commander parser for a repeatable option restricted to `choices`. */
+const collectChoice = (choices: readonly string[]) => (value: string, previous: string[] = []) => {
+  if (!choices.includes(value)) throw new InvalidArgumentError(`Allowed choices are ${choices.join(', ')}.`);
+  return [...previous, value];
+};
+
+function registerAdd(clients: Command, io: CliIo): void {
+  clients
+    .command('add')
+    .description('register a client (prints client_id and, once, the client secret)')
+    .option('--metadata <file>', 'RFC 7591 client metadata JSON; options below override it')
+    .option('--name <name>', 'client_name')
+    .option('--redirect-uri <uri>', 'redirect URI (repeatable)', collect)
+    .option('--post-logout-redirect-uri <uri>', 'post-logout redirect URI (repeatable)', collect)
+    .option('--grant-type <type>', `grant type, repeatable: ${GRANT_TYPES.join(', ')} (default authorization_code)`, collectChoice(GRANT_TYPES))
+    .addOption(new Option('--auth-method <method>', 'token_endpoint_auth_method (default client_secret_basic)').choices(AUTH_METHODS))
+    .addOption(new Option('--application-type <type>', 'web (default) or native').choices(['web', 'native']))
+    .option('--scope <scope>', 'space-separated scopes the client may request')
+    .option('--public', 'public client: token_endpoint_auth_method none (PKCE always required)')
+    .option('--no-require-pkce', 'let this confidential client omit PKCE')
+    .addOption(new Option('--access-token-format <format>', 'opaque (default) or jwt (RFC 9068)').choices(['opaque', 'jwt']))
+    .option('--jwks <file>', 'JWK Set file with the client public keys (private_key_jwt)')
+    .option('--client-id <id>', 'choose the client_id (default: random)')
+    .option('--client-secret <secret>', 'choose the secret, at least 32 characters (default: 256 random bits)')
+    .option('--json', 'machine-readable output')
+    .action(async (options: AddOptions, command: Command) => {
+      const input = metadataInput(options, command);
+      const { record, clientSecret } = await withContext(io, (ctx) => createClient(ctx, input));
+      if (options.json) return printJson(io, { ...clientView(record), ...(clientSecret ? { client_secret: clientSecret, client_secret_expires_at: 0 } : {}) });
+      io.stdout(`Client created.\n`);
+      printFields(io, [['client_id', record.clientId], ...(clientSecret ? [['client_secret', clientSecret] as [string, string]] : [])]);
+      if (clientSecret) io.stdout('The secret is shown only this once: Castellan stores only its hash.\n');
+    });
+}
+
+export function registerClientsCommand(program: Command, io: CliIo): void {
+  const clients = program.command('clients').description('manage registered clients');
+  registerAdd(clients, io);
+
+  clients
+    .command('list')
+    .description('list registered clients')
+    .option('--json', 'machine-readable output')
+    .action(async (options: { json?: boolean }) => {
+      const records = await withContext(io, (ctx) => ctx.stores.clients.list());
+      if (options.json) return printJson(io, records.map(clientView));
+      printTable(io, ['CLIENT_ID', 'NAME', 'AUTH METHOD', 'GRANT TYPES', 'REDIRECT URIS'], records.map((r) => [
+        r.clientId, r.metadata.client_name ?? '-', r.metadata.token_endpoint_auth_method, r.metadata.grant_types.join(','), r.metadata.redirect_uris.join(' ') || '-',
+      ]));
+    });
+
+  clients
+    .command('show')
+    .description('show one client')
+    .argument('<client_id>')
+    .option('--json', 'machine-readable output')
+    .action(async (clientId: string, options: { json?: boolean }) => {
+      const record = await withContext(io, (ctx) => ctx.stores.clients.find(clientId));
+      if (!record) throw new CliError(`client "${clientId}" not found`);
+      const view = clientView(record);
+      if (options.json) return printJson(io, view);
+      printFields(io, Object.entries(view).map(([name, value]) => [
+        name,
+        name === 'client_id_issued_at' ? isoTime(value as number) : Array.isArray(value) ? value.join(' ') || '-' : typeof value === 'object' ? JSON.stringify(value) : String(value),
+      ]));
+    });
+
+  clients
+    .command('remove')
+    .description('remove a client and revoke every grant (and so every token) it holds')
+    .argument('<client_id>')
+    .action(async (clientId: string) => {
+      const revoked = await withContext(io, (ctx) => ctx.stores.transaction(async (tx) => {
+        if (!(await ctx.stores.clients.find(clientId, tx))) throw new CliError(`client "${clientId}" not found`);
+        const now = ctx.clock();
+        const count = await ctx.stores.grants.revokeByClient(clientId, 'client_removed', now, tx);
+        await ctx.stores.clients.remove(clientId, tx);
+        await ctx.stores.audit.record({ type: 'client.removed', clientId, details: { grantsRevoked: count } }, now, tx);
+        return count;
+      }));
+      io.stdout(`Removed client ${clientId} (${revoked} grant${revoked === 1 ? '' : 's'} revoked).\n`);
+    });
+}

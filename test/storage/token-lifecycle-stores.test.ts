@@ -1,0 +1,92 @@
+/**
+ * Store conformance for the token lifecycle: an access token revoked on its own (migration 002),
+ * and the joined read of a token with its grant and username that introspection relies on.
+ * Runs on SQLite, and on PostgreSQL when TEST_DATABASE_URL is set.
+ * @spec https://www.rfc-editor.org/rfc/rfc7009#section-2.1
+ * @spec https://www.rfc-editor.org/rfc/rfc7662#section-2.2
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AccessTokenRecord, GrantRecord, RefreshTokenRecord } from '../../src/storage/stores.js';
+import { hashHandle, newHandle, newId } from '../../src/tokens/handles.js';
+import { backendName, createTestContext, type TestContext } from '../support/test-context.js';
+
+const grant = (overrides: Partial<GrantRecord> = {}): GrantRecord => ({
+  id: newId(), clientId: 'client-a', userId: null, scope: 'openid offline_access', claims: { userinfo: { email: null } },
+  resource: ['https://api.example/'], authTime: 1_700_000_000, acr: 'urn:example:loa:2', amr: ['pwd', 'otp'], sid: newId(),
+  createdAt: 1_700_000_000, expiresAt: 1_702_592_000, revokedAt: null, revokedReason: null, ...overrides,
+});
+
+const access = (grantId: string, overrides: Partial<AccessTokenRecord> = {}): AccessTokenRecord => ({
+  tokenHash: hashHandle(newHandle()), format: 'opaque', grantId, clientId: 'client-a', scope: 'openid',
+  audience: ['https://api.example/'], createdAt: 1_700_000_000, expiresAt: 1_700_003_600, revokedAt: null, ...overrides,
+});
+
+const refresh = (grantId: string, overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord => ({
+  tokenHash: hashHandle(newHandle()), grantId, clientId: 'client-a', scope: 'openid offline_access',
+  createdAt: 1_700_000_000, expiresAt: 1_702_592_000, consumedAt: null, ...overrides,
+});
+
+describe(`token lifecycle stores on ${backendName}`, () => {
+  let ctx: TestContext;
+  let userId: string;
+  beforeAll(async () => {
+    ctx = await createTestContext();
+    userId = newId();
+    await ctx.stores.users.insert({ id: userId, username: 'erin', passwordHash: 'x', claims: {}, createdAt: 1, updatedAt: 1 });
+  });
+  afterAll(() => ctx.close());
+
+  describe('RFC 7009 §2.1 AccessTokenStore.revoke', () => {
+    it('MUST mark one access token revoked, once, and leave its siblings alone', async () => {
+      const g = grant();
+      await ctx.stores.grants.insert(g);
+      const target = access(g.id);
+      const sibling = access(g.id);
+      await ctx.stores.accessTokens.insert(target);
+      await ctx.stores.accessTokens.insert(sibling);
+      expect(await ctx.stores.accessTokens.revoke(target.tokenHash, 1_700_000_100)).toBe(true);
+      expect(await ctx.stores.accessTokens.revoke(target.tokenHash, 1_700_000_200)).toBe(false);
+      expect((await ctx.stores.accessTokens.find(target.tokenHash))?.revokedAt).toBe(1_700_000_100);
+      expect((await ctx.stores.accessTokens.find(sibling.tokenHash))?.revokedAt).toBeNull();
+      expect((await ctx.stores.grants.find(g.id))?.revokedAt).toBeNull();
+    });
+
+    it('reports false for an unknown token', async () => {
+      expect(await ctx.stores.accessTokens.revoke(hashHandle('nothing'), 1_700_000_100)).toBe(false);
+    });
+  });
+
+  describe('findWithGrant: one read for token, grant and username', () => {
+    it('returns an access token with its grant and the user name, every field intact', async () => {
+      const g = grant({ userId });
+      await ctx.stores.grants.insert(g);
+      const token = access(g.id, { format: 'jwt', tokenHash: newId(), audience: null });
+      await ctx.stores.accessTokens.insert(token);
+      expect(await ctx.stores.accessTokens.findWithGrant(token.tokenHash)).toEqual({ token, grant: g, username: 'erin' });
+    });
+
+    it('returns a refresh token with its grant; no username without a user', async () => {
+      const g = grant({ revokedAt: 1_700_000_050, revokedReason: 'refresh_token_reuse' });
+      await ctx.stores.grants.insert(g);
+      const token = refresh(g.id, { consumedAt: 1_700_000_010 });
+      await ctx.stores.refreshTokens.insert(token);
+      expect(await ctx.stores.refreshTokens.findWithGrant(token.tokenHash)).toEqual({ token, grant: g, username: null });
+    });
+
+    it('returns undefined for an unknown hash, and for a token whose grant row is gone', async () => {
+      expect(await ctx.stores.accessTokens.findWithGrant(hashHandle('unknown'))).toBeUndefined();
+      expect(await ctx.stores.refreshTokens.findWithGrant(hashHandle('unknown'))).toBeUndefined();
+      const orphan = access(newId());
+      await ctx.stores.accessTokens.insert(orphan);
+      expect(await ctx.stores.accessTokens.findWithGrant(orphan.tokenHash)).toBeUndefined();
+    });
+
+    it('does not confuse the two kinds: an access token hash is not a refresh token', async () => {
+      const g = grant();
+      await ctx.stores.grants.insert(g);
+      const token = access(g.id);
+      await ctx.stores.accessTokens.insert(token);
+      expect(await ctx.stores.refreshTokens.findWithGrant(token.tokenHash)).toBeUndefined();
+    });
+  });
+});
