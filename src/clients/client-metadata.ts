@@ -5,8 +5,12 @@
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-3.1.2 (redirect URIs are absolute, without fragment)
  * @spec https://www.rfc-editor.org/rfc/rfc8252#section-7.3 (loopback redirect URIs for native clients)
  * @spec https://www.rfc-editor.org/rfc/rfc9700#section-2.1 (no implicit or password grants)
+ * @spec https://www.rfc-editor.org/rfc/rfc9700#section-4.15 (SSRF: URLs the server will fetch are checked)
+ * @spec https://www.rfc-editor.org/rfc/rfc6761#section-6.3 (localhost names resolve to loopback)
  */
 import { OAuthError } from '../errors/oauth-error.js';
+import { validateResourcesMetadata } from '../rfc8707-resource-indicators/resource-policy.js';
+import { checkOutboundUrl, outboundPolicy, type SafeFetchPolicy } from '../security/safe-fetch.js';
 import type { ClientMetadata } from '../storage/stores.js';
 
 export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'] as const;
@@ -21,6 +25,8 @@ export function isLoopbackHost(hostname: string): boolean {
   return hostname === '127.0.0.1' || hostname === '[::1]';
 }
 
+const isLocalhostName = (hostname: string) => hostname === 'localhost' || hostname.endsWith('.localhost');
+
 export function checkRedirectUri(uri: string, applicationType: 'web' | 'native', production: boolean): void {
   let url: URL;
   try {
@@ -31,17 +37,70 @@ export function checkRedirectUri(uri: string, applicationType: 'web' | 'native',
   if (uri.includes('#')) throw failRedirect('redirect_uri must not contain a fragment');
   if (['javascript:', 'data:', 'vbscript:', 'file:'].includes(url.protocol)) throw failRedirect(`redirect_uri scheme ${url.protocol} is not allowed`);
   if (!production) return;
-  if (url.protocol === 'https:') {
-    if (url.hostname === 'localhost') throw failRedirect('redirect_uri must not use localhost in production');
-    return;
-  }
+  // RFC 8252 §7.3: only native clients redirect to the loopback interface, and by IP literal, never by name.
+  if (isLocalhostName(url.hostname)) throw failRedirect('redirect_uri must not use localhost in production');
+  if (isLoopbackHost(url.hostname) && applicationType !== 'native') throw failRedirect('only native clients may use a loopback redirect_uri in production');
+  if (url.protocol === 'https:') return;
   if (applicationType === 'native' && url.protocol === 'http:' && isLoopbackHost(url.hostname)) return;
   if (applicationType === 'native' && url.protocol !== 'http:' && url.protocol.includes('.')) return; // private-use scheme, RFC 8252 §7.1
   throw failRedirect('redirect_uri must be https in production (native clients may use loopback IPs)');
 }
 
+/**
+ * A URL the server will fetch (jwks_uri, backchannel_logout_uri): checked now against the outbound
+ * policy so a private or loopback literal is refused at registration, not only at fetch time.
+ * Names are resolved only when fetched, where the resolved address is checked again.
+ */
+function checkFetchedUri(name: string, uri: string, policy: SafeFetchPolicy): void {
+  let url: URL;
+  try {
+    url = checkOutboundUrl(uri, policy);
+  } catch (error) {
+    throw fail(`${name} is not allowed: ${(error as Error).message}`);
+  }
+  if (url.hash) throw fail(`${name} must not contain a fragment`);
+  if (!policy.allowPrivateNetworks && isLocalhostName(url.hostname)) throw fail(`${name} must not point at localhost`);
+}
+
+/** Pages shown to users (client_uri, logo_uri, policy_uri, tos_uri): web URLs only, https in production. */
+function checkWebUri(name: string, uri: string, production: boolean): void {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    throw fail(`${name} must be an absolute URL`);
+  }
+  const schemes = production ? ['https:'] : ['https:', 'http:'];
+  if (!schemes.includes(url.protocol)) throw fail(`${name} must be an ${production ? 'https' : 'http(s)'} URL`);
+}
+
+/** RFC 7591 §2: jwks holds the client's public keys; private key material is refused. */
+function checkJwks(value: unknown): void {
+  const keys = (value as { keys?: unknown } | null)?.keys;
+  if (typeof value !== 'object' || value === null || !Array.isArray(keys)) throw fail('jwks must be a JWK Set with a keys array');
+  for (const key of keys) {
+    if (typeof key !== 'object' || key === null || typeof (key as { kty?: unknown }).kty !== 'string') throw fail('every key in jwks must be a JWK with kty');
+    if ('d' in key) throw fail('jwks must contain public keys only');
+  }
+}
+
+/** The assertion algorithm must belong to the method's family: HMAC for client_secret_jwt, asymmetric for private_key_jwt. */
+function checkSigningAlg(alg: unknown, method: string): void {
+  if (alg === undefined) return;
+  if (typeof alg !== 'string') throw fail('token_endpoint_auth_signing_alg must be a string');
+  const family = method === 'client_secret_jwt' ? /^HS(256|384|512)$/ : method === 'private_key_jwt' ? /^(RS|PS|ES)(256|384|512)$|^EdDSA$|^Ed25519$/ : undefined;
+  if (!family) throw fail('token_endpoint_auth_signing_alg applies only to client_secret_jwt and private_key_jwt');
+  if (!family.test(alg)) throw fail(`token_endpoint_auth_signing_alg ${alg} does not suit ${method}`);
+}
+
+export interface MetadataOptions {
+  production: boolean;
+  /** Outbound policy for jwks_uri and backchannel_logout_uri; by default the one production mode implies. */
+  outbound?: SafeFetchPolicy;
+}
+
 /** Returns normalised metadata with RFC 7591 defaults applied; throws on anything inconsistent. */
-export function validateClientMetadata(input: Record<string, unknown>, options: { production: boolean }): ClientMetadata {
+export function validateClientMetadata(input: Record<string, unknown>, options: MetadataOptions): ClientMetadata {
   const applicationType = (input.application_type ?? 'web') as ClientMetadata['application_type'];
   if (applicationType !== 'web' && applicationType !== 'native') throw fail('application_type must be web or native');
 
@@ -67,12 +126,11 @@ export function validateClientMetadata(input: Record<string, unknown>, options: 
   if (!isStringArray(postLogout)) throw failRedirect('post_logout_redirect_uris must be an array of strings');
   for (const uri of postLogout) checkRedirectUri(uri, applicationType, options.production);
 
+  // RFC 7591 §2: jwks and jwks_uri MUST NOT both be present.
   if (input.jwks !== undefined && input.jwks_uri !== undefined) throw fail('jwks and jwks_uri are mutually exclusive');
-  if (input.jwks !== undefined) {
-    const jwks = input.jwks as { keys?: unknown };
-    if (!jwks || !Array.isArray(jwks.keys)) throw fail('jwks must be a JWK Set with a keys array');
-  }
+  if (input.jwks !== undefined) checkJwks(input.jwks);
   if (authMethod === 'private_key_jwt' && input.jwks === undefined && input.jwks_uri === undefined) throw fail('private_key_jwt requires jwks or jwks_uri');
+  checkSigningAlg(input.token_endpoint_auth_signing_alg, authMethod);
 
   const requirePkce = input.require_pkce ?? true;
   if (typeof requirePkce !== 'boolean') throw fail('require_pkce must be a boolean');
@@ -82,14 +140,35 @@ export function validateClientMetadata(input: Record<string, unknown>, options: 
   const format = input.access_token_format ?? 'opaque';
   if (format !== 'opaque' && format !== 'jwt') throw fail('access_token_format must be opaque or jwt');
 
-  for (const name of ['client_name', 'scope', 'jwks_uri', 'backchannel_logout_uri', 'token_endpoint_auth_signing_alg', 'id_token_signed_response_alg']) {
+  for (const name of ['client_name', 'scope', 'jwks_uri', 'backchannel_logout_uri', 'id_token_signed_response_alg', 'client_uri', 'logo_uri', 'policy_uri', 'tos_uri', 'software_id', 'software_version']) {
     if (input[name] !== undefined && typeof input[name] !== 'string') throw fail(`${name} must be a string`);
   }
+  const outbound = options.outbound ?? outboundPolicy({ production: options.production, outboundAllowPrivateNetworks: !options.production });
+  for (const name of ['jwks_uri', 'backchannel_logout_uri']) {
+    if (input[name] !== undefined) checkFetchedUri(name, input[name] as string, outbound);
+  }
+  // Back-Channel Logout §2.2: an http backchannel_logout_uri only for a confidential client.
+  if (input.backchannel_logout_uri !== undefined && new URL(input.backchannel_logout_uri as string).protocol !== 'https:' && authMethod === 'none') {
+    throw fail('backchannel_logout_uri must be https for a public client');
+  }
+  if (input.backchannel_logout_session_required !== undefined && typeof input.backchannel_logout_session_required !== 'boolean') {
+    throw fail('backchannel_logout_session_required must be a boolean');
+  }
+  for (const name of ['client_uri', 'logo_uri', 'policy_uri', 'tos_uri']) {
+    if (input[name] !== undefined) checkWebUri(name, input[name] as string, options.production);
+  }
+  if (input.contacts !== undefined && (!isStringArray(input.contacts) || input.contacts.some((c) => c.length === 0))) throw fail('contacts must be an array of non-empty strings');
+  // Castellan extension: the RFC 8707 resource indicators this client may request.
+  validateResourcesMetadata(input.resources);
   if (input.id_token_signed_response_alg !== undefined && !['RS256', 'ES256'].includes(input.id_token_signed_response_alg as string)) {
     throw fail('id_token_signed_response_alg must be RS256 or ES256');
   }
 
-  const { client_id: _id, client_secret: _secret, client_secret_expires_at: _exp, client_id_issued_at: _iat, ...rest } = input;
+  // Credentials and registration bookkeeping are never metadata, even when a metadata file carries them.
+  const {
+    client_id: _id, client_secret: _secret, client_secret_expires_at: _exp, client_id_issued_at: _iat,
+    registration_access_token: _rat, registration_client_uri: _uri, software_statement: _statement, ...rest
+  } = input;
   return {
     ...rest,
     application_type: applicationType,

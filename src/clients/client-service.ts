@@ -4,12 +4,15 @@
  * microseconds. Only client_secret_jwt needs the secret itself (the HMAC key): it is kept sealed.
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
  * @spec https://www.rfc-editor.org/rfc/rfc7591#section-3.2.1 (client_id, client_secret, issued_at)
+ * @spec https://www.rfc-editor.org/rfc/rfc7592#section-2.2 (update replaces metadata; a new secret may be issued)
+ * @spec https://www.rfc-editor.org/rfc/rfc7592#section-2.3 (deletion invalidates the client's grants and tokens)
  */
 import { OAuthError } from '../errors/oauth-error.js';
+import { outboundPolicy } from '../security/safe-fetch.js';
 import type { Context } from '../server/context.js';
-import type { ClientRecord, Tx } from '../storage/stores.js';
+import type { AuditEvent, ClientRecord, Tx } from '../storage/stores.js';
 import { hashHandle, newHandle, safeEqual } from '../tokens/handles.js';
-import { validateClientMetadata } from './client-metadata.js';
+import { validateClientMetadata, type MetadataOptions } from './client-metadata.js';
 
 export const MIN_SECRET_LENGTH = 32;
 
@@ -17,14 +20,30 @@ export interface CreatedClient {
   record: ClientRecord;
   /** The plain secret, returned once at creation; undefined for public and private_key_jwt clients. */
   clientSecret?: string;
+  /** RFC 7592 registration access token, returned once; only when asked for. */
+  registrationAccessToken?: string;
+}
+
+/** Who caused a change, for its audit event (recorded in the same transaction as the change). */
+export type ChangeAudit = Pick<AuditEvent, 'type' | 'ip' | 'userAgent'>;
+
+export interface CreateOptions {
+  /** Issue a registration access token (dynamic registration): 32 random bytes, stored as SHA-256. */
+  registrationToken?: boolean;
+  /** Defaults to a `client.created` event without request details. */
+  audit?: ChangeAudit;
+}
+
+export function metadataOptions(ctx: Context): MetadataOptions {
+  return { production: ctx.config.production, outbound: outboundPolicy(ctx.config) };
 }
 
 export function usesSecret(record: Pick<ClientRecord, 'metadata'>): boolean {
   return ['client_secret_basic', 'client_secret_post', 'client_secret_jwt'].includes(record.metadata.token_endpoint_auth_method);
 }
 
-export async function createClient(ctx: Context, input: Record<string, unknown>, tx?: Tx): Promise<CreatedClient> {
-  const metadata = validateClientMetadata(input, { production: ctx.config.production });
+export async function createClient(ctx: Context, input: Record<string, unknown>, tx?: Tx, options: CreateOptions = {}): Promise<CreatedClient> {
+  const metadata = validateClientMetadata(input, metadataOptions(ctx));
   const clientId = typeof input.client_id === 'string' && input.client_id.length > 0 ? input.client_id : newHandle(16);
   if (clientId.length > 255 || !/^[\x21-\x7E]+$/.test(clientId)) throw new OAuthError('invalid_client_metadata', 'client_id must be 1-255 visible ASCII characters');
   const now = ctx.clock();
@@ -36,19 +55,62 @@ export async function createClient(ctx: Context, input: Record<string, unknown>,
     }
     clientSecret = (input.client_secret as string | undefined) ?? newHandle(32);
   }
+  const registrationAccessToken = options.registrationToken ? newHandle(32) : undefined;
   const record: ClientRecord = {
     clientId,
     secretHash: clientSecret ? hashHandle(clientSecret) : null,
     secretEncrypted: clientSecret && metadata.token_endpoint_auth_method === 'client_secret_jwt' ? ctx.sealer.seal(clientSecret) : null,
     metadata,
-    registrationTokenHash: null,
+    registrationTokenHash: registrationAccessToken ? hashHandle(registrationAccessToken) : null,
     createdAt: now,
     updatedAt: now,
   };
   if (await ctx.stores.clients.find(clientId, tx)) throw new OAuthError('invalid_client_metadata', `client ${clientId} already exists`);
   await ctx.stores.clients.insert(record, tx);
-  await ctx.stores.audit.record({ type: 'client.created', clientId }, now, tx);
+  await ctx.stores.audit.record({ ...(options.audit ?? { type: 'client.created' }), clientId }, now, tx);
+  return { record, clientSecret, registrationAccessToken };
+}
+
+/**
+ * Replaces a client's metadata (RFC 7592 §2.2: what the input omits takes its default). The secret
+ * is kept while the new method still uses one; a new one is issued (and returned) when the client
+ * had none, or moves to client_secret_jwt without presenting its secret, which must then be sealed.
+ * `presentedSecret` must already be verified against the stored hash.
+ */
+export async function replaceClientMetadata(
+  ctx: Context, current: ClientRecord, input: Record<string, unknown>, presentedSecret: string | undefined, tx: Tx, audit: ChangeAudit,
+): Promise<CreatedClient> {
+  const metadata = validateClientMetadata(input, metadataOptions(ctx));
+  const sealed = metadata.token_endpoint_auth_method === 'client_secret_jwt';
+  let record: ClientRecord = { ...current, metadata, secretHash: null, secretEncrypted: null, updatedAt: ctx.clock() };
+  let clientSecret: string | undefined;
+  if (usesSecret({ metadata })) {
+    const plainKnown = presentedSecret ?? (current.secretEncrypted ? ctx.sealer.open(current.secretEncrypted) : undefined);
+    if (current.secretHash && (!sealed || plainKnown)) {
+      record = { ...record, secretHash: current.secretHash, secretEncrypted: sealed ? ctx.sealer.seal(plainKnown!) : null };
+    } else {
+      clientSecret = newHandle(32);
+      record = { ...record, secretHash: hashHandle(clientSecret), secretEncrypted: sealed ? ctx.sealer.seal(clientSecret) : null };
+    }
+  }
+  await ctx.stores.clients.update(record, tx);
+  await ctx.stores.audit.record({ ...audit, clientId: record.clientId, details: { token_endpoint_auth_method: metadata.token_endpoint_auth_method, secretIssued: Boolean(clientSecret) } }, record.updatedAt, tx);
   return { record, clientSecret };
+}
+
+/** Removes a client and revokes every grant it holds (so every code and token); returns the grants revoked. */
+export async function deleteClient(ctx: Context, clientId: string, reason: string, tx: Tx, audit: ChangeAudit): Promise<number> {
+  const now = ctx.clock();
+  const revoked = await ctx.stores.grants.revokeByClient(clientId, reason, now, tx);
+  await ctx.stores.clients.remove(clientId, tx);
+  await ctx.stores.audit.record({ ...audit, clientId, details: { grantsRevoked: revoked } }, now, tx);
+  return revoked;
+}
+
+/** Constant-time check of a presented registration access token against the stored SHA-256. */
+export function registrationTokenMatches(record: ClientRecord, presented: string): boolean {
+  if (!record.registrationTokenHash) return false;
+  return safeEqual(hashHandle(presented), record.registrationTokenHash);
 }
 
 /** Constant-time check of a presented secret against the stored SHA-256. */

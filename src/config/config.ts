@@ -4,10 +4,21 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseDuration } from './duration.js';
+import {
+  asLimitDuration, asOriginList, asPenaltyRule, asProxyList, asRateLimitRule, asRedisUrl, securityProblems, type SecurityConfig,
+} from './security-settings.js';
+import {
+  applyRegistrationDefaults, asInitialAccessToken, asRegistrationMode, registrationProblems, type RegistrationConfig,
+} from './registration-settings.js';
+import {
+  asAttemptBudget, asIssuerName, asPasswordMinLength, asThrottleDuration, type LoginConfig,
+} from './login-settings.js';
+import { asResourceList, type ResourceConfig } from './resource-settings.js';
+import { asOptionalInterval, asPositiveDuration, asWebhookUrl, threatProblems, type ThreatConfig } from './threat-settings.js';
 
 export type SigningAlg = 'RS256' | 'ES256';
 
-export interface Config {
+export interface Config extends SecurityConfig, LoginConfig, RegistrationConfig, ResourceConfig, ThreatConfig {
   port: number;
   issuer: string;
   databaseUrl: string;
@@ -89,6 +100,42 @@ export const SETTINGS: Setting<keyof Config>[] = [
   { key: 'seedFile', env: 'SEED_FILE', parse: asString, describe: 'a path to a seed JSON file' },
   { key: 'logLevel', env: 'LOG_LEVEL', default: 'info', parse: (raw) => (typeof raw === 'string' && ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(raw) ? raw : undefined), describe: 'fatal, error, warn, info, debug, trace or silent' },
   { key: 'production', env: 'CASTELLAN_PRODUCTION', default: false, parse: asBoolean, describe: 'true or false' },
+  // Security layer: rate limits, proxies, CORS, TLS (src/security/).
+  { key: 'redisUrl', env: 'REDIS_URL', parse: asRedisUrl, describe: 'redis://[user:password@]host[:port][/db] or rediss://...' },
+  { key: 'trustedProxies', env: 'TRUSTED_PROXIES', default: [], parse: asProxyList, describe: 'comma-separated IP addresses or CIDRs (IPv4 or IPv6)' },
+  { key: 'behindProxy', env: 'BEHIND_PROXY', default: false, parse: asBoolean, describe: 'true or false' },
+  { key: 'rateLimitEnabled', env: 'RATE_LIMIT_ENABLED', default: true, parse: asBoolean, describe: 'true or false' },
+  { key: 'rateLimitToken', env: 'RATE_LIMIT_TOKEN', default: { points: 60, duration: 60 }, parse: asRateLimitRule(60), describe: 'requests per minute, or requests/window such as 60/PT1M (window at most P24D)' },
+  { key: 'rateLimitAuthorization', env: 'RATE_LIMIT_AUTHORIZATION', default: { points: 120, duration: 60 }, parse: asRateLimitRule(60), describe: 'requests per minute, or requests/window such as 120/PT1M (window at most P24D)' },
+  { key: 'rateLimitUserinfo', env: 'RATE_LIMIT_USERINFO', default: { points: 300, duration: 60 }, parse: asRateLimitRule(60), describe: 'requests per minute, or requests/window such as 300/PT1M (window at most P24D)' },
+  { key: 'rateLimitIntrospection', env: 'RATE_LIMIT_INTROSPECTION', default: { points: 180, duration: 60 }, parse: asRateLimitRule(60), describe: 'requests per minute, or requests/window such as 180/PT1M (window at most P24D)' },
+  { key: 'rateLimitRegistration', env: 'RATE_LIMIT_REGISTRATION', default: { points: 5, duration: 3600 }, parse: asRateLimitRule(3600), describe: 'requests per hour, or requests/window such as 5/PT1H (window at most P24D)' },
+  { key: 'rateLimitSoftBan', env: 'RATE_LIMIT_SOFT_BAN', default: { violations: 3, duration: 3600 }, parse: asPenaltyRule, describe: 'violations/ban duration such as 3/PT1H (ban at most P24D)' },
+  { key: 'rateLimitHardBan', env: 'RATE_LIMIT_HARD_BAN', default: { violations: 10, duration: 86_400 }, parse: asPenaltyRule, describe: 'violations/ban duration such as 10/P1D (ban at most P24D)' },
+  { key: 'rateLimitViolationWindow', env: 'RATE_LIMIT_VIOLATION_WINDOW', default: 86_400, parse: asLimitDuration, describe: 'an ISO 8601 duration such as P1D (at most P24D)' },
+  { key: 'corsOrigins', env: 'CORS_ORIGINS', parse: asOriginList, describe: '* or comma-separated origins such as https://app.example.com' },
+  { key: 'tlsCertFile', env: 'TLS_CERT_FILE', parse: asString, describe: 'a path to a PEM certificate (chain)' },
+  { key: 'tlsKeyFile', env: 'TLS_KEY_FILE', parse: asString, describe: 'a path to a PEM private key' },
+  { key: 'httpRedirectPort', env: 'HTTP_REDIRECT_PORT', parse: asPort, describe: 'an integer 0-65535' },
+  // Dynamic client registration and outbound requests to client URLs (src/rfc7591-registration/, src/security/safe-fetch.ts).
+  { key: 'registrationMode', env: 'REGISTRATION_ENABLED', parse: asRegistrationMode, describe: 'open, token (needs REGISTRATION_INITIAL_ACCESS_TOKEN) or off' },
+  { key: 'registrationInitialAccessToken', env: 'REGISTRATION_INITIAL_ACCESS_TOKEN', parse: asInitialAccessToken, describe: 'at least 32 characters of A-Z a-z 0-9 - . _ ~ + /' },
+  { key: 'outboundAllowPrivateNetworks', env: 'OUTBOUND_ALLOW_PRIVATE_NETWORKS', parse: asBoolean, describe: 'true or false' },
+  // Login hardening: throttling, password policy, MFA (src/security/login-*.ts, src/mfa/).
+  { key: 'loginMaxAttemptsPerUserIp', env: 'LOGIN_MAX_ATTEMPTS_PER_USER_IP', default: 5, parse: asAttemptBudget, describe: 'a positive integer' },
+  { key: 'loginMaxAttemptsPerUser', env: 'LOGIN_MAX_ATTEMPTS_PER_USER', default: 20, parse: asAttemptBudget, describe: 'a positive integer' },
+  { key: 'loginMaxAttemptsPerIp', env: 'LOGIN_MAX_ATTEMPTS_PER_IP', default: 100, parse: asAttemptBudget, describe: 'a positive integer' },
+  { key: 'loginThrottleWindow', env: 'LOGIN_THROTTLE_WINDOW', default: 86_400, parse: asThrottleDuration, describe: 'an ISO 8601 duration such as P1D (at most P24D)' },
+  { key: 'loginMaxDelay', env: 'LOGIN_MAX_DELAY', default: 900, parse: asThrottleDuration, describe: 'an ISO 8601 duration such as PT15M (at most P24D)' },
+  { key: 'passwordMinLength', env: 'PASSWORD_MIN_LENGTH', default: 12, parse: asPasswordMinLength, describe: 'an integer 8-128' },
+  { key: 'mfaIssuerName', env: 'MFA_ISSUER_NAME', parse: asIssuerName, describe: 'a name of 1-64 characters without ":"' },
+  // Resource indicators (src/rfc8707-resource-indicators/, src/rfc9068-jwt-access-token/).
+  { key: 'jwtAccessTokenResources', env: 'JWT_ACCESS_TOKEN_RESOURCES', default: [], parse: asResourceList, describe: 'comma-separated absolute URIs without fragment' },
+  // Audit, threat detection and incident response (src/security/audit*.ts, threat-detection.ts, ip-blocklist.ts).
+  { key: 'threatDetectionInterval', env: 'THREAT_DETECTION_INTERVAL', default: 60, parse: asOptionalInterval, describe: 'an ISO 8601 duration such as PT1M, or 0 to turn the detector off' },
+  { key: 'threatWebhookUrl', env: 'THREAT_WEBHOOK_URL', parse: asWebhookUrl, describe: 'an http(s) URL without credentials or fragment' },
+  { key: 'auditRetention', env: 'AUDIT_RETENTION', default: seconds('P90D'), parse: asPositiveDuration, describe: 'an ISO 8601 duration such as P90D' },
+  { key: 'ipBlockDuration', env: 'IP_BLOCK_DURATION', default: seconds('P1D'), parse: asPositiveDuration, describe: 'an ISO 8601 duration such as P1D' },
 ];
 
 export class ConfigError extends Error {
@@ -131,6 +178,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   }
   const result = config as unknown as Config;
   if (result.production && result.issuer?.startsWith('http:')) problems.push('ISSUER must be https when CASTELLAN_PRODUCTION=true');
+  // Browsers may call the public endpoints from anywhere in development; production lists its origins.
+  result.corsOrigins ??= result.production ? [] : ['*'];
+  problems.push(...securityProblems(result));
+  applyRegistrationDefaults(result);
+  problems.push(...registrationProblems(result));
+  problems.push(...threatProblems(result));
   if (problems.length > 0) throw new ConfigError(problems);
   return result;
 }

@@ -33,6 +33,8 @@ export const ERROR_TABLE = {
   registration_not_supported: { status: 400, section: 'OIDC Core §3.1.2.6' },
   invalid_redirect_uri: { status: 400, section: 'RFC7591 §3.2.2' },
   invalid_client_metadata: { status: 400, section: 'RFC7591 §3.2.2' },
+  invalid_software_statement: { status: 400, section: 'RFC7591 §3.2.2' },
+  unapproved_software_statement: { status: 400, section: 'RFC7591 §3.2.2' },
   too_many_requests: { status: 429, section: 'RFC6585 §4' },
 } as const;
 

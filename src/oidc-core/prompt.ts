@@ -61,23 +61,44 @@ export function withoutUnconsentedOfflineAccess(scope: string, consent: ConsentR
   return scopeList(scope).filter((value) => value !== 'offline_access').join(' ');
 }
 
+/** The claims of a verified id_token_hint that logout and prompt handling rely on. */
+export interface IdTokenHintClaims {
+  sub: string;
+  aud: string[];
+  azp?: string;
+  sid?: string;
+}
+
 /**
- * The subject of an id_token_hint: an ID token this server signed (signature and issuer checked,
- * expiry ignored, as the hint is usually an old token). Anything else is invalid_request.
+ * Verifies an id_token_hint: an ID token this server signed with a published key (next, active or
+ * retired), issuer checked, expiry ignored, as the hint is usually an old token. Anything else is
+ * invalid_request.
  */
-export async function idTokenHintSubject(ctx: Context, hint: string | undefined): Promise<string | null> {
-  if (hint === undefined) return null;
+export async function verifyIdTokenHint(ctx: Context, hint: string): Promise<IdTokenHintClaims> {
   const invalid = () => new OAuthError('invalid_request', 'id_token_hint is not an ID token issued by this server');
   try {
     const { kid, typ } = decodeProtectedHeader(hint);
-    // A JWT access token is signed by the same keys; its typ tells it apart from an ID token.
-    const key = kid && typ !== 'at+jwt' ? await ctx.keystore.publicKey(kid) : undefined;
+    // The same keys sign JWT access tokens (at+jwt) and logout tokens (logout+jwt); ID tokens are plain JWT.
+    const key = kid && (typ === undefined || typ === 'JWT') ? await ctx.keystore.publicKey(kid) : undefined;
     if (!key) throw invalid();
     const { payload } = await compactVerify(hint, key, { algorithms: ['RS256', 'ES256'] });
-    const claims = JSON.parse(new TextDecoder().decode(payload)) as { iss?: unknown; sub?: unknown };
+    const claims = JSON.parse(new TextDecoder().decode(payload)) as { iss?: unknown; sub?: unknown; aud?: unknown; azp?: unknown; sid?: unknown };
+    const aud = typeof claims.aud === 'string' ? [claims.aud] : claims.aud;
     if (claims.iss !== ctx.config.issuer || typeof claims.sub !== 'string') throw invalid();
-    return claims.sub;
+    if (!Array.isArray(aud) || aud.length === 0 || !aud.every((value) => typeof value === 'string')) throw invalid();
+    return {
+      sub: claims.sub,
+      aud: aud as string[],
+      ...(typeof claims.azp === 'string' ? { azp: claims.azp } : {}),
+      ...(typeof claims.sid === 'string' ? { sid: claims.sid } : {}),
+    };
   } catch {
     throw invalid();
   }
+}
+
+/** The subject of an id_token_hint (see verifyIdTokenHint), or null without one. */
+export async function idTokenHintSubject(ctx: Context, hint: string | undefined): Promise<string | null> {
+  if (hint === undefined) return null;
+  return (await verifyIdTokenHint(ctx, hint)).sub;
 }

@@ -4,12 +4,24 @@
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#IDToken (auth_time, acr, amr)
  * @spec https://openid.net/specs/openid-connect-backchannel-1_0.html#LogoutToken (sid)
  * @spec https://owasp.org/www-project-application-security-verification-standard/ (V7: new session id at login, idle and absolute timeouts)
+ * @spec https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest (acr_values)
+ * @spec https://www.rfc-editor.org/rfc/rfc8176#section-2 (amr values)
  */
 import type { Request, Response } from 'express';
 import type { Context } from '../server/context.js';
 import type { SessionRecord } from '../storage/stores.js';
 import { hashHandle, newHandle, newId } from '../tokens/handles.js';
 import { clearSessionCookie, readSessionCookie, writeSessionCookie } from '../http/session-cookie.js';
+import { contributeMetadata } from '../oidc-discovery/provider-metadata.js';
+import type { ClaimsRequest } from './claims-parameter.js';
+import { audit } from '../security/audit.js';
+import { sessionAcceptable } from '../security/emergency-mode.js';
+
+/** Authentication context classes: a password alone, or a password and a second factor. */
+export const ACR_PASSWORD = 'urn:castellan:acr:pwd';
+export const ACR_MFA = 'urn:castellan:acr:mfa';
+
+contributeMetadata(() => ({ acr_values_supported: [ACR_PASSWORD, ACR_MFA] }));
 
 /** Handles are 256-bit base64url; anything else in the cookie cannot be ours. */
 const HANDLE = /^[A-Za-z0-9_-]{43}$/;
@@ -28,6 +40,8 @@ export async function loadSession(ctx: Context, req: Request): Promise<SessionRe
   const session = await ctx.stores.sessions.find(hashHandle(handle));
   const now = ctx.clock();
   if (!session || !isSessionActive(session, now)) return undefined;
+  // Emergency mode: a session opened with a password alone signs in again, with its second factor.
+  if (!(await sessionAcceptable(ctx, session))) return undefined;
   const idleExpiresAt = Math.min(now + ctx.config.sessionIdleTtl, session.absoluteExpiresAt);
   if (now > session.lastSeenAt) {
     await ctx.stores.sessions.touch(session.idHash, now, idleExpiresAt);
@@ -41,6 +55,25 @@ export interface Authentication {
   /** Methods used, RFC 8176 values (`pwd` for a password). */
   amr: string[];
   acr?: string | null;
+}
+
+export const passwordAuthentication = (userId: string): Authentication => ({ userId, amr: ['pwd'], acr: ACR_PASSWORD });
+export const mfaAuthentication = (userId: string): Authentication => ({ userId, amr: ['pwd', 'otp'], acr: ACR_MFA });
+
+/** The acr values a request asks for: acr_values, and the claims parameter's id_token acr value(s). */
+export function requestedAcr(request: { acrValues?: string[]; claims: ClaimsRequest | null }): string[] {
+  const acr = request.claims?.id_token?.acr;
+  return [...(request.acrValues ?? []), ...(acr?.values ?? []), ...(acr?.value !== undefined ? [acr.value] : [])].filter((v): v is string => typeof v === 'string');
+}
+
+/**
+ * True when the request asks for MFA, the session was established with a password alone, and the
+ * user has MFA: a new login (with its MFA step) is needed. A user without MFA gets the password
+ * class, which the ID token's acr then reports honestly.
+ */
+export async function needsStepUp(ctx: Context, request: { acrValues?: string[]; claims: ClaimsRequest | null }, session: SessionRecord): Promise<boolean> {
+  if (session.acr === ACR_MFA || !requestedAcr(request).includes(ACR_MFA)) return false;
+  return (await ctx.stores.mfa.find(session.userId)) !== undefined;
 }
 
 /**
@@ -66,7 +99,7 @@ export async function startSession(ctx: Context, req: Request, res: Response, au
     absoluteExpiresAt,
   };
   await ctx.stores.sessions.insert(session);
-  await ctx.stores.audit.record({ type: 'session.started', userId: auth.userId, details: { sid: session.sid } }, now);
+  await audit(ctx, req, { type: 'session.started', userId: auth.userId, details: { sid: session.sid } });
   writeSessionCookie(res, ctx.config, handle);
   return session;
 }

@@ -12,6 +12,7 @@ import { handle, noStore, sendJson, sendOAuthError } from '../http/respond.js';
 import { PATHS } from '../oidc-discovery/provider-metadata.js';
 import { bearerChallenge, bearerError, bearerToken } from '../rfc6750-bearer/bearer-token.js';
 import type { Context } from '../server/context.js';
+import { applyRateLimit } from '../security/rate-limit-middleware.js';
 import { resolveAccessToken } from '../tokens/access-token.js';
 import { claimNamesForScope, scopeList, userClaims } from './claims.js';
 import { requestedClaimNames, type ClaimsRequest } from './claims-parameter.js';
@@ -39,6 +40,8 @@ async function userinfo(ctx: Context, req: Request, res: Response): Promise<void
   if (!grant.userId || !scopeList(record.scope).includes('openid')) {
     throw bearerError('insufficient_scope', 'The access token does not grant the openid scope for a user', { scope: 'openid' });
   }
+  // The security guide limits userinfo per user (300/min by default), whichever token is presented.
+  if (!(await applyRateLimit(res, ctx.limits, 'userinfo', grant.userId, ctx.logger))) return;
   const user = await ctx.stores.users.findById(grant.userId);
   if (!user) throw bearerError('invalid_token', 'The user of this access token no longer exists');
   // The token's own scope decides (a refreshed token may carry less than the grant).

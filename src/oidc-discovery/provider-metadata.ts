@@ -14,9 +14,16 @@ export const PATHS = {
   token: '/token',
   userinfo: '/userinfo',
   jwks: '/jwks',
+  introspection: '/introspect',
+  revocation: '/revoke',
+  registration: '/register',
+  endSession: '/logout',
   discovery: '/.well-known/openid-configuration',
   asMetadata: '/.well-known/oauth-authorization-server',
 } as const;
+
+/** JWS algorithms accepted for client assertions, wherever clients authenticate (token, introspection, revocation). */
+export const CLIENT_AUTH_SIGNING_ALGS = ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 
 /** Extensions (revocation, introspection, registration, logout) add their entries here. */
 export type MetadataContributor = (config: Config) => Record<string, unknown>;
@@ -42,7 +49,7 @@ export function providerMetadata(config: Config): Record<string, unknown> {
     id_token_signing_alg_values_supported: ['RS256', 'ES256'],
     userinfo_signing_alg_values_supported: ['none'],
     token_endpoint_auth_methods_supported: [...AUTH_METHODS],
-    token_endpoint_auth_signing_alg_values_supported: ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'],
+    token_endpoint_auth_signing_alg_values_supported: [...CLIENT_AUTH_SIGNING_ALGS],
     claims_supported: SUPPORTED_CLAIMS,
     claim_types_supported: ['normal'],
     code_challenge_methods_supported: ['S256'],

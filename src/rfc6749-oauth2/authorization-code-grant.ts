@@ -6,10 +6,12 @@
  * @spec https://www.rfc-editor.org/rfc/rfc7636#section-4.6
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#TokenRequestValidation
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#OfflineAccess
+ * @spec https://www.rfc-editor.org/rfc/rfc8707#section-2.2 (resource: a subset of the grant's)
  */
 import { OAuthError } from '../errors/oauth-error.js';
 import { scopeList } from '../oidc-core/claims.js';
 import { verifyCodeVerifier } from '../rfc7636-pkce/code-verifier.js';
+import { narrowResources } from '../rfc8707-resource-indicators/resource-policy.js';
 import type { GrantModule } from '../server/grant-registry.js';
 import type { ClientRecord, UserRecord } from '../storage/stores.js';
 import { hashHandle } from '../tokens/handles.js';
@@ -62,11 +64,13 @@ export const authorizationCodeGrant: GrantModule<AuthorizationCodeInput> = {
     if (!grant || grant.clientId !== client.clientId || grant.revokedAt !== null || grant.expiresAt <= now) {
       throw invalidGrant('the authorization grant is no longer valid');
     }
+    const audience = narrowResources(input.resource, grant.resource);
     const openid = scopeList(code.scope).includes('openid');
     const tokens = await issueTokenSet(ctx, {
       grant,
       client,
       scope: code.scope,
+      audience,
       refreshScope: refreshAllowed(client, code.scope) ? code.scope : undefined,
       idToken: openid ? { user: await userForIdToken(ctx, grant.userId), nonce: code.nonce } : undefined,
     });

@@ -5,6 +5,7 @@
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-10.10 (codes must not be guessable: 256 bits)
  * @spec https://www.rfc-editor.org/rfc/rfc7636#section-4.4 (the challenge is kept with the code)
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#IDToken (auth_time, acr, amr, nonce)
+ * @spec https://www.rfc-editor.org/rfc/rfc8707#section-2.1 (the grant keeps the requested resources)
  */
 import { OAuthError } from '../errors/oauth-error.js';
 import type { Context } from '../server/context.js';
@@ -37,7 +38,7 @@ export async function issueAuthorizationCode(ctx: Context, issue: CodeIssue, tx:
     scope,
     // OIDC Core §3.1.2.1: with max_age the ID token MUST carry auth_time, recorded as an essential claim.
     claims: (request.maxAge !== null ? requireAuthTime(request.claims) : request.claims) as Record<string, unknown> | null,
-    resource: null,
+    resource: request.resource ?? null,
     authTime: session.authTime,
     acr: session.acr,
     amr: session.amr,

@@ -5,8 +5,10 @@
  * @spec https://www.rfc-editor.org/rfc/rfc7636#section-4.3 (code_challenge, code_challenge_method)
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
  * @spec https://openid.net/specs/oauth-v2-multiple-response-types-1_0.html#ResponseModes (response_mode)
+ * @spec https://www.rfc-editor.org/rfc/rfc8707#section-2.1 (resource, may repeat)
  */
 import type { JsonSchemaObject } from '../schema/validator.js';
+import { RESOURCE_PARAMETER } from '../rfc8707-resource-indicators/resource-indicator.js';
 
 /** Lengths chosen to fit real clients (the certification suite sends 128-char states) and bound storage. */
 export const STATE_MAX_LENGTH = 2048;
@@ -29,8 +31,10 @@ export interface AuthorizationRequestParams {
   id_token_hint?: string;
   ui_locales?: string;
   claims?: string;
+  acr_values?: string;
   request?: string;
   request_uri?: string;
+  resource?: string | string[];
 }
 
 export const authorizationRequestSchema: JsonSchemaObject = {
@@ -53,6 +57,9 @@ export const authorizationRequestSchema: JsonSchemaObject = {
     id_token_hint: text(8192),
     ui_locales: text(255),
     claims: text(8192),
+    resource: RESOURCE_PARAMETER,
+    // OIDC Core §3.1.2.1: space-separated, in order of preference; voluntary.
+    acr_values: text(1024),
     // Declared only so their presence can be answered with request(_uri)_not_supported.
     request: text(65536),
     request_uri: text(8192),

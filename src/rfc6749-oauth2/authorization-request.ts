@@ -37,6 +37,10 @@ export interface AuthorizationRequest {
   /** A BCP 47 tag from ui_locales for the pages' lang attribute. */
   uiLocale: string | null;
   claims: ClaimsRequest | null;
+  /** RFC 8707 resource indicators approved for the grant (absent in interactions stored before it was recorded). */
+  resource?: string[] | null;
+  /** acr_values (absent in interactions stored before it was recorded). */
+  acrValues?: string[];
 }
 
 /** Where a redirected answer goes, known as soon as the redirect_uri is proven. */

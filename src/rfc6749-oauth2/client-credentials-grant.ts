@@ -4,9 +4,11 @@
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-4.4
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-4.4.3 (no refresh token)
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-3.3 (scope; default when omitted)
+ * @spec https://www.rfc-editor.org/rfc/rfc8707#section-2.2 (resource: the token's audience)
  */
 import { OAuthError } from '../errors/oauth-error.js';
 import { scopeList } from '../oidc-core/claims.js';
+import { grantResources } from '../rfc8707-resource-indicators/resource-policy.js';
 import type { GrantModule } from '../server/grant-registry.js';
 import type { ClientRecord, GrantRecord } from '../storage/stores.js';
 import { newId } from '../tokens/handles.js';
@@ -41,9 +43,10 @@ export const clientCredentialsGrant: GrantModule<ClientCredentialsInput> = {
       throw new OAuthError('unauthorized_client', 'a public client cannot use the client_credentials grant');
     }
     const scope = clientCredentialsScope(client, input.scope);
+    const resource = grantResources(client, input.resource);
     const now = ctx.clock();
     const grant: GrantRecord = {
-      id: newId(), clientId: client.clientId, userId: null, scope, claims: null, resource: null,
+      id: newId(), clientId: client.clientId, userId: null, scope, claims: null, resource,
       authTime: null, acr: null, amr: null, sid: null,
       createdAt: now, expiresAt: now + ctx.config.accessTokenTtl, revokedAt: null, revokedReason: null,
     };

@@ -5,9 +5,11 @@
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-10.4 (bound to the client)
  * @spec https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2 (rotation and reuse detection)
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#RefreshTokenResponse
+ * @spec https://www.rfc-editor.org/rfc/rfc8707#section-2.2 (resource: a subset of the grant's; the refresh token keeps the grant)
  */
 import { OAuthError } from '../errors/oauth-error.js';
 import { scopeList } from '../oidc-core/claims.js';
+import { narrowResources } from '../rfc8707-resource-indicators/resource-policy.js';
 import type { GrantModule } from '../server/grant-registry.js';
 import { hashHandle } from '../tokens/handles.js';
 import { refreshTokenSchema, type RefreshTokenInput } from './refresh-token-grant.schema.js';
@@ -47,6 +49,7 @@ export const refreshTokenGrant: GrantModule<RefreshTokenInput> = {
       throw invalidGrant('the authorization grant is no longer valid');
     }
     const scope = narrowScope(input.scope, presented.scope);
+    const audience = narrowResources(input.resource, grant.resource);
 
     let user;
     if (scopeList(scope).includes('openid')) {
@@ -57,6 +60,7 @@ export const refreshTokenGrant: GrantModule<RefreshTokenInput> = {
       grant,
       client,
       scope,
+      audience,
       // RFC 6749 §6: a new refresh token keeps the scope of the one presented, whatever was narrowed.
       refreshScope: presented.scope,
       // OIDC Core §12.2: same sub and auth_time (both from the grant); no nonce on refresh.

@@ -8,6 +8,7 @@ import type { Context } from '../server/context.js';
 import type { ClientRecord, GrantRecord, Tx, UserRecord } from '../storage/stores.js';
 import { mintAccessToken, storeAccessToken, type IssuedAccessToken } from '../tokens/access-token.js';
 import { mintIdToken } from '../oidc-core/id-token.js';
+import { accessTokenFormat } from '../rfc9068-jwt-access-token/access-token-format.js';
 import { mintRefreshToken, type IssuedRefreshToken } from './refresh-token.js';
 
 export interface TokenResponseBody {
@@ -24,6 +25,8 @@ export interface TokenSetRequest {
   client: ClientRecord;
   /** Scope of the access token. */
   scope: string;
+  /** RFC 8707 audience of the access token when narrowed below the grant's resources. */
+  audience?: string[] | null;
   /** Scope of a refresh token to issue; none is issued when absent. */
   refreshScope?: string;
   /** Present when an ID token is to be issued. */
@@ -42,11 +45,12 @@ export interface IssuedTokenSet {
 
 export async function issueTokenSet(ctx: Context, request: TokenSetRequest): Promise<IssuedTokenSet> {
   const { grant, client, scope } = request;
+  const audience = request.audience === undefined ? grant.resource : request.audience;
   const accessToken = await mintAccessToken(ctx, {
     grant,
     scope,
-    format: client.metadata.access_token_format ?? 'opaque',
-    audience: grant.resource,
+    format: accessTokenFormat(ctx.config, client.metadata, audience),
+    audience,
     subject: grant.userId ?? client.clientId,
   });
   const refreshToken = request.refreshScope !== undefined ? mintRefreshToken(ctx, grant, request.refreshScope) : undefined;
@@ -68,7 +72,7 @@ export async function issueTokenSet(ctx: Context, request: TokenSetRequest): Pro
     body,
     accessToken,
     refreshToken,
-    summary: { grant_id: grant.id, scope, access_token_format: accessToken.record.format, refresh_token: Boolean(refreshToken), id_token: Boolean(idToken) },
+    summary: { grant_id: grant.id, scope, ...(audience ? { audience } : {}), access_token_format: accessToken.record.format, refresh_token: Boolean(refreshToken), id_token: Boolean(idToken) },
     async write(tx) {
       await storeAccessToken(ctx, accessToken, tx);
       if (refreshToken) await ctx.stores.refreshTokens.insert(refreshToken.record, tx);

@@ -9,7 +9,7 @@
 import { createLocalJWKSet, errors, type JWK, type JWTVerifyGetKey } from 'jose';
 import type { Context } from '../server/context.js';
 import type { ClientRecord } from '../storage/stores.js';
-import { DEFAULT_FETCH_POLICY, safeFetch } from '../security/safe-fetch.js';
+import { outboundPolicy, safeFetch } from '../security/safe-fetch.js';
 
 /** Seconds a fetched key set is used before it is fetched again. */
 export const JWKS_MAX_AGE = 300;
@@ -29,8 +29,7 @@ function localSet(keys: JWK[]): JWTVerifyGetKey {
 }
 
 async function fetchKeys(ctx: Context, uri: string): Promise<CachedKeys> {
-  const policy = { ...DEFAULT_FETCH_POLICY, requireHttps: ctx.config.production, allowPrivateNetworks: !ctx.config.production };
-  const response = await safeFetch(uri, { headers: { accept: 'application/json' } }, policy);
+  const response = await safeFetch(uri, { headers: { accept: 'application/json' } }, outboundPolicy(ctx.config));
   if (response.status !== 200) throw new Error(`jwks_uri answered ${response.status}`);
   const document = JSON.parse(response.body.toString('utf8')) as { keys?: unknown };
   if (!Array.isArray(document.keys)) throw new Error('jwks_uri did not return a JWK Set');

@@ -26,6 +26,16 @@ export function tooManyRequests(decision: RateLimitDecision): OAuthError {
   return new OAuthError('too_many_requests', description, { headers: { 'Retry-After': String(decision.retryAfter ?? decision.resetSeconds) } });
 }
 
+/** Told of each refused request (the audit log); must neither throw nor make the response wait. */
+export type RefusalListener = (req: Request, policy: RateLimitPolicy, decision: RateLimitDecision) => void;
+
+const refusalListeners = new WeakMap<RateLimits, RefusalListener>();
+
+/** Registers the listener of one node's limits (replacing any earlier one). */
+export function onRateLimitRefused(limits: RateLimits, listener: RefusalListener): void {
+  refusalListeners.set(limits, listener);
+}
+
 /**
  * Counts the request under `policy` with the key `keyOf` gives; no key means not limited here.
  * A failing store lets the request through with a warning: an outage of the counters must not
@@ -55,6 +65,11 @@ export async function applyRateLimit(res: Response, limits: RateLimits, policy: 
   }
   setRateLimitHeaders(res, decision);
   if (decision.allowed) return true;
+  try {
+    refusalListeners.get(limits)?.(res.req, policy, decision);
+  } catch (error) {
+    logger?.warn({ err: error, policy }, 'rate limit refusal listener failed');
+  }
   sendOAuthError(res, tooManyRequests(decision), logger);
   return false;
 }

@@ -55,6 +55,8 @@ export class RateLimits {
   private readonly hard: PenaltyRule;
   private readonly open: () => Promise<RateLimitBackend>;
   private opened?: Promise<{ backend: RateLimitBackend; policies: Map<RateLimitPolicy, PolicyLimiters> }>;
+  /** Share of each configured limit in force (emergency mode halves them); limiters are not rebuilt. */
+  private factor = 1;
 
   constructor(private readonly config: LimitSettings, backend: RateLimitBackend | LazyBackend, private readonly logger?: Logger, private readonly keyPrefix = 'castellan') {
     this.enabled = config.rateLimitEnabled;
@@ -79,7 +81,13 @@ export class RateLimits {
   }
 
   limitOf(policy: RateLimitPolicy): number {
-    return ruleOf(this.config, policy).points;
+    return Math.max(1, Math.floor(ruleOf(this.config, policy).points * this.factor));
+  }
+
+  /** Tightens (factor below 1) or restores (1) every limit at once; counters already taken stay valid. */
+  setFactor(factor: number): void {
+    if (!(factor > 0 && factor <= 1)) throw new Error(`rate-limit factor must be in (0, 1], got ${factor}`);
+    this.factor = factor;
   }
 
   /** Counts one request for `key` under `policy` and says whether it may proceed. */
@@ -97,7 +105,8 @@ export class RateLimits {
     // Requests refused during a ban are not violations: the penalty does not feed itself.
     if (banned) return { allowed: false, limit, remaining: 0, resetSeconds: banned.seconds, retryAfter: banned.seconds, ban: banned.kind };
     const resetSeconds = seconds(outcome.res.msBeforeNext);
-    if (outcome.allowed) return { allowed: true, limit, remaining: outcome.res.remainingPoints, resetSeconds };
+    // The window limiter counts against the configured limit; a tightened one refuses past its share.
+    if (outcome.allowed && outcome.res.consumedPoints <= limit) return { allowed: true, limit, remaining: limit - outcome.res.consumedPoints, resetSeconds };
     return this.violation(policy, limiters, storeKey, { allowed: false, limit, remaining: 0, resetSeconds, retryAfter: resetSeconds });
   }
 

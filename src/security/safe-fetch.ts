@@ -22,6 +22,15 @@ export interface SafeFetchPolicy {
 
 export const DEFAULT_FETCH_POLICY: SafeFetchPolicy = { requireHttps: true, allowPrivateNetworks: false, timeoutMs: 5_000, maxResponseBytes: 512 * 1024 };
 
+/**
+ * The policy for requests to client-supplied URLs under this configuration: https only in
+ * production; private networks only where OUTBOUND_ALLOW_PRIVATE_NETWORKS allows (by default
+ * outside production only).
+ */
+export function outboundPolicy(config: { production: boolean; outboundAllowPrivateNetworks: boolean }): SafeFetchPolicy {
+  return { ...DEFAULT_FETCH_POLICY, requireHttps: config.production, allowPrivateNetworks: config.outboundAllowPrivateNetworks };
+}
+
 export class OutboundRequestError extends Error {
   constructor(message: string) {
     super(message);

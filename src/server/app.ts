@@ -4,11 +4,28 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { discoveryRouter } from '../oidc-discovery/discovery-endpoint.js';
 import { userinfoRouter } from '../oidc-core/userinfo-endpoint.js';
+import { ProxyMatcher, requestIsHttps } from '../security/client-ip.js';
+import { cors } from '../security/cors.js';
+import { auditRateLimits } from '../security/audit-rate-limit.js';
+import { emergencyWatch } from '../security/emergency-mode.js';
+import { ipBlockGate } from '../security/ip-blocklist.js';
 import { securityHeaders } from '../security/headers.js';
+import { byClientIp, byClientIpAndClientId } from '../security/rate-limit-keys.js';
+import { rateLimit } from '../security/rate-limit-middleware.js';
 import { interactionRouter } from '../ui/interaction-routes.js';
+import { mfaRouter } from '../ui/mfa-routes.js';
+import { accountRouter } from '../ui/account-routes.js';
+import { endSessionRouter } from '../oidc-rp-initiated-logout/end-session-endpoint.js';
 import { mountStylesheet } from '../ui/stylesheet.js';
+import { formBody } from '../http/params.js';
 import { sendErrorPage, sendOAuthError } from '../http/respond.js';
+import { PATHS } from '../oidc-discovery/provider-metadata.js';
 import { OAuthError } from '../errors/oauth-error.js';
+import { registrationRouter } from '../rfc7591-registration/registration-endpoint.js';
+import { managementRouter } from '../rfc7592-management/management-endpoint.js';
+import { introspectionRouter } from '../rfc7662-introspection/introspection-endpoint.js';
+import { revocationRouter } from '../rfc7009-revocation/revocation-endpoint.js';
+import { openApiRouter } from '../openapi/openapi-endpoint.js';
 import { authorizationRouter } from './authorization-endpoint.js';
 import type { Context } from './context.js';
 import { tokenRouter } from './token-endpoint.js';
@@ -17,13 +34,35 @@ export function createApp(ctx: Context): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(securityHeaders({ https: ctx.config.issuer.startsWith('https:') }));
+  const proxies = new ProxyMatcher(ctx.config.trustedProxies);
+  // req.ip (audit records) follows the same proxy rules as rate limiting.
+  app.set('trust proxy', (address: string) => proxies.contains(address));
+  app.use(securityHeaders({ isHttps: (req) => requestIsHttps(req, proxies, ctx.config.behindProxy) }));
+  // Blocked addresses are refused before anything else runs; the emergency flag is refreshed before the limits read it.
+  app.use(ipBlockGate(ctx));
+  app.use(emergencyWatch(ctx));
+  auditRateLimits(ctx);
+  app.use(cors(ctx.config.corsOrigins));
   mountStylesheet(app);
+  // Limits run before the endpoints; the token key needs the form body (the router's formBody then skips).
+  app.post(PATHS.token, formBody, rateLimit(ctx.limits, 'token', byClientIpAndClientId(proxies), ctx.logger));
+  app.get(PATHS.authorization, rateLimit(ctx.limits, 'authorization', byClientIp(proxies), ctx.logger));
+  app.post(PATHS.authorization, rateLimit(ctx.limits, 'authorization', byClientIp(proxies), ctx.logger));
+  app.post(PATHS.registration, rateLimit(ctx.limits, 'registration', byClientIp(proxies), ctx.logger));
   app.use(discoveryRouter(ctx));
   app.use(authorizationRouter(ctx));
   app.use(interactionRouter(ctx));
+  app.use(mfaRouter(ctx));
   app.use(tokenRouter(ctx));
+  // Introspection is limited per authenticated client inside its endpoint (policy 'introspection').
+  app.use(introspectionRouter(ctx));
+  app.use(revocationRouter(ctx));
   app.use(userinfoRouter(ctx));
+  app.use(registrationRouter(ctx));
+  app.use(managementRouter(ctx));
+  app.use(endSessionRouter(ctx));
+  app.use(accountRouter(ctx));
+  app.use(openApiRouter(ctx));
   app.get('/', (_req, res) => {
     res.redirect(302, '/.well-known/openid-configuration');
   });

@@ -18,7 +18,8 @@ import { parseClaimsParameter } from '../oidc-core/claims-parameter.js';
 import {
   consentCovers, idTokenHintSubject, loginRequired, parseMaxAge, parsePrompt, withoutUnconsentedOfflineAccess,
 } from '../oidc-core/prompt.js';
-import { loadSession } from '../oidc-core/session.js';
+import { loadSession, needsStepUp } from '../oidc-core/session.js';
+import { scopeList } from '../oidc-core/claims.js';
 import { completeAuthorization } from '../rfc6749-oauth2/authorization-code-issuer.js';
 import {
   checkClientMayUseCode, checkRedirectUri, checkResponseMode, checkResponseType, findClient, pageLocale,
@@ -27,6 +28,7 @@ import {
 import { authorizationRequestSchema, type AuthorizationRequestParams } from '../rfc6749-oauth2/authorization-request.schema.js';
 import { mountFormPostScript, sendAuthorizationError, sendAuthorizationResponse } from '../rfc6749-oauth2/authorization-response.js';
 import { checkCodeChallenge } from '../rfc7636-pkce/code-challenge.js';
+import { grantResources } from '../rfc8707-resource-indicators/resource-policy.js';
 import { validateParams, type Params } from '../schema/validator.js';
 import type { ClientRecord } from '../storage/stores.js';
 import { createInteraction, interactionUrl } from '../ui/interaction.js';
@@ -67,11 +69,13 @@ async function validateRequest(ctx: Context, client: ClientRecord, redirectUri: 
   rejectRequestObjects(params);
   const pkce = checkCodeChallenge(client, params);
   const scope = resolveScope(client, params.scope);
+  // RFC 8707 §2.1: each resource must be an absolute URI the client may request, else invalid_target.
+  const resource = grantResources(client, params.resource);
   const prompt = parsePrompt(params.prompt);
   const maxAge = parseMaxAge(params.max_age);
   const claims = parseClaimsParameter(params.claims);
   const hintedSubject = await idTokenHintSubject(ctx, params.id_token_hint);
-  // display, claims_locales, acr_values and unknown parameters were stripped by the schema: ignored.
+  // display, claims_locales and unknown parameters were stripped by the schema: ignored.
   return {
     clientId: client.clientId,
     redirectUri,
@@ -86,6 +90,8 @@ async function validateRequest(ctx: Context, client: ClientRecord, redirectUri: 
     hintedSubject,
     uiLocale: pageLocale(params.ui_locales),
     claims,
+    resource,
+    acrValues: scopeList(params.acr_values ?? ''),
   };
 }
 
@@ -93,7 +99,8 @@ async function validateRequest(ctx: Context, client: ClientRecord, redirectUri: 
 async function proceed(ctx: Context, req: Request, res: Response, request: AuthorizationRequest): Promise<void> {
   let session = await loadSession(ctx, req);
   if (session && !(await ctx.stores.users.findById(session.userId))) session = undefined;
-  const mustLogin = loginRequired(request, session, ctx.clock());
+  // A session with a password alone does not satisfy a request for MFA from a user who has it.
+  const mustLogin = loginRequired(request, session, ctx.clock()) || (session !== undefined && (await needsStepUp(ctx, request, session)));
   const consent = session && !mustLogin ? await ctx.stores.consents.find(session.userId, request.clientId) : undefined;
 
   if (request.prompt.includes('none')) {

@@ -14,6 +14,8 @@ import { formBody, formParams } from '../http/params.js';
 import { handle, sendJson, sendOAuthError } from '../http/respond.js';
 import { PATHS } from '../oidc-discovery/provider-metadata.js';
 import { authenticateClient } from '../rfc6749-oauth2/client-authentication.js';
+import { requestOrigin } from '../security/audit.js';
+import { auditedClientAuthentication } from '../security/audit-client-auth.js';
 import type { TokenResponseBody } from '../rfc6749-oauth2/token-response.js';
 import { validateParams, type JsonSchemaObject, type Params } from '../schema/validator.js';
 import type { ClientRecord } from '../storage/stores.js';
@@ -56,7 +58,7 @@ function validateGrantParameters(_ctx: Context, exchange: TokenExchange): void {
 }
 
 async function authenticate(ctx: Context, exchange: TokenExchange): Promise<void> {
-  const authenticated = await authenticateClient(ctx, { authorization: exchange.req.get('authorization'), params: exchange.params });
+  const authenticated = await auditedClientAuthentication(ctx, exchange.req, () => authenticateClient(ctx, { authorization: exchange.req.get('authorization'), params: exchange.params }));
   exchange.client = authenticated.client;
 }
 
@@ -75,7 +77,7 @@ async function runGrant(ctx: Context, exchange: TokenExchange): Promise<void> {
     // A refusal decided inside the transaction (a replay) still commits its revocation, not an issuance.
     if (error) return error;
     await ctx.stores.audit.record(
-      { type: 'token.issued', clientId: client.clientId, userId: outcome.userId, ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null, details: { grant_type: grantType, ...outcome.details } },
+      { type: 'token.issued', clientId: client.clientId, userId: outcome.userId, ...requestOrigin(ctx, req), details: { grant_type: grantType, ...outcome.details } },
       ctx.clock(),
       tx,
     );

@@ -111,7 +111,15 @@ export interface GrantStore {
   /** Revokes the grant and so every code and token derived from it; returns false if already revoked. */
   revoke(id: string, reason: string, now: number, tx?: Tx): Promise<boolean>;
   revokeByClient(clientId: string, reason: string, now: number, tx?: Tx): Promise<number>;
+  /** Refresh and access tokens of the client's live grants that are still usable (incident reports). */
+  countUsableTokensByClient(clientId: string, now: number, tx?: Tx): Promise<{ refreshTokens: number; accessTokens: number }>;
   revokeBySid(sid: string, reason: string, now: number, tx?: Tx): Promise<number>;
+  /** Every grant of a user (user removal, incident response). */
+  revokeByUser(userId: string, reason: string, now: number, tx?: Tx): Promise<number>;
+  /** Every grant issued within one browser session (logout). */
+  listBySid(sid: string, tx?: Tx): Promise<GrantRecord[]>;
+  /** A user's grants to one client (consent withdrawn). */
+  revokeByUserAndClient(userId: string, clientId: string, reason: string, now: number, tx?: Tx): Promise<number>;
 }
 
 export interface AuthorizationCodeRecord {
@@ -149,6 +157,15 @@ export interface RefreshTokenStore {
   insert(token: RefreshTokenRecord, tx?: Tx): Promise<void>;
   find(tokenHash: string, tx?: Tx): Promise<RefreshTokenRecord | undefined>;
   consume(tokenHash: string, now: number, tx?: Tx): Promise<boolean>;
+  /** The token, its grant and the grant's username in one statement (introspection, revocation). */
+  findWithGrant(tokenHash: string, tx?: Tx): Promise<TokenWithGrant<RefreshTokenRecord> | undefined>;
+}
+
+/** A token row joined with its grant (and the user's username, if any): one read instead of three. */
+export interface TokenWithGrant<T> {
+  token: T;
+  grant: GrantRecord;
+  username: string | null;
 }
 
 export interface AccessTokenRecord {
@@ -160,11 +177,17 @@ export interface AccessTokenRecord {
   audience: string[] | null;
   createdAt: number;
   expiresAt: number;
+  /** RFC 7009: set when this one token was revoked (its grant may still be live). */
+  revokedAt: number | null;
 }
 
 export interface AccessTokenStore {
   insert(token: AccessTokenRecord, tx?: Tx): Promise<void>;
   find(tokenHash: string, tx?: Tx): Promise<AccessTokenRecord | undefined>;
+  /** Marks the token revoked; false when unknown or already revoked. */
+  revoke(tokenHash: string, now: number, tx?: Tx): Promise<boolean>;
+  /** The token, its grant and the grant's username in one statement (introspection, userinfo). */
+  findWithGrant(tokenHash: string, tx?: Tx): Promise<TokenWithGrant<AccessTokenRecord> | undefined>;
 }
 
 export interface SessionRecord {
@@ -216,6 +239,8 @@ export interface ConsentStore {
   find(userId: string, clientId: string, tx?: Tx): Promise<ConsentRecord | undefined>;
   upsert(consent: ConsentRecord, tx?: Tx): Promise<void>;
   remove(userId: string, clientId: string, tx?: Tx): Promise<boolean>;
+  /** The user's remembered consents, oldest first (the account page). */
+  listByUser(userId: string, tx?: Tx): Promise<ConsentRecord[]>;
 }
 
 export interface ReplayStore {
@@ -232,9 +257,166 @@ export interface AuditEvent {
   details?: Record<string, unknown>;
 }
 
+export interface AuditFilter {
+  type?: string;
+  /** Any of these types; an entry ending in `*` matches a prefix (`login.*`). */
+  types?: string[];
+  clientId?: string;
+  userId?: string;
+  ip?: string;
+  /** Epoch seconds, inclusive. */
+  since?: number;
+  /** Epoch seconds, exclusive. */
+  until?: number;
+  /** Only events with a larger id (following the log). */
+  afterId?: number;
+  limit?: number;
+  /** Newest first (default) or oldest first. */
+  order?: 'asc' | 'desc';
+}
+
+export type StoredAuditEvent = AuditEvent & { id: number; at: number };
+
 export interface AuditStore {
   record(event: AuditEvent, at: number, tx?: Tx): Promise<void>;
-  list(filter: { type?: string; clientId?: string; userId?: string; since?: number; limit?: number }, tx?: Tx): Promise<(AuditEvent & { id: number; at: number })[]>;
+  list(filter: AuditFilter, tx?: Tx): Promise<StoredAuditEvent[]>;
+  /** Addresses with at least `minimum` events of these types since `since` (threat detection). */
+  countByIp(types: string[], since: number, minimum: number, tx?: Tx): Promise<{ ip: string; count: number }[]>;
+  /** Clients with events of these types from at least `minimumIps` addresses and `minimumEvents` in all, since `since`. */
+  clientSpread(types: string[], since: number, minimumIps: number, minimumEvents: number, tx?: Tx): Promise<{ clientId: string; ips: number; events: number }[]>;
+}
+
+/** A blocked client address or CIDR range; `expiresAt` null blocks until removed. */
+export interface IpBlockRecord {
+  ip: string;
+  reason: string;
+  source: 'detector' | 'operator';
+  createdAt: number;
+  expiresAt: number | null;
+}
+
+export interface IpBlockStore {
+  /** Blocks in force at `now`. */
+  listActive(now: number, tx?: Tx): Promise<IpBlockRecord[]>;
+  /** Adds the block, replacing an expired one; false when a block in force already covers that entry. */
+  add(block: IpBlockRecord, now: number, tx?: Tx): Promise<boolean>;
+  /** Sets the block whatever was there (an operator's decision wins over the detector's). */
+  put(block: IpBlockRecord, tx?: Tx): Promise<void>;
+  remove(ip: string, tx?: Tx): Promise<boolean>;
+}
+
+/** Server-wide flags (emergency mode) that every node polls. */
+export interface SettingStore {
+  get(name: string, tx?: Tx): Promise<{ value: unknown; updatedAt: number } | undefined>;
+  put(name: string, value: unknown, now: number, tx?: Tx): Promise<void>;
+}
+
+export interface FindingRecord {
+  id?: number;
+  kind: string;
+  subject: string;
+  details: Record<string, unknown> | null;
+  createdAt: number;
+  windowStart: number;
+}
+
+export interface FindingStore {
+  /** Records the finding unless one of the same kind and subject exists since `since` or in the same window. */
+  recordOnce(finding: FindingRecord, since: number, tx?: Tx): Promise<boolean>;
+  list(filter: { kind?: string; since?: number; limit?: number }, tx?: Tx): Promise<FindingRecord[]>;
+}
+
+/** Everything stored about one user, for an export (no hashes, no sealed secrets). */
+export interface UserDataSnapshot {
+  consents: ConsentRecord[];
+  sessions: Omit<SessionRecord, 'idHash'>[];
+  grants: GrantRecord[];
+  refreshTokens: Omit<RefreshTokenRecord, 'tokenHash'>[];
+  accessTokens: Omit<AccessTokenRecord, 'tokenHash'>[];
+  mfa: { enabledAt: number; recoveryCodesUnused: number } | null;
+  logoutDeliveries: Omit<LogoutDeliveryRecord, 'userId'>[];
+  auditEvents: StoredAuditEvent[];
+}
+
+export interface UserDataStore {
+  collect(userId: string, tx?: Tx): Promise<UserDataSnapshot>;
+  /** Deletes every row about the user (the users row included) and returns the count per table. */
+  erase(userId: string, username: string, tx?: Tx): Promise<Record<string, number>>;
+}
+
+/** A confirmed TOTP enrolment; the secret is sealed with the master key (AES-256-GCM). */
+export interface MfaRecord {
+  userId: string;
+  secretEncrypted: string;
+  enabledAt: number;
+  /** The last RFC 6238 time step accepted, so no code is accepted twice. */
+  lastUsedStep: number | null;
+}
+
+export interface MfaStore {
+  find(userId: string, tx?: Tx): Promise<MfaRecord | undefined>;
+  /** False when the user is already enrolled. */
+  insert(record: MfaRecord, tx?: Tx): Promise<boolean>;
+  /** Atomic replay guard: true only when `step` is later than the last accepted step. */
+  advanceStep(userId: string, step: number, tx?: Tx): Promise<boolean>;
+  remove(userId: string, tx?: Tx): Promise<boolean>;
+}
+
+export interface RecoveryCodeStore {
+  /** Drops the user's codes and stores the new ones (SHA-256 of each). */
+  replace(userId: string, codeHashes: string[], now: number, tx?: Tx): Promise<void>;
+  /** Atomic single use: true for the one caller that used it. */
+  consume(userId: string, codeHash: string, now: number, tx?: Tx): Promise<boolean>;
+  countUnused(userId: string, tx?: Tx): Promise<number>;
+  removeAll(userId: string, tx?: Tx): Promise<number>;
+}
+
+/** An interaction whose password step succeeded and whose MFA step is pending. */
+export interface MfaChallengeRecord {
+  uidHash: string;
+  userId: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface MfaChallengeStore {
+  /** Creates or replaces the interaction's pending MFA step. */
+  put(challenge: MfaChallengeRecord, tx?: Tx): Promise<void>;
+  find(uidHash: string, tx?: Tx): Promise<MfaChallengeRecord | undefined>;
+  /** Deletes and reports whether it existed: a challenge is passed once. */
+  take(uidHash: string, tx?: Tx): Promise<boolean>;
+}
+
+/** A generation per username; bumping it starts every username-keyed login throttle afresh. */
+export interface LoginResetStore {
+  generation(username: string, tx?: Tx): Promise<number>;
+  bump(username: string, now: number, tx?: Tx): Promise<number>;
+}
+
+/** A pending back-channel logout notification to one client. */
+export interface LogoutDeliveryRecord {
+  id: string;
+  clientId: string;
+  /** The logout token's sub. */
+  userId: string;
+  /** The ended session's sid, for the logout token's sid claim. */
+  sid: string | null;
+  /** Attempts made so far. */
+  attempts: number;
+  nextAttemptAt: number;
+  createdAt: number;
+  lastError: string | null;
+}
+
+export interface LogoutDeliveryStore {
+  insert(delivery: LogoutDeliveryRecord, tx?: Tx): Promise<void>;
+  find(id: string, tx?: Tx): Promise<LogoutDeliveryRecord | undefined>;
+  /** Deliveries whose next attempt is due, earliest first. */
+  due(now: number, limit: number, tx?: Tx): Promise<LogoutDeliveryRecord[]>;
+  /** Atomic lease: true for the one caller that moved next_attempt_at from the expected value. */
+  claim(id: string, expectedNextAttemptAt: number, leaseUntil: number, tx?: Tx): Promise<boolean>;
+  reschedule(id: string, attempts: number, nextAttemptAt: number, lastError: string, tx?: Tx): Promise<void>;
+  remove(id: string, tx?: Tx): Promise<boolean>;
 }
 
 export interface Stores {
@@ -251,6 +433,15 @@ export interface Stores {
   consents: ConsentStore;
   replay: ReplayStore;
   audit: AuditStore;
+  logoutDeliveries: LogoutDeliveryStore;
+  mfa: MfaStore;
+  recoveryCodes: RecoveryCodeStore;
+  mfaChallenges: MfaChallengeStore;
+  loginResets: LoginResetStore;
+  ipBlocks: IpBlockStore;
+  settings: SettingStore;
+  findings: FindingStore;
+  userData: UserDataStore;
   /** Runs `work` in one transaction. */
   transaction<T>(work: (tx: Knex.Transaction) => Promise<T>): Promise<T>;
   close(): Promise<void>;

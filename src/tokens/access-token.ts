@@ -7,7 +7,7 @@
  */
 import { decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
 import type { Context } from '../server/context.js';
-import type { AccessTokenRecord, GrantRecord, Tx } from '../storage/stores.js';
+import type { AccessTokenRecord, GrantRecord, TokenWithGrant, Tx } from '../storage/stores.js';
 import { hashHandle, newHandle, newId } from './handles.js';
 
 export interface IssuedAccessToken {
@@ -29,7 +29,7 @@ export interface AccessTokenRequest {
 export async function mintAccessToken(ctx: Context, request: AccessTokenRequest): Promise<IssuedAccessToken> {
   const now = ctx.clock();
   const expiresAt = now + ctx.config.accessTokenTtl;
-  const base = { grantId: request.grant.id, clientId: request.grant.clientId, scope: request.scope, audience: request.audience ?? null, createdAt: now, expiresAt };
+  const base = { grantId: request.grant.id, clientId: request.grant.clientId, scope: request.scope, audience: request.audience ?? null, createdAt: now, expiresAt, revokedAt: null };
   if (request.format === 'opaque') {
     const token = newHandle();
     return { token, record: { ...base, tokenHash: hashHandle(token), format: 'opaque' } };
@@ -61,30 +61,50 @@ export interface ActiveAccessToken {
   grant: GrantRecord;
 }
 
-/** The stored row for a presented token (opaque or JWT), or undefined when unknown or malformed. */
-export async function findAccessToken(ctx: Context, token: string): Promise<AccessTokenRecord | undefined> {
-  if (token.split('.').length === 3) {
-    try {
-      const header = decodeProtectedHeader(token);
-      if (header.typ !== 'at+jwt' || !header.kid) return undefined;
-      const key = await ctx.keystore.publicKey(header.kid);
-      if (!key) return undefined;
-      // Expiry is checked against the injected clock below, not the wall clock.
-      await jwtVerify(token, key, { issuer: ctx.config.issuer, typ: 'at+jwt', currentDate: new Date(ctx.clock() * 1000) });
-      const jti = decodeJwt(token).jti;
-      return typeof jti === 'string' ? ctx.stores.accessTokens.find(jti) : undefined;
-    } catch {
-      return undefined;
-    }
-  }
-  return ctx.stores.accessTokens.find(hashHandle(token));
+/** True for a token that looks like a JWT (three dot-separated parts); opaque handles have no dots. */
+export function looksLikeJwt(token: string): boolean {
+  return token.split('.').length === 3;
 }
 
-/** The token and its grant when the token is known, unexpired and its grant is not revoked. */
+/**
+ * The storage key of a presented access token: SHA-256 of an opaque handle, or the jti of a JWT
+ * whose signature, issuer and expiry verify. Undefined for a JWT that does not verify.
+ */
+export async function accessTokenKey(ctx: Context, token: string): Promise<string | undefined> {
+  if (!looksLikeJwt(token)) return hashHandle(token);
+  try {
+    const header = decodeProtectedHeader(token);
+    if (header.typ !== 'at+jwt' || !header.kid) return undefined;
+    const key = await ctx.keystore.publicKey(header.kid);
+    if (!key) return undefined;
+    // Expiry is checked against the injected clock, not the wall clock.
+    await jwtVerify(token, key, { issuer: ctx.config.issuer, typ: 'at+jwt', currentDate: new Date(ctx.clock() * 1000) });
+    const jti = decodeJwt(token).jti;
+    return typeof jti === 'string' ? jti : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The stored row for a presented token (opaque or JWT), or undefined when unknown or malformed. */
+export async function findAccessToken(ctx: Context, token: string): Promise<AccessTokenRecord | undefined> {
+  const key = await accessTokenKey(ctx, token);
+  return key === undefined ? undefined : ctx.stores.accessTokens.find(key);
+}
+
+/**
+ * A stored token is active while it is unexpired and not revoked itself (RFC 7009), and its grant
+ * belongs to the same client, is not revoked and has not expired.
+ */
+export function isActiveAccessToken(found: TokenWithGrant<AccessTokenRecord>, now: number): boolean {
+  const { token, grant } = found;
+  return token.expiresAt > now && token.revokedAt === null && grant.clientId === token.clientId && grant.revokedAt === null && grant.expiresAt > now;
+}
+
+/** The token and its grant when the token is active; one read for the token and its grant. */
 export async function resolveAccessToken(ctx: Context, token: string): Promise<ActiveAccessToken | undefined> {
-  const record = await findAccessToken(ctx, token);
-  if (!record || record.expiresAt <= ctx.clock()) return undefined;
-  const grant = await ctx.stores.grants.find(record.grantId);
-  if (!grant || grant.revokedAt !== null) return undefined;
-  return { record, grant };
+  const key = await accessTokenKey(ctx, token);
+  const found = key === undefined ? undefined : await ctx.stores.accessTokens.findWithGrant(key);
+  if (!found || !isActiveAccessToken(found, ctx.clock())) return undefined;
+  return { record: found.token, grant: found.grant };
 }

@@ -67,6 +67,8 @@ export class Keystore {
         activated.push(promoted);
       }
       await this.options.stores.keys.removeExpired(now, tx);
+      // Audited with the change it records (the kids are public: they are in the JWKS).
+      await this.options.stores.audit.record({ type: 'keys.rotated', details: { activated: activated.map((k) => ({ kid: k.kid, alg: k.alg })) } }, now, tx);
     });
     await this.reload();
     return activated;

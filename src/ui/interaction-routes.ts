@@ -1,7 +1,9 @@
 /**
  * GET/POST /interaction/:uid/login and /interaction/:uid/consent: the pages between /authorize and
  * the redirect back to the client. Each POST checks the CSRF token and ends in a 303 redirect (or
- * the form_post page); an interaction completes exactly once.
+ * the form_post page); an interaction completes exactly once. The password check is throttled
+ * (security/login-attempt.ts); users enrolled in MFA continue at /interaction/:uid/mfa (mfa-routes.ts),
+ * and the session starts only when every factor has passed.
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#Authenticates
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#Consent
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1 (access_denied)
@@ -14,16 +16,20 @@ import { handle, noStore, sendErrorPage } from '../http/respond.js';
 import { requestedClaimNames } from '../oidc-core/claims-parameter.js';
 import { scopeList } from '../oidc-core/claims.js';
 import { consentCovers } from '../oidc-core/prompt.js';
-import { loadSession, startSession } from '../oidc-core/session.js';
+import { loadSession, passwordAuthentication, startSession } from '../oidc-core/session.js';
 import { completeAuthorization } from '../rfc6749-oauth2/authorization-code-issuer.js';
 import { targetOf } from '../rfc6749-oauth2/authorization-request.js';
 import { sendAuthorizationError, sendAuthorizationResponse } from '../rfc6749-oauth2/authorization-response.js';
 import type { Context } from '../server/context.js';
 import type { SessionRecord } from '../storage/stores.js';
-import { verifyPassword } from '../users/user-service.js';
+import { mfaEnabled } from '../mfa/enrollment.js';
+import { openMfaChallenge } from '../mfa/mfa-step.js';
+import { attemptPassword } from '../security/login-attempt.js';
+import { audit, requestOrigin } from '../security/audit.js';
+import { loginFailureMessage, passwordOnlyLoginRefused } from '../security/emergency-mode.js';
 import { renderConsentPage } from './consent-page.js';
 import { checkCsrf, clearInteractionCookie, interactionUrl, loadInteraction, type Interaction } from './interaction.js';
-import { LOGIN_FAILED_MESSAGE, renderLoginPage } from './login-page.js';
+import { LOGIN_FAILED_MESSAGE, renderLoginPage, throttledMessage } from './login-page.js';
 
 type Page = (ctx: Context, req: Request, res: Response) => Promise<void>;
 
@@ -71,16 +77,41 @@ async function submitLogin(ctx: Context, req: Request, res: Response): Promise<v
   if (!username || !password || username.length > 255 || password.length > 1024) {
     return renderLogin(ctx, res, interaction, 400, username?.slice(0, 255) ?? null, 'Enter your username and password.');
   }
-  const user = await verifyPassword(ctx, username, password);
-  if (!user) {
-    await ctx.stores.audit.record({ type: 'login.failed', clientId: interaction.request.clientId, ip: req.ip ?? null }, ctx.clock());
-    // One message whether the user exists or not.
-    return renderLogin(ctx, res, interaction, 401, username, LOGIN_FAILED_MESSAGE);
+  const who = { clientId: interaction.request.clientId, ...requestOrigin(ctx, req) };
+  const outcome = await attemptPassword(ctx, who, username, password);
+  if (outcome.kind === 'throttled') {
+    res.set('Retry-After', String(outcome.retryAfter));
+    return renderLogin(ctx, res, interaction, 429, username, throttledMessage(outcome.retryAfter));
   }
-  const session = await startSession(ctx, req, res, { userId: user.id, amr: ['pwd'] });
-  await ctx.stores.interactions.setUser(interaction.uidHash, user.id);
+  // One message whether the user exists or not.
+  if (outcome.kind === 'failed') return renderLogin(ctx, res, interaction, 401, username, await loginFailureMessage(ctx, LOGIN_FAILED_MESSAGE));
+  const user = outcome.value;
+  if (await mfaEnabled(ctx, user.id)) {
+    // No session yet: the MFA step starts it.
+    await openMfaChallenge(ctx, interaction.uidHash, user.id, interaction.record.expiresAt);
+    noStore(res);
+    return res.redirect(303, interactionUrl(ctx, interaction.uid, 'mfa'));
+  }
+  // Emergency mode: a password alone signs nobody in, answered exactly like a wrong password so it confirms nothing.
+  if (await passwordOnlyLoginRefused(ctx)) {
+    await audit(ctx, req, { type: 'login.refused_emergency', clientId: who.clientId, userId: user.id });
+    return renderLogin(ctx, res, interaction, 401, username, await loginFailureMessage(ctx, LOGIN_FAILED_MESSAGE));
+  }
+  const session = await startSession(ctx, req, res, passwordAuthentication(user.id));
+  await recordLogin(ctx, who, session);
+  await continueAfterLogin(ctx, res, interaction, session);
+}
+
+/** Audits a completed login (password, and MFA when enrolled). */
+export async function recordLogin(ctx: Context, who: { clientId: string | null; ip: string; userAgent?: string | null }, session: SessionRecord): Promise<void> {
+  await ctx.stores.audit.record({ type: 'login.succeeded', clientId: who.clientId, userId: session.userId, ip: who.ip, userAgent: who.userAgent ?? null, details: { amr: session.amr, acr: session.acr, sid: session.sid } }, ctx.clock());
+}
+
+/** After a login: remember who signed in for this interaction, then consent or straight back to the client. */
+export async function continueAfterLogin(ctx: Context, res: Response, interaction: Interaction, session: SessionRecord): Promise<void> {
+  await ctx.stores.interactions.setUser(interaction.uidHash, session.userId);
   const { request } = interaction;
-  const consent = await ctx.stores.consents.find(user.id, request.clientId);
+  const consent = await ctx.stores.consents.find(session.userId, request.clientId);
   if (request.prompt.includes('consent') || !consentCovers(consent, request.scope)) {
     noStore(res);
     return res.redirect(303, interactionUrl(ctx, interaction.uid, 'consent'));
@@ -128,7 +159,7 @@ async function submitConsent(ctx: Context, req: Request, res: Response): Promise
   if (decision === 'approve') return finish(ctx, res, interaction, session);
   if (decision !== 'deny') throw new OAuthError('invalid_request', 'Choose Allow or Deny.');
   if (!(await ctx.stores.interactions.take(interaction.uidHash))) throw new OAuthError('invalid_request', 'This sign-in request was already completed');
-  await ctx.stores.audit.record({ type: 'authorization.denied', clientId: interaction.request.clientId, userId: session.userId }, ctx.clock());
+  await audit(ctx, req, { type: 'authorization.denied', clientId: interaction.request.clientId, userId: session.userId });
   clearInteractionCookie(ctx, res, interaction.uid);
   sendAuthorizationError(res, ctx, targetOf(interaction.request), new OAuthError('access_denied', 'the user denied the request'));
 }

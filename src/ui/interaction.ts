@@ -13,7 +13,7 @@ import { hashHandle, newHandle, safeEqual } from '../tokens/handles.js';
 import { isHttpsIssuer, issuerPath, readCookies, setCookie } from '../http/session-cookie.js';
 import type { AuthorizationRequest } from '../rfc6749-oauth2/authorization-request.js';
 
-export type InteractionStep = 'login' | 'consent';
+export type InteractionStep = 'login' | 'mfa' | 'consent';
 
 export interface Interaction {
   uid: string;

@@ -20,6 +20,10 @@ export interface LoginPageModel {
 
 export const LOGIN_FAILED_MESSAGE = 'The username or password is incorrect.';
 
+/** The same words for every username, known or not: throttling must not reveal which exist. */
+export const throttledMessage = (seconds: number): string =>
+  `Too many sign-in attempts. Wait ${seconds} second${seconds === 1 ? '' : 's'} and try again.`;
+
 export function renderLoginPage(model: LoginPageModel): string {
   const error = model.error ? html`<p class="error" id="login-error" role="alert">${model.error}</p>\n` : '';
   const body = html`<h1>Sign in</h1>

@@ -12,6 +12,12 @@ button.secondary { background: #e3e6ec; color: #1d2330; }
 .error, .error-code { color: #b3261e; font-weight: 600; }
 ul.scopes { padding-left: 1.2rem; }
 .muted { color: #5b6475; font-size: .9rem; }
+p.qr { text-align: center; }
+p.qr img { image-rendering: pixelated; border: 1px solid #e3e6ec; }
+code.secret { font-size: 1.05rem; letter-spacing: .05em; word-break: break-all; }
+ol.recovery-codes { font-family: ui-monospace, monospace; line-height: 1.8; }
+details { margin-top: 1.5rem; }
+summary { cursor: pointer; color: #2456d3; }
 `;
 
 export function mountStylesheet(router: Router): void {

@@ -5,6 +5,7 @@
  */
 import argon2 from 'argon2';
 import { OAuthError } from '../errors/oauth-error.js';
+import { enforcePasswordPolicy } from '../security/password-policy.js';
 import type { Context } from '../server/context.js';
 import type { Tx, UserRecord } from '../storage/stores.js';
 import { newId } from '../tokens/handles.js';
@@ -24,7 +25,7 @@ export async function createUser(
   tx?: Tx,
 ): Promise<UserRecord> {
   if (!input.username || input.username.length > 255) throw new OAuthError('invalid_request', 'username must be 1-255 characters');
-  if (typeof input.password !== 'string' || input.password.length < 8) throw new OAuthError('invalid_request', 'password must be at least 8 characters');
+  enforcePasswordPolicy(input.password, { minLength: ctx.config.passwordMinLength, username: input.username });
   if (await ctx.stores.users.findByUsername(input.username, tx)) throw new OAuthError('invalid_request', `user ${input.username} already exists`);
   const now = ctx.clock();
   const { sub: _ignored, ...claims } = input.claims ?? {};
@@ -34,13 +35,40 @@ export async function createUser(
   return user;
 }
 
-/** Returns the user when the password matches; unknown users pay for one verification too. */
-export async function verifyPassword(ctx: Context, username: string, password: string): Promise<UserRecord | undefined> {
+/** Replaces a user's password under the password policy; the caller decides what else it ends (sessions, grants). */
+export async function setPassword(ctx: Context, userId: string, password: string, tx?: Tx): Promise<UserRecord> {
+  const user = await ctx.stores.users.findById(userId, tx);
+  if (!user) throw new OAuthError('invalid_request', 'no such user');
+  enforcePasswordPolicy(password, { minLength: ctx.config.passwordMinLength, username: user.username });
+  const now = ctx.clock();
+  const updated: UserRecord = { ...user, passwordHash: await hashPassword(password), updatedAt: now };
+  await ctx.stores.users.update(updated, tx);
+  await ctx.stores.audit.record({ type: 'user.password_changed', userId }, now, tx);
+  return updated;
+}
+
+export interface PasswordCheck {
+  /** The user, when the password matched. */
+  user?: UserRecord;
+  /** The id of the named user whether or not the password matched (for the audit log only). */
+  knownUserId?: string;
+}
+
+/**
+ * Checks a password; unknown users pay for one verification too, so the answer takes the same time
+ * whether or not the username exists.
+ */
+export async function checkPassword(ctx: Context, username: string, password: string): Promise<PasswordCheck> {
   const user = await ctx.stores.users.findByUsername(username);
   if (!user) {
     dummyHash ??= hashPassword('castellan-timing-equaliser');
     await argon2.verify(await dummyHash, password);
-    return undefined;
+    return {};
   }
-  return (await argon2.verify(user.passwordHash, password)) ? user : undefined;
+  return (await argon2.verify(user.passwordHash, password)) ? { user, knownUserId: user.id } : { knownUserId: user.id };
+}
+
+/** Returns the user when the password matches. */
+export async function verifyPassword(ctx: Context, username: string, password: string): Promise<UserRecord | undefined> {
+  return (await checkPassword(ctx, username, password)).user;
 }

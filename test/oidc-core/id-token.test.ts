@@ -32,12 +32,17 @@ describe(`OIDC Core §2 ID token (${backendName})`, () => {
 
   it('MUST carry iss, sub, aud, exp, iat, auth_time, nonce, azp, sid, acr and amr (§2, §3.1.3.6)', async () => {
     const g = grant();
+    const before = ctx.clock();
     const jwt = await mintIdToken(ctx, { grant: g, client: rsClient, user, nonce: 'n-0S6_WzA2Mj', accessToken: 'at' });
     const claims = await verify(jwt, 'rp-rs');
     expect(claims).toMatchObject({
-      iss: ctx.config.issuer, sub: user.id, aud: 'rp-rs', azp: 'rp-rs', iat: ctx.clock(), exp: ctx.clock() + ctx.config.idTokenTtl,
+      iss: ctx.config.issuer, sub: user.id, aud: 'rp-rs', azp: 'rp-rs',
       auth_time: g.authTime, nonce: 'n-0S6_WzA2Mj', sid: 'sid-123', acr: 'urn:castellan:acr:pwd', amr: ['pwd', 'otp'],
     });
+    // The test clock follows wall time, so a second may pass while signing.
+    expect(claims.iat).toBeGreaterThanOrEqual(before);
+    expect(claims.iat).toBeLessThanOrEqual(ctx.clock());
+    expect(claims.exp).toBe((claims.iat as number) + ctx.config.idTokenTtl);
   });
 
   it('MUST be signed with RS256 by default and name its key with kid', async () => {

@@ -117,6 +117,12 @@ describe(`OIDC Core §5.3 UserInfo endpoint (${backendName})`, () => {
       expect(res.body.error).toBe('insufficient_scope');
     });
 
+    it('MUST answer a malformed Bearer header with 400 invalid_request and a challenge naming it (RFC 6750 §2.1, §3.1)', async () => {
+      const res = await request(app).get('/userinfo').set('Authorization', 'Bearer two words').expect(400);
+      expect(res.body.error).toBe('invalid_request');
+      expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="castellan", error="invalid_request"/);
+    });
+
     it('MUST reject a token sent both in the header and the body with invalid_request', async () => {
       const { token } = await tokenFor('openid');
       const res = await request(app).post('/userinfo').set('Authorization', `Bearer ${token}`).type('form').send({ access_token: token }).expect(400);

@@ -37,6 +37,13 @@ describe('RFC 6797 §7.2 Strict-Transport-Security', () => {
     expect(res.headers['strict-transport-security']).toBeUndefined();
   });
 
+  it('SHOULD suppress the Referer on every page, so codes in URLs do not leak (RFC 9700 §4.2.4)', async () => {
+    for (const path of ['/jwks', '/authorize', '/no-such-page']) {
+      const res = await request(appWith({})).get(path);
+      expect(res.headers['referrer-policy'], path).toBe('no-referrer');
+    }
+  });
+
   it('keeps the other security headers on every response', async () => {
     const res = await request(appWith({})).get('/jwks');
     expect(res.headers['x-frame-options']).toBe('DENY');

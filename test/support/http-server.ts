@@ -19,7 +19,7 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const ctx = await createTestContext({ issuer, ...overrides });
+  const ctx = await createTestContext({ issuer, ...overrides }, { wallClock: true });
   server.on('request', createApp(ctx));
   return {
     ctx,

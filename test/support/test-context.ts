@@ -42,7 +42,11 @@ export interface TestContext extends Context {
 
 export const backendName = process.env.TEST_DATABASE_URL?.startsWith('postgres') ? 'postgres' : 'sqlite';
 
-export async function createTestContext(overrides: Partial<Config> = {}): Promise<TestContext> {
+/**
+ * `wallClock`: follow real time (for servers driven by RP libraries, which use the wall clock);
+ * by default the clock is frozen so assertions on iat/exp never straddle a second boundary.
+ */
+export async function createTestContext(overrides: Partial<Config> = {}, options: { wallClock?: boolean } = {}): Promise<TestContext> {
   const url = process.env.TEST_DATABASE_URL ?? 'sqlite::memory:';
   const config = loadConfig({}, { databaseUrl: url, logLevel: 'silent', issuer: 'http://localhost:3000', ...overrides });
   let schema: string | undefined;
@@ -55,7 +59,7 @@ export async function createTestContext(overrides: Partial<Config> = {}): Promis
   const db = openDatabase(url, { searchPath: schema });
   await migrate(db);
   const stores = createStores(db);
-  const clock = testClock();
+  const clock = testClock({ frozen: !options.wallClock });
   const ctx = await bootstrap(config, { clock, stores, sealer: new MasterKey(randomBytes(32)) });
   return {
     ...ctx,

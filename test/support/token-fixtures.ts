@@ -88,6 +88,7 @@ export async function storedState(ctx: Context): Promise<Record<string, number>>
     refreshTokens: await count('refresh_tokens'),
     consumedRefreshTokens: await count('refresh_tokens', 'consumed_at'),
     accessTokens: await count('access_tokens'),
-    auditEvents: await count('audit_events'),
+    // A refused request is logged by design (failed client authentication feeds threat detection): not state.
+    auditEvents: Number((await db('audit_events').whereNotIn('type', ['client.auth_failed', 'rate_limit.exceeded', 'ip.request_blocked']).count<{ n: number | string }[]>({ n: '*' }))[0].n),
   };
 }

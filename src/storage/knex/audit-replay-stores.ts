@@ -4,7 +4,7 @@
  * @spec https://www.rfc-editor.org/rfc/rfc7523#section-3 (the authorization server may reject a reused jti)
  */
 import type { Knex } from 'knex';
-import type { AuditEvent, AuditStore, ReplayStore, Tx } from '../stores.js';
+import type { AuditEvent, AuditFilter, AuditStore, ReplayStore, StoredAuditEvent, Tx } from '../stores.js';
 import { fromJson, toNumber } from './json.js';
 
 export class KnexReplayStore implements ReplayStore {
@@ -30,17 +30,48 @@ export class KnexAuditStore implements AuditStore {
     });
   }
 
-  async list(filter: { type?: string; clientId?: string; userId?: string; since?: number; limit?: number }, tx: Tx = this.db) {
-    const query = tx('audit_events').orderBy('id', 'desc').limit(filter.limit ?? 100);
-    if (filter.type) query.where('type', filter.type);
+  async list(filter: AuditFilter, tx: Tx = this.db) {
+    const query = tx('audit_events').orderBy('id', filter.order ?? 'desc').limit(filter.limit ?? 100);
+    const types = [...(filter.type ? [filter.type] : []), ...(filter.types ?? [])];
+    if (types.length > 0) {
+      query.where((q) => {
+        for (const type of types) {
+          // A trailing * is a prefix; LIKE wildcards typed by the operator are matched literally.
+          if (type.endsWith('*')) q.orWhereRaw("type like ? escape '!'", [`${type.slice(0, -1).replace(/[!%_]/g, (c) => `!${c}`)}%`]);
+          else q.orWhere('type', type);
+        }
+      });
+    }
     if (filter.clientId) query.where('client_id', filter.clientId);
     if (filter.userId) query.where('user_id', filter.userId);
+    if (filter.ip) query.where('ip', filter.ip);
     if (filter.since !== undefined) query.where('at', '>=', filter.since);
+    if (filter.until !== undefined) query.where('at', '<', filter.until);
+    if (filter.afterId !== undefined) query.where('id', '>', filter.afterId);
     const rows: Record<string, unknown>[] = await query;
-    return rows.map((row) => ({
-      id: toNumber(row.id), at: toNumber(row.at), type: row.type as string, clientId: (row.client_id as string) ?? null,
-      userId: (row.user_id as string) ?? null, ip: (row.ip as string) ?? null, userAgent: (row.user_agent as string) ?? null,
-      details: fromJson<Record<string, unknown>>(row.details) ?? undefined,
-    }));
+    return rows.map(toEvent);
+  }
+
+  async countByIp(types: string[], since: number, minimum: number, tx: Tx = this.db) {
+    const rows: Record<string, unknown>[] = await tx('audit_events')
+      .select('ip').count({ n: '*' })
+      .whereIn('type', types).andWhere('at', '>=', since).whereNotNull('ip')
+      .groupBy('ip').havingRaw('count(*) >= ?', [minimum]);
+    return rows.map((row) => ({ ip: row.ip as string, count: toNumber(row.n) }));
+  }
+
+  async clientSpread(types: string[], since: number, minimumIps: number, minimumEvents: number, tx: Tx = this.db) {
+    const rows: Record<string, unknown>[] = await tx('audit_events')
+      .select('client_id').countDistinct({ ips: 'ip' }).count({ n: '*' })
+      .whereIn('type', types).andWhere('at', '>=', since).whereNotNull('client_id')
+      .groupBy('client_id').havingRaw('count(distinct ip) >= ? and count(*) >= ?', [minimumIps, minimumEvents]);
+    return rows.map((row) => ({ clientId: row.client_id as string, ips: toNumber(row.ips), events: toNumber(row.n) }));
   }
 }
+
+/** Exported for the user-data export, which reads a user's events with the same shape. */
+export const toEvent = (row: Record<string, unknown>): StoredAuditEvent => ({
+  id: toNumber(row.id), at: toNumber(row.at), type: row.type as string, clientId: (row.client_id as string) ?? null,
+  userId: (row.user_id as string) ?? null, ip: (row.ip as string) ?? null, userAgent: (row.user_agent as string) ?? null,
+  details: fromJson<Record<string, unknown>>(row.details) ?? undefined,
+});

@@ -4,9 +4,13 @@ import type { Stores } from '../stores.js';
 import { KnexAuditStore, KnexReplayStore } from './audit-replay-stores.js';
 import { KnexClientStore } from './client-store.js';
 import { KnexGrantStore } from './grant-store.js';
+import { KnexFindingStore, KnexIpBlockStore, KnexSettingStore } from './incident-stores.js';
+import { KnexLogoutDeliveryStore } from './logout-delivery-store.js';
+import { KnexLoginResetStore, KnexMfaChallengeStore, KnexMfaStore, KnexRecoveryCodeStore } from './mfa-stores.js';
 import { KnexConsentStore, KnexInteractionStore, KnexSessionStore } from './session-stores.js';
 import { KnexSigningKeyStore } from './signing-key-store.js';
 import { KnexAccessTokenStore, KnexAuthorizationCodeStore, KnexRefreshTokenStore } from './token-stores.js';
+import { KnexUserDataStore } from './user-data-store.js';
 import { KnexUserStore } from './user-store.js';
 import { migrate, openDatabase } from './database.js';
 
@@ -25,6 +29,15 @@ export function createStores(db: Knex): Stores {
     consents: new KnexConsentStore(db),
     replay: new KnexReplayStore(db),
     audit: new KnexAuditStore(db),
+    logoutDeliveries: new KnexLogoutDeliveryStore(db),
+    mfa: new KnexMfaStore(db),
+    recoveryCodes: new KnexRecoveryCodeStore(db),
+    mfaChallenges: new KnexMfaChallengeStore(db),
+    loginResets: new KnexLoginResetStore(db),
+    ipBlocks: new KnexIpBlockStore(db),
+    settings: new KnexSettingStore(db),
+    findings: new KnexFindingStore(db),
+    userData: new KnexUserDataStore(db),
     transaction: (work) => db.transaction(work),
     close: () => db.destroy(),
   };

@@ -6,8 +6,12 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import * as initial from './migrations/001-initial.js';
+import * as tokenLifecycle from './migrations/002-token-lifecycle.js';
+import * as logout from './migrations/003-logout.js';
+import * as mfaLockout from './migrations/004-mfa-lockout.js';
+import * as incident from './migrations/005-incident.js';
 
-const MIGRATIONS: { name: string; up: (knex: Knex) => Promise<void>; down: (knex: Knex) => Promise<void> }[] = [initial];
+const MIGRATIONS: { name: string; up: (knex: Knex) => Promise<void>; down: (knex: Knex) => Promise<void> }[] = [initial, tokenLifecycle, logout, mfaLockout, incident];
 
 const migrationSource: Knex.MigrationSource<(typeof MIGRATIONS)[number]> = {
   getMigrations: async () => MIGRATIONS,

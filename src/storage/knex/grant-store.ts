@@ -9,7 +9,8 @@ import { fromJson, toJson, toNumber, toNumberOrNull } from './json.js';
 
 type Row = Record<string, unknown>;
 
-const toRecord = (row: Row): GrantRecord => ({
+/** Exported for joined reads (a token with its grant). */
+export const toRecord = (row: Row): GrantRecord => ({
   id: row.id as string,
   clientId: row.client_id as string,
   userId: (row.user_id as string) ?? null,
@@ -62,7 +63,29 @@ export class KnexGrantStore implements GrantStore {
     return tx('grants').where({ client_id: clientId }).whereNull('revoked_at').update({ revoked_at: now, revoked_reason: reason });
   }
 
+  async countUsableTokensByClient(clientId: string, now: number, tx: Tx = this.db) {
+    const live = tx('grants').select('id').where({ client_id: clientId }).whereNull('revoked_at');
+    const count = async (query: Knex.QueryBuilder) => toNumber((await query.count({ n: '*' }).first())?.n ?? 0);
+    return {
+      refreshTokens: await count(tx('refresh_tokens').whereIn('grant_id', live).andWhere('expires_at', '>', now).whereNull('consumed_at')),
+      accessTokens: await count(tx('access_tokens').whereIn('grant_id', live).andWhere('expires_at', '>', now).whereNull('revoked_at')),
+    };
+  }
+
   async revokeBySid(sid: string, reason: string, now: number, tx: Tx = this.db) {
     return tx('grants').where({ sid }).whereNull('revoked_at').update({ revoked_at: now, revoked_reason: reason });
+  }
+
+  async revokeByUser(userId: string, reason: string, now: number, tx: Tx = this.db) {
+    return tx('grants').where({ user_id: userId }).whereNull('revoked_at').update({ revoked_at: now, revoked_reason: reason });
+  }
+
+  async listBySid(sid: string, tx: Tx = this.db) {
+    const rows: Row[] = await tx('grants').where({ sid }).orderBy('created_at');
+    return rows.map(toRecord);
+  }
+
+  async revokeByUserAndClient(userId: string, clientId: string, reason: string, now: number, tx: Tx = this.db) {
+    return tx('grants').where({ user_id: userId, client_id: clientId }).whereNull('revoked_at').update({ revoked_at: now, revoked_reason: reason });
   }
 }

@@ -32,6 +32,7 @@ const TARGETS: Target[] = [
   { table: 'refresh_tokens', key: 'token_hash', column: 'expires_at', cutoff: afterGrace },
   { table: 'access_tokens', key: 'token_hash', column: 'expires_at', cutoff: afterGrace },
   { table: 'interactions', key: 'uid_hash', column: 'expires_at', cutoff: (now) => now },
+  { table: 'mfa_challenges', key: 'uid_hash', column: 'expires_at', cutoff: (now) => now },
   { table: 'sessions', key: 'id_hash', column: 'absolute_expires_at', cutoff: (now) => now },
   { table: 'used_assertions', key: 'key_hash', column: 'expires_at', cutoff: (now) => now },
   // A grant outlives its refresh tokens by the grace period, so replay detection keeps working.

@@ -95,4 +95,9 @@ export class KnexConsentStore implements ConsentStore {
   async remove(userId: string, clientId: string, tx: Tx = this.db) {
     return (await tx('consents').where({ user_id: userId, client_id: clientId }).delete()) > 0;
   }
+
+  async listByUser(userId: string, tx: Tx = this.db) {
+    const rows: Row[] = await tx('consents').where({ user_id: userId }).orderBy(['granted_at', 'client_id']);
+    return rows.map((row) => ({ userId, clientId: row.client_id as string, scope: row.scope as string, grantedAt: toNumber(row.granted_at) }));
+  }
 }

@@ -6,11 +6,42 @@
 import type { Knex } from 'knex';
 import type {
   AccessTokenRecord, AccessTokenStore, AuthorizationCodeRecord, AuthorizationCodeStore,
-  RefreshTokenRecord, RefreshTokenStore, Tx,
+  RefreshTokenRecord, RefreshTokenStore, TokenWithGrant, Tx,
 } from '../stores.js';
+import { toRecord as grantFromRow } from './grant-store.js';
 import { fromJson, toJson, toNumber, toNumberOrNull } from './json.js';
 
 type Row = Record<string, unknown>;
+
+const GRANT_COLUMNS = ['id', 'client_id', 'user_id', 'scope', 'claims', 'resource', 'auth_time', 'acr', 'amr', 'sid', 'created_at', 'expires_at', 'revoked_at', 'revoked_reason'];
+
+/**
+ * One statement for a token, its grant and the grant's username: the introspection read path stays
+ * at a single round trip. Grant columns come back prefixed so they cannot collide with the token's.
+ */
+async function findJoined<T>(tx: Tx, table: string, tokenHash: string, toToken: (row: Row) => T): Promise<TokenWithGrant<T> | undefined> {
+  const row: Row | undefined = await tx(`${table} as t`)
+    .join('grants as g', 'g.id', 't.grant_id')
+    .leftJoin('users as u', 'u.id', 'g.user_id')
+    .where('t.token_hash', tokenHash)
+    .first(['t.*', ...GRANT_COLUMNS.map((column) => `g.${column} as g_${column}`), 'u.username as u_username']);
+  if (!row) return undefined;
+  const grant: Row = {};
+  for (const column of GRANT_COLUMNS) grant[column] = row[`g_${column}`];
+  return { token: toToken(row), grant: grantFromRow(grant), username: (row.u_username as string) ?? null };
+}
+
+const refreshFromRow = (row: Row): RefreshTokenRecord => ({
+  tokenHash: row.token_hash as string, grantId: row.grant_id as string, clientId: row.client_id as string,
+  scope: row.scope as string, createdAt: toNumber(row.created_at), expiresAt: toNumber(row.expires_at),
+  consumedAt: toNumberOrNull(row.consumed_at),
+});
+
+const accessFromRow = (row: Row): AccessTokenRecord => ({
+  tokenHash: row.token_hash as string, format: row.format as 'opaque' | 'jwt', grantId: row.grant_id as string,
+  clientId: row.client_id as string, scope: row.scope as string, audience: fromJson<string[]>(row.audience),
+  createdAt: toNumber(row.created_at), expiresAt: toNumber(row.expires_at), revokedAt: toNumberOrNull(row.revoked_at),
+});
 
 export class KnexAuthorizationCodeStore implements AuthorizationCodeStore {
   constructor(private readonly db: Knex) {}
@@ -52,16 +83,15 @@ export class KnexRefreshTokenStore implements RefreshTokenStore {
 
   async find(tokenHash: string, tx: Tx = this.db) {
     const row: Row | undefined = await tx('refresh_tokens').where({ token_hash: tokenHash }).first();
-    if (!row) return undefined;
-    return {
-      tokenHash: row.token_hash as string, grantId: row.grant_id as string, clientId: row.client_id as string,
-      scope: row.scope as string, createdAt: toNumber(row.created_at), expiresAt: toNumber(row.expires_at),
-      consumedAt: toNumberOrNull(row.consumed_at),
-    };
+    return row ? refreshFromRow(row) : undefined;
   }
 
   async consume(tokenHash: string, now: number, tx: Tx = this.db) {
     return (await tx('refresh_tokens').where({ token_hash: tokenHash }).whereNull('consumed_at').update({ consumed_at: now })) === 1;
+  }
+
+  findWithGrant(tokenHash: string, tx: Tx = this.db) {
+    return findJoined(tx, 'refresh_tokens', tokenHash, refreshFromRow);
   }
 }
 
@@ -72,16 +102,20 @@ export class KnexAccessTokenStore implements AccessTokenStore {
     await tx('access_tokens').insert({
       token_hash: token.tokenHash, format: token.format, grant_id: token.grantId, client_id: token.clientId,
       scope: token.scope, audience: toJson(token.audience), created_at: token.createdAt, expires_at: token.expiresAt,
+      revoked_at: token.revokedAt,
     });
   }
 
   async find(tokenHash: string, tx: Tx = this.db) {
     const row: Row | undefined = await tx('access_tokens').where({ token_hash: tokenHash }).first();
-    if (!row) return undefined;
-    return {
-      tokenHash: row.token_hash as string, format: row.format as 'opaque' | 'jwt', grantId: row.grant_id as string,
-      clientId: row.client_id as string, scope: row.scope as string, audience: fromJson<string[]>(row.audience),
-      createdAt: toNumber(row.created_at), expiresAt: toNumber(row.expires_at),
-    };
+    return row ? accessFromRow(row) : undefined;
+  }
+
+  async revoke(tokenHash: string, now: number, tx: Tx = this.db) {
+    return (await tx('access_tokens').where({ token_hash: tokenHash }).whereNull('revoked_at').update({ revoked_at: now })) === 1;
+  }
+
+  findWithGrant(tokenHash: string, tx: Tx = this.db) {
+    return findJoined(tx, 'access_tokens', tokenHash, accessFromRow);
   }
 }

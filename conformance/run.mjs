@@ -1,0 +1,97 @@
+#!/usr/bin/env node
+/**
+ * `npm run conformance`: drives a running OpenID Foundation conformance suite through its REST API
+ * against a running Castellan. For each plan in conformance/plans.json it creates the plan with its
+ * configuration, runs every module in order, waits for each, and writes a per-module table (JSON and
+ * Markdown) under conformance/results/. Exits non-zero on any FAILED result, or any WARNING, SKIPPED,
+ * REVIEW or unfinished module that conformance/expected.json does not list with a reason.
+ *
+ * Environment: CONFORMANCE_SERVER (the suite's base URL, default https://localhost:8443/),
+ * CONFORMANCE_TOKEN (API token, not needed in the suite's dev mode), PLANS (comma-separated plan
+ * names from plans.json to run; default all), MODULE_TIMEOUT (seconds, default 240).
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const server = (process.env.CONFORMANCE_SERVER ?? 'https://localhost:8443/').replace(/\/?$/, '/');
+const timeoutSeconds = Number(process.env.MODULE_TIMEOUT ?? 240);
+// The suite runs locally with a self-signed certificate; only this runner's calls to it are affected.
+process.env.NODE_TLS_REJECT_UNAUTHORIZED ??= '0';
+
+const plans = JSON.parse(readFileSync(join(here, 'plans.json'), 'utf8'));
+const expected = JSON.parse(readFileSync(join(here, 'expected.json'), 'utf8'));
+const selected = process.env.PLANS ? process.env.PLANS.split(',') : plans.map((p) => p.name);
+
+async function api(method, path, { params, body } = {}) {
+  const url = new URL(`api/${path}`, server);
+  for (const [name, value] of Object.entries(params ?? {})) url.searchParams.set(name, value);
+  const headers = { 'content-type': 'application/json' };
+  if (process.env.CONFORMANCE_TOKEN) headers.authorization = `Bearer ${process.env.CONFORMANCE_TOKEN}`;
+  const response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${url.pathname} -> ${response.status} ${text.slice(0, 500)}`);
+  return text ? JSON.parse(text) : {};
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitForModule(id) {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  for (;;) {
+    const info = await api('GET', `info/${id}`);
+    if (['FINISHED', 'INTERRUPTED'].includes(info.status)) return info;
+    // WAITING with nothing left for the browser means the module needs a human (e.g. an image upload).
+    if (Date.now() > deadline) return { ...info, result: info.result ?? 'TIMEOUT' };
+    await sleep(1000);
+  }
+}
+
+/** Why a non-PASSED result is acceptable, or undefined. */
+function expectation(planName, module, result) {
+  const entry = expected.find((e) => e.plan === planName && e.module === module);
+  return entry && entry.results.includes(result) ? entry.reason : undefined;
+}
+
+async function runPlan(plan, version) {
+  const config = JSON.parse(readFileSync(join(here, plan.config), 'utf8'));
+  const created = await api('POST', 'plan', { params: { planName: plan.plan, variant: JSON.stringify(plan.variant) }, body: config });
+  console.log(`plan ${plan.name}: ${created.id} (${created.modules.length} modules)`);
+  const rows = [];
+  for (const module of created.modules) {
+    const variant = module.variant ? JSON.stringify(module.variant) : undefined;
+    const started = await api('POST', 'runner', { params: { test: module.testModule, plan: created.id, ...(variant ? { variant } : {}) } });
+    const info = await waitForModule(started.id);
+    const result = info.result ?? info.status;
+    const reason = result === 'PASSED' ? '' : expectation(plan.name, module.testModule, result);
+    const ok = result === 'PASSED' || reason !== undefined;
+    rows.push({ module: module.testModule, id: started.id, status: info.status, result, expected: reason ?? null, ok });
+    console.log(`  ${ok ? 'ok  ' : 'FAIL'} ${module.testModule}: ${result}${reason ? ` (expected: ${reason})` : ''}`);
+  }
+  return { name: plan.name, plan: plan.plan, variant: plan.variant, planId: created.id, suiteVersion: version, rows };
+}
+
+function markdown(report) {
+  const lines = ['# Conformance results', '', `Suite: ${report.suiteVersion} at ${report.server}; run ${report.finishedAt}.`, ''];
+  for (const plan of report.plans) {
+    const passed = plan.rows.filter((r) => r.result === 'PASSED').length;
+    lines.push(`## ${plan.name} (${plan.plan} ${JSON.stringify(plan.variant)})`, '', `${passed}/${plan.rows.length} PASSED; plan id ${plan.planId}.`, '', '| module | result | accepted because |', '|---|---|---|');
+    for (const row of plan.rows) lines.push(`| ${row.module} | ${row.result} | ${row.result === 'PASSED' ? '' : row.expected ?? '**not expected**'} |`);
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+const serverInfo = await api('GET', 'server').catch(() => ({}));
+const version = serverInfo.version ?? 'unknown';
+const report = { server, suiteVersion: version, plans: [] };
+for (const plan of plans.filter((p) => selected.includes(p.name))) report.plans.push(await runPlan(plan, version));
+report.finishedAt = new Date().toISOString();
+const out = join(here, 'results');
+mkdirSync(out, { recursive: true });
+writeFileSync(join(out, 'results.json'), JSON.stringify(report, null, 2));
+writeFileSync(join(out, 'results.md'), markdown(report));
+const failures = report.plans.flatMap((p) => p.rows.filter((r) => !r.ok).map((r) => `${p.name}/${r.module}: ${r.result}`));
+console.log(failures.length === 0 ? 'all modules passed or expected' : `${failures.length} unexpected results:\n  ${failures.join('\n  ')}`);
+process.exit(failures.length === 0 ? 0 : 1);

@@ -1,0 +1,36 @@
+/**
+ * `npm run loadtest:ci`: a shortened run for CI on a shared machine. Every scenario runs for a
+ * couple of seconds and is judged on correctness only (no connection errors, no unexpected answer,
+ * rate limits exact, scale-out consistent), never on absolute speed. Needs a built dist/, and
+ * PostgreSQL and Redis on 127.0.0.1 for the scale-out scenario.
+ */
+import { runSuite } from './lib/suite.mjs';
+import * as authorizationCode from './scenarios/authorization-code.mjs';
+import * as clientCredentials from './scenarios/client-credentials.mjs';
+import * as discoveryJwks from './scenarios/discovery-jwks.mjs';
+import * as firstLogin from './scenarios/first-login.mjs';
+import * as introspection from './scenarios/introspection.mjs';
+import * as rateLimit from './scenarios/rate-limit.mjs';
+import * as refreshRotation from './scenarios/refresh-rotation.mjs';
+import * as scaleOut from './scenarios/scale-out.mjs';
+import * as userinfo from './scenarios/userinfo.mjs';
+
+const seconds = Number(process.env.LOADTEST_CI_DURATION ?? 2);
+const failed = await runSuite({
+  shared: [
+    ['client-credentials', clientCredentials],
+    ['authorization-code', authorizationCode],
+    ['first-login', firstLogin],
+    ['refresh-rotation', refreshRotation],
+    ['introspection', introspection],
+    ['userinfo', userinfo],
+    ['discovery-jwks', discoveryJwks],
+  ],
+  own: [
+    ['rate-limit', rateLimit],
+    ['scale-out', scaleOut],
+  ],
+  options: { duration: seconds, warmup: 0, connections: 16, floors: false, crossFlows: 40, users: 16, logins: 32 },
+  only: process.env.LOADTEST_ONLY?.split(','),
+});
+process.exit(failed > 0 ? 1 : 0);

@@ -1,0 +1,66 @@
+/**
+ * Child process: oidc-provider configured like Castellan for the comparison. Same clients, RS256
+ * with a 2048-bit key, an unbounded in-memory adapter, its development interactions for login and
+ * consent, JWT access tokens for the client credentials clients (through a resource indicator, the
+ * only way oidc-provider issues them), opaque ones otherwise, introspection on.
+ * Reads its settings from the JSON file named by OP_CONFIG; prints "ready <port>" when listening.
+ */
+import { readFileSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import Provider, { errors } from 'oidc-provider';
+import { MapAdapter } from './map-adapter.mjs';
+
+const settings = JSON.parse(readFileSync(process.env.OP_CONFIG, 'utf8'));
+const { port, issuer, clients, jwtClients, resource, users } = settings;
+const jwtClientIds = new Set(jwtClients);
+const accounts = new Map(users.map((user) => [user.username, user.claims]));
+
+const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: 'op-rs256', alg: 'RS256', use: 'sig' };
+
+const provider = new Provider(issuer, {
+  adapter: MapAdapter,
+  clients,
+  jwks: { keys: [signingKey] },
+  cookies: { keys: [settings.cookieKey] },
+  scopes: ['openid', 'offline_access', 'api', 'profile', 'email'],
+  claims: { openid: ['sub'], profile: ['name'], email: ['email', 'email_verified'] },
+  async findAccount(_ctx, sub) {
+    return { accountId: sub, async claims() { return { sub, ...(accounts.get(sub) ?? {}) }; } };
+  },
+  pkce: { required: () => true },
+  // Rotate on every use, as Castellan does (oidc-provider's default rotates confidential clients' tokens late).
+  rotateRefreshToken: () => true,
+  features: {
+    devInteractions: { enabled: true },
+    clientCredentials: { enabled: true },
+    introspection: { enabled: true },
+    revocation: { enabled: true },
+    userinfo: { enabled: true },
+    resourceIndicators: {
+      enabled: true,
+      async defaultResource(_ctx, client, oneOf) {
+        return jwtClientIds.has(client.clientId) ? resource : oneOf;
+      },
+      async useGrantedResource() {
+        return false;
+      },
+      async getResourceServerInfo(_ctx, indicator) {
+        if (indicator !== resource) throw new errors.InvalidTarget();
+        return { scope: 'api', audience: resource, accessTokenTTL: 3600, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } };
+      },
+    },
+  },
+  ttl: {
+    AccessToken: 3600, ClientCredentials: 3600, AuthorizationCode: 600, IdToken: 3600,
+    RefreshToken: 30 * 86400, Interaction: 900, Session: 12 * 3600, Grant: 30 * 86400,
+  },
+});
+provider.proxy = false;
+// Errors are counted by the load generator; logging each one would cost the server time.
+provider.on('server_error', (_ctx, error) => console.error('server_error', error));
+
+const server = provider.listen(port, '127.0.0.1', () => console.log(`ready ${server.address().port}`));
+const stop = () => server.close(() => process.exit(0));
+process.once('SIGTERM', stop);
+process.once('SIGINT', stop);

@@ -1,0 +1,147 @@
+/**
+ * Start and stop the servers under test, each in its own child process on 127.0.0.1:
+ * Castellan on SQLite (a temp file), Castellan on PostgreSQL (a fresh database), and oidc-provider.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ROOT, freePort, startChild, tempDir } from './children.mjs';
+import { RESOURCE, castellanSeed, jwtClientIds, oidcProviderClients } from './fixtures.mjs';
+
+export const PG_ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://castellan:castellan@127.0.0.1:5432/castellan';
+export const PG_BENCH_DB = process.env.BENCH_PG_DB ?? 'castellan_bench';
+
+function psql(args, asSuperuser) {
+  const base = ['-v', 'ON_ERROR_STOP=1', '-tA'];
+  if (asSuperuser) return execFileSync('runuser', ['-u', 'postgres', '--', 'psql', ...base, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync('psql', [PG_ADMIN_URL, ...base, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/**
+ * Drops and recreates the bench database owned by the castellan role, so every run starts from empty
+ * tables. The castellan role may lack CREATEDB; then the postgres superuser (local peer auth) does it.
+ */
+export function freshPostgresDatabase(name = PG_BENCH_DB) {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`unsafe database name ${name}`);
+  const url = new URL(PG_ADMIN_URL);
+  const statements = [`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`, `CREATE DATABASE ${name} OWNER ${url.username}`];
+  try {
+    for (const sql of statements) psql(['-c', sql], false);
+  } catch {
+    for (const sql of statements) psql(['-d', 'postgres', '-c', sql], true);
+  }
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export function postgresAvailable() {
+  try {
+    psql(['-c', 'select 1'], false);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Castellan's own settings inherited from the calling shell (CI exports REDIS_URL, a developer may
+ * have CONFIG_FILE or RATE_LIMIT_* set) would change what is measured: each is blanked for the
+ * child (an empty value counts as unset) unless the scenario sets it.
+ */
+async function blankInheritedSettings() {
+  const { SETTINGS } = await import(pathToFileURL(join(ROOT, 'dist/config/config.js')).href);
+  const names = ['CONFIG_FILE', ...SETTINGS.map((setting) => setting.env)];
+  return Object.fromEntries(names.filter((name) => process.env[name] !== undefined).map((name) => [name, '']));
+}
+
+/** Castellan must have been built (`npm run build`); the scripts never build it themselves. */
+export function castellanEntry() {
+  const entry = join(ROOT, 'dist/cli/main.js');
+  if (!existsSync(entry)) throw new Error('dist/cli/main.js is missing: run `npm run build` first');
+  return entry;
+}
+
+/**
+ * Starts `castellan start` with the fixture's seed. `db` is 'sqlite' or 'postgres'; `env` adds
+ * settings (rate limits, audit); `cpuProfDir` turns on --cpu-prof for this child.
+ */
+export async function startCastellan({ fixture, db = 'sqlite', env = {}, cpuProfDir, dir = tempDir(), name, databaseUrl: sharedDatabase, masterKey, issuer: sharedIssuer } = {}) {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  // Nodes behind one (imagined) load balancer share one issuer, whichever port each listens on.
+  const issuer = sharedIssuer ?? url;
+  const seedFile = join(dir, 'seed.json');
+  writeFileSync(seedFile, JSON.stringify(castellanSeed(fixture)));
+  // Nodes of one deployment share the database and the master key (signing keys are sealed with it).
+  const databaseUrl = sharedDatabase ?? (db === 'postgres' ? freshPostgresDatabase() : `sqlite:${join(dir, 'castellan.sqlite')}`);
+  const server = await startChild({
+    name: name ?? `castellan-${db}`,
+    script: castellanEntry(),
+    args: ['start'],
+    nodeArgs: cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [],
+    env: {
+      ...(await blankInheritedSettings()),
+      PORT: String(port),
+      ISSUER: issuer,
+      DATABASE_URL: databaseUrl,
+      SEED_FILE: seedFile,
+      LOG_LEVEL: 'silent',
+      CASTELLAN_MASTER_KEY: masterKey ?? randomBytes(32).toString('base64'),
+      MASTER_KEY_FILE: join(dir, 'master.key'),
+      SIGNING_ALG: 'RS256',
+      RSA_KEY_BITS: '2048',
+      NODE_ENV: 'production',
+      ...env,
+    },
+    readyUrl: `${url}/.well-known/openid-configuration`,
+    logFile: join(dir, `${name ?? `castellan-${db}`}.log`),
+    // Seeding hashes 64 passwords with argon2id before the listener opens.
+    timeoutMs: 120_000,
+  });
+  return { ...server, url, issuer, kind: 'castellan', db, dir, databaseUrl, port };
+}
+
+/** Starts oidc-provider (see oidc-provider-server.mjs) with the fixture's clients and users. */
+export async function startOidcProvider({ fixture, dir = tempDir(), cpuProfDir } = {}) {
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const configFile = join(dir, 'oidc-provider.json');
+  writeFileSync(configFile, JSON.stringify({
+    port, issuer,
+    clients: oidcProviderClients(fixture),
+    jwtClients: jwtClientIds(fixture),
+    resource: RESOURCE,
+    users: fixture.users.map(({ username, claims }) => ({ username, claims })),
+    cookieKey: randomBytes(32).toString('base64url'),
+  }));
+  const server = await startChild({
+    name: 'oidc-provider',
+    script: join(ROOT, 'loadtest/lib/oidc-provider-server.mjs'),
+    nodeArgs: cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [],
+    env: { OP_CONFIG: configFile, NODE_ENV: 'production' },
+    readyUrl: `${issuer}/.well-known/openid-configuration`,
+    logFile: join(dir, 'oidc-provider.log'),
+  });
+  return { ...server, url: issuer, kind: 'oidc-provider', db: 'memory', dir };
+}
+
+/** A limit far above what one 2-core machine can offer in a bounded run. */
+const UNREACHABLE = '100000000/PT1M';
+
+/**
+ * Settings that make Castellan pay for rate limiting without refusing anything: the limiter is on
+ * and counts every request, but no window can fill. Audit events are always written.
+ */
+export function castellanBenchEnv(overrides = {}) {
+  return {
+    RATE_LIMIT_ENABLED: 'true',
+    RATE_LIMIT_TOKEN: UNREACHABLE,
+    RATE_LIMIT_AUTHORIZATION: UNREACHABLE,
+    RATE_LIMIT_USERINFO: UNREACHABLE,
+    RATE_LIMIT_INTROSPECTION: UNREACHABLE,
+    RATE_LIMIT_REGISTRATION: UNREACHABLE,
+    ...overrides,
+  };
+}

@@ -1,0 +1,155 @@
+/**
+ * The OpenAPI 3.1 description of Castellan's HTTP interface, built from the very schemas the
+ * endpoints validate requests with (grant schemas from the grant registry, the authorization,
+ * introspection, revocation, registration and logout schemas), so it cannot drift from them.
+ * Browser pages and assets are described in openapi-pages.ts.
+ * @spec https://spec.openapis.org/oas/v3.1.0
+ */
+import { readFileSync } from 'node:fs';
+import { PATHS } from '../oidc-discovery/provider-metadata.js';
+import { authorizationRequestSchema } from '../rfc6749-oauth2/authorization-request.schema.js';
+import { clientAuthenticationSchema } from '../rfc6749-oauth2/client-authentication.schema.js';
+import { revocationSchema } from '../rfc7009-revocation/revocation.schema.js';
+import { registrationSchema, updateSchema } from '../rfc7591-registration/registration.schema.js';
+import { introspectionSchema } from '../rfc7662-introspection/introspection.schema.js';
+import { findGrant, supportedGrantTypes } from '../server/grant-registry.js';
+import { pagePaths } from './openapi-pages.js';
+import {
+  CLIENT_AUTH_SECURITY, COMPONENTS, formBody, jsonBody, jsonResponse, mergeSchemas, pathParameter, queryParameters,
+  redirectResponse, ref, response, type Json,
+} from './openapi-schema.js';
+
+export const OPENAPI_PATH = '/openapi.json';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+const anyObject: Json = { type: 'object', additionalProperties: true };
+const jsonOk = (description: string, schema: Json = anyObject) => jsonResponse(description, schema);
+
+/** One body schema per registered grant: grant_type, the grant's own parameters, client credentials. */
+function tokenRequestSchema(): Json {
+  const variants = supportedGrantTypes().map((grantType) => {
+    const grant = findGrant(grantType)!;
+    const schema = mergeSchemas(
+      { type: 'object', properties: { grant_type: { const: grantType } }, required: ['grant_type'] },
+      grant.schema,
+      clientAuthenticationSchema,
+    );
+    return { title: grantType, ...schema };
+  });
+  return { oneOf: variants };
+}
+
+const tokenResponse: Json = {
+  type: 'object',
+  properties: {
+    access_token: { type: 'string' },
+    token_type: { const: 'Bearer' },
+    expires_in: { type: 'integer' },
+    scope: { type: 'string' },
+    refresh_token: { type: 'string' },
+    id_token: { type: 'string' },
+  },
+  required: ['access_token', 'token_type', 'expires_in'],
+};
+
+const authorize = (method: 'get' | 'post'): Json => ({
+  operationId: `authorize${method === 'get' ? 'Get' : 'Post'}`,
+  tags: ['RFC 6749', 'OpenID Connect Core'],
+  summary: 'Authorization request (code flow with PKCE); answers by redirect or form_post, with iss',
+  ...(method === 'get' ? { parameters: queryParameters(authorizationRequestSchema) } : { requestBody: formBody(mergeSchemas(authorizationRequestSchema)) }),
+  responses: {
+    200: { description: 'response_mode=form_post: an auto-submitting form to the redirect URI', content: { 'text/html': { schema: { type: 'string' } } } },
+    303: redirectResponse('To the redirect URI with code or error, state and iss; or to the login or consent page'),
+    400: response('ErrorPage'),
+    429: response('TooManyRequests'),
+  },
+});
+
+const clientAuthenticated = (operationId: string, summary: string, tag: string, schema: Json, ok: Json): Json => ({
+  post: {
+    operationId,
+    tags: [tag],
+    summary,
+    security: CLIENT_AUTH_SECURITY,
+    requestBody: formBody(schema),
+    responses: { 200: ok, 400: response('BadRequest'), 401: response('Unauthorized'), 429: response('TooManyRequests') },
+  },
+});
+
+function protocolPaths(): Json {
+  return {
+    [PATHS.discovery]: { get: { operationId: 'openidConfiguration', tags: ['OpenID Connect Discovery'], summary: 'OpenID Provider configuration', responses: { 200: jsonOk('Provider metadata') } } },
+    [PATHS.asMetadata]: { get: { operationId: 'authorizationServerMetadata', tags: ['RFC 8414'], summary: 'Authorization server metadata (same document)', responses: { 200: jsonOk('Authorization server metadata') } } },
+    [PATHS.jwks]: {
+      get: {
+        operationId: 'jwks', tags: ['RFC 7517'], summary: 'Public signing keys',
+        responses: { 200: { description: 'JWK Set', content: { 'application/jwk-set+json': { schema: { type: 'object', properties: { keys: { type: 'array', items: anyObject } }, required: ['keys'] } } } } },
+      },
+    },
+    [PATHS.authorization]: { get: authorize('get'), post: authorize('post') },
+    [PATHS.token]: {
+      ...clientAuthenticated('token', 'Token request; one variant per registered grant type', 'RFC 6749', tokenRequestSchema(), jsonOk('RFC 6749 §5.1 token response, never cached', ref('TokenResponse'))),
+    },
+    [PATHS.introspection]: clientAuthenticated('introspect', 'Token introspection (authenticated confidential clients)', 'RFC 7662',
+      mergeSchemas(introspectionSchema, clientAuthenticationSchema), jsonOk('{"active": false} or the token description', { type: 'object', properties: { active: { type: 'boolean' } }, required: ['active'] })),
+    [PATHS.revocation]: clientAuthenticated('revoke', 'Token revocation', 'RFC 7009',
+      mergeSchemas(revocationSchema, clientAuthenticationSchema), { description: 'Revoked, or the token was unknown (empty body)' }),
+    [PATHS.userinfo]: {
+      get: { operationId: 'userinfoGet', tags: ['OpenID Connect Core'], summary: 'Claims of the signed-in user', security: [{ bearer: [] }], responses: userinfoResponses() },
+      post: {
+        operationId: 'userinfoPost', tags: ['OpenID Connect Core'], summary: 'Claims of the signed-in user (token in the header or the form body)',
+        security: [{ bearer: [] }, {}],
+        requestBody: formBody({ type: 'object', properties: { access_token: { type: 'string', maxLength: 8192 } } }, false),
+        responses: userinfoResponses(),
+      },
+    },
+    [PATHS.registration]: {
+      post: {
+        operationId: 'register', tags: ['RFC 7591'], summary: 'Dynamic client registration', security: [{ registrationAccessToken: [] }, {}],
+        requestBody: jsonBody(mergeSchemas(registrationSchema)),
+        responses: { 201: jsonOk('Client information response with registration_access_token and registration_client_uri'), 400: response('BadRequest'), 401: response('Unauthorized'), 403: jsonResponse('Registration is closed (access_denied)', ref('OAuthError')), 429: response('TooManyRequests') },
+      },
+    },
+    [`${PATHS.registration}/{client_id}`]: managementPath(),
+    [OPENAPI_PATH]: { get: { operationId: 'openapi', tags: ['Castellan'], summary: 'This document', responses: { 200: jsonOk('OpenAPI 3.1 document') } } },
+  };
+}
+
+function userinfoResponses(): Json {
+  return {
+    200: jsonOk('The user claims the token grants, always with sub', { type: 'object', properties: { sub: { type: 'string' } }, required: ['sub'], additionalProperties: true }),
+    400: response('BadRequest'), 401: response('Unauthorized'), 403: response('Unauthorized'),
+  };
+}
+
+function managementPath(): Json {
+  const security = [{ registrationAccessToken: [] }];
+  const common = { tags: ['RFC 7592'], security };
+  const current = jsonOk('Client information response');
+  return {
+    parameters: [pathParameter('client_id', 'The client_id issued at registration')],
+    get: { ...common, operationId: 'readClient', summary: 'Read the registration', responses: { 200: current, 401: response('Unauthorized') } },
+    put: { ...common, operationId: 'updateClient', summary: 'Replace the registration', requestBody: jsonBody(mergeSchemas(updateSchema)), responses: { 200: current, 400: response('BadRequest'), 401: response('Unauthorized') } },
+    delete: { ...common, operationId: 'deleteClient', summary: 'Delete the client and revoke its grants', responses: { 204: { description: 'Deleted' }, 401: response('Unauthorized') } },
+  };
+}
+
+/**
+ * The whole document. With an issuer it names the server; without one (the committed openapi.json)
+ * the paths are relative to wherever Castellan is deployed.
+ */
+export function openApiDocument(issuer?: string): Json {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Castellan',
+      version: VERSION,
+      summary: 'OAuth 2.1 authorization server and OpenID Connect provider',
+      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+    },
+    ...(issuer ? { servers: [{ url: issuer }] } : {}),
+    paths: { ...protocolPaths(), ...pagePaths() },
+    components: { ...COMPONENTS, schemas: { ...(COMPONENTS.schemas as Json), TokenResponse: tokenResponse } },
+  };
+}

@@ -1,0 +1,103 @@
+/**
+ * The JSON documents of registration (POST /register) and update (PUT /register/:client_id): the
+ * RFC 7591 §2 metadata Castellan understands, with types and lengths. Members it does not understand
+ * are dropped; null and empty values count as omitted. Semantics (grant and method combinations,
+ * URL rules) are checked by client-metadata.ts.
+ * @spec https://www.rfc-editor.org/rfc/rfc7591#section-2 (metadata; unknown members MUST be ignored)
+ * @spec https://www.rfc-editor.org/rfc/rfc7591#section-3.1 (the request body is a JSON object)
+ * @spec https://www.rfc-editor.org/rfc/rfc7591#section-3.2.2 (invalid_redirect_uri, invalid_client_metadata)
+ * @spec https://www.rfc-editor.org/rfc/rfc7592#section-2.2 (update body: client_id required, client_secret optional; nulls may be ignored)
+ * @spec https://openid.net/specs/openid-connect-registration-1_0.html#ClientMetadata
+ */
+import express, { type Request } from 'express';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { OAuthError } from '../errors/oauth-error.js';
+import { ajv, type JsonSchemaObject } from '../schema/validator.js';
+
+/** Raw body up to 64 KiB whatever its type, so a wrong Content-Type gets a metadata error, not a 415. */
+export const jsonBody = express.raw({ type: () => true, limit: '64kb' });
+
+const text = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength });
+const url = text(2000);
+const urlList = { type: 'array', maxItems: 20, items: url };
+const names = { type: 'array', maxItems: 10, items: text(64) };
+
+const metadataProperties = {
+  redirect_uris: urlList,
+  post_logout_redirect_uris: urlList,
+  token_endpoint_auth_method: text(64),
+  token_endpoint_auth_signing_alg: text(16),
+  grant_types: names,
+  response_types: names,
+  application_type: text(16),
+  client_name: text(255),
+  client_uri: url,
+  logo_uri: url,
+  tos_uri: url,
+  policy_uri: url,
+  scope: text(2000),
+  contacts: { type: 'array', maxItems: 10, items: text(320) },
+  jwks_uri: url,
+  jwks: { type: 'object', properties: { keys: { type: 'array', maxItems: 20, items: { type: 'object' } } }, required: ['keys'] },
+  software_id: text(255),
+  software_version: text(64),
+  software_statement: text(16_384),
+  id_token_signed_response_alg: text(16),
+  backchannel_logout_uri: url,
+  backchannel_logout_session_required: { type: 'boolean' },
+  // Castellan's own: PKCE may be relaxed by confidential clients only; RFC 9068 JWT access tokens.
+  require_pkce: { type: 'boolean' },
+  access_token_format: text(16),
+};
+
+export const registrationSchema: JsonSchemaObject = { type: 'object', properties: metadataProperties };
+
+/** RFC 7592 §2.2: the registration fields (registration_access_token, ...) are dropped like any unknown member. */
+export const updateSchema: JsonSchemaObject = {
+  type: 'object',
+  properties: { ...metadataProperties, client_id: text(255), client_secret: text(512) },
+  required: ['client_id'],
+};
+
+const REDIRECT_FIELDS = ['redirect_uris', 'post_logout_redirect_uris'];
+const compiled = new WeakMap<JsonSchemaObject, ValidateFunction>();
+
+/** The request body as a JSON object; anything else is invalid_client_metadata. */
+export function jsonObject(req: Request): Record<string, unknown> {
+  if (!req.is('application/json')) throw new OAuthError('invalid_client_metadata', 'The request body must be application/json');
+  let document: unknown;
+  try {
+    document = JSON.parse(Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '');
+  } catch {
+    throw new OAuthError('invalid_client_metadata', 'The request body is not valid JSON');
+  }
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) throw new OAuthError('invalid_client_metadata', 'The request body must be a JSON object');
+  return document as Record<string, unknown>;
+}
+
+/** Validates a copy of `document` against `schema`, keeping only the members the schema declares. */
+export function validateMetadataDocument(schema: JsonSchemaObject, document: Record<string, unknown>): Record<string, unknown> {
+  let validate = compiled.get(schema);
+  if (!validate) {
+    validate = ajv.compile({ ...schema, additionalProperties: false });
+    compiled.set(schema, validate);
+  }
+  const copy: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(document)) {
+    // RFC 7592 §2.2 lets the server ignore null or empty values; treating them as omitted serves both calls.
+    if (value !== null && value !== '') copy[name] = structuredClone(value);
+  }
+  if (!validate(copy)) throw describe(validate.errors?.[0]);
+  return copy;
+}
+
+function describe(error: ErrorObject | null | undefined): OAuthError {
+  const field = error?.keyword === 'required' ? String(error.params.missingProperty) : (error?.instancePath.split('/')[1] ?? '');
+  const code = REDIRECT_FIELDS.includes(field) ? 'invalid_redirect_uri' : 'invalid_client_metadata';
+  if (!error) return new OAuthError(code, 'The client metadata is invalid');
+  if (error.keyword === 'required') return new OAuthError(code, `${field} is required`);
+  if (error.keyword === 'maxLength' || error.keyword === 'maxItems') return new OAuthError(code, `${field} is too long`);
+  if (error.keyword === 'minLength') return new OAuthError(code, `${field} must not be empty`);
+  if (error.keyword === 'type') return new OAuthError(code, `${field}${error.instancePath.split('/').length > 2 ? ' entries' : ''} must be of type ${String(error.params.type)}`);
+  return new OAuthError(code, `${field} is malformed`);
+}

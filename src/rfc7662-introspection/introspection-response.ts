@@ -1,0 +1,67 @@
+/**
+ * The introspection answer for one presented token. Anything the caller may not learn about, or
+ * that cannot be used, is the bare `{"active": false}`: unknown, malformed, expired, revoked (the
+ * token itself or its grant), a rotated refresh token, or a token issued to another client.
+ * @spec https://www.rfc-editor.org/rfc/rfc7662#section-2.2 (response members; active false and nothing else)
+ * @spec https://www.rfc-editor.org/rfc/rfc7662#section-4 (a token is active only while usable)
+ * @spec https://www.rfc-editor.org/rfc/rfc8707#section-2 (aud: the token's resources)
+ * @spec https://www.rfc-editor.org/rfc/rfc9068#section-2.2 (the same claims a JWT access token carries)
+ */
+import type { Context } from '../server/context.js';
+import type { AccessTokenRecord, GrantRecord, RefreshTokenRecord, TokenWithGrant } from '../storage/stores.js';
+import { isActiveAccessToken } from '../tokens/access-token.js';
+import type { PresentedToken } from './presented-token.js';
+
+export type IntrospectionResponse = { active: false } | ({ active: true } & Record<string, unknown>);
+
+export const INACTIVE: IntrospectionResponse = Object.freeze({ active: false as const });
+
+/** A refresh token is active while unexpired, not rotated away, and its grant is live and the same client's. */
+export function isActiveRefreshToken(found: TokenWithGrant<RefreshTokenRecord>, now: number): boolean {
+  const { token, grant } = found;
+  return token.expiresAt > now && token.consumedAt === null && grant.clientId === token.clientId && grant.revokedAt === null && grant.expiresAt > now;
+}
+
+/** Members both kinds share: who the token is for and when it lives. */
+function common(ctx: Context, token: AccessTokenRecord | RefreshTokenRecord, grant: GrantRecord, username: string | null): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  if (token.scope) body.scope = token.scope;
+  body.client_id = token.clientId;
+  if (username !== null && grant.userId !== null) body.username = username;
+  body.exp = token.expiresAt;
+  body.iat = token.createdAt;
+  // The subject is the user, or the client itself for client credentials (as in the JWT's sub).
+  body.sub = grant.userId ?? token.clientId;
+  body.iss = ctx.config.issuer;
+  if (grant.userId !== null && grant.authTime !== null) body.auth_time = grant.authTime;
+  if (grant.acr) body.acr = grant.acr;
+  return body;
+}
+
+/** The answer for `clientId`, the authenticated caller. */
+export function introspectionResponse(ctx: Context, presented: PresentedToken | undefined, clientId: string): IntrospectionResponse {
+  if (!presented) return INACTIVE;
+  const now = ctx.clock();
+  // Castellan policy: a client learns only about its own tokens; another's is as good as unknown.
+  if (presented.found.token.clientId !== clientId) return INACTIVE;
+
+  if (presented.kind === 'refresh_token') {
+    const { found } = presented;
+    if (!isActiveRefreshToken(found, now)) return INACTIVE;
+    // token_type names an access token type (RFC 6749 §7.1); a refresh token has none, so it is omitted.
+    return { active: true, ...common(ctx, found.token, found.grant, found.username) };
+  }
+
+  const { found } = presented;
+  if (!isActiveAccessToken(found, now)) return INACTIVE;
+  const { token } = found;
+  const audience = token.audience && token.audience.length > 0 ? token.audience : [ctx.config.issuer];
+  return {
+    active: true,
+    ...common(ctx, token, found.grant, found.username),
+    token_type: 'Bearer',
+    // The same aud a JWT of this token would carry: its resources, else the issuer (RFC 9068 §3 default).
+    aud: audience.length === 1 ? audience[0] : audience,
+    ...(token.format === 'jwt' ? { jti: token.tokenHash } : {}),
+  };
+}

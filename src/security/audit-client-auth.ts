@@ -1,0 +1,28 @@
+/**
+ * Failed client authentication (`invalid_client` at the token, introspection and revocation
+ * endpoints) as `client.auth_failed` audit events: the threat detector counts them per address. The
+ * client_id is the one the request claimed (unverified, so it is recorded as claimed); the presented
+ * secret or assertion never is.
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-5.2 (invalid_client)
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-10.10 (guessing credentials)
+ */
+import type { Request } from 'express';
+import { OAuthError } from '../errors/oauth-error.js';
+import type { Context } from '../server/context.js';
+import { audit } from './audit.js';
+import { requestClientId } from './rate-limit-keys.js';
+
+/** Runs `authenticate`; when it fails with invalid_client, records the failure before rethrowing. */
+export async function auditedClientAuthentication<T>(ctx: Context, req: Request, authenticate: () => Promise<T>): Promise<T> {
+  try {
+    return await authenticate();
+  } catch (error) {
+    if (error instanceof OAuthError && error.code === 'invalid_client') {
+      const claimed = requestClientId(req)?.slice(0, 255) ?? null;
+      // The refusal stands even if the log write fails: the response must not depend on the audit store.
+      await audit(ctx, req, { type: 'client.auth_failed', clientId: claimed, details: { endpoint: req.path, reason: error.description } })
+        .catch((failure: unknown) => ctx.logger.warn({ err: failure }, 'audit event not recorded'));
+    }
+    throw error;
+  }
+}

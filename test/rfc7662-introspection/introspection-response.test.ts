@@ -1,0 +1,87 @@
+/**
+ * The introspection answer computed from stored rows: which states are active, and which members
+ * an active answer carries.
+ * @spec https://www.rfc-editor.org/rfc/rfc7662#section-2.2
+ * @spec https://www.rfc-editor.org/rfc/rfc8707#section-2 (aud lists the resources)
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { introspectionResponse } from '../../src/rfc7662-introspection/introspection-response.js';
+import type { PresentedToken } from '../../src/rfc7662-introspection/presented-token.js';
+import type { AccessTokenRecord, GrantRecord, RefreshTokenRecord } from '../../src/storage/stores.js';
+import { createTestContext, type TestContext } from '../support/test-context.js';
+
+describe('RFC 7662 §2.2 introspection response', () => {
+  let ctx: TestContext;
+  let now: number;
+  beforeAll(async () => {
+    ctx = await createTestContext();
+    now = ctx.clock();
+  });
+  afterAll(() => ctx.close());
+
+  const grant = (overrides: Partial<GrantRecord> = {}): GrantRecord => ({
+    id: 'g1', clientId: 'c1', userId: 'u1', scope: 'openid offline_access', claims: null, resource: null,
+    authTime: now - 60, acr: 'urn:example:loa:2', amr: ['pwd'], sid: 's1', createdAt: now - 60, expiresAt: now + 3600,
+    revokedAt: null, revokedReason: null, ...overrides,
+  });
+  const access = (overrides: Partial<AccessTokenRecord> = {}, grantOverrides: Partial<GrantRecord> = {}): PresentedToken => ({
+    kind: 'access_token',
+    found: {
+      token: { tokenHash: 'h', format: 'opaque', grantId: 'g1', clientId: 'c1', scope: 'openid', audience: null, createdAt: now - 10, expiresAt: now + 600, revokedAt: null, ...overrides },
+      grant: grant(grantOverrides),
+      username: 'erin',
+    },
+  });
+  const refresh = (overrides: Partial<RefreshTokenRecord> = {}, grantOverrides: Partial<GrantRecord> = {}): PresentedToken => ({
+    kind: 'refresh_token',
+    found: {
+      token: { tokenHash: 'r', grantId: 'g1', clientId: 'c1', scope: 'openid offline_access', createdAt: now - 10, expiresAt: now + 3600, consumedAt: null, ...overrides },
+      grant: grant(grantOverrides),
+      username: 'erin',
+    },
+  });
+
+  it('MUST answer nothing but active false for an absent token', () => {
+    expect(introspectionResponse(ctx, undefined, 'c1')).toStrictEqual({ active: false });
+  });
+
+  it.each([
+    ['another client', () => access(), 'c2'],
+    ['expired at exactly now', () => access({ expiresAt: now }), 'c1'],
+    ['revoked itself', () => access({ revokedAt: now - 1 }), 'c1'],
+    ['grant revoked', () => access({}, { revokedAt: now - 1 }), 'c1'],
+    ['grant expired', () => access({}, { expiresAt: now }), 'c1'],
+    ['grant of another client', () => access({}, { clientId: 'c2' }), 'c1'],
+    ['refresh consumed', () => refresh({ consumedAt: now - 1 }), 'c1'],
+    ['refresh expired', () => refresh({ expiresAt: now }), 'c1'],
+    ['refresh of a revoked grant', () => refresh({}, { revokedAt: now - 1 }), 'c1'],
+  ] as const)('MUST answer active false when %s', (_label, presented, clientId) => {
+    expect(introspectionResponse(ctx, presented(), clientId)).toStrictEqual({ active: false });
+  });
+
+  it('answers active true for the same rows in their live state (the cases above differ in one field)', () => {
+    expect(introspectionResponse(ctx, access(), 'c1')).toMatchObject({ active: true, client_id: 'c1', username: 'erin', token_type: 'Bearer' });
+    expect(introspectionResponse(ctx, refresh(), 'c1')).toMatchObject({ active: true, scope: 'openid offline_access' });
+  });
+
+  it('gives aud as an array for several resources and a string for one; the issuer when none', () => {
+    expect(introspectionResponse(ctx, access({ audience: ['https://a.example/', 'https://b.example/'] }), 'c1')).toMatchObject({ aud: ['https://a.example/', 'https://b.example/'] });
+    expect(introspectionResponse(ctx, access({ audience: ['https://a.example/'] }), 'c1')).toMatchObject({ aud: 'https://a.example/' });
+    expect(introspectionResponse(ctx, access(), 'c1')).toMatchObject({ aud: ctx.config.issuer });
+  });
+
+  it('adds jti only for JWT access tokens, acr and auth_time from the grant, and omits an empty scope', () => {
+    const jwt = introspectionResponse(ctx, access({ format: 'jwt', tokenHash: 'the-jti', scope: '' }), 'c1');
+    expect(jwt).toMatchObject({ active: true, jti: 'the-jti', acr: 'urn:example:loa:2', auth_time: now - 60 });
+    expect(jwt).not.toHaveProperty('scope');
+    expect(introspectionResponse(ctx, access(), 'c1')).not.toHaveProperty('jti');
+  });
+
+  it('omits username and auth_time for a token without a user', () => {
+    const body = introspectionResponse(ctx, access({}, { userId: null, authTime: null, acr: null }), 'c1');
+    expect(body).toMatchObject({ active: true, sub: 'c1' });
+    expect(body).not.toHaveProperty('username');
+    expect(body).not.toHaveProperty('auth_time');
+    expect(body).not.toHaveProperty('acr');
+  });
+});
