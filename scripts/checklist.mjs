@@ -128,9 +128,10 @@ for (const spec of specs) {
     rows.push(`| ${req.id} | ${cell(req.section)} | ${req.level} | ${cell(req.text)} | \`${req.module}\` | ${tests} | ${RESULT[status.state]} |`);
   }
   for (const key of Object.keys(totals)) totals[key] += counts[key];
-  const anchor = spec.spec.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
-  summary.push(`| [${cell(spec.spec)}](#${anchor}) | ${counts.all} | ${counts.must} | ${counts.pass} | ${counts.fail} | ${counts.untested} | ${(spec.not_implemented ?? []).length} |`);
-  body.push(`## ${spec.spec}`, '', `${spec.title}. Source: <${spec.url}>`, '');
+  // An explicit anchor per catalogue file: two files may share a spec name (ASVS chapters).
+  const anchor = spec.file.replace(/\.json$/, '');
+  summary.push(`| [${cell(spec.spec)}](#${anchor}) | ${cell(spec.title)} | ${counts.all} | ${counts.must} | ${counts.pass} | ${counts.fail} | ${counts.untested} | ${(spec.not_implemented ?? []).length} |`);
+  body.push(`<a id="${anchor}"></a>`, '', `## ${spec.spec}: ${spec.title}`, '', `Source: <${spec.url}> (catalogue: \`spec/${spec.file}\`)`, '');
   body.push('| id | § | level | requirement | module | tests | result |', '|---|---|---|---|---|---|---|', ...rows, '');
   if ((spec.not_implemented ?? []).length > 0) {
     body.push('Deliberately not implemented:', '', '| § | what | why |', '|---|---|---|');
@@ -154,8 +155,8 @@ const lines = [
   '',
   'A requirement passes when every test it names ran and passed in every run where it ran (SQLite and PostgreSQL).',
   '',
-  '| specification | requirements | MUST | pass | fail | untested | not implemented |',
-  '|---|---|---|---|---|---|---|',
+  '| specification | title | requirements | MUST | pass | fail | untested | not implemented |',
+  '|---|---|---|---|---|---|---|---|',
   ...summary,
   '',
   ...body,

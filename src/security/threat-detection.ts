@@ -13,6 +13,7 @@
  */
 import type { Context } from '../server/context.js';
 import { audit } from './audit.js';
+import { ProxyMatcher } from './client-ip.js';
 import { blocklistOf, normalizeBlockEntry } from './ip-blocklist.js';
 import { sendThreatWebhook } from './threat-webhook.js';
 
@@ -41,12 +42,24 @@ async function failuresSinceReset(ctx: Context, ip: string, since: number): Prom
   return after.length;
 }
 
+/** Loopback and trusted proxies are never blocked: failures "from" them mean TRUSTED_PROXIES is missing a proxy. */
+function neverBlocked(ctx: Context): (ip: string) => boolean {
+  const proxies = new ProxyMatcher(ctx.config.trustedProxies);
+  const loopback = new ProxyMatcher(['127.0.0.0/8', '::1']);
+  return (ip) => proxies.contains(ip) || loopback.contains(ip);
+}
+
 async function blockGuessers(ctx: Context, now: number): Promise<Finding[]> {
   const since = now - FAILED_AUTH.window;
   const findings: Finding[] = [];
+  const exempt = neverBlocked(ctx);
   for (const candidate of await ctx.stores.audit.countByIp(FAILED_AUTHENTICATION_TYPES, since, FAILED_AUTH.threshold)) {
     const entry = normalizeBlockEntry(candidate.ip);
     if (!entry) continue;
+    if (exempt(entry)) {
+      ctx.logger.warn({ ip: entry, failures: candidate.count }, 'many failed authentications from a loopback or proxy address, not blocked: check TRUSTED_PROXIES');
+      continue;
+    }
     const failures = (await failuresSinceReset(ctx, entry, since)) ?? candidate.count;
     if (failures < FAILED_AUTH.threshold) continue;
     const expiresAt = now + ctx.config.ipBlockDuration;

@@ -122,6 +122,13 @@ describe(`threat detection (${backendName})`, () => {
       expect((await detectThreats(ctx)).map((f) => f.subject)).toEqual(['203.0.113.32']);
     });
 
+    it('MUST NOT block loopback or a trusted proxy (that would cut off every client behind it)', async () => {
+      await failures(ctx, '127.0.0.1', 25);
+      await failures(ctx, '::1', 25);
+      expect(await detectThreats(ctx)).toEqual([]);
+      expect(await ctx.stores.ipBlocks.listActive(ctx.clock())).not.toContainEqual(expect.objectContaining({ ip: '127.0.0.1' }));
+    });
+
     it('MUST lift a detector block after IP_BLOCK_DURATION', async () => {
       await failures(ctx, '203.0.113.33', 20);
       await detectThreats(ctx);
