@@ -4,6 +4,19 @@
  */
 import type { Knex } from 'knex';
 
+import type {
+  ConsentStore, InteractionStore, LoginResetStore, LogoutDeliveryStore, MfaChallengeStore, MfaStore, RecoveryCodeStore, SessionStore,
+} from './browser-stores.js';
+import type { AuditStore, FindingStore, IpBlockStore, ReplayStore, SettingStore, UserDataStore } from './security-stores.js';
+
+// The browser-side and security-operations interfaces live in their own files; everything is importable from here.
+export type {
+  SessionRecord, SessionStore, InteractionRecord, InteractionStore, ConsentRecord, ConsentStore, MfaRecord, MfaStore, RecoveryCodeStore, MfaChallengeRecord, MfaChallengeStore, LoginResetStore, LogoutDeliveryRecord, LogoutDeliveryStore,
+} from './browser-stores.js';
+export type {
+  ReplayStore, AuditEvent, AuditFilter, StoredAuditEvent, AuditStore, IpBlockRecord, IpBlockStore, SettingStore, FindingRecord, FindingStore, UserDataSnapshot, UserDataStore,
+} from './security-stores.js';
+
 export type Tx = Knex | Knex.Transaction;
 
 export interface ClientRecord {
@@ -188,235 +201,6 @@ export interface AccessTokenStore {
   revoke(tokenHash: string, now: number, tx?: Tx): Promise<boolean>;
   /** The token, its grant and the grant's username in one statement (introspection, userinfo). */
   findWithGrant(tokenHash: string, tx?: Tx): Promise<TokenWithGrant<AccessTokenRecord> | undefined>;
-}
-
-export interface SessionRecord {
-  idHash: string;
-  userId: string;
-  sid: string;
-  authTime: number;
-  acr: string | null;
-  amr: string[] | null;
-  createdAt: number;
-  lastSeenAt: number;
-  idleExpiresAt: number;
-  absoluteExpiresAt: number;
-}
-
-export interface SessionStore {
-  insert(session: SessionRecord, tx?: Tx): Promise<void>;
-  find(idHash: string, tx?: Tx): Promise<SessionRecord | undefined>;
-  findBySid(sid: string, tx?: Tx): Promise<SessionRecord | undefined>;
-  touch(idHash: string, lastSeenAt: number, idleExpiresAt: number, tx?: Tx): Promise<void>;
-  remove(idHash: string, tx?: Tx): Promise<boolean>;
-}
-
-export interface InteractionRecord {
-  uidHash: string;
-  request: Record<string, unknown>;
-  userId: string | null;
-  csrfTokenHash: string;
-  createdAt: number;
-  expiresAt: number;
-}
-
-export interface InteractionStore {
-  insert(interaction: InteractionRecord, tx?: Tx): Promise<void>;
-  find(uidHash: string, tx?: Tx): Promise<InteractionRecord | undefined>;
-  setUser(uidHash: string, userId: string, tx?: Tx): Promise<void>;
-  /** Deletes and reports whether it existed: an interaction completes once. */
-  take(uidHash: string, tx?: Tx): Promise<boolean>;
-}
-
-export interface ConsentRecord {
-  userId: string;
-  clientId: string;
-  scope: string;
-  grantedAt: number;
-}
-
-export interface ConsentStore {
-  find(userId: string, clientId: string, tx?: Tx): Promise<ConsentRecord | undefined>;
-  upsert(consent: ConsentRecord, tx?: Tx): Promise<void>;
-  remove(userId: string, clientId: string, tx?: Tx): Promise<boolean>;
-  /** The user's remembered consents, oldest first (the account page). */
-  listByUser(userId: string, tx?: Tx): Promise<ConsentRecord[]>;
-}
-
-export interface ReplayStore {
-  /** Records a one-time key; false when it was already recorded and has not expired. */
-  remember(keyHash: string, expiresAt: number, now: number, tx?: Tx): Promise<boolean>;
-}
-
-export interface AuditEvent {
-  type: string;
-  clientId?: string | null;
-  userId?: string | null;
-  ip?: string | null;
-  userAgent?: string | null;
-  details?: Record<string, unknown>;
-}
-
-export interface AuditFilter {
-  type?: string;
-  /** Any of these types; an entry ending in `*` matches a prefix (`login.*`). */
-  types?: string[];
-  clientId?: string;
-  userId?: string;
-  ip?: string;
-  /** Epoch seconds, inclusive. */
-  since?: number;
-  /** Epoch seconds, exclusive. */
-  until?: number;
-  /** Only events with a larger id (following the log). */
-  afterId?: number;
-  limit?: number;
-  /** Newest first (default) or oldest first. */
-  order?: 'asc' | 'desc';
-}
-
-export type StoredAuditEvent = AuditEvent & { id: number; at: number };
-
-export interface AuditStore {
-  record(event: AuditEvent, at: number, tx?: Tx): Promise<void>;
-  list(filter: AuditFilter, tx?: Tx): Promise<StoredAuditEvent[]>;
-  /** Addresses with at least `minimum` events of these types since `since` (threat detection). */
-  countByIp(types: string[], since: number, minimum: number, tx?: Tx): Promise<{ ip: string; count: number }[]>;
-  /** Clients with events of these types from at least `minimumIps` addresses and `minimumEvents` in all, since `since`. */
-  clientSpread(types: string[], since: number, minimumIps: number, minimumEvents: number, tx?: Tx): Promise<{ clientId: string; ips: number; events: number }[]>;
-}
-
-/** A blocked client address or CIDR range; `expiresAt` null blocks until removed. */
-export interface IpBlockRecord {
-  ip: string;
-  reason: string;
-  source: 'detector' | 'operator';
-  createdAt: number;
-  expiresAt: number | null;
-}
-
-export interface IpBlockStore {
-  /** Blocks in force at `now`. */
-  listActive(now: number, tx?: Tx): Promise<IpBlockRecord[]>;
-  /** Adds the block, replacing an expired one; false when a block in force already covers that entry. */
-  add(block: IpBlockRecord, now: number, tx?: Tx): Promise<boolean>;
-  /** Sets the block whatever was there (an operator's decision wins over the detector's). */
-  put(block: IpBlockRecord, tx?: Tx): Promise<void>;
-  remove(ip: string, tx?: Tx): Promise<boolean>;
-}
-
-/** Server-wide flags (emergency mode) that every node polls. */
-export interface SettingStore {
-  get(name: string, tx?: Tx): Promise<{ value: unknown; updatedAt: number } | undefined>;
-  put(name: string, value: unknown, now: number, tx?: Tx): Promise<void>;
-}
-
-export interface FindingRecord {
-  id?: number;
-  kind: string;
-  subject: string;
-  details: Record<string, unknown> | null;
-  createdAt: number;
-  windowStart: number;
-}
-
-export interface FindingStore {
-  /** Records the finding unless one of the same kind and subject exists since `since` or in the same window. */
-  recordOnce(finding: FindingRecord, since: number, tx?: Tx): Promise<boolean>;
-  list(filter: { kind?: string; since?: number; limit?: number }, tx?: Tx): Promise<FindingRecord[]>;
-}
-
-/** Everything stored about one user, for an export (no hashes, no sealed secrets). */
-export interface UserDataSnapshot {
-  consents: ConsentRecord[];
-  sessions: Omit<SessionRecord, 'idHash'>[];
-  grants: GrantRecord[];
-  refreshTokens: Omit<RefreshTokenRecord, 'tokenHash'>[];
-  accessTokens: Omit<AccessTokenRecord, 'tokenHash'>[];
-  mfa: { enabledAt: number; recoveryCodesUnused: number } | null;
-  logoutDeliveries: Omit<LogoutDeliveryRecord, 'userId'>[];
-  auditEvents: StoredAuditEvent[];
-}
-
-export interface UserDataStore {
-  collect(userId: string, tx?: Tx): Promise<UserDataSnapshot>;
-  /** Deletes every row about the user (the users row included) and returns the count per table. */
-  erase(userId: string, username: string, tx?: Tx): Promise<Record<string, number>>;
-}
-
-/** A confirmed TOTP enrolment; the secret is sealed with the master key (AES-256-GCM). */
-export interface MfaRecord {
-  userId: string;
-  secretEncrypted: string;
-  enabledAt: number;
-  /** The last RFC 6238 time step accepted, so no code is accepted twice. */
-  lastUsedStep: number | null;
-}
-
-export interface MfaStore {
-  find(userId: string, tx?: Tx): Promise<MfaRecord | undefined>;
-  /** False when the user is already enrolled. */
-  insert(record: MfaRecord, tx?: Tx): Promise<boolean>;
-  /** Atomic replay guard: true only when `step` is later than the last accepted step. */
-  advanceStep(userId: string, step: number, tx?: Tx): Promise<boolean>;
-  remove(userId: string, tx?: Tx): Promise<boolean>;
-}
-
-export interface RecoveryCodeStore {
-  /** Drops the user's codes and stores the new ones (SHA-256 of each). */
-  replace(userId: string, codeHashes: string[], now: number, tx?: Tx): Promise<void>;
-  /** Atomic single use: true for the one caller that used it. */
-  consume(userId: string, codeHash: string, now: number, tx?: Tx): Promise<boolean>;
-  countUnused(userId: string, tx?: Tx): Promise<number>;
-  removeAll(userId: string, tx?: Tx): Promise<number>;
-}
-
-/** An interaction whose password step succeeded and whose MFA step is pending. */
-export interface MfaChallengeRecord {
-  uidHash: string;
-  userId: string;
-  createdAt: number;
-  expiresAt: number;
-}
-
-export interface MfaChallengeStore {
-  /** Creates or replaces the interaction's pending MFA step. */
-  put(challenge: MfaChallengeRecord, tx?: Tx): Promise<void>;
-  find(uidHash: string, tx?: Tx): Promise<MfaChallengeRecord | undefined>;
-  /** Deletes and reports whether it existed: a challenge is passed once. */
-  take(uidHash: string, tx?: Tx): Promise<boolean>;
-}
-
-/** A generation per username; bumping it starts every username-keyed login throttle afresh. */
-export interface LoginResetStore {
-  generation(username: string, tx?: Tx): Promise<number>;
-  bump(username: string, now: number, tx?: Tx): Promise<number>;
-}
-
-/** A pending back-channel logout notification to one client. */
-export interface LogoutDeliveryRecord {
-  id: string;
-  clientId: string;
-  /** The logout token's sub. */
-  userId: string;
-  /** The ended session's sid, for the logout token's sid claim. */
-  sid: string | null;
-  /** Attempts made so far. */
-  attempts: number;
-  nextAttemptAt: number;
-  createdAt: number;
-  lastError: string | null;
-}
-
-export interface LogoutDeliveryStore {
-  insert(delivery: LogoutDeliveryRecord, tx?: Tx): Promise<void>;
-  find(id: string, tx?: Tx): Promise<LogoutDeliveryRecord | undefined>;
-  /** Deliveries whose next attempt is due, earliest first. */
-  due(now: number, limit: number, tx?: Tx): Promise<LogoutDeliveryRecord[]>;
-  /** Atomic lease: true for the one caller that moved next_attempt_at from the expected value. */
-  claim(id: string, expectedNextAttemptAt: number, leaseUntil: number, tx?: Tx): Promise<boolean>;
-  reschedule(id: string, attempts: number, nextAttemptAt: number, lastError: string, tx?: Tx): Promise<void>;
-  remove(id: string, tx?: Tx): Promise<boolean>;
 }
 
 export interface Stores {
