@@ -43,6 +43,8 @@ export interface Config extends SecurityConfig, LoginConfig, RegistrationConfig,
   logLevel: string;
   /** Production mode: https issuer and https redirect URIs required. */
   production: boolean;
+  /** Seconds a node may serve a client row from memory (src/storage/client-cache.ts); 0 turns caching off. */
+  clientCacheTtl: number;
 }
 
 /** Environment variable, JSON file key, default, and parser for each setting. */
@@ -99,6 +101,7 @@ export const SETTINGS: Setting<keyof Config>[] = [
   { key: 'masterKeyFile', env: 'MASTER_KEY_FILE', default: './data/master.key', parse: asString, describe: 'a file path' },
   { key: 'seedFile', env: 'SEED_FILE', parse: asString, describe: 'a path to a seed JSON file' },
   { key: 'logLevel', env: 'LOG_LEVEL', default: 'info', parse: (raw) => (typeof raw === 'string' && ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(raw) ? raw : undefined), describe: 'fatal, error, warn, info, debug, trace or silent' },
+  { key: 'clientCacheTtl', env: 'CLIENT_CACHE_TTL', default: 5, parse: asOptionalInterval, describe: 'an ISO 8601 duration such as PT5S, or 0 to read every client from the database' },
   { key: 'production', env: 'CASTELLAN_PRODUCTION', default: false, parse: asBoolean, describe: 'true or false' },
   // Security layer: rate limits, proxies, CORS, TLS (src/security/).
   { key: 'redisUrl', env: 'REDIS_URL', parse: asRedisUrl, describe: 'redis://[user:password@]host[:port][/db] or rediss://...' },

@@ -11,6 +11,7 @@ import { applySeedFile } from '../seed/seed-file.js';
 import { createStores } from '../storage/knex/create-stores.js';
 import { migrate, openDatabase } from '../storage/knex/database.js';
 import type { Stores } from '../storage/stores.js';
+import { withClientCache } from '../storage/client-cache.js';
 import { startLogoutDeliveryWorker } from '../oidc-back-channel-logout/delivery-worker.js';
 import { startRetention } from '../security/audit-retention.js';
 import { startThreatDetection } from '../security/threat-detection.js';
@@ -41,7 +42,7 @@ export interface StartOptions extends BootstrapOptions {
 }
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
-  const stores = options.stores ?? (await openMigrated(config.databaseUrl));
+  const stores = options.stores ?? withClientCache(await openMigrated(config.databaseUrl), config.clientCacheTtl);
   let ctx: Context;
   try {
     // A master key rotation interrupted after its commit is completed before the key file is read.

@@ -19,6 +19,34 @@ const migrationSource: Knex.MigrationSource<(typeof MIGRATIONS)[number]> = {
   getMigration: async (migration) => migration,
 };
 
+interface SqliteConnection {
+  pragma(text: string): unknown;
+  prepare(sql: string): unknown;
+}
+
+/** Distinct SQL texts kept prepared; queries with IN lists of varying length make new texts. */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * knex prepares every statement again on each query; with better-sqlite3 preparing costs more than
+ * running a point query. The statements knex builds repeat (same SQL, new bindings), so the
+ * connection keeps the prepared ones. Reuse is safe: knex runs each with all()/run(), synchronously,
+ * never leaving one mid-iteration, and SQLite re-prepares a cached statement after a schema change.
+ */
+function cachePreparedStatements(conn: SqliteConnection): void {
+  const prepare = conn.prepare.bind(conn);
+  const cache = new Map<string, unknown>();
+  conn.prepare = (sql: string) => {
+    let statement = cache.get(sql);
+    if (statement === undefined) {
+      statement = prepare(sql);
+      if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+      cache.set(sql, statement);
+    }
+    return statement;
+  };
+}
+
 export interface OpenOptions {
   /** PostgreSQL schema to use (tests give each file its own). */
   searchPath?: string;
@@ -36,10 +64,11 @@ export function openDatabase(databaseUrl: string, options: OpenOptions = {}): Kn
       pool: {
         min: 1,
         max: 1,
-        afterCreate: (conn: { pragma: (text: string) => void }, done: (error: Error | null, conn: unknown) => void) => {
+        afterCreate: (conn: SqliteConnection, done: (error: Error | null, conn: unknown) => void) => {
           conn.pragma('journal_mode = WAL');
           conn.pragma('synchronous = NORMAL');
           conn.pragma('busy_timeout = 5000');
+          cachePreparedStatements(conn);
           done(null, conn);
         },
       },

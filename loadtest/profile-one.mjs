@@ -1,0 +1,29 @@
+/**
+ * `node loadtest/profile-one.mjs [scenario-method]`: profiles Castellan alone (SQLite unless
+ * LOADTEST_DB=postgres) under one client credentials method with --cpu-prof, and prints where
+ * its time goes. Used to find the token endpoint's avoidable work before optimising.
+ */
+import { makeFixture } from './lib/fixtures.mjs';
+import { profilesIn, summariseProfile } from './lib/profile.mjs';
+import { runLoad } from './lib/runner.mjs';
+import { castellanBenchEnv, startCastellan } from './lib/servers.mjs';
+import { prepareTarget } from './lib/target.mjs';
+import { tempDir } from './lib/children.mjs';
+import { clientCredentialsSteps, METHODS } from './scenarios/client-credentials.mjs';
+
+const method = process.argv[2] ?? 'client_secret_basic';
+const db = process.env.LOADTEST_DB ?? 'sqlite';
+const fixture = makeFixture();
+const profDir = tempDir();
+const server = await startCastellan({ fixture, db, env: castellanBenchEnv(), cpuProfDir: profDir });
+const target = await prepareTarget(server, fixture, `castellan-${db}`);
+let window;
+const row = await runLoad(target.url, clientCredentialsSteps(target, METHODS[method]), { duration: Number(process.env.BENCH_DURATION ?? 10), warmup: 2, connections: 32, serverPids: [server.pid], onMeasured: ({ from, to }) => { window = { fromMs: from - server.spawnedAt, toMs: to - server.spawnedAt }; } });
+console.log(`${method} on ${db}: ${Math.round(row.rps)} req/s, p99 ${row.p99} ms, errors ${row.errors}, cpu ${JSON.stringify(row.cpu ?? {})}`);
+await server.stop();
+const [file] = profilesIn(profDir);
+const summary = summariseProfile(file, { top: 40, window });
+console.log('areas:', summary.areas.map((a) => `${a.area} ${a.pct}%`).join(', '));
+for (const f of summary.functions) console.log(`  ${f.pct}%\t${f.name}\t${f.where}`);
+console.log('castellan inclusive:');
+for (const f of summary.castellan) console.log(`  ${f.pct}%\t${f.key}`);

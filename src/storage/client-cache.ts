@@ -1,0 +1,81 @@
+/**
+ * A node-local read cache in front of the client store. Every token, introspection and revocation
+ * request starts by reading its client; that row changes rarely, so the token endpoint's hot path
+ * should not pay a database round trip for it.
+ *
+ * Why it is safe: writes through this node drop the entry at once; a change made by another node or
+ * by the CLI is seen here within `ttlSeconds` (default 5 s, CLIENT_CACHE_TTL, 0 turns the cache
+ * off). Unknown client ids are never cached, so a client registered on one node is usable on every
+ * node at once and a flood of made-up ids cannot fill memory. Reads inside a transaction always go
+ * to the database, so a write path never decides on a stale row.
+ */
+import type { ClientRecord, ClientStore, Stores, Tx } from './stores.js';
+
+interface Entry {
+  record: ClientRecord;
+  expiresAt: number;
+}
+
+export class CachedClientStore implements ClientStore {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly inner: ClientStore,
+    private readonly ttlMs: number,
+    private readonly maxEntries = 10_000,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  async find(clientId: string, tx?: Tx): Promise<ClientRecord | undefined> {
+    if (tx) return this.inner.find(clientId, tx);
+    const cached = this.entries.get(clientId);
+    if (cached && cached.expiresAt > this.now()) return cached.record;
+    const record = await this.inner.find(clientId);
+    if (record) this.remember(clientId, record);
+    else this.entries.delete(clientId);
+    return record;
+  }
+
+  list(tx?: Tx): Promise<ClientRecord[]> {
+    return this.inner.list(tx);
+  }
+
+  async insert(client: ClientRecord, tx?: Tx): Promise<void> {
+    this.entries.delete(client.clientId);
+    await this.inner.insert(client, tx);
+  }
+
+  async update(client: ClientRecord, tx?: Tx): Promise<void> {
+    // Dropped before and after: a read racing the write must not re-cache the old row.
+    this.entries.delete(client.clientId);
+    try {
+      await this.inner.update(client, tx);
+    } finally {
+      this.entries.delete(client.clientId);
+    }
+  }
+
+  async remove(clientId: string, tx?: Tx): Promise<boolean> {
+    this.entries.delete(clientId);
+    try {
+      return await this.inner.remove(clientId, tx);
+    } finally {
+      this.entries.delete(clientId);
+    }
+  }
+
+  private remember(clientId: string, record: ClientRecord): void {
+    if (this.entries.size >= this.maxEntries) {
+      // Oldest first: Map iteration follows insertion order.
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+    this.entries.set(clientId, { record, expiresAt: this.now() + this.ttlMs });
+  }
+}
+
+/** The same stores with the client store cached for `ttlSeconds` (unchanged when 0). */
+export function withClientCache(stores: Stores, ttlSeconds: number): Stores {
+  if (ttlSeconds <= 0) return stores;
+  return { ...stores, clients: new CachedClientStore(stores.clients, ttlSeconds * 1000) };
+}
