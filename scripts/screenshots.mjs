@@ -1,0 +1,215 @@
+#!/usr/bin/env node
+/**
+ * Screenshots of the server-rendered pages, taken by real headless Chromium from a real Castellan
+ * (`castellan start` from dist/) on a throwaway SQLite database, into docs/screenshots/. Every
+ * Content-Security-Policy violation on the way fails the run: `securitypolicyviolation` events from
+ * each document, and Chromium's own console and log entries that mention the policy.
+ *
+ *   npm run screenshots        (builds dist/ first; `node scripts/screenshots.mjs` uses it as it is)
+ *
+ * CHROMIUM_PATH overrides /usr/bin/chromium; SCREENSHOTS_DIR overrides docs/screenshots.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generate } from 'otplib';
+import { chromium } from 'playwright-core';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const outDir = process.env.SCREENSHOTS_DIR ?? join(root, 'docs', 'screenshots');
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const cli = join(root, 'dist', 'cli', 'main.js');
+const VIEWPORT = { width: 1024, height: 768 };
+const USER = { username: 'alice', password: 'correct horse battery staple' };
+
+/** Matches what Chromium prints when the CSP blocks something. */
+const CSP_TEXT = /Content.Security.Policy|Refused to (apply|execute|load|connect|frame|evaluate|create)/i;
+
+if (!existsSync(cli)) fail(`${cli} is missing: run \`npm run build\` first`);
+if (!existsSync(chromiumPath)) fail(`no Chromium at ${chromiumPath} (set CHROMIUM_PATH)`);
+
+function fail(message) {
+  console.error(`screenshots: ${message}`);
+  process.exit(1);
+}
+
+/** A free loopback port: bound, read, released. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** A relying party that only shows where the browser landed, so redirects end on a real page. */
+async function startRelyingParty() {
+  const rp = createServer((_req, res) => res.end('<!doctype html><title>Example app</title><p id="landed">Back at the application.</p>'));
+  await new Promise((resolve) => rp.listen(0, '127.0.0.1', resolve));
+  return { rp, callback: `http://127.0.0.1:${rp.address().port}/callback` };
+}
+
+async function startCastellan(dir, port, callback) {
+  const seed = {
+    clients: [{
+      client_id: 'example-app', client_secret: 'example-app-secret-for-screenshots-0123456789', client_name: 'Example App',
+      application_type: 'web', redirect_uris: [callback], grant_types: ['authorization_code', 'refresh_token'],
+      token_endpoint_auth_method: 'client_secret_basic', scope: 'openid profile email offline_access',
+    }],
+    users: [{ ...USER, claims: { name: 'Alice Liddell', email: 'alice@example.com', email_verified: true } }],
+  };
+  writeFileSync(join(dir, 'seed.json'), JSON.stringify(seed));
+  const issuer = `http://localhost:${port}`;
+  const child = spawn(process.execPath, [cli, 'start'], {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env, PORT: String(port), ISSUER: issuer, DATABASE_URL: `sqlite:${join(dir, 'castellan.sqlite')}`,
+      MASTER_KEY_FILE: join(dir, 'master.key'), SEED_FILE: join(dir, 'seed.json'), LOG_LEVEL: 'warn',
+    },
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  // Ready when discovery answers; give up when the process dies or after 30 s.
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
+    if (child.exitCode !== null) break;
+    try {
+      if ((await fetch(`${issuer}/.well-known/openid-configuration`)).ok) return { issuer, stop: () => (child.kill('SIGTERM'), exited) };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  child.kill('SIGKILL');
+  fail(`Castellan did not start:\n${output}`);
+}
+
+/** Records CSP violations and console output of every document the page loads. */
+async function watch(context, page) {
+  const violations = [];
+  const consoleLines = [];
+  await page.exposeBinding('__cspViolation', (_source, report) => violations.push(report));
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (event) => {
+      window.__cspViolation(`${event.violatedDirective} blocked ${event.blockedURI || 'inline'} in ${event.documentURI}${event.sample ? ` (${event.sample})` : ''}`);
+    });
+  });
+  page.on('console', (message) => {
+    consoleLines.push(`${message.type()}: ${message.text()} [${message.location().url}]`);
+    if (CSP_TEXT.test(message.text())) violations.push(message.text());
+  });
+  page.on('pageerror', (error) => consoleLines.push(`pageerror: ${error.message}`));
+  // Chromium can report a CSP block through the Log domain rather than the console: both are read.
+  const cdp = await context.newCDPSession(page);
+  cdp.on('Log.entryAdded', ({ entry }) => {
+    if (CSP_TEXT.test(entry.text)) violations.push(entry.text);
+  });
+  await cdp.send('Log.enable');
+  return { violations, consoleLines };
+}
+
+async function run() {
+  mkdirSync(outDir, { recursive: true });
+  const dir = mkdtempSync(join(tmpdir(), 'castellan-screenshots-'));
+  const { rp, callback } = await startRelyingParty();
+  const server = await startCastellan(dir, await freePort(), callback);
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const shots = [];
+  let watched;
+  try {
+    const context = await browser.newContext({ viewport: VIEWPORT, colorScheme: 'light', locale: 'en-GB' });
+    const page = await context.newPage();
+    watched = await watch(context, page);
+    const shot = async (name, step) => {
+      // Fonts and the stylesheet are in before the picture is taken.
+      await page.waitForLoadState('load');
+      await page.screenshot({ path: join(outDir, `${name}.png`), fullPage: true });
+      shots.push({ name, step, url: page.url().replace(server.issuer, '') });
+      console.log(`${name}.png  ${page.url()}`);
+    };
+    // PKCE as OAuth 2.1 asks (RFC 7636 Appendix B's verifier: the flow never reaches the token endpoint).
+    const authorize = `${server.issuer}/authorize?${new URLSearchParams({
+      client_id: 'example-app', response_type: 'code', scope: 'openid profile email', state: 'af0ifjsldkj', nonce: 'n-0S6_WzA2Mj', redirect_uri: callback,
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256',
+    })}`;
+
+    await page.goto(authorize);
+    await page.waitForSelector('#login-submit');
+    await shot('login', 'GET /authorize for a registered client redirects to the login page');
+
+    await page.fill('input[name="username"]', USER.username);
+    await page.fill('input[name="password"]', 'not the password');
+    await page.click('#login-submit');
+    await page.waitForSelector('#login-error');
+    await shot('login-error', 'the login form posted with a wrong password');
+
+    await page.fill('input[name="password"]', USER.password);
+    await page.click('#login-submit');
+    await page.waitForSelector('#approve');
+    await shot('consent', 'the login form posted with the right password: the consent page');
+    await page.click('#approve');
+    await page.waitForSelector('#landed');
+
+    await page.goto(`${server.issuer}/account/mfa`);
+    await page.waitForSelector('#mfa-qr');
+    await shot('mfa-enrollment', 'GET /account/mfa while signed in: QR code and key of a new TOTP secret');
+    const secret = (await page.textContent('#mfa-secret')).replace(/\s/g, '');
+    const now = Math.floor(Date.now() / 1000);
+    await page.fill('#password', USER.password);
+    await page.fill('#otp', await generate({ secret, epoch: now, period: 30, digits: 6 }));
+    await page.click('#enroll-submit');
+    await page.waitForSelector('#recovery-codes');
+    await shot('mfa-recovery-codes', 'the enrolment form posted with the password and a first code: recovery codes, shown once');
+
+    await page.goto(`${server.issuer}/logout?client_id=example-app`);
+    await page.waitForSelector('#logout-confirm');
+    await shot('logout-confirmation', 'GET /logout?client_id=example-app with a session: the RP-initiated logout confirmation');
+    await page.click('#logout-confirm');
+    await page.waitForSelector('#signed-out');
+    await shot('signed-out', 'the confirmation posted with "Sign out"');
+
+    await page.goto(authorize);
+    await page.fill('input[name="username"]', USER.username);
+    await page.fill('input[name="password"]', USER.password);
+    await page.click('#login-submit');
+    await page.waitForSelector('#mfa-submit');
+    await shot('mfa-challenge', 'a new /authorize, the password of the now enrolled user: the two-step verification challenge');
+    // The enrolment used the current time step; one step of drift is allowed, so the next step's code passes now.
+    await page.fill('#otp', await generate({ secret, epoch: now + 30, period: 30, digits: 6 }));
+    await page.click('#mfa-submit');
+    await page.waitForSelector('#landed');
+
+    await page.goto(`${server.issuer}/authorize?client_id=unknown-app&response_type=code&scope=openid&redirect_uri=${encodeURIComponent(callback)}`);
+    await page.waitForSelector('h1');
+    await shot('error', 'GET /authorize with an unknown client_id: the HTML error page (no redirect to an unproven redirect_uri)');
+    await context.close();
+  } catch (error) {
+    const page = browser.contexts()[0]?.pages()[0];
+    if (page) error.message += `\nat ${page.url()}:\n${(await page.textContent('body').catch(() => '')).trim()}`;
+    throw error;
+  } finally {
+    await browser.close();
+    await server.stop();
+    rp.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  for (const line of watched.consoleLines) console.log(`  console ${line}`);
+  if (watched.violations.length > 0) {
+    fail(`${watched.violations.length} Content-Security-Policy violation(s):\n${watched.violations.map((v) => `  ${v}`).join('\n')}`);
+  }
+  console.log(`${shots.length} screenshots in ${outDir}, 0 Content-Security-Policy violations`);
+}
+
+run().catch((error) => fail(error.stack ?? String(error)));
