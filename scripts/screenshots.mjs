@@ -136,8 +136,8 @@ async function run() {
       // Fonts and the stylesheet are in before the picture is taken.
       await page.waitForLoadState('load');
       await page.screenshot({ path: join(outDir, `${name}.png`), fullPage: true });
-      shots.push({ name, step, url: page.url().replace(server.issuer, '') });
-      console.log(`${name}.png  ${page.url()}`);
+      shots.push(name);
+      console.log(`${name}.png  ${step}\n    ${page.url().replace(server.issuer, '')}`);
     };
     // PKCE as OAuth 2.1 asks (RFC 7636 Appendix B's verifier: the flow never reaches the token endpoint).
     const authorize = `${server.issuer}/authorize?${new URLSearchParams({
