@@ -6,7 +6,7 @@
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { AUTH_METHODS, GRANT_TYPES } from '../clients/client-metadata.js';
-import { createClient } from '../clients/client-service.js';
+import { createClient, deleteClient } from '../clients/client-service.js';
 import type { ClientRecord } from '../storage/stores.js';
 import { newHandle } from '../tokens/handles.js';
 import { CliError, collect, isoTime, printFields, printJson, printTable, readJsonFile, withContext, type CliIo } from './output.js';
@@ -144,11 +144,8 @@ export function registerClientsCommand(program: Command, io: CliIo): void {
     .action(async (clientId: string) => {
       const revoked = await withContext(io, (ctx) => ctx.stores.transaction(async (tx) => {
         if (!(await ctx.stores.clients.find(clientId, tx))) throw new CliError(`client "${clientId}" not found`);
-        const now = ctx.clock();
-        const count = await ctx.stores.grants.revokeByClient(clientId, 'client_removed', now, tx);
-        await ctx.stores.clients.remove(clientId, tx);
-        await ctx.stores.audit.record({ type: 'client.removed', clientId, details: { grantsRevoked: count } }, now, tx);
-        return count;
+        // The same removal as RFC 7592 DELETE: grants revoked, row removed, audited, in one transaction.
+        return deleteClient(ctx, clientId, 'client_removed', tx, { type: 'client.removed' });
       }));
       io.stdout(`Removed client ${clientId} (${revoked} grant${revoked === 1 ? '' : 's'} revoked).\n`);
     });

@@ -25,6 +25,12 @@ export function userinfoRouter(ctx: Context): Router {
   return router;
 }
 
+/** No audience means the issuer's own; otherwise the issuer or the UserInfo URL must be among them. */
+function audienceIncludesOp(ctx: Context, audience: string[] | null): boolean {
+  if (!audience || audience.length === 0) return true;
+  return audience.includes(ctx.config.issuer) || audience.includes(ctx.config.issuer + PATHS.userinfo);
+}
+
 async function userinfo(ctx: Context, req: Request, res: Response): Promise<void> {
   const token = bearerToken(req);
   if (token === undefined) {
@@ -36,6 +42,10 @@ async function userinfo(ctx: Context, req: Request, res: Response): Promise<void
   const active = await resolveAccessToken(ctx, token);
   if (!active) throw bearerError('invalid_token', 'The access token is invalid, expired or revoked');
   const { record, grant } = active;
+  // RFC 8707 §2 / RFC 9068 §4: a token narrowed to other resources is not for UserInfo, which the OP serves.
+  if (!audienceIncludesOp(ctx, record.audience)) {
+    throw bearerError('invalid_token', 'The access token is meant for another resource, not for UserInfo');
+  }
   // A client-credentials token has no user; without openid the token was not issued for UserInfo.
   if (!grant.userId || !scopeList(record.scope).includes('openid')) {
     throw bearerError('insufficient_scope', 'The access token does not grant the openid scope for a user', { scope: 'openid' });

@@ -34,7 +34,8 @@ import type { ClientRecord } from '../storage/stores.js';
 import { createInteraction, interactionUrl } from '../ui/interaction.js';
 import type { Context } from './context.js';
 
-contributeMetadata(() => ({ response_modes_supported: ['query', 'form_post'] }));
+// The claims request parameter (OIDC Core §5.5) is read by the authorization request (src/oidc-core/claims-parameter.ts).
+contributeMetadata(() => ({ response_modes_supported: ['query', 'form_post'], claims_parameter_supported: true }));
 
 export function authorizationRouter(ctx: Context): Router {
   const router = Router();

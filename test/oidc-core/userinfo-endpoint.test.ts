@@ -104,6 +104,18 @@ describe(`OIDC Core §5.3 UserInfo endpoint (${backendName})`, () => {
       expect(res.body.error).toBe('invalid_token');
     });
 
+    it('MUST answer a token narrowed to another resource with 401 invalid_token (RFC 8707 §2)', async () => {
+      const grant = await grantFor('openid email', { resource: ['https://api.example/'] });
+      const issued = await mintAccessToken(ctx, { grant, scope: 'openid email', format: 'opaque', audience: ['https://api.example/'], subject: user.id });
+      await storeAccessToken(ctx, issued);
+      const res = await request(app).get('/userinfo').set('Authorization', `Bearer ${issued.token}`).expect(401);
+      expect(res.body.error).toBe('invalid_token');
+      // The same grant's token for the OP itself still works.
+      const own = await mintAccessToken(ctx, { grant, scope: 'openid email', format: 'opaque', audience: [ctx.config.issuer], subject: user.id });
+      await storeAccessToken(ctx, own);
+      await request(app).get('/userinfo').set('Authorization', `Bearer ${own.token}`).expect(200);
+    });
+
     it('MUST answer a token without openid with 403 insufficient_scope', async () => {
       const { token } = await tokenFor('email');
       const res = await request(app).get('/userinfo').set('Authorization', `Bearer ${token}`).expect(403);

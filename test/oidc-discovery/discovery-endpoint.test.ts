@@ -34,6 +34,13 @@ describe(`provider configuration and JWKS endpoints (${backendName})`, () => {
         expect(body[name].startsWith(`${ctx.config.issuer}/`)).toBe(true);
       }
     });
+
+    it('SHOULD advertise the optional features it implements: form_post and the claims parameter (§3)', async () => {
+      const { body } = await request(app).get('/.well-known/openid-configuration').expect(200);
+      expect(body.response_modes_supported).toEqual(expect.arrayContaining(['query', 'form_post']));
+      // Absent means false (Discovery §3): a supported claims parameter must be announced.
+      expect(body.claims_parameter_supported).toBe(true);
+    });
   });
 
   describe('RFC 8414 §3 authorization server metadata', () => {
