@@ -65,8 +65,13 @@ export async function issueAuthorizationCode(ctx: Context, issue: CodeIssue, tx:
   await ctx.stores.grants.insert(grant, tx);
   await ctx.stores.codes.insert(row, tx);
   const previous = await ctx.stores.consents.find(session.userId, request.clientId, tx);
-  const remembered = [...new Set([...scopeList(previous?.scope ?? ''), ...scopeList(scope)])].join(' ');
-  await ctx.stores.consents.upsert({ userId: session.userId, clientId: request.clientId, scope: remembered, grantedAt: now }, tx);
+  const known = scopeList(previous?.scope ?? '');
+  const added = [...new Set(scopeList(scope))].filter((value) => !known.includes(value));
+  // Remembered consent that already covers the scope is left as it is: one write fewer per authorization.
+  if (!previous || added.length > 0) {
+    const remembered = [...known, ...added].join(' ');
+    await ctx.stores.consents.upsert({ userId: session.userId, clientId: request.clientId, scope: remembered, grantedAt: now }, tx);
+  }
   // The code itself never reaches the audit log.
   await ctx.stores.audit.record(
     { type: 'authorization.code_issued', clientId: request.clientId, userId: session.userId, details: { grantId: grant.id, scope, sid: session.sid } },
