@@ -1,0 +1,22 @@
+# Castellan: build with the dev toolchain, run with production dependencies only.
+# The image serves `castellan start`; configuration comes from the environment (see README.md).
+FROM node:20-bookworm AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY src ./src
+# --ignore-scripts skips the root `prepare` build (run explicitly below); the two native modules
+# still need their install step (prebuilt binaries, or node-gyp with this image's toolchain).
+RUN npm ci --ignore-scripts && npm rebuild argon2 better-sqlite3 && npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+WORKDIR /app
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY seed ./seed
+COPY conformance/seed.json conformance/tls-proxy.mjs ./conformance/
+# data/ holds the master key (MASTER_KEY_FILE default), SQLite files and dev certificates.
+RUN mkdir -p /app/data/tls && chown -R node:node /app/data
+USER node
+EXPOSE 3443
+CMD ["node", "dist/cli/main.js", "start"]
