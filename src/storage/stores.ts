@@ -99,6 +99,11 @@ export interface SigningKeyStore {
   insert(key: SigningKeyRecord, tx?: Tx): Promise<void>;
   update(key: SigningKeyRecord, tx?: Tx): Promise<void>;
   removeExpired(now: number, tx?: Tx): Promise<number>;
+  /**
+   * Makes `tx` the only transaction changing keys until it ends, so two nodes deciding at once
+   * (start-up, scheduled rotation) cannot both create or rotate keys.
+   */
+  lockForChange(tx: Tx): Promise<void>;
 }
 
 export interface GrantRecord {

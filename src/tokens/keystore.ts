@@ -39,6 +39,8 @@ export class Keystore {
   async initialise(): Promise<void> {
     const now = this.options.clock();
     await this.options.stores.transaction(async (tx) => {
+      // Nodes starting together on an empty database: the first creates the keys, the others find them.
+      await this.options.stores.keys.lockForChange(tx);
       const all = await this.options.stores.keys.listAll(tx);
       for (const alg of SUPPORTED_ALGS) {
         if (!all.some((k) => k.alg === alg && k.state === 'active')) await this.options.stores.keys.insert(await this.generate(alg, 'active', now), tx);
@@ -50,10 +52,40 @@ export class Keystore {
 
   /** Promotes next to active, retires the old active, and publishes a fresh next key, per alg. */
   async rotate(algs: readonly Alg[] = SUPPORTED_ALGS): Promise<SigningKeyRecord[]> {
+    return this.rotateChosen(algs, () => algs);
+  }
+
+  /**
+   * Rotates the algs whose active key is older than `interval` seconds. Several nodes run this on
+   * the same schedule: the decision is taken again under the key lock, so only one of them rotates.
+   */
+  async rotateIfDue(interval: number): Promise<boolean> {
+    await this.reload();
+    const due = (active: SigningKeyRecord[], now: number) => SUPPORTED_ALGS.filter((alg) => {
+      const current = active.find((k) => k.alg === alg);
+      return !current || now - (current.activatedAt ?? current.createdAt) >= interval;
+    });
+    const candidates = due(this.loaded.map((k) => k.record), this.options.clock());
+    if (candidates.length === 0) return false;
+    const rotated = await this.rotateChosen(candidates, (all, now) => due(all.filter((k) => k.state === 'active'), now));
+    return rotated.length > 0;
+  }
+
+  /**
+   * One rotation under the key lock: `choose` sees every key as committed by then and picks the
+   * algs to rotate (none leaves everything unchanged). New next keys are generated before the lock
+   * is taken, so the transaction (and SQLite's only connection) is never held during RSA generation.
+   */
+  private async rotateChosen(candidates: readonly Alg[], choose: (all: SigningKeyRecord[], now: number) => readonly Alg[]): Promise<SigningKeyRecord[]> {
     const now = this.options.clock();
+    const fresh = new Map<Alg, SigningKeyRecord>();
+    for (const alg of candidates) fresh.set(alg, await this.generate(alg, 'next', now));
     const activated: SigningKeyRecord[] = [];
     await this.options.stores.transaction(async (tx) => {
+      await this.options.stores.keys.lockForChange(tx);
       const all = await this.options.stores.keys.listAll(tx);
+      const algs = choose(all, now).filter((alg) => candidates.includes(alg));
+      if (algs.length === 0) return;
       for (const alg of algs) {
         const next = all.find((k) => k.alg === alg && k.state === 'next');
         for (const active of all.filter((k) => k.alg === alg && k.state === 'active')) {
@@ -63,7 +95,7 @@ export class Keystore {
         const promoted = next ? { ...next, state: 'active' as const, activatedAt: now } : await this.generate(alg, 'active', now);
         if (next) await this.options.stores.keys.update(promoted, tx);
         else await this.options.stores.keys.insert(promoted, tx);
-        await this.options.stores.keys.insert(await this.generate(alg, 'next', now), tx);
+        await this.options.stores.keys.insert(fresh.get(alg)!, tx);
         activated.push(promoted);
       }
       await this.options.stores.keys.removeExpired(now, tx);
@@ -72,18 +104,6 @@ export class Keystore {
     });
     await this.reload();
     return activated;
-  }
-
-  /** Rotates when the active key of an alg is older than `interval` seconds. */
-  async rotateIfDue(interval: number): Promise<boolean> {
-    await this.reload();
-    const now = this.options.clock();
-    const due = SUPPORTED_ALGS.filter((alg) => {
-      const active = this.loaded.find((k) => k.record.alg === alg);
-      return !active || now - (active.record.activatedAt ?? active.record.createdAt) >= interval;
-    });
-    if (due.length > 0) await this.rotate(due);
-    return due.length > 0;
   }
 
   async reload(): Promise<void> {

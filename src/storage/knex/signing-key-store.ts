@@ -1,7 +1,11 @@
 /** Signing keys and their life-cycle state in `signing_keys`. */
 import type { Knex } from 'knex';
 import type { SigningKeyRecord, SigningKeyStore, Tx } from '../stores.js';
+import { isSqlite } from './database.js';
 import { fromJson, toNumber, toNumberOrNull } from './json.js';
+
+/** Advisory lock id for key changes on PostgreSQL ("castkeys" in ASCII). */
+const KEY_CHANGE_LOCK = '7161131826351012211';
 
 type Row = Record<string, unknown>;
 
@@ -53,5 +57,15 @@ export class KnexSigningKeyStore implements SigningKeyStore {
 
   async removeExpired(now: number, tx: Tx = this.db) {
     return tx('signing_keys').where('state', 'retired').andWhere('remove_after', '<=', now).delete();
+  }
+
+  async lockForChange(tx: Tx) {
+    if (isSqlite(this.db)) {
+      // A write statement takes SQLite's write lock at once, before anything is read (a no-op otherwise).
+      await tx('signing_keys').where('kid', null).update({ state: 'next' });
+      return;
+    }
+    // Held until the transaction ends; a second node waits here, then sees the first one's keys.
+    await tx.raw('select pg_advisory_xact_lock(?::bigint)', [KEY_CHANGE_LOCK]);
   }
 }
