@@ -138,6 +138,8 @@ export interface GrantStore {
   listBySid(sid: string, tx?: Tx): Promise<GrantRecord[]>;
   /** A user's grants to one client (consent withdrawn). */
   revokeByUserAndClient(userId: string, clientId: string, reason: string, now: number, tx?: Tx): Promise<number>;
+  /** Grants of a user with a client that are not revoked (expired ones included). */
+  listUnrevokedByUserAndClient(userId: string, clientId: string, tx?: Tx): Promise<GrantRecord[]>;
 }
 
 export interface AuthorizationCodeRecord {

@@ -6,6 +6,7 @@
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#Consent
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#OfflineAccess (the user may revoke offline access)
  * @spec https://www.rfc-editor.org/rfc/rfc9700#section-4.12 (303 after POST)
+ * @spec https://openid.net/specs/openid-connect-backchannel-1_0.html#BCRequest (the client's sessions are told they ended)
  */
 import { Router, type Request, type Response } from 'express';
 import { OAuthError } from '../errors/oauth-error.js';
@@ -14,6 +15,7 @@ import { handle, noStore, sendErrorPage } from '../http/respond.js';
 import { issuerPath } from '../http/session-cookie.js';
 import { scopeList } from '../oidc-core/claims.js';
 import { loadSession } from '../oidc-core/session.js';
+import { enqueueBackChannelLogouts } from '../oidc-back-channel-logout/sender.js';
 import { requestOrigin } from '../security/audit.js';
 import type { Context } from '../server/context.js';
 import type { SessionRecord, UserRecord } from '../storage/stores.js';
@@ -79,8 +81,14 @@ async function revokeConsent(ctx: Context, req: Request, res: Response): Promise
   await ctx.stores.transaction(async (tx) => {
     // An unknown or already withdrawn consent changes nothing (a repeated POST lands here).
     if (!(await ctx.stores.consents.remove(userId, clientId, tx))) return;
+    const grants = await ctx.stores.grants.listUnrevokedByUserAndClient(userId, clientId, tx);
     const revokedGrants = await ctx.stores.grants.revokeByUserAndClient(userId, clientId, 'consent_revoked', now, tx);
-    await ctx.stores.audit.record({ type: 'consent.revoked', userId, clientId, ...requestOrigin(ctx, req), details: { revokedGrants } }, now, tx);
+    // The client's sessions for this user end with its grants: tell it over the back channel, per sid.
+    const deliveries: string[] = [];
+    for (const sid of new Set(grants.map((grant) => grant.sid).filter((sid): sid is string => sid !== null))) {
+      deliveries.push(...(await enqueueBackChannelLogouts(ctx, sid, grants.filter((grant) => grant.sid === sid), tx)));
+    }
+    await ctx.stores.audit.record({ type: 'consent.revoked', userId, clientId, ...requestOrigin(ctx, req), details: { revokedGrants, backchannelDeliveries: deliveries.length } }, now, tx);
   });
   noStore(res);
   res.redirect(303, issuerPath(ctx.config) + CONSENTS_PATH);

@@ -78,4 +78,13 @@ describe(`GrantStore conformance on ${backendName}`, () => {
     expect(await ctx.stores.grants.revokeByUser(userId, 'user_removed', 31)).toBe(0);
     expect((await ctx.stores.grants.find(someoneElse.id))?.revokedAt).toBeNull();
   });
+
+  it('listUnrevokedByUserAndClient lists that pair\'s unrevoked grants only', async () => {
+    const userId = newId();
+    const live = [grant({ userId, clientId: 'rp-3', createdAt: 1 }), grant({ userId, clientId: 'rp-3', createdAt: 2 })];
+    const revoked = grant({ userId, clientId: 'rp-3', revokedAt: 5, revokedReason: 'test' });
+    const otherClient = grant({ userId, clientId: 'rp-4' });
+    for (const record of [...live, revoked, otherClient]) await ctx.stores.grants.insert(record);
+    expect((await ctx.stores.grants.listUnrevokedByUserAndClient(userId, 'rp-3')).map((g) => g.id)).toEqual(live.map((g) => g.id));
+  });
 });

@@ -98,6 +98,22 @@ describe(`account page: consents the user can revoke (${backendName})`, () => {
     expect(after.text).not.toContain('data-client-id="photos"');
   });
 
+  it('queues a back-channel logout for the revoked client when it registered one, per session', async () => {
+    const listening = (await createClient(ctx, {
+      client_id: 'listening', client_secret: SECRET, redirect_uris: [REDIRECT_URI], grant_types: ['authorization_code'],
+      backchannel_logout_uri: 'https://rp.example/backchannel',
+    })).record;
+    const agent = browser(ctx);
+    await consentTo(agent, listening, 'openid');
+    const page = await agent.get('/account/consents').expect(200);
+    await agent.post('/account/consents/revoke').type('form').send({ csrf: csrfOf(page.text), client_id: 'listening' }).expect(303);
+    const queued = (await ctx.stores.logoutDeliveries.due(ctx.clock() + 1, 100)).filter((d) => d.clientId === 'listening');
+    expect(queued).toHaveLength(1);
+    expect(queued[0].userId).toBe(alice.user.id);
+    const [event] = await ctx.stores.audit.list({ type: 'consent.revoked', clientId: 'listening', limit: 1 });
+    expect(event.details).toMatchObject({ revokedGrants: 1, backchannelDeliveries: 1 });
+  });
+
   it('MUST reject a revocation without a valid form token (CSRF) and keep the consent', async () => {
     const agent = browser(ctx);
     await consentTo(agent, notes, 'openid');

@@ -85,6 +85,11 @@ export class KnexGrantStore implements GrantStore {
     return rows.map(toRecord);
   }
 
+  async listUnrevokedByUserAndClient(userId: string, clientId: string, tx: Tx = this.db) {
+    const rows: Row[] = await tx('grants').where({ user_id: userId, client_id: clientId }).whereNull('revoked_at').orderBy('created_at');
+    return rows.map(toRecord);
+  }
+
   async revokeByUserAndClient(userId: string, clientId: string, reason: string, now: number, tx: Tx = this.db) {
     return tx('grants').where({ user_id: userId, client_id: clientId }).whereNull('revoked_at').update({ revoked_at: now, revoked_reason: reason });
   }
