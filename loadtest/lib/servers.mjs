@@ -50,7 +50,7 @@ export function postgresAvailable() {
  * have CONFIG_FILE or RATE_LIMIT_* set) would change what is measured: each is blanked for the
  * child (an empty value counts as unset) unless the scenario sets it.
  */
-async function blankInheritedSettings() {
+export async function blankInheritedSettings() {
   const { SETTINGS } = await import(pathToFileURL(join(ROOT, 'dist/config/config.js')).href);
   const names = ['CONFIG_FILE', ...SETTINGS.map((setting) => setting.env)];
   return Object.fromEntries(names.filter((name) => process.env[name] !== undefined).map((name) => [name, '']));
@@ -65,10 +65,11 @@ export function castellanEntry() {
 
 /**
  * Starts `castellan start` with the fixture's seed. `db` is 'sqlite' or 'postgres'; `env` adds
- * settings (rate limits, audit); `cpuProfDir` turns on --cpu-prof for this child.
+ * settings (rate limits, audit); `cpuProfDir` turns on --cpu-prof for this child; `port` restarts a
+ * node where it listened before (a free port otherwise).
  */
-export async function startCastellan({ fixture, db = 'sqlite', env = {}, cpuProfDir, dir = tempDir(), name, databaseUrl: sharedDatabase, masterKey, issuer: sharedIssuer } = {}) {
-  const port = await freePort();
+export async function startCastellan({ fixture, db = 'sqlite', env = {}, cpuProfDir, dir = tempDir(), name, databaseUrl: sharedDatabase, masterKey, issuer: sharedIssuer, port: fixedPort } = {}) {
+  const port = fixedPort ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   // Nodes behind one (imagined) load balancer share one issuer, whichever port each listens on.
   const issuer = sharedIssuer ?? url;

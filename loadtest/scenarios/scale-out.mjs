@@ -3,9 +3,14 @@
  * Redis (rate-limit counters), as a load balancer without stickiness would use them.
  * - correctness across nodes: codes issued by one node are redeemed at the other; refresh tokens
  *   rotate alternately on both; replaying a rotated token at the other node revokes the family;
+ * - tokens (scale-out-tokens.mjs): issued at one node, introspected and revoked at the other; 50
+ *   concurrent uses of one refresh token over both nodes: one success, the family revoked;
+ * - shared state (scale-out-state.mjs, scale-out-keys.mjs): IP blocks set with the CLI, key
+ *   rotation within the reload delay and at once for an unknown kid, sessions across a restart;
  * - load spread over both nodes (client credentials, code flow through existing sessions): no errors;
  * - a rate limit shared through Redis admits exactly its limit across both nodes.
- * Starts its own servers; needs PostgreSQL and Redis on 127.0.0.1.
+ * Starts its own servers; needs PostgreSQL and Redis on 127.0.0.1. Options: keyReloadWait=false
+ * skips waiting up to a minute for the periodic key reload (CI), crossFlows, users.
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2 (single-use codes)
  * @spec https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2 (refresh token reuse detection)
  */
@@ -21,6 +26,9 @@ import { runStandalone } from '../lib/standalone.mjs';
 import { codeFlowSteps, SCOPE } from './authorization-code.mjs';
 import { clientCredentialsSteps } from './client-credentials.mjs';
 import { checkExactLimit, tokenStep } from './rate-limit.mjs';
+import { keyReloadSkipped, newKeyAcrossNodesChecks, rotateKeys, watchKeyReload } from './scale-out-keys.mjs';
+import { ipBlockChecks, sessionAfterRestartChecks } from './scale-out-state.mjs';
+import { concurrentRefreshChecks, revocationChecks } from './scale-out-tokens.mjs';
 
 const NODES = 2;
 
@@ -37,6 +45,15 @@ async function startCluster(fixture, databaseUrl, masterKey, env) {
     await Promise.all(nodes.map((n) => n.stop()));
     throw error;
   }
+}
+
+/** Stops node `index` and starts it again on the same port, database, key and issuer; returns the ms it took. */
+async function restartNode(nodes, index, fixture, deployment, env) {
+  const old = nodes[index];
+  const started = Date.now();
+  await old.stop();
+  nodes[index] = await startCastellan({ fixture, db: 'postgres', ...deployment, issuer: old.issuer, port: old.port, env, name: old.name });
+  return Date.now() - started;
 }
 
 async function post(target, body, clientId) {
@@ -100,12 +117,16 @@ export async function run(base, options = {}) {
   const redisUrl = await freshRedis();
   const masterKey = randomBytes(32).toString('base64');
 
-  // Cluster 1: limits above the load; correctness and load across nodes.
-  let nodes = await startCluster(fixture, databaseUrl, masterKey, castellanBenchEnv({ REDIS_URL: redisUrl }));
+  // Cluster 1: limits above the load; correctness and load across nodes. The nodes trust a balancer on loopback.
+  const deployment = { databaseUrl, masterKey };
+  const env = castellanBenchEnv({ REDIS_URL: redisUrl, TRUSTED_PROXIES: '127.0.0.1' });
+  let nodes = await startCluster(fixture, databaseUrl, masterKey, env);
   try {
-    const targets = await Promise.all(nodes.map((n) => prepareTarget(n, fixture, n.name)));
+    let targets = await Promise.all(nodes.map((n) => prepareTarget(n, fixture, n.name)));
     const sessions = await signIn(targets[0], CLIENTS.web, SCOPE, fixture.users.length);
     const cookies = sessions.map((s) => s.cookie);
+    // The periodic key reload is watched in the background while the other checks run.
+    const keyReload = options.keyReloadWait === false ? undefined : await watchKeyReload(deployment, targets[1]);
 
     const codes = await crossNodeCodes(targets, cookies, options.crossFlows ?? 100);
     thresholds.push(threshold('scale-out: codes issued at one node are redeemed at the other', codes.failures.length === 0 && codes.ok > 0, `${codes.ok} ok, ${codes.failures.length} failed${codes.failures[0] ? `, e.g. ${codes.failures[0]}` : ''}`));
@@ -114,12 +135,24 @@ export async function run(base, options = {}) {
     thresholds.push(threshold('scale-out: refresh tokens rotate alternately at both nodes', refresh.rotations === 10, `${refresh.rotations} of 10 rotations`));
     thresholds.push(threshold('scale-out: a rotated refresh token replayed at the other node is refused and revokes the family', refresh.replayStatus === 400 && refresh.replayError === 'invalid_grant' && refresh.familyRevoked, JSON.stringify(refresh)));
 
+    thresholds.push(...(await revocationChecks(targets)));
+    thresholds.push(...(await concurrentRefreshChecks(targets, sessions[2], 50)));
+    thresholds.push(...(await ipBlockChecks(targets, deployment)));
+
     const urls = targets.map((t) => t.url);
-    options = { ...options, serverPids: nodes.map((n) => n.pid) };
-    const cc = { label: `client credentials over ${NODES} nodes`, target: 'castellan-postgres x2', ...(await runLoad(urls, clientCredentialsSteps(targets[0], CLIENTS.ccBasicJwt), options)) };
-    const code = { label: `authorization code over ${NODES} nodes`, target: 'castellan-postgres x2', ...(await runLoad(urls, codeFlowSteps(targets[0], cookies), options)) };
+    const loadOptions = { ...options, serverPids: nodes.map((n) => n.pid) };
+    const cc = { label: `client credentials over ${NODES} nodes`, target: 'castellan-postgres x2', ...(await runLoad(urls, clientCredentialsSteps(targets[0], CLIENTS.ccBasicJwt), loadOptions)) };
+    const code = { label: `authorization code over ${NODES} nodes`, target: 'castellan-postgres x2', ...(await runLoad(urls, codeFlowSteps(targets[0], cookies), loadOptions)) };
     rows.push(cc, code);
     thresholds.push(...correctness(cc.label, cc), ...correctness(code.label, code));
+
+    thresholds.push(...(keyReload ? await keyReload.done : keyReloadSkipped()));
+    // Two rotations: node 1, restarted, signs with a key node 2 has never loaded.
+    const rotations = [await rotateKeys(deployment), await rotateKeys(deployment)];
+    const restartMs = await restartNode(nodes, 0, fixture, deployment, env);
+    targets = await Promise.all(nodes.map((n) => prepareTarget(n, fixture, n.name)));
+    thresholds.push(...(await sessionAfterRestartChecks(targets, sessions[0], restartMs)));
+    thresholds.push(...(await newKeyAcrossNodesChecks(targets, rotations)));
   } finally {
     await Promise.all(nodes.map((n) => n.stop()));
   }
