@@ -28,6 +28,9 @@ export function isLoopbackHost(hostname: string): boolean {
 const isLocalhostName = (hostname: string) => hostname === 'localhost' || hostname.endsWith('.localhost');
 
 export function checkRedirectUri(uri: string, applicationType: 'web' | 'native', production: boolean): void {
+  // RFC 3986 §2: no whitespace, controls or characters outside the URI syntax. The URL parser would
+  // silently strip or encode them, so the string compared later would not be where the browser goes.
+  if (/[\x00-\x20\x7f"<>\\^`{|}]/.test(uri)) throw failRedirect('redirect_uri must be a URI without spaces, control characters or characters RFC 3986 does not allow');
   let url: URL;
   try {
     url = new URL(uri);
