@@ -4,8 +4,8 @@
  * @spec https://www.rfc-editor.org/rfc/rfc7591#section-2 (metadata and defaults)
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-3.1.2 (redirect URIs are absolute, without fragment)
  * @spec https://www.rfc-editor.org/rfc/rfc8252#section-7.3 (loopback redirect URIs for native clients)
- * @spec https://www.rfc-editor.org/rfc/rfc9700#section-2.1 (no implicit or password grants)
- * @spec https://www.rfc-editor.org/rfc/rfc9700#section-4.15 (SSRF: URLs the server will fetch are checked)
+ * @spec https://www.rfc-editor.org/rfc/rfc9700#section-2.1.2 (no implicit grant) and #section-2.4 (no password grant)
+ * @spec https://cheatsheetseries.owasp.org/cheatsheets/Server_Side_Request_Forgery_Prevention_Cheat_Sheet.html (SSRF: URLs the server will fetch are checked)
  * @spec https://www.rfc-editor.org/rfc/rfc6761#section-6.3 (localhost names resolve to loopback)
  */
 import { OAuthError } from '../errors/oauth-error.js';

@@ -4,7 +4,7 @@
  * reach private networks. Defaults depend on production mode, so they are resolved after loading.
  * @spec https://www.rfc-editor.org/rfc/rfc7591#section-3 (open registration or an initial access token)
  * @spec https://www.rfc-editor.org/rfc/rfc6750#section-2.1 (b64token syntax of a bearer token)
- * @spec https://www.rfc-editor.org/rfc/rfc9700#section-4.15 (SSRF through client-supplied URLs)
+ * @spec https://cheatsheetseries.owasp.org/cheatsheets/Server_Side_Request_Forgery_Prevention_Cheat_Sheet.html (SSRF through client-supplied URLs)
  */
 
 /** `open`: anyone may register; `token`: only with the initial access token; `off`: nobody. */

@@ -5,7 +5,7 @@
  * @spec https://openid.net/specs/openid-connect-backchannel-1_0.html#BCSupport (OP metadata)
  * @spec https://openid.net/specs/openid-connect-backchannel-1_0.html#BCRequest
  * @spec https://openid.net/specs/openid-connect-backchannel-1_0.html#BCResponse (200 or 204 on success)
- * @spec https://www.rfc-editor.org/rfc/rfc9700#section-4.15 (SSRF through client-supplied URLs)
+ * @spec https://cheatsheetseries.owasp.org/cheatsheets/Server_Side_Request_Forgery_Prevention_Cheat_Sheet.html (SSRF through client-supplied URLs)
  */
 import { contributeMetadata } from '../oidc-discovery/provider-metadata.js';
 import { checkOutboundUrl, outboundPolicy, safeFetch } from '../security/safe-fetch.js';

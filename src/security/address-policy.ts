@@ -2,7 +2,7 @@
  * Which network addresses an outbound request may reach. Private, loopback, link-local, shared,
  * multicast and reserved ranges are refused so a client-supplied URL cannot make the server probe
  * its own network (SSRF).
- * @spec https://www.rfc-editor.org/rfc/rfc9700#section-4.15 (server-side request forgery via client metadata)
+ * @spec https://cheatsheetseries.owasp.org/cheatsheets/Server_Side_Request_Forgery_Prevention_Cheat_Sheet.html (server-side request forgery via client metadata)
  * @spec https://www.rfc-editor.org/rfc/rfc6890 (special-purpose address registries)
  */
 import { BlockList, isIP } from 'node:net';

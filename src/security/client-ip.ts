@@ -3,7 +3,7 @@
  * connection used TLS. X-Forwarded-For is believed only when the direct peer is a configured proxy,
  * because anyone can send the header.
  * @spec https://www.rfc-editor.org/rfc/rfc7239#section-8.1 (forwarding headers can be spoofed)
- * @spec https://www.rfc-editor.org/rfc/rfc9700#section-4.1.3 (proxies and the origin of requests)
+ * @spec https://www.rfc-editor.org/rfc/rfc9700#section-4.13 (headers set by a reverse proxy are believed only from it)
  */
 import { BlockList, isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';

@@ -4,7 +4,7 @@
  * window the key is banned for an hour, after RATE_LIMIT_HARD_BAN for a day (defaults).
  * @spec https://www.rfc-editor.org/rfc/rfc6585#section-4 (429 and Retry-After)
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-10.10 (brute force against credentials)
- * @spec https://www.rfc-editor.org/rfc/rfc9700#section-4.14 (abuse of the token endpoint)
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-10.10 (credential guessing at the token endpoint)
  */
 import { createHash } from 'node:crypto';
 import pino, { type Logger } from 'pino';

@@ -2,7 +2,7 @@
  * The one outbound HTTP client (jwks_uri, back-channel logout, request objects): https only in
  * production, every resolved address checked against the address policy at connect time (so DNS
  * rebinding cannot swap in a private address after the check), no redirects, size and time limits.
- * @spec https://www.rfc-editor.org/rfc/rfc9700#section-4.15
+ * @spec https://cheatsheetseries.owasp.org/cheatsheets/Server_Side_Request_Forgery_Prevention_Cheat_Sheet.html
  * @spec https://openid.net/specs/openid-connect-backchannel-1_0.html#BCRequest
  */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';

@@ -8,7 +8,7 @@
  * Each finding is written once (conditional inserts, so concurrent nodes agree), audited in the same
  * transaction, logged, and POSTed to THREAT_WEBHOOK_URL when one is set.
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-10.10 (credential guessing)
- * @spec https://www.rfc-editor.org/rfc/rfc9700#section-4.14 (abuse of the token endpoint)
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-10.10 (credential guessing at the token endpoint)
  * @spec https://owasp.org/www-project-application-security-verification-standard/ (ASVS 5.0 V16.3: security events, alerting)
  */
 import type { Context } from '../server/context.js';

@@ -3,7 +3,7 @@
  * (no redirects, time and size limits). The URL is the operator's own, so it may be on a private
  * network; in production it must be https (checked at start-up). A failed delivery is logged and
  * not retried: the finding is already in the database and the audit log.
- * @spec https://www.rfc-editor.org/rfc/rfc9700#section-4.15 (outbound requests)
+ * @spec https://cheatsheetseries.owasp.org/cheatsheets/Server_Side_Request_Forgery_Prevention_Cheat_Sheet.html (outbound requests)
  */
 import type { Context } from '../server/context.js';
 import { DEFAULT_FETCH_POLICY, safeFetch, type SafeFetchPolicy } from './safe-fetch.js';

@@ -2,7 +2,7 @@
  * Interactions: the login and consent steps of one authorization request, kept server-side under a
  * random uid (stored hashed) and bound to the browser that started them by a short-lived cookie.
  * The cookie also carries the CSRF token the pages echo in their forms; the row holds its hash.
- * @spec https://www.rfc-editor.org/rfc/rfc9700#section-4.7 (CSRF protection of the AS's own forms)
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-10.12 (CSRF protection of the AS's own forms)
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#Authenticates
  */
 import type { Request, Response } from 'express';

@@ -3,7 +3,7 @@
  * the form's session-bound token (sealed, so the page's HTML is the only place it shows); the POST
  * needs that token from the same session, the password again, and a first code from the app.
  * @spec https://www.rfc-editor.org/rfc/rfc6238
- * @spec https://www.rfc-editor.org/rfc/rfc9700#section-4.7 (CSRF protection of the AS's own forms)
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-10.12 (CSRF protection of the AS's own forms)
  * @spec https://owasp.org/www-project-application-security-verification-standard/ (ASVS 5.0 7.5.1: re-authentication before an MFA configuration change)
  */
 import type { Request, Response } from 'express';

@@ -4,7 +4,7 @@
  * its purpose, the session's sid and an expiry, and may carry the form's validated state. Only this
  * server can make one, and it is accepted only from the session it was issued to, so another site
  * cannot forge the POST.
- * @spec https://www.rfc-editor.org/rfc/rfc9700#section-4.7 (CSRF protection of the AS's own forms)
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-10.12 (CSRF protection of the AS's own forms)
  * @spec https://cheatsheetseries.owasp.org/cheatsheets/Cross-Site_Request_Forgery_Prevention_Cheat_Sheet.html (encrypted token pattern)
  */
 import { OAuthError } from '../errors/oauth-error.js';

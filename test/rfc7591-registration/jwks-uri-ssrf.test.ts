@@ -20,7 +20,7 @@ import { backendName, createTestContext, type TestContext } from '../support/tes
 const register = (app: Express, body: unknown) => request(app).post('/register').set('content-type', 'application/json').send(JSON.stringify(body));
 const keyClient = (jwksUri: string) => ({ grant_types: ['client_credentials'], token_endpoint_auth_method: 'private_key_jwt', jwks_uri: jwksUri });
 
-describe(`RFC 9700 §4.15 SSRF through jwks_uri (${backendName})`, () => {
+describe(`SSRF through jwks_uri, OWASP SSRF Prevention Cheat Sheet (${backendName})`, () => {
   let server: Server;
   let port: number;
   let privateKey: CryptoKey;

@@ -4,7 +4,7 @@
  * lifetimes, and CSRF protection on every form a signed-in or signing-in browser posts.
  * @spec https://owasp.org/www-project-application-security-verification-standard/ (ASVS 5.0 V7.2 new token at authentication, V7.3 timeouts, V3.3 cookie attributes, V3.5 CSRF)
  * @spec https://datatracker.ietf.org/doc/html/draft-ietf-httpbis-rfc6265bis#section-4.1.3.2 (__Host- prefix)
- * @spec https://www.rfc-editor.org/rfc/rfc9700#section-4.7
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-10.12 (CSRF protection of the AS's own forms)
  */
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -129,7 +129,7 @@ describe(`sessions: fixation, lifetimes and CSRF (${backendName})`, () => {
     expect(pathOf(again.headers.location as string)).toMatch(/\/login$/);
   });
 
-  describe('RFC 9700 §4.7 CSRF on every form', () => {
+  describe('RFC 6749 §10.12 CSRF on every form', () => {
     const forged = 'A'.repeat(43);
 
     it('MUST refuse the login form without its token', async () => {

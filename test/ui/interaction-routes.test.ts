@@ -86,7 +86,7 @@ describe(`login and consent pages (${backendName})`, () => {
     });
   });
 
-  describe('RFC 9700 §4.7 CSRF and interaction binding', () => {
+  describe('RFC 6749 §10.12 CSRF and interaction binding', () => {
     it('MUST reject a POST with a wrong or missing csrf token', async () => {
       const { agent, loginPath } = await start();
       await agent.get(loginPath).expect(200);

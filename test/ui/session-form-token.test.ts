@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkFormSession, FORM_TOKEN_TTL, issueFormToken, openFormToken } from '../../src/ui/session-form-token.js';
 import { backendName, createTestContext, type TestContext } from '../support/test-context.js';
 
-describe(`RFC 9700 §4.7 session-bound form tokens (${backendName})`, () => {
+describe(`RFC 6749 §10.12 session-bound form tokens (${backendName})`, () => {
   let ctx: TestContext;
   beforeAll(async () => {
     ctx = await createTestContext();
