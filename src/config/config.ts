@@ -34,7 +34,7 @@ export interface Config extends SecurityConfig, LoginConfig, RegistrationConfig,
   keyRotationInterval: number;
   signingAlg: SigningAlg;
   rsaModulusLength: 2048 | 3072 | 4096;
-  /** When true, a client assertion's aud must be exactly the issuer (RFC 7523 §3 as tightened by RFC 9700). */
+  /** When true, a client assertion's aud must be exactly the issuer (RFC 7523 §3 as tightened by draft-ietf-oauth-rfc7523bis). */
   strictAssertionAudience: boolean;
   /** Base64 (32 bytes) master key; when absent a key file next to the SQLite database is used. */
   masterKey?: string;

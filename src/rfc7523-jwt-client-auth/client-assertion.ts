@@ -5,7 +5,7 @@
  * @spec https://www.rfc-editor.org/rfc/rfc7523#section-3 (iss, sub, aud, exp, jti)
  * @spec https://www.rfc-editor.org/rfc/rfc7521#section-4.2 (client_id, if sent, must match)
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#ClientAuthentication
- * @spec https://www.rfc-editor.org/rfc/rfc9700#section-2.7 (aud: the issuer)
+ * @spec https://datatracker.ietf.org/doc/draft-ietf-oauth-rfc7523bis/ (aud: the issuer alone, after the 2025 audience-injection findings)
  */
 import { decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { hmacSecret } from '../clients/client-service.js';

@@ -4,7 +4,7 @@
  * time limits) and cached, with one early refetch when a kid is unknown (the client rotated).
  * @spec https://www.rfc-editor.org/rfc/rfc7591#section-2 (jwks, jwks_uri)
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#RotateSigKeys
- * @spec https://www.rfc-editor.org/rfc/rfc9700#section-4.15 (SSRF through client-supplied URLs)
+ * @spec https://cheatsheetseries.owasp.org/cheatsheets/Server_Side_Request_Forgery_Prevention_Cheat_Sheet.html (SSRF through client-supplied URLs)
  */
 import { createLocalJWKSet, errors, type JWK, type JWTVerifyGetKey } from 'jose';
 import type { Context } from '../server/context.js';
