@@ -56,6 +56,7 @@ export const clientCredentialsGrant: GrantModule<ClientCredentialsInput> = {
       body: tokens.body,
       userId: null,
       details: tokens.summary,
+      newRows: { grants: [grant], ...tokens.rows },
       async commit(tx) {
         await ctx.stores.grants.insert(grant, tx);
         await tokens.write(tx);

@@ -5,7 +5,7 @@
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#TokenResponse
  */
 import type { Context } from '../server/context.js';
-import type { ClientRecord, GrantRecord, Tx, UserRecord } from '../storage/stores.js';
+import type { ClientRecord, GrantRecord, NewRows, Tx, UserRecord } from '../storage/stores.js';
 import { mintAccessToken, storeAccessToken, type IssuedAccessToken } from '../tokens/access-token.js';
 import { mintIdToken } from '../oidc-core/id-token.js';
 import { accessTokenFormat } from '../rfc9068-jwt-access-token/access-token-format.js';
@@ -39,6 +39,8 @@ export interface IssuedTokenSet {
   refreshToken?: IssuedRefreshToken;
   /** Writes the new rows; signing already happened, so the transaction stays short. */
   write(tx: Tx): Promise<void>;
+  /** The same rows, for a caller that writes them with others in one atomic insert. */
+  rows: Pick<NewRows, 'accessTokens' | 'refreshTokens'>;
   /** What the audit event may say about this issuance (never a token). */
   summary: Record<string, unknown>;
 }
@@ -73,6 +75,7 @@ export async function issueTokenSet(ctx: Context, request: TokenSetRequest): Pro
     accessToken,
     refreshToken,
     summary: { grant_id: grant.id, scope, ...(audience ? { audience } : {}), access_token_format: accessToken.record.format, refresh_token: Boolean(refreshToken), id_token: Boolean(idToken) },
+    rows: { accessTokens: [accessToken.record], refreshTokens: refreshToken ? [refreshToken.record] : [] },
     async write(tx) {
       await storeAccessToken(ctx, accessToken, tx);
       if (refreshToken) await ctx.stores.refreshTokens.insert(refreshToken.record, tx);

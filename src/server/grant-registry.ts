@@ -9,7 +9,7 @@
  */
 import type { OAuthError } from '../errors/oauth-error.js';
 import type { JsonSchemaObject } from '../schema/validator.js';
-import type { ClientRecord, Tx } from '../storage/stores.js';
+import type { ClientRecord, NewRows, Tx } from '../storage/stores.js';
 import type { TokenResponseBody } from '../rfc6749-oauth2/token-response.js';
 import { authorizationCodeGrant } from '../rfc6749-oauth2/authorization-code-grant.js';
 import { clientCredentialsGrant } from '../rfc6749-oauth2/client-credentials-grant.js';
@@ -26,6 +26,11 @@ export interface GrantOutcome {
    * Returns an error to send after the transaction commits, so a detected replay's revocation persists.
    */
   commit(tx: Tx): Promise<OAuthError | undefined>;
+  /**
+   * Set when the outcome only creates rows (nothing to check or consume): the endpoint then writes
+   * them with the audit event in one atomic insert instead of calling `commit`.
+   */
+  newRows?: Omit<NewRows, 'auditEvents'>;
 }
 
 export interface GrantModule<Input = Record<string, unknown>> {

@@ -72,15 +72,18 @@ function checkGrantAllowed(_ctx: Context, exchange: TokenExchange): void {
 async function runGrant(ctx: Context, exchange: TokenExchange): Promise<void> {
   const { req, client, grantType } = exchange;
   const outcome = await exchange.grant.handle(ctx, exchange.input, client);
+  const issued = { type: 'token.issued', clientId: client.clientId, userId: outcome.userId, ...requestOrigin(ctx, req), details: { grant_type: grantType, ...outcome.details } };
+  if (outcome.newRows) {
+    // Nothing to check first: the rows and their audit event go in one atomic write.
+    await ctx.stores.insertNewRows({ ...outcome.newRows, auditEvents: [{ event: issued, at: ctx.clock() }] });
+    exchange.body = outcome.body;
+    return;
+  }
   const refused = await ctx.stores.transaction(async (tx) => {
     const error = await outcome.commit(tx);
     // A refusal decided inside the transaction (a replay) still commits its revocation, not an issuance.
     if (error) return error;
-    await ctx.stores.audit.record(
-      { type: 'token.issued', clientId: client.clientId, userId: outcome.userId, ...requestOrigin(ctx, req), details: { grant_type: grantType, ...outcome.details } },
-      ctx.clock(),
-      tx,
-    );
+    await ctx.stores.audit.record(issued, ctx.clock(), tx);
     return undefined;
   });
   if (refused) throw refused;

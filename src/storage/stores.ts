@@ -7,7 +7,7 @@ import type { Knex } from 'knex';
 import type {
   ConsentStore, InteractionStore, LoginResetStore, LogoutDeliveryStore, MfaChallengeStore, MfaStore, RecoveryCodeStore, SessionStore,
 } from './browser-stores.js';
-import type { AuditStore, FindingStore, IpBlockStore, ReplayStore, SettingStore, UserDataStore } from './security-stores.js';
+import type { AuditEvent, AuditStore, FindingStore, IpBlockStore, ReplayStore, SettingStore, UserDataStore } from './security-stores.js';
 
 // The browser-side and security-operations interfaces live in their own files; everything is importable from here.
 export type {
@@ -18,6 +18,14 @@ export type {
 } from './security-stores.js';
 
 export type Tx = Knex | Knex.Transaction;
+
+/** Rows that only need inserting (nothing read or updated first), written together atomically. */
+export interface NewRows {
+  grants?: GrantRecord[];
+  accessTokens?: AccessTokenRecord[];
+  refreshTokens?: RefreshTokenRecord[];
+  auditEvents?: { event: AuditEvent; at: number }[];
+}
 
 export interface ClientRecord {
   clientId: string;
@@ -235,5 +243,7 @@ export interface Stores {
   userData: UserDataStore;
   /** Runs `work` in one transaction. */
   transaction<T>(work: (tx: Knex.Transaction) => Promise<T>): Promise<T>;
+  /** Writes new rows in several tables, all or none, in one round trip where the database allows. */
+  insertNewRows(rows: NewRows): Promise<void>;
   close(): Promise<void>;
 }

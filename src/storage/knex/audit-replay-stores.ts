@@ -20,14 +20,17 @@ export class KnexReplayStore implements ReplayStore {
   }
 }
 
+/** The row of an audit event (also written by the atomic insert of new rows). */
+export const auditRow = (event: AuditEvent, at: number): Record<string, unknown> => ({
+  at, type: event.type, client_id: event.clientId ?? null, user_id: event.userId ?? null, ip: event.ip ?? null,
+  user_agent: event.userAgent ?? null, details: event.details ? JSON.stringify(event.details) : null,
+});
+
 export class KnexAuditStore implements AuditStore {
   constructor(private readonly db: Knex) {}
 
   async record(event: AuditEvent, at: number, tx: Tx = this.db) {
-    await tx('audit_events').insert({
-      at, type: event.type, client_id: event.clientId ?? null, user_id: event.userId ?? null, ip: event.ip ?? null,
-      user_agent: event.userAgent ?? null, details: event.details ? JSON.stringify(event.details) : null,
-    });
+    await tx('audit_events').insert(auditRow(event, at));
   }
 
   async list(filter: AuditFilter, tx: Tx = this.db) {

@@ -13,6 +13,7 @@ import { KnexAccessTokenStore, KnexAuthorizationCodeStore, KnexRefreshTokenStore
 import { KnexUserDataStore } from './user-data-store.js';
 import { KnexUserStore } from './user-store.js';
 import { migrate, openDatabase } from './database.js';
+import { insertNewRows } from './new-rows.js';
 
 export function createStores(db: Knex): Stores {
   return {
@@ -39,6 +40,7 @@ export function createStores(db: Knex): Stores {
     findings: new KnexFindingStore(db),
     userData: new KnexUserDataStore(db),
     transaction: (work) => db.transaction(work),
+    insertNewRows: (rows) => insertNewRows(db, rows),
     close: () => db.destroy(),
   };
 }

@@ -27,6 +27,24 @@ export const toRecord = (row: Row): GrantRecord => ({
   revokedReason: (row.revoked_reason as string) ?? null,
 });
 
+/** The row of a grant (also written by the atomic insert of new rows). */
+export const grantRow = (grant: GrantRecord): Row => ({
+  id: grant.id,
+  client_id: grant.clientId,
+  user_id: grant.userId,
+  scope: grant.scope,
+  claims: toJson(grant.claims),
+  resource: toJson(grant.resource),
+  auth_time: grant.authTime,
+  acr: grant.acr,
+  amr: toJson(grant.amr),
+  sid: grant.sid,
+  created_at: grant.createdAt,
+  expires_at: grant.expiresAt,
+  revoked_at: grant.revokedAt,
+  revoked_reason: grant.revokedReason,
+});
+
 export class KnexGrantStore implements GrantStore {
   constructor(private readonly db: Knex) {}
 
@@ -36,22 +54,7 @@ export class KnexGrantStore implements GrantStore {
   }
 
   async insert(grant: GrantRecord, tx: Tx = this.db) {
-    await tx('grants').insert({
-      id: grant.id,
-      client_id: grant.clientId,
-      user_id: grant.userId,
-      scope: grant.scope,
-      claims: toJson(grant.claims),
-      resource: toJson(grant.resource),
-      auth_time: grant.authTime,
-      acr: grant.acr,
-      amr: toJson(grant.amr),
-      sid: grant.sid,
-      created_at: grant.createdAt,
-      expires_at: grant.expiresAt,
-      revoked_at: grant.revokedAt,
-      revoked_reason: grant.revokedReason,
-    });
+    await tx('grants').insert(grantRow(grant));
   }
 
   async revoke(id: string, reason: string, now: number, tx: Tx = this.db) {

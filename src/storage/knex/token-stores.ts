@@ -43,6 +43,18 @@ const accessFromRow = (row: Row): AccessTokenRecord => ({
   createdAt: toNumber(row.created_at), expiresAt: toNumber(row.expires_at), revokedAt: toNumberOrNull(row.revoked_at),
 });
 
+/** Token rows (also written by the atomic insert of new rows). */
+export const refreshTokenRow = (token: RefreshTokenRecord): Row => ({
+  token_hash: token.tokenHash, grant_id: token.grantId, client_id: token.clientId, scope: token.scope,
+  created_at: token.createdAt, expires_at: token.expiresAt, consumed_at: token.consumedAt,
+});
+
+export const accessTokenRow = (token: AccessTokenRecord): Row => ({
+  token_hash: token.tokenHash, format: token.format, grant_id: token.grantId, client_id: token.clientId,
+  scope: token.scope, audience: toJson(token.audience), created_at: token.createdAt, expires_at: token.expiresAt,
+  revoked_at: token.revokedAt,
+});
+
 export class KnexAuthorizationCodeStore implements AuthorizationCodeStore {
   constructor(private readonly db: Knex) {}
 
@@ -75,10 +87,7 @@ export class KnexRefreshTokenStore implements RefreshTokenStore {
   constructor(private readonly db: Knex) {}
 
   async insert(token: RefreshTokenRecord, tx: Tx = this.db) {
-    await tx('refresh_tokens').insert({
-      token_hash: token.tokenHash, grant_id: token.grantId, client_id: token.clientId, scope: token.scope,
-      created_at: token.createdAt, expires_at: token.expiresAt, consumed_at: token.consumedAt,
-    });
+    await tx('refresh_tokens').insert(refreshTokenRow(token));
   }
 
   async find(tokenHash: string, tx: Tx = this.db) {
@@ -99,11 +108,7 @@ export class KnexAccessTokenStore implements AccessTokenStore {
   constructor(private readonly db: Knex) {}
 
   async insert(token: AccessTokenRecord, tx: Tx = this.db) {
-    await tx('access_tokens').insert({
-      token_hash: token.tokenHash, format: token.format, grant_id: token.grantId, client_id: token.clientId,
-      scope: token.scope, audience: toJson(token.audience), created_at: token.createdAt, expires_at: token.expiresAt,
-      revoked_at: token.revokedAt,
-    });
+    await tx('access_tokens').insert(accessTokenRow(token));
   }
 
   async find(tokenHash: string, tx: Tx = this.db) {
