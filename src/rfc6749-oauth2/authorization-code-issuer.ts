@@ -1,6 +1,7 @@
 /**
  * Issuing the authorization code on approval: the grant row (root of every token family), the code
- * row (stored hashed), remembered consent and the audit event, written in one transaction.
+ * row (stored hashed), remembered consent and the audit event, written in one transaction (or one
+ * atomic insert when remembered consent already covers the request).
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2 (short-lived, bound to client and redirect_uri)
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-10.10 (codes must not be guessable: 256 bits)
  * @spec https://www.rfc-editor.org/rfc/rfc7636#section-4.4 (the challenge is kept with the code)
@@ -9,7 +10,7 @@
  */
 import { OAuthError } from '../errors/oauth-error.js';
 import type { Context } from '../server/context.js';
-import type { AuthorizationCodeRecord, GrantRecord, SessionRecord, Tx } from '../storage/stores.js';
+import type { AuditEvent, AuthorizationCodeRecord, ConsentRecord, GrantRecord, SessionRecord, Tx } from '../storage/stores.js';
 import { hashHandle, newHandle, newId } from '../tokens/handles.js';
 import { scopeList } from '../oidc-core/claims.js';
 import { requireAuthTime } from '../oidc-core/claims-parameter.js';
@@ -20,6 +21,8 @@ export interface CodeIssue {
   session: SessionRecord;
   /** The scope the user approved (or that remembered consent covers). */
   scope: string;
+  /** The remembered consent as the caller already read it (undefined: none, or not read). */
+  consent?: ConsentRecord;
 }
 
 export interface IssuedCode {
@@ -27,10 +30,14 @@ export interface IssuedCode {
   grant: GrantRecord;
 }
 
-/** Writes grant, code, consent and audit with `tx`; the caller owns the transaction. */
-export async function issueAuthorizationCode(ctx: Context, issue: CodeIssue, tx: Tx): Promise<IssuedCode> {
+interface CodeRows extends IssuedCode {
+  row: AuthorizationCodeRecord;
+  event: AuditEvent;
+}
+
+/** The grant, the code and its audit event, built in memory; nothing is written. */
+function buildCode(ctx: Context, issue: CodeIssue, now: number): CodeRows {
   const { request, session, scope } = issue;
-  const now = ctx.clock();
   const grant: GrantRecord = {
     id: newId(),
     clientId: request.clientId,
@@ -62,30 +69,45 @@ export async function issueAuthorizationCode(ctx: Context, issue: CodeIssue, tx:
     expiresAt: now + ctx.config.authorizationCodeTtl,
     consumedAt: null,
   };
-  await ctx.stores.grants.insert(grant, tx);
-  await ctx.stores.codes.insert(row, tx);
-  const previous = await ctx.stores.consents.find(session.userId, request.clientId, tx);
+  // The code itself never reaches the audit log.
+  const event: AuditEvent = { type: 'authorization.code_issued', clientId: request.clientId, userId: session.userId, details: { grantId: grant.id, scope, sid: session.sid } };
+  return { code, grant, row, event };
+}
+
+/** The scope consent must remember after this approval, or undefined when it already covers it. */
+function widenedConsent(previous: ConsentRecord | undefined, scope: string): string | undefined {
   const known = scopeList(previous?.scope ?? '');
   const added = [...new Set(scopeList(scope))].filter((value) => !known.includes(value));
-  // Remembered consent that already covers the scope is left as it is: one write fewer per authorization.
-  if (!previous || added.length > 0) {
-    const remembered = [...known, ...added].join(' ');
-    await ctx.stores.consents.upsert({ userId: session.userId, clientId: request.clientId, scope: remembered, grantedAt: now }, tx);
-  }
-  // The code itself never reaches the audit log.
-  await ctx.stores.audit.record(
-    { type: 'authorization.code_issued', clientId: request.clientId, userId: session.userId, details: { grantId: grant.id, scope, sid: session.sid } },
-    now,
-    tx,
-  );
+  return !previous || added.length > 0 ? [...known, ...added].join(' ') : undefined;
+}
+
+/** Writes grant, code, consent and audit with `tx`; the caller owns the transaction. */
+export async function issueAuthorizationCode(ctx: Context, issue: CodeIssue, tx: Tx): Promise<IssuedCode> {
+  const now = ctx.clock();
+  const { code, grant, row, event } = buildCode(ctx, issue, now);
+  await ctx.stores.grants.insert(grant, tx);
+  await ctx.stores.codes.insert(row, tx);
+  const userId = issue.session.userId;
+  const remembered = widenedConsent(await ctx.stores.consents.find(userId, issue.request.clientId, tx), issue.scope);
+  // Remembered consent that already covers the scope is left as it is.
+  if (remembered !== undefined) await ctx.stores.consents.upsert({ userId, clientId: issue.request.clientId, scope: remembered, grantedAt: now }, tx);
+  await ctx.stores.audit.record(event, now, tx);
   return { code, grant };
 }
 
 /**
  * Completes an authorization: consumes the interaction (when there is one) and issues the code in
- * one transaction, so a replayed approval issues nothing.
+ * one transaction, so a replayed approval issues nothing. Through a session whose remembered consent
+ * already covers the scope there is nothing to check or update: grant, code and audit event are
+ * written in one atomic insert (the common silent re-authorization).
  */
 export async function completeAuthorization(ctx: Context, issue: CodeIssue, interactionUidHash?: string): Promise<IssuedCode> {
+  if (interactionUidHash === undefined && issue.consent && widenedConsent(issue.consent, issue.scope) === undefined) {
+    const now = ctx.clock();
+    const { code, grant, row, event } = buildCode(ctx, issue, now);
+    await ctx.stores.insertNewRows({ grants: [grant], authorizationCodes: [row], auditEvents: [{ event, at: now }] });
+    return { code, grant };
+  }
   return ctx.stores.transaction(async (tx) => {
     if (interactionUidHash !== undefined && !(await ctx.stores.interactions.take(interactionUidHash, tx))) {
       throw new OAuthError('invalid_request', 'This sign-in request was already completed');

@@ -109,12 +109,12 @@ async function proceed(ctx: Context, req: Request, res: Response, request: Autho
     if (!session || mustLogin) throw new OAuthError('login_required', 'the user is not signed in');
     const scope = withoutUnconsentedOfflineAccess(request.scope, consent);
     if (!consentCovers(consent, scope)) throw new OAuthError('consent_required', 'the user has not approved this request');
-    const { code } = await completeAuthorization(ctx, { request, session, scope });
+    const { code } = await completeAuthorization(ctx, { request, session, scope, consent });
     return sendAuthorizationResponse(res, ctx, targetOf(request), code, request.uiLocale ?? undefined);
   }
 
   if (session && !mustLogin && !request.prompt.includes('consent') && consentCovers(consent, request.scope)) {
-    const { code } = await completeAuthorization(ctx, { request, session, scope: request.scope });
+    const { code } = await completeAuthorization(ctx, { request, session, scope: request.scope, consent });
     return sendAuthorizationResponse(res, ctx, targetOf(request), code, request.uiLocale ?? undefined);
   }
 

@@ -22,6 +22,7 @@ export type Tx = Knex | Knex.Transaction;
 /** Rows that only need inserting (nothing read or updated first), written together atomically. */
 export interface NewRows {
   grants?: GrantRecord[];
+  authorizationCodes?: AuthorizationCodeRecord[];
   accessTokens?: AccessTokenRecord[];
   refreshTokens?: RefreshTokenRecord[];
   auditEvents?: { event: AuditEvent; at: number }[];

@@ -1,6 +1,7 @@
 /**
  * New rows in several tables written atomically in one go: the token endpoint's issuance (grant,
- * tokens, audit event) when nothing has to be checked or updated first (client credentials).
+ * tokens, audit event) when nothing has to be checked or updated first (client credentials), and
+ * the authorization endpoint's code (grant, code, audit event) through remembered consent.
  *
  * Why not a knex transaction: DESIGN.md asks for one round trip where the database allows, and the
  * knex transaction machinery (BEGIN, one awaited query per row, COMMIT) costs more than the writes.
@@ -15,7 +16,7 @@ import type { NewRows } from '../stores.js';
 import { auditRow } from './audit-replay-stores.js';
 import { isSqlite } from './database.js';
 import { grantRow } from './grant-store.js';
-import { accessTokenRow, refreshTokenRow } from './token-stores.js';
+import { accessTokenRow, authorizationCodeRow, refreshTokenRow } from './token-stores.js';
 
 type Row = Record<string, unknown>;
 
@@ -28,6 +29,7 @@ interface TableRows {
 export function rowsByTable(rows: NewRows): TableRows[] {
   return [
     { table: 'grants', rows: (rows.grants ?? []).map(grantRow) },
+    { table: 'authorization_codes', rows: (rows.authorizationCodes ?? []).map(authorizationCodeRow) },
     { table: 'access_tokens', rows: (rows.accessTokens ?? []).map(accessTokenRow) },
     { table: 'refresh_tokens', rows: (rows.refreshTokens ?? []).map(refreshTokenRow) },
     { table: 'audit_events', rows: (rows.auditEvents ?? []).map(({ event, at }) => auditRow(event, at)) },

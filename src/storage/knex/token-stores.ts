@@ -43,7 +43,13 @@ const accessFromRow = (row: Row): AccessTokenRecord => ({
   createdAt: toNumber(row.created_at), expiresAt: toNumber(row.expires_at), revokedAt: toNumberOrNull(row.revoked_at),
 });
 
-/** Token rows (also written by the atomic insert of new rows). */
+/** Code and token rows (also written by the atomic insert of new rows). */
+export const authorizationCodeRow = (code: AuthorizationCodeRecord): Row => ({
+  code_hash: code.codeHash, grant_id: code.grantId, client_id: code.clientId, redirect_uri: code.redirectUri,
+  code_challenge: code.codeChallenge, code_challenge_method: code.codeChallengeMethod, nonce: code.nonce,
+  scope: code.scope, created_at: code.createdAt, expires_at: code.expiresAt, consumed_at: code.consumedAt,
+});
+
 export const refreshTokenRow = (token: RefreshTokenRecord): Row => ({
   token_hash: token.tokenHash, grant_id: token.grantId, client_id: token.clientId, scope: token.scope,
   created_at: token.createdAt, expires_at: token.expiresAt, consumed_at: token.consumedAt,
@@ -59,11 +65,7 @@ export class KnexAuthorizationCodeStore implements AuthorizationCodeStore {
   constructor(private readonly db: Knex) {}
 
   async insert(code: AuthorizationCodeRecord, tx: Tx = this.db) {
-    await tx('authorization_codes').insert({
-      code_hash: code.codeHash, grant_id: code.grantId, client_id: code.clientId, redirect_uri: code.redirectUri,
-      code_challenge: code.codeChallenge, code_challenge_method: code.codeChallengeMethod, nonce: code.nonce,
-      scope: code.scope, created_at: code.createdAt, expires_at: code.expiresAt, consumed_at: code.consumedAt,
-    });
+    await tx('authorization_codes').insert(authorizationCodeRow(code));
   }
 
   async find(codeHash: string, tx: Tx = this.db) {
