@@ -78,12 +78,31 @@ export function checkRedirectUri(client: ClientRecord, params: Params): string {
   return presented;
 }
 
+/**
+ * The response_mode claim of a request object, read only to deliver its request_not_supported
+ * error the way the client asked (OIDC Core §6.1 lets every parameter but response_type and
+ * client_id travel inside the object alone), and only when the request itself names no mode.
+ * Nothing else in the unverified object is used; the error goes to the proven redirect_uri.
+ */
+function requestObjectResponseMode(params: Params): string | undefined {
+  const payload = single(params.request)?.split('.')[1];
+  if (payload === undefined || payload.length > 8192) return undefined;
+  try {
+    const claims: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    const mode = (claims as { response_mode?: unknown } | null)?.response_mode;
+    return typeof mode === 'string' ? mode : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Where errors go from here on; a state that would fail validation is not echoed. */
 export function responseTarget(params: Params, redirectUri: string): ResponseTarget {
   const state = single(params.state);
+  const mode = single(params.response_mode) ?? requestObjectResponseMode(params);
   return {
     redirectUri,
-    responseMode: params.response_mode === 'form_post' ? 'form_post' : 'query',
+    responseMode: mode === 'form_post' ? 'form_post' : 'query',
     state: state !== undefined && state.length <= STATE_MAX_LENGTH ? state : null,
   };
 }

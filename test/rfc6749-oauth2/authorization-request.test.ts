@@ -52,6 +52,17 @@ describe(`RFC 6749 §4.1.1 authorization request checks (${backendName})`, () =>
       expect(responseTarget({ state: ['a', 'b'], response_mode: 'form_post' }, REDIRECT_URI)).toMatchObject({ state: null, responseMode: 'form_post' });
       expect(responseTarget({ state: 'x'.repeat(2049) }, REDIRECT_URI).state).toBeNull();
     });
+
+    // Conformance module oidcc-unsigned-request-object-supported-correctly-or-rejected-as-unsupported (form post plan).
+    it('MUST deliver the error for an unsupported request object in the response_mode it carries', () => {
+      const object = (claims: object) => `eyJhbGciOiJub25lIn0.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.`;
+      expect(responseTarget({ request: object({ response_mode: 'form_post' }) }, REDIRECT_URI).responseMode).toBe('form_post');
+      expect(responseTarget({ request: object({ response_mode: 'form_post' }), response_mode: 'query' }, REDIRECT_URI).responseMode).toBe('query');
+      expect(responseTarget({ request: object({ state: 's' }) }, REDIRECT_URI)).toEqual({ redirectUri: REDIRECT_URI, responseMode: 'query', state: null });
+      for (const request of ['not-a-jwt', 'a.%%%.b', 'a.bnVsbA.b', ['a', 'b']]) {
+        expect(responseTarget({ request }, REDIRECT_URI).responseMode).toBe('query');
+      }
+    });
   });
 
   describe('syntax (schema)', () => {
