@@ -18,7 +18,7 @@ import { hashHandle } from '../tokens/handles.js';
 import type { Context } from '../server/context.js';
 import { authorizationCodeSchema, type AuthorizationCodeInput } from './authorization-code-grant.schema.js';
 import { clientMayRefresh } from './refresh-token.js';
-import { revokeOnReplay, revokeOnReplayNow } from './replay-revocation.js';
+import { revokeOnReplayNow } from './replay-revocation.js';
 import { issueTokenSet } from './token-response.js';
 
 const invalidGrant = (description: string) => new OAuthError('invalid_grant', description);
@@ -79,14 +79,14 @@ export const authorizationCodeGrant: GrantModule<AuthorizationCodeInput> = {
       body: tokens.body,
       userId: grant.userId,
       details: tokens.summary,
-      async commit(tx) {
-        // The conditional update decides between concurrent redemptions: the loser is a replay.
-        if (!(await ctx.stores.codes.consume(codeHash, ctx.clock(), tx))) {
-          await revokeOnReplay(ctx, grant.id, client.clientId, 'code_replay', tx);
+      newRows: tokens.rows,
+      consume: {
+        kind: 'authorization_code',
+        hash: codeHash,
+        async replayed() {
+          await revokeOnReplayNow(ctx, grant.id, client.clientId, 'code_replay');
           return invalidGrant('the authorization code was already used');
-        }
-        await tokens.write(tx);
-        return undefined;
+        },
       },
     };
   },

@@ -57,11 +57,6 @@ export const clientCredentialsGrant: GrantModule<ClientCredentialsInput> = {
       userId: null,
       details: tokens.summary,
       newRows: { grants: [grant], ...tokens.rows },
-      async commit(tx) {
-        await ctx.stores.grants.insert(grant, tx);
-        await tokens.write(tx);
-        return undefined;
-      },
     };
   },
 };

@@ -13,7 +13,7 @@ import { narrowResources } from '../rfc8707-resource-indicators/resource-policy.
 import type { GrantModule } from '../server/grant-registry.js';
 import { hashHandle } from '../tokens/handles.js';
 import { refreshTokenSchema, type RefreshTokenInput } from './refresh-token-grant.schema.js';
-import { revokeOnReplay, revokeOnReplayNow } from './replay-revocation.js';
+import { revokeOnReplayNow } from './replay-revocation.js';
 import { issueTokenSet } from './token-response.js';
 
 const invalidGrant = (description: string) => new OAuthError('invalid_grant', description);
@@ -71,13 +71,14 @@ export const refreshTokenGrant: GrantModule<RefreshTokenInput> = {
       body: tokens.body,
       userId: grant.userId,
       details: { ...tokens.summary, rotated: true },
-      async commit(tx) {
-        if (!(await ctx.stores.refreshTokens.consume(tokenHash, ctx.clock(), tx))) {
-          await revokeOnReplay(ctx, grant.id, client.clientId, 'refresh_token_reuse', tx);
+      newRows: tokens.rows,
+      consume: {
+        kind: 'refresh_token',
+        hash: tokenHash,
+        async replayed() {
+          await revokeOnReplayNow(ctx, grant.id, client.clientId, 'refresh_token_reuse');
           return invalidGrant('the refresh token was already used');
-        }
-        await tokens.write(tx);
-        return undefined;
+        },
       },
     };
   },

@@ -1,12 +1,12 @@
 /**
  * Mints the tokens of one successful token response in memory and builds the §5.1 body; the rows
- * are written later by `write(tx)` inside the endpoint's single transaction.
+ * are written later by the endpoint, in one atomic write with the grant's other rows.
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-5.1
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#TokenResponse
  */
 import type { Context } from '../server/context.js';
-import type { ClientRecord, GrantRecord, NewRows, Tx, UserRecord } from '../storage/stores.js';
-import { mintAccessToken, storeAccessToken, type IssuedAccessToken } from '../tokens/access-token.js';
+import type { ClientRecord, GrantRecord, NewRows, UserRecord } from '../storage/stores.js';
+import { mintAccessToken, type IssuedAccessToken } from '../tokens/access-token.js';
 import { mintIdToken } from '../oidc-core/id-token.js';
 import { accessTokenFormat } from '../rfc9068-jwt-access-token/access-token-format.js';
 import { mintRefreshToken, type IssuedRefreshToken } from './refresh-token.js';
@@ -37,9 +37,7 @@ export interface IssuedTokenSet {
   body: TokenResponseBody;
   accessToken: IssuedAccessToken;
   refreshToken?: IssuedRefreshToken;
-  /** Writes the new rows; signing already happened, so the transaction stays short. */
-  write(tx: Tx): Promise<void>;
-  /** The same rows, for a caller that writes them with others in one atomic insert. */
+  /** The new rows; signing already happened, so the write that follows stays short. */
   rows: Pick<NewRows, 'accessTokens' | 'refreshTokens'>;
   /** What the audit event may say about this issuance (never a token). */
   summary: Record<string, unknown>;
@@ -76,9 +74,5 @@ export async function issueTokenSet(ctx: Context, request: TokenSetRequest): Pro
     refreshToken,
     summary: { grant_id: grant.id, scope, ...(audience ? { audience } : {}), access_token_format: accessToken.record.format, refresh_token: Boolean(refreshToken), id_token: Boolean(idToken) },
     rows: { accessTokens: [accessToken.record], refreshTokens: refreshToken ? [refreshToken.record] : [] },
-    async write(tx) {
-      await storeAccessToken(ctx, accessToken, tx);
-      if (refreshToken) await ctx.stores.refreshTokens.insert(refreshToken.record, tx);
-    },
   };
 }

@@ -9,7 +9,7 @@
  */
 import type { OAuthError } from '../errors/oauth-error.js';
 import type { JsonSchemaObject } from '../schema/validator.js';
-import type { ClientRecord, NewRows, Tx } from '../storage/stores.js';
+import type { ClientRecord, NewRows, SingleUseConsumption, Tx } from '../storage/stores.js';
 import type { TokenResponseBody } from '../rfc6749-oauth2/token-response.js';
 import { authorizationCodeGrant } from '../rfc6749-oauth2/authorization-code-grant.js';
 import { clientCredentialsGrant } from '../rfc6749-oauth2/client-credentials-grant.js';
@@ -22,15 +22,21 @@ export interface GrantOutcome {
   userId: string | null;
   details: Record<string, unknown>;
   /**
-   * Writes every row of the outcome inside the endpoint's transaction (single-use checks included).
-   * Returns an error to send after the transaction commits, so a detected replay's revocation persists.
-   */
-  commit(tx: Tx): Promise<OAuthError | undefined>;
-  /**
-   * Set when the outcome only creates rows (nothing to check or consume): the endpoint then writes
-   * them with the audit event in one atomic insert instead of calling `commit`.
+   * The rows the outcome creates: the endpoint writes them with the audit event in one atomic
+   * insert. A grant whose writes need more than that (an extension) leaves this out and gives `commit`.
    */
   newRows?: Omit<NewRows, 'auditEvents'>;
+  /**
+   * Writes every row of the outcome inside the endpoint's transaction, with its own checks.
+   * Returns an error to send after the transaction commits, so a refusal's side effects persist.
+   */
+  commit?(tx: Tx): Promise<OAuthError | undefined>;
+  /**
+   * With `newRows`: the code or refresh token this request uses up, consumed in the same atomic
+   * write. When it turns out already used, nothing is written and `replayed()` (revoking the grant
+   * in its own transaction) gives the error to answer with.
+   */
+  consume?: { kind: SingleUseConsumption['kind']; hash: string; replayed(): Promise<OAuthError> };
 }
 
 export interface GrantModule<Input = Record<string, unknown>> {

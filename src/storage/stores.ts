@@ -19,6 +19,13 @@ export type {
 
 export type Tx = Knex | Knex.Transaction;
 
+/** A code or refresh token (by its hash) marked consumed at `at`, only if it is not consumed yet. */
+export interface SingleUseConsumption {
+  kind: 'authorization_code' | 'refresh_token';
+  hash: string;
+  at: number;
+}
+
 /** Rows that only need inserting (nothing read or updated first), written together atomically. */
 export interface NewRows {
   grants?: GrantRecord[];
@@ -244,7 +251,11 @@ export interface Stores {
   userData: UserDataStore;
   /** Runs `work` in one transaction. */
   transaction<T>(work: (tx: Knex.Transaction) => Promise<T>): Promise<T>;
-  /** Writes new rows in several tables, all or none, in one round trip where the database allows. */
-  insertNewRows(rows: NewRows): Promise<void>;
+  /**
+   * Writes new rows in several tables, all or none, in one round trip where the database allows.
+   * With `consume`, a single-use artifact is marked used in the same atomic write, and when it was
+   * already used nothing at all is written and the answer is false.
+   */
+  insertNewRows(rows: NewRows, consume?: SingleUseConsumption): Promise<boolean>;
   close(): Promise<void>;
 }

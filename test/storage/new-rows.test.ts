@@ -70,6 +70,43 @@ describe(`Stores.insertNewRows on ${backendName}`, () => {
   });
 
   it('accepts an empty set of rows', async () => {
-    await expect(ctx.stores.insertNewRows({})).resolves.toBeUndefined();
+    await expect(ctx.stores.insertNewRows({})).resolves.toBe(true);
+  });
+
+  it('with a consumption: uses up an unused refresh token and writes the rows, then refuses a second use writing nothing', async () => {
+    const g = grant();
+    const presented = refreshToken(g.id);
+    await ctx.stores.insertNewRows({ grants: [g], refreshTokens: [presented] });
+    const first = refreshToken(g.id);
+    const firstAccess = accessToken(g.id);
+    expect(await ctx.stores.insertNewRows({ accessTokens: [firstAccess], refreshTokens: [first] }, { kind: 'refresh_token', hash: presented.tokenHash, at: 1_700_000_100 })).toBe(true);
+    expect((await ctx.stores.refreshTokens.find(presented.tokenHash))?.consumedAt).toBe(1_700_000_100);
+    expect(await ctx.stores.refreshTokens.find(first.tokenHash)).toEqual(first);
+    expect(await ctx.stores.accessTokens.find(firstAccess.tokenHash)).toEqual(firstAccess);
+
+    const second = refreshToken(g.id);
+    const marker = newId();
+    expect(await ctx.stores.insertNewRows(
+      { refreshTokens: [second], auditEvents: [{ event: { type: 'token.issued', clientId: 'batch-client', details: { marker } }, at: 1 }] },
+      { kind: 'refresh_token', hash: presented.tokenHash, at: 1_700_000_200 },
+    )).toBe(false);
+    expect(await ctx.stores.refreshTokens.find(second.tokenHash)).toBeUndefined();
+    expect((await ctx.stores.refreshTokens.find(presented.tokenHash))?.consumedAt).toBe(1_700_000_100);
+    const events = await ctx.stores.audit.list({ type: 'token.issued', clientId: 'batch-client', limit: 100 });
+    expect(events.some((e) => (e.details as { marker?: string } | null)?.marker === marker)).toBe(false);
+  });
+
+  it('with a consumption: lets exactly one of many concurrent uses of one authorization code write its tokens', async () => {
+    const g = grant();
+    const codeHash = newHandle(32);
+    await ctx.stores.insertNewRows({
+      grants: [g],
+      authorizationCodes: [{ codeHash, grantId: g.id, clientId: 'batch-client', redirectUri: 'https://rp.example/cb', codeChallenge: 'x'.repeat(43), codeChallengeMethod: 'S256', nonce: null, scope: 'api', createdAt: 1, expiresAt: 2, consumedAt: null }],
+    });
+    const attempts = Array.from({ length: 10 }, () => accessToken(g.id));
+    const outcomes = await Promise.all(attempts.map((token) => ctx.stores.insertNewRows({ accessTokens: [token] }, { kind: 'authorization_code', hash: codeHash, at: 3 })));
+    expect(outcomes.filter(Boolean)).toHaveLength(1);
+    const stored = await Promise.all(attempts.map((token) => ctx.stores.accessTokens.find(token.tokenHash)));
+    expect(stored.filter(Boolean)).toHaveLength(1);
   });
 });

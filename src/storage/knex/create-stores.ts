@@ -40,7 +40,7 @@ export function createStores(db: Knex): Stores {
     findings: new KnexFindingStore(db),
     userData: new KnexUserDataStore(db),
     transaction: (work) => db.transaction(work),
-    insertNewRows: (rows) => insertNewRows(db, rows),
+    insertNewRows: (rows, consume) => insertNewRows(db, rows, consume),
     close: () => db.destroy(),
   };
 }

@@ -12,7 +12,7 @@
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-4.4.3
  */
 import type { Knex } from 'knex';
-import type { NewRows } from '../stores.js';
+import type { NewRows, SingleUseConsumption } from '../stores.js';
 import { auditRow } from './audit-replay-stores.js';
 import { isSqlite } from './database.js';
 import { grantRow } from './grant-store.js';
@@ -49,36 +49,77 @@ function insertStatement({ table, rows }: TableRows): { sql: string; bindings: u
 }
 
 interface SqliteConnection {
-  prepare(sql: string): { run(...values: unknown[]): unknown };
+  prepare(sql: string): { run(...values: unknown[]): { changes: number } };
   transaction(work: () => void): () => void;
 }
 
-async function insertSqlite(db: Knex, tables: TableRows[]): Promise<void> {
+/** The conditional update that consumes a code or refresh token, with its bindings. */
+function consumeStatement(consume: SingleUseConsumption): { sql: string; bindings: unknown[] } {
+  const [table, key] = consume.kind === 'authorization_code' ? ['authorization_codes', 'code_hash'] : ['refresh_tokens', 'token_hash'];
+  return { sql: `update ${quote(table)} set "consumed_at" = ? where ${quote(key)} = ? and "consumed_at" is null`, bindings: [consume.at, consume.hash] };
+}
+
+async function insertSqlite(db: Knex, tables: TableRows[], consume?: SingleUseConsumption): Promise<boolean> {
   const client = db.client as { acquireConnection(): Promise<SqliteConnection>; releaseConnection(conn: SqliteConnection): Promise<void> };
   const conn = await client.acquireConnection();
   try {
     // One row per statement keeps the prepared statement reusable (its text never changes).
     const writes = tables.flatMap((entry) => entry.rows.map((row) => insertStatement({ table: entry.table, rows: [row] })));
+    let written = false;
     conn.transaction(() => {
+      if (consume) {
+        const { sql, bindings } = consumeStatement(consume);
+        if (conn.prepare(sql).run(...bindings).changes !== 1) return;
+      }
       for (const { sql, bindings } of writes) conn.prepare(sql).run(...bindings);
+      written = true;
     })();
+    return written;
   } finally {
     await client.releaseConnection(conn);
   }
 }
 
-async function insertPostgres(db: Knex, tables: TableRows[]): Promise<void> {
-  const statements = tables.map(insertStatement);
+/**
+ * One statement: the inserts chained as CTEs. With `consume`, the conditional update comes first
+ * and every insert selects its values only if that update found the artifact unused; the last
+ * insert returns its row, so no row back means "already used, nothing written".
+ */
+async function insertPostgres(db: Knex, tables: TableRows[], consume?: SingleUseConsumption): Promise<boolean> {
+  const parts: string[] = [];
+  const bindings: unknown[] = [];
+  if (consume) {
+    const update = consumeStatement(consume);
+    parts.push(`used as (${update.sql} returning 1)`);
+    bindings.push(...update.bindings);
+  }
+  // With a consumption, insert ... values (...) becomes insert ... select ... where exists (select 1 from used).
+  const statements = tables.map((entry) => (consume ? guardedInsert(entry) : insertStatement(entry)));
+  statements.slice(0, -1).forEach((statement, index) => {
+    parts.push(`w${index} as (${statement.sql})`);
+    bindings.push(...statement.bindings);
+  });
   const last = statements[statements.length - 1];
-  const chained = statements.slice(0, -1).map((statement, index) => `w${index} as (${statement.sql})`);
-  const sql = chained.length > 0 ? `with ${chained.join(', ')} ${last.sql}` : last.sql;
-  await db.raw(sql, statements.flatMap((statement) => statement.bindings) as Knex.RawBinding[]);
+  bindings.push(...last.bindings);
+  const sql = `${parts.length > 0 ? `with ${parts.join(', ')} ` : ''}${last.sql}${consume ? ' returning 1 as written' : ''}`;
+  const result = (await db.raw(sql, bindings as Knex.RawBinding[])) as { rowCount: number | null };
+  return consume ? (result.rowCount ?? 0) > 0 : true;
 }
 
-/** Writes every row or none. */
-export async function insertNewRows(db: Knex, rows: NewRows): Promise<void> {
+/** `insert into "t" (cols) select ?, ? where exists (select 1 from used) union all select ...` per row. */
+function guardedInsert({ table, rows }: TableRows): { sql: string; bindings: unknown[] } {
+  const columns = Object.keys(rows[0]);
+  const select = `select ${columns.map(() => '?').join(', ')} where exists (select 1 from used)`;
+  return {
+    sql: `insert into ${quote(table)} (${columns.map(quote).join(', ')}) ${rows.map(() => select).join(' union all ')}`,
+    bindings: rows.flatMap((row) => columns.map((column) => row[column] ?? null)),
+  };
+}
+
+/** Writes every row or none; false (nothing written) when `consume` found its artifact already used. */
+export async function insertNewRows(db: Knex, rows: NewRows, consume?: SingleUseConsumption): Promise<boolean> {
   const tables = rowsByTable(rows);
-  if (tables.length === 0) return;
-  if (isSqlite(db)) await insertSqlite(db, tables);
-  else await insertPostgres(db, tables);
+  if (tables.length === 0 && !consume) return true;
+  if (tables.length === 0) throw new Error('a consumption needs rows to write with it');
+  return isSqlite(db) ? insertSqlite(db, tables, consume) : insertPostgres(db, tables, consume);
 }
