@@ -43,7 +43,7 @@ export const authorizationCodeGrant: GrantModule<AuthorizationCodeInput> = {
   grantType: 'authorization_code',
   schema: authorizationCodeSchema,
 
-  async handle(ctx, input, client) {
+  async handle(ctx, input, client, origin) {
     const now = ctx.clock();
     const codeHash = hashHandle(input.code);
     const code = await ctx.stores.codes.find(codeHash);
@@ -52,7 +52,7 @@ export const authorizationCodeGrant: GrantModule<AuthorizationCodeInput> = {
     if (!code || code.clientId !== client.clientId) throw invalidGrant('the authorization code is invalid');
     if (code.consumedAt !== null) {
       // RFC 6749 §4.1.2: a second use is refused and what the first one issued is revoked.
-      await revokeOnReplayNow(ctx, code.grantId, client.clientId, 'code_replay');
+      await revokeOnReplayNow(ctx, code.grantId, client.clientId, 'code_replay', origin);
       throw invalidGrant('the authorization code was already used');
     }
     if (code.expiresAt <= now) throw invalidGrant('the authorization code has expired');
@@ -84,7 +84,7 @@ export const authorizationCodeGrant: GrantModule<AuthorizationCodeInput> = {
         kind: 'authorization_code',
         hash: codeHash,
         async replayed() {
-          await revokeOnReplayNow(ctx, grant.id, client.clientId, 'code_replay');
+          await revokeOnReplayNow(ctx, grant.id, client.clientId, 'code_replay', origin);
           return invalidGrant('the authorization code was already used');
         },
       },

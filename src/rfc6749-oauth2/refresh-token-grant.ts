@@ -32,7 +32,7 @@ export const refreshTokenGrant: GrantModule<RefreshTokenInput> = {
   grantType: 'refresh_token',
   schema: refreshTokenSchema,
 
-  async handle(ctx, input, client) {
+  async handle(ctx, input, client, origin) {
     const now = ctx.clock();
     const tokenHash = hashHandle(input.refresh_token);
     const presented = await ctx.stores.refreshTokens.find(tokenHash);
@@ -40,7 +40,7 @@ export const refreshTokenGrant: GrantModule<RefreshTokenInput> = {
     if (!presented || presented.clientId !== client.clientId) throw invalidGrant('the refresh token is invalid');
     if (presented.consumedAt !== null) {
       // RFC 9700 §4.14.2: a rotated token presented again means one copy is stolen; end the family.
-      await revokeOnReplayNow(ctx, presented.grantId, client.clientId, 'refresh_token_reuse');
+      await revokeOnReplayNow(ctx, presented.grantId, client.clientId, 'refresh_token_reuse', origin);
       throw invalidGrant('the refresh token was already used');
     }
     if (presented.expiresAt <= now) throw invalidGrant('the refresh token has expired');
@@ -76,7 +76,7 @@ export const refreshTokenGrant: GrantModule<RefreshTokenInput> = {
         kind: 'refresh_token',
         hash: tokenHash,
         async replayed() {
-          await revokeOnReplayNow(ctx, grant.id, client.clientId, 'refresh_token_reuse');
+          await revokeOnReplayNow(ctx, grant.id, client.clientId, 'refresh_token_reuse', origin);
           return invalidGrant('the refresh token was already used');
         },
       },

@@ -5,20 +5,21 @@
  * @spec https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2 (refresh token reuse: revoke the family)
  */
 import type { Context } from '../server/context.js';
+import type { RequestOrigin } from '../security/audit.js';
 import type { Tx } from '../storage/stores.js';
 
 export type ReplayReason = 'code_replay' | 'refresh_token_reuse';
 
 const AUDIT_TYPE: Record<ReplayReason, string> = { code_replay: 'token.code_replay', refresh_token_reuse: 'token.refresh_reuse' };
 
-/** Revokes the grant and records why, in the caller's transaction. */
-export async function revokeOnReplay(ctx: Context, grantId: string, clientId: string, reason: ReplayReason, tx: Tx): Promise<void> {
+/** Revokes the grant and records why, and from where the replay came, in the caller's transaction. */
+export async function revokeOnReplay(ctx: Context, grantId: string, clientId: string, reason: ReplayReason, origin: RequestOrigin | undefined, tx: Tx): Promise<void> {
   const now = ctx.clock();
   const revoked = await ctx.stores.grants.revoke(grantId, reason, now, tx);
-  await ctx.stores.audit.record({ type: AUDIT_TYPE[reason], clientId, details: { grant_id: grantId, newly_revoked: revoked } }, now, tx);
+  await ctx.stores.audit.record({ type: AUDIT_TYPE[reason], clientId, ...origin, details: { grant_id: grantId, newly_revoked: revoked } }, now, tx);
 }
 
 /** The same in a transaction of its own, committed before the request fails. */
-export function revokeOnReplayNow(ctx: Context, grantId: string, clientId: string, reason: ReplayReason): Promise<void> {
-  return ctx.stores.transaction((tx) => revokeOnReplay(ctx, grantId, clientId, reason, tx));
+export function revokeOnReplayNow(ctx: Context, grantId: string, clientId: string, reason: ReplayReason, origin?: RequestOrigin): Promise<void> {
+  return ctx.stores.transaction((tx) => revokeOnReplay(ctx, grantId, clientId, reason, origin, tx));
 }

@@ -14,6 +14,7 @@ import type { TokenResponseBody } from '../rfc6749-oauth2/token-response.js';
 import { authorizationCodeGrant } from '../rfc6749-oauth2/authorization-code-grant.js';
 import { clientCredentialsGrant } from '../rfc6749-oauth2/client-credentials-grant.js';
 import { refreshTokenGrant } from '../rfc6749-oauth2/refresh-token-grant.js';
+import type { RequestOrigin } from '../security/audit.js';
 import type { Context } from './context.js';
 
 export interface GrantOutcome {
@@ -43,7 +44,8 @@ export interface GrantModule<Input = Record<string, unknown>> {
   grantType: string;
   /** Validates this grant's own parameters (client authentication parameters are validated apart). */
   schema: JsonSchemaObject;
-  handle(ctx: Context, input: Input, client: ClientRecord): Promise<GrantOutcome>;
+  /** `origin`: where the request came from, for the audit events a grant records itself (replays). */
+  handle(ctx: Context, input: Input, client: ClientRecord, origin?: RequestOrigin): Promise<GrantOutcome>;
 }
 
 const grants = new Map<string, GrantModule>();

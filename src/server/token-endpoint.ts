@@ -71,8 +71,9 @@ function checkGrantAllowed(_ctx: Context, exchange: TokenExchange): void {
 
 async function runGrant(ctx: Context, exchange: TokenExchange): Promise<void> {
   const { req, client, grantType } = exchange;
-  const outcome = await exchange.grant.handle(ctx, exchange.input, client);
-  const issued = { type: 'token.issued', clientId: client.clientId, userId: outcome.userId, ...requestOrigin(ctx, req), details: { grant_type: grantType, ...outcome.details } };
+  const origin = requestOrigin(ctx, req);
+  const outcome = await exchange.grant.handle(ctx, exchange.input, client, origin);
+  const issued = { type: 'token.issued', clientId: client.clientId, userId: outcome.userId, ...origin, details: { grant_type: grantType, ...outcome.details } };
   if (outcome.newRows) {
     // The rows, their audit event and the use of the code or refresh token go in one atomic write.
     const { consume } = outcome;
