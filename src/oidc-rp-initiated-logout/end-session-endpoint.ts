@@ -18,6 +18,7 @@ import { loadSession } from '../oidc-core/session.js';
 import { contributeMetadata, PATHS } from '../oidc-discovery/provider-metadata.js';
 import { pageLocale } from '../rfc6749-oauth2/authorization-request.js';
 import { redirectLocation } from '../rfc6749-oauth2/authorization-response.js';
+import { requestOrigin } from '../security/audit.js';
 import type { Context } from '../server/context.js';
 import { renderLogoutConfirmPage, renderSignedOutPage, renderStillSignedInPage } from '../ui/logout-pages.js';
 import { checkFormSession, issueFormToken, openFormToken } from '../ui/session-form-token.js';
@@ -91,7 +92,7 @@ async function confirmLogout(ctx: Context, req: Request, res: Response): Promise
   if (decision !== 'logout') throw new OAuthError('invalid_request', 'Choose Sign out or Stay signed in.');
   // §2: when the End-User says yes, the OP MUST log them out.
   if (session) {
-    const outcome = await logoutSession(ctx, session, { clientId: pending.clientId, reason: 'rp_initiated_logout' });
+    const outcome = await logoutSession(ctx, session, { clientId: pending.clientId, reason: 'rp_initiated_logout', origin: requestOrigin(ctx, req) });
     if (outcome.deliveries.length > 0) void kickDeliveries(ctx);
   }
   clearSessionCookie(res, ctx.config);

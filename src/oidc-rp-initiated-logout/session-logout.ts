@@ -13,6 +13,7 @@
  */
 import { scopeList } from '../oidc-core/claims.js';
 import { enqueueBackChannelLogouts } from '../oidc-back-channel-logout/sender.js';
+import type { RequestOrigin } from '../security/audit.js';
 import type { Context } from '../server/context.js';
 import type { SessionRecord } from '../storage/stores.js';
 
@@ -24,7 +25,7 @@ export interface SessionLogout {
   deliveries: string[];
 }
 
-export async function logoutSession(ctx: Context, session: SessionRecord, cause: { clientId: string | null; reason: string }): Promise<SessionLogout> {
+export async function logoutSession(ctx: Context, session: SessionRecord, cause: { clientId: string | null; reason: string; origin?: RequestOrigin }): Promise<SessionLogout> {
   const now = ctx.clock();
   return ctx.stores.transaction(async (tx) => {
     // The session row is the single-use guard: only the request that removed it continues.
@@ -40,6 +41,7 @@ export async function logoutSession(ctx: Context, session: SessionRecord, cause:
       type: 'session.ended',
       userId: session.userId,
       clientId: cause.clientId,
+      ...cause.origin,
       details: { sid: session.sid, reason: cause.reason, revokedGrants, backchannelDeliveries: deliveries.length },
     }, now, tx);
     return { ended: true, revokedGrants, deliveries };

@@ -113,6 +113,7 @@ describe(`RP-Initiated Logout 1.0 end_session_endpoint (${backendName})`, () => 
     expect(await silentResult(agent)).toBe('login_required');
     const [event] = await ctx.stores.audit.list({ type: 'session.ended', userId: alice.user.id, limit: 1 });
     expect(event.details).toMatchObject({ sid: idToken.sid, reason: 'rp_initiated_logout', backchannelDeliveries: 1 });
+    expect(event.ip).toBeTruthy();
     await settleDeliveries(ctx);
     const [delivery] = (await rp.waitFor(before + 1)).slice(before);
     const logoutToken = decodeJwt(logoutTokenOf(delivery));
