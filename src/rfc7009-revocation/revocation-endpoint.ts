@@ -14,11 +14,12 @@
  * @spec https://www.rfc-editor.org/rfc/rfc7009#section-2.2.1 (errors as in RFC 6749 §5.2; unsupported_token_type)
  * @spec https://www.rfc-editor.org/rfc/rfc8414#section-2 (revocation_endpoint metadata)
  */
-import { Router, type Request, type Response } from 'express';
+import type { Request, Response, Router } from 'express';
 import { AUTH_METHODS } from '../clients/client-metadata.js';
 import { OAuthError } from '../errors/oauth-error.js';
 import { formBody, formParams } from '../http/params.js';
-import { handle, noStore, sendOAuthError } from '../http/respond.js';
+import { postOnlyRouter } from '../http/post-endpoint.js';
+import { noStore } from '../http/respond.js';
 import { CLIENT_AUTH_SIGNING_ALGS, contributeMetadata, PATHS } from '../oidc-discovery/provider-metadata.js';
 import { authenticateClient } from '../rfc6749-oauth2/client-authentication.js';
 import { findPresentedToken, type PresentedToken } from '../rfc7662-introspection/presented-token.js';
@@ -98,25 +99,11 @@ async function revoke(ctx: Context, exchange: Revocation): Promise<void> {
 export const REVOCATION_PHASES: readonly Phase[] = [parseForm, validateParameters, authenticate, findToken, checkOwner, revoke];
 
 export function revocationRouter(ctx: Context): Router {
-  const router = Router();
-  router.post(
-    PATHS.revocation,
-    formBody,
-    handle(
-      async (req: Request, res: Response) => {
-        const exchange = { req } as Revocation;
-        for (const phase of REVOCATION_PHASES) await phase(ctx, exchange);
-        // §2.2: the status code says it all; the body is empty.
-        noStore(res);
-        res.status(200).end();
-      },
-      (res, error) => sendOAuthError(res, error, ctx.logger),
-    ),
-  );
-  // RFC 7009 §2.1: the request is a POST.
-  router.all(PATHS.revocation, (_req, res) => {
-    res.set('Allow', 'POST');
-    sendOAuthError(res, new OAuthError('invalid_request', 'the revocation endpoint accepts only POST', { status: 405 }));
+  return postOnlyRouter({ path: PATHS.revocation, parseBody: formBody, logger: ctx.logger, otherMethods: 'the revocation endpoint accepts only POST' }, async (req: Request, res: Response) => {
+      const exchange = { req } as Revocation;
+      for (const phase of REVOCATION_PHASES) await phase(ctx, exchange);
+      // §2.2: the status code says it all; the body is empty.
+      noStore(res);
+      res.status(200).end();
   });
-  return router;
 }

@@ -12,11 +12,12 @@
  * @spec https://www.rfc-editor.org/rfc/rfc7591#section-3.2.2 (error response)
  * @spec https://www.rfc-editor.org/rfc/rfc6750#section-3 (initial access token errors)
  */
-import { Router, type Request, type Response } from 'express';
+import type { Request, Response, Router } from 'express';
 import { decodeJwt } from 'jose';
 import { createClient, type CreatedClient } from '../clients/client-service.js';
 import { OAuthError } from '../errors/oauth-error.js';
-import { handle, sendJson, sendOAuthError } from '../http/respond.js';
+import { postOnlyRouter } from '../http/post-endpoint.js';
+import { sendJson } from '../http/respond.js';
 import { contributeMetadata, PATHS } from '../oidc-discovery/provider-metadata.js';
 import { bearerChallenge, bearerError, bearerToken } from '../rfc6750-bearer/bearer-token.js';
 import { requestOrigin } from '../security/audit.js';
@@ -85,24 +86,11 @@ async function register(ctx: Context, registration: Registration): Promise<void>
 export const REGISTRATION_PHASES: readonly Phase[] = [checkOpen, checkInitialAccessToken, parseBody, checkSoftwareStatement, register];
 
 export function registrationRouter(ctx: Context): Router {
-  const router = Router();
-  router.post(
-    PATHS.registration,
-    jsonBody,
-    handle(
-      async (req: Request, res: Response) => {
-        const registration = { req } as Registration;
-        for (const phase of REGISTRATION_PHASES) await phase(ctx, registration);
-        const { record, clientSecret, registrationAccessToken } = registration.created;
-        // §3.2.1: 201 with the registered metadata; sendJson adds Cache-Control: no-store.
-        sendJson(res, 201, clientInformation(ctx.config, record, { clientSecret, registrationAccessToken: registrationAccessToken! }));
-      },
-      (res, error) => sendOAuthError(res, error, ctx.logger),
-    ),
-  );
-  router.all(PATHS.registration, (_req, res) => {
-    res.set('Allow', 'POST');
-    sendOAuthError(res, new OAuthError('invalid_request', 'Clients register with POST', { status: 405 }));
+  return postOnlyRouter({ path: PATHS.registration, parseBody: jsonBody, logger: ctx.logger, otherMethods: 'Clients register with POST' }, async (req: Request, res: Response) => {
+      const registration = { req } as Registration;
+      for (const phase of REGISTRATION_PHASES) await phase(ctx, registration);
+      const { record, clientSecret, registrationAccessToken } = registration.created;
+      // §3.2.1: 201 with the registered metadata; sendJson adds Cache-Control: no-store.
+      sendJson(res, 201, clientInformation(ctx.config, record, { clientSecret, registrationAccessToken: registrationAccessToken! }));
   });
-  return router;
 }

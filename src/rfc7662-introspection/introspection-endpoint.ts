@@ -9,11 +9,12 @@
  * @spec https://www.rfc-editor.org/rfc/rfc7662#section-4 (token scanning: authenticate, limit)
  * @spec https://www.rfc-editor.org/rfc/rfc8414#section-2 (introspection_endpoint metadata)
  */
-import { Router, type Request, type Response } from 'express';
+import type { Request, Response, Router } from 'express';
 import { AUTH_METHODS } from '../clients/client-metadata.js';
 import { OAuthError } from '../errors/oauth-error.js';
 import { formBody, formParams } from '../http/params.js';
-import { handle, sendJson, sendOAuthError } from '../http/respond.js';
+import { postOnlyRouter } from '../http/post-endpoint.js';
+import { sendJson } from '../http/respond.js';
 import { CLIENT_AUTH_SIGNING_ALGS, contributeMetadata, PATHS } from '../oidc-discovery/provider-metadata.js';
 import { authenticateClient } from '../rfc6749-oauth2/client-authentication.js';
 import { validateParams, type Params } from '../schema/validator.js';
@@ -78,24 +79,10 @@ function answer(ctx: Context, exchange: Introspection): void {
 export const INTROSPECTION_PHASES: readonly Phase[] = [parseForm, validateParameters, authenticate, limitPerClient, findToken, answer];
 
 export function introspectionRouter(ctx: Context): Router {
-  const router = Router();
-  router.post(
-    PATHS.introspection,
-    formBody,
-    handle(
-      async (req: Request, res: Response) => {
-        const exchange = { req, res } as Introspection;
-        for (const phase of INTROSPECTION_PHASES) if ((await phase(ctx, exchange)) === false) return;
-        // sendJson adds Cache-Control: no-store: the answer describes a credential.
-        sendJson(res, 200, exchange.body);
-      },
-      (res, error) => sendOAuthError(res, error, ctx.logger),
-    ),
-  );
-  // RFC 7662 §2.1: the request is a POST.
-  router.all(PATHS.introspection, (_req, res) => {
-    res.set('Allow', 'POST');
-    sendOAuthError(res, new OAuthError('invalid_request', 'the introspection endpoint accepts only POST', { status: 405 }));
+  return postOnlyRouter({ path: PATHS.introspection, parseBody: formBody, logger: ctx.logger, otherMethods: 'the introspection endpoint accepts only POST' }, async (req: Request, res: Response) => {
+      const exchange = { req, res } as Introspection;
+      for (const phase of INTROSPECTION_PHASES) if ((await phase(ctx, exchange)) === false) return;
+      // sendJson adds Cache-Control: no-store: the answer describes a credential.
+      sendJson(res, 200, exchange.body);
   });
-  return router;
 }

@@ -8,10 +8,11 @@
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-5.1
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-5.2
  */
-import { Router, type Request, type Response } from 'express';
+import type { Request, Response, Router } from 'express';
 import { OAuthError } from '../errors/oauth-error.js';
 import { formBody, formParams } from '../http/params.js';
-import { handle, sendJson, sendOAuthError } from '../http/respond.js';
+import { postOnlyRouter } from '../http/post-endpoint.js';
+import { sendJson } from '../http/respond.js';
 import { PATHS } from '../oidc-discovery/provider-metadata.js';
 import { authenticateClient } from '../rfc6749-oauth2/client-authentication.js';
 import { requestOrigin } from '../security/audit.js';
@@ -100,24 +101,10 @@ async function runGrant(ctx: Context, exchange: TokenExchange): Promise<void> {
 export const TOKEN_PHASES: readonly Phase[] = [parseForm, findGrantType, validateGrantParameters, authenticate, checkGrantAllowed, runGrant];
 
 export function tokenRouter(ctx: Context): Router {
-  const router = Router();
-  router.post(
-    PATHS.token,
-    formBody,
-    handle(
-      async (req: Request, res: Response) => {
-        const exchange = { req } as TokenExchange;
-        for (const phase of TOKEN_PHASES) await phase(ctx, exchange);
-        // §5.1: sendJson adds Cache-Control: no-store and Pragma: no-cache.
-        sendJson(res, 200, exchange.body);
-      },
-      (res, error) => sendOAuthError(res, error, ctx.logger),
-    ),
-  );
-  // RFC 6749 §3.2: the client MUST use POST.
-  router.all(PATHS.token, (_req, res) => {
-    res.set('Allow', 'POST');
-    sendOAuthError(res, new OAuthError('invalid_request', 'the token endpoint accepts only POST', { status: 405 }));
+  return postOnlyRouter({ path: PATHS.token, parseBody: formBody, logger: ctx.logger, otherMethods: 'the token endpoint accepts only POST' }, async (req: Request, res: Response) => {
+      const exchange = { req } as TokenExchange;
+      for (const phase of TOKEN_PHASES) await phase(ctx, exchange);
+      // §5.1: sendJson adds Cache-Control: no-store and Pragma: no-cache.
+      sendJson(res, 200, exchange.body);
   });
-  return router;
 }
