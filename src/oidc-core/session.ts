@@ -31,13 +31,14 @@ export function isSessionActive(session: SessionRecord, now: number): boolean {
 }
 
 /**
- * The request's live session, or undefined (no cookie, unknown, idle or past its absolute lifetime:
- * expired sessions are treated as absent). A live session's idle expiry slides forward.
+ * The request's live session, or undefined (no cookie, unknown, idle or past its absolute lifetime,
+ * or its user deleted: such sessions are treated as absent). A live session's idle expiry slides forward.
  */
 export async function loadSession(ctx: Context, req: Request): Promise<SessionRecord | undefined> {
   const handle = readSessionCookie(req, ctx.config);
   if (!handle || !HANDLE.test(handle)) return undefined;
-  const session = await ctx.stores.sessions.find(hashHandle(handle));
+  // A session whose user has been deleted is treated as absent, like an expired one.
+  const session = await ctx.stores.sessions.findOfExistingUser(hashHandle(handle));
   const now = ctx.clock();
   if (!session || !isSessionActive(session, now)) return undefined;
   // Emergency mode: a session opened with a password alone signs in again, with its second factor.

@@ -46,7 +46,9 @@ export const authorizationCodeGrant: GrantModule<AuthorizationCodeInput> = {
   async handle(ctx, input, client, origin) {
     const now = ctx.clock();
     const codeHash = hashHandle(input.code);
-    const code = await ctx.stores.codes.find(codeHash);
+    // One read for the code and its grant; a code whose grant is gone is as invalid as an unknown one.
+    const found = await ctx.stores.codes.findWithGrant(codeHash);
+    const code = found?.token;
     // Another client's code is answered like an unknown one and left untouched: revoking it here would
     // let any client kill a grant it merely saw.
     if (!code || code.clientId !== client.clientId) throw invalidGrant('the authorization code is invalid');
@@ -60,7 +62,7 @@ export const authorizationCodeGrant: GrantModule<AuthorizationCodeInput> = {
     if (input.redirect_uri !== code.redirectUri) throw invalidGrant('redirect_uri does not match the authorization request');
     verifyCodeVerifier(code, input.code_verifier, client.metadata.require_pkce);
 
-    const grant = await ctx.stores.grants.find(code.grantId);
+    const grant = found?.grant;
     if (!grant || grant.clientId !== client.clientId || grant.revokedAt !== null || grant.expiresAt <= now) {
       throw invalidGrant('the authorization grant is no longer valid');
     }

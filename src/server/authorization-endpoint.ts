@@ -98,8 +98,8 @@ async function validateRequest(ctx: Context, client: ClientRecord, redirectUri: 
 
 /** Answer now, fail a silent request, or start an interaction at the login or consent step. */
 async function proceed(ctx: Context, req: Request, res: Response, request: AuthorizationRequest): Promise<void> {
-  let session = await loadSession(ctx, req);
-  if (session && !(await ctx.stores.users.findById(session.userId))) session = undefined;
+  // loadSession ignores a session whose user no longer exists.
+  const session = await loadSession(ctx, req);
   // A session with a password alone does not satisfy a request for MFA from a user who has it.
   const mustLogin = loginRequired(request, session, ctx.clock()) || (session !== undefined && (await needsStepUp(ctx, request, session)));
   const consent = session && !mustLogin ? await ctx.stores.consents.find(session.userId, request.clientId) : undefined;

@@ -20,6 +20,8 @@ export interface SessionRecord {
 export interface SessionStore {
   insert(session: SessionRecord, tx?: Tx): Promise<void>;
   find(idHash: string, tx?: Tx): Promise<SessionRecord | undefined>;
+  /** The session, only while its user still exists (one read for both). */
+  findOfExistingUser(idHash: string, tx?: Tx): Promise<SessionRecord | undefined>;
   findBySid(sid: string, tx?: Tx): Promise<SessionRecord | undefined>;
   touch(idHash: string, lastSeenAt: number, idleExpiresAt: number, tx?: Tx): Promise<void>;
   remove(idHash: string, tx?: Tx): Promise<boolean>;

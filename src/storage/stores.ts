@@ -175,6 +175,8 @@ export interface AuthorizationCodeRecord {
 export interface AuthorizationCodeStore {
   insert(code: AuthorizationCodeRecord, tx?: Tx): Promise<void>;
   find(codeHash: string, tx?: Tx): Promise<AuthorizationCodeRecord | undefined>;
+  /** The code with its grant (and the grant's username) in one read; undefined when either is missing. */
+  findWithGrant(codeHash: string, tx?: Tx): Promise<TokenWithGrant<AuthorizationCodeRecord> | undefined>;
   /** Atomic single use: true for the one caller that consumed it. */
   consume(codeHash: string, now: number, tx?: Tx): Promise<boolean>;
 }

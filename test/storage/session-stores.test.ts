@@ -33,6 +33,18 @@ describe(`SessionStore conformance on ${backendName}`, () => {
     expect(await ctx.stores.sessions.findBySid('unknown')).toBeUndefined();
   });
 
+  it('findOfExistingUser finds a session only while its user exists', async () => {
+    const userId = newId();
+    await ctx.stores.users.insert({ id: userId, username: `u-${userId}`, passwordHash: 'x', claims: {}, createdAt: 1, updatedAt: 1 });
+    const record = session({ userId });
+    const orphan = session();
+    await ctx.stores.sessions.insert(record);
+    await ctx.stores.sessions.insert(orphan);
+    expect(await ctx.stores.sessions.findOfExistingUser(record.idHash)).toEqual(record);
+    expect(await ctx.stores.sessions.findOfExistingUser(orphan.idHash)).toBeUndefined();
+    expect(await ctx.stores.sessions.findOfExistingUser(hashHandle('unknown'))).toBeUndefined();
+  });
+
   it('touch moves last-seen and idle expiry, never the absolute expiry', async () => {
     const record = session({ amr: null, acr: null });
     await ctx.stores.sessions.insert(record);

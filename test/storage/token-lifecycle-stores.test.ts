@@ -81,6 +81,35 @@ describe(`token lifecycle stores on ${backendName}`, () => {
       expect(await ctx.stores.accessTokens.findWithGrant(orphan.tokenHash)).toBeUndefined();
     });
 
+    it('returns an authorization code with its grant and the user name; nothing for a code without its grant', async () => {
+      const g = grant({ userId });
+      await ctx.stores.grants.insert(g);
+      const code = {
+        codeHash: hashHandle(newHandle()), grantId: g.id, clientId: 'client-a', redirectUri: 'https://rp.example/cb',
+        codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', codeChallengeMethod: 'S256', nonce: null,
+        scope: 'openid', createdAt: 1_700_000_000, expiresAt: 1_700_000_060, consumedAt: 1_700_000_001,
+      };
+      await ctx.stores.codes.insert(code);
+      expect(await ctx.stores.codes.findWithGrant(code.codeHash)).toEqual({ token: code, grant: g, username: 'erin' });
+      const orphan = { ...code, codeHash: hashHandle(newHandle()), grantId: newId() };
+      await ctx.stores.codes.insert(orphan);
+      expect(await ctx.stores.codes.findWithGrant(orphan.codeHash)).toBeUndefined();
+    });
+
+    it('inside a transaction sees the transaction's own uncommitted rows, and nothing once it rolls back', async () => {
+      const g = grant({ userId });
+      const token = access(g.id);
+      await expect(ctx.stores.transaction(async (tx) => {
+        await ctx.stores.grants.insert(g, tx);
+        await ctx.stores.accessTokens.insert(token, tx);
+        expect(await ctx.stores.accessTokens.findWithGrant(token.tokenHash, tx)).toEqual({ token, grant: g, username: 'erin' });
+        expect(await ctx.stores.grants.find(g.id, tx)).toEqual(g);
+        throw new Error('roll back');
+      })).rejects.toThrow('roll back');
+      expect(await ctx.stores.accessTokens.findWithGrant(token.tokenHash)).toBeUndefined();
+      expect(await ctx.stores.grants.find(g.id)).toBeUndefined();
+    });
+
     it('does not confuse the two kinds: an access token hash is not a refresh token', async () => {
       const g = grant();
       await ctx.stores.grants.insert(g);

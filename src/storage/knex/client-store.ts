@@ -2,6 +2,7 @@
 import type { Knex } from 'knex';
 import type { ClientRecord, ClientStore, Tx } from '../stores.js';
 import { fromJson, toNumber } from './json.js';
+import { findOne } from './point-read.js';
 
 type Row = Record<string, unknown>;
 
@@ -29,7 +30,7 @@ export class KnexClientStore implements ClientStore {
   constructor(private readonly db: Knex) {}
 
   async find(clientId: string, tx: Tx = this.db) {
-    const row = await tx('clients').where({ client_id: clientId }).first();
+    const row = await findOne(this.db, tx, 'clients', { client_id: clientId });
     return row ? toRecord(row) : undefined;
   }
 

@@ -6,6 +6,7 @@
 import type { Knex } from 'knex';
 import type { GrantRecord, GrantStore, Tx } from '../stores.js';
 import { fromJson, toJson, toNumber, toNumberOrNull } from './json.js';
+import { findOne } from './point-read.js';
 
 type Row = Record<string, unknown>;
 
@@ -49,7 +50,7 @@ export class KnexGrantStore implements GrantStore {
   constructor(private readonly db: Knex) {}
 
   async find(id: string, tx: Tx = this.db) {
-    const row = await tx('grants').where({ id }).first();
+    const row = await findOne(this.db, tx, 'grants', { id });
     return row ? toRecord(row) : undefined;
   }
 

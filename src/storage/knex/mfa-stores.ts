@@ -8,6 +8,7 @@ import type {
   LoginResetStore, MfaChallengeRecord, MfaChallengeStore, MfaRecord, MfaStore, RecoveryCodeStore, Tx,
 } from '../stores.js';
 import { toNumber, toNumberOrNull } from './json.js';
+import { findOne } from './point-read.js';
 
 type Row = Record<string, unknown>;
 
@@ -20,7 +21,7 @@ export class KnexMfaStore implements MfaStore {
   constructor(private readonly db: Knex) {}
 
   async find(userId: string, tx: Tx = this.db) {
-    const row = await tx('user_mfa').where({ user_id: userId }).first();
+    const row = await findOne(this.db, tx, 'user_mfa', { user_id: userId });
     return row ? toMfa(row) : undefined;
   }
 
@@ -76,7 +77,7 @@ export class KnexMfaChallengeStore implements MfaChallengeStore {
   }
 
   async find(uidHash: string, tx: Tx = this.db) {
-    const row = await tx('mfa_challenges').where({ uid_hash: uidHash }).first();
+    const row = await findOne(this.db, tx, 'mfa_challenges', { uid_hash: uidHash });
     return row
       ? { uidHash: row.uid_hash as string, userId: row.user_id as string, createdAt: toNumber(row.created_at), expiresAt: toNumber(row.expires_at) }
       : undefined;
@@ -91,7 +92,7 @@ export class KnexLoginResetStore implements LoginResetStore {
   constructor(private readonly db: Knex) {}
 
   async generation(username: string, tx: Tx = this.db) {
-    const row = await tx('login_throttle_resets').where({ username }).first();
+    const row = await findOne(this.db, tx, 'login_throttle_resets', { username });
     return row ? toNumber(row.generation) : 0;
   }
 

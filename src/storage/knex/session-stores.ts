@@ -7,6 +7,10 @@ import type {
   ConsentRecord, ConsentStore, InteractionRecord, InteractionStore, SessionRecord, SessionStore, Tx,
 } from '../stores.js';
 import { fromJson, toJson, toNumber } from './json.js';
+import { findOne, readRows } from './point-read.js';
+
+/** A session joined to its user: a deleted user's session is no session, found in the same read. */
+const SESSION_OF_EXISTING_USER = 'select s.* from "sessions" as s inner join "users" as u on u."id" = s."user_id" where s."id_hash" = ? limit 1';
 
 type Row = Record<string, unknown>;
 
@@ -29,12 +33,17 @@ export class KnexSessionStore implements SessionStore {
   }
 
   async find(idHash: string, tx: Tx = this.db) {
-    const row = await tx('sessions').where({ id_hash: idHash }).first();
+    const row = await findOne(this.db, tx, 'sessions', { id_hash: idHash });
+    return row ? toSession(row) : undefined;
+  }
+
+  async findOfExistingUser(idHash: string, tx: Tx = this.db) {
+    const [row] = await readRows(this.db, tx, SESSION_OF_EXISTING_USER, [idHash]);
     return row ? toSession(row) : undefined;
   }
 
   async findBySid(sid: string, tx: Tx = this.db) {
-    const row = await tx('sessions').where({ sid }).first();
+    const row = await findOne(this.db, tx, 'sessions', { sid });
     return row ? toSession(row) : undefined;
   }
 
@@ -58,7 +67,7 @@ export class KnexInteractionStore implements InteractionStore {
   }
 
   async find(uidHash: string, tx: Tx = this.db) {
-    const row: Row | undefined = await tx('interactions').where({ uid_hash: uidHash }).first();
+    const row: Row | undefined = await findOne(this.db, tx, 'interactions', { uid_hash: uidHash });
     if (!row) return undefined;
     return {
       uidHash: row.uid_hash as string, request: fromJson<Record<string, unknown>>(row.request)!,
@@ -80,7 +89,7 @@ export class KnexConsentStore implements ConsentStore {
   constructor(private readonly db: Knex) {}
 
   async find(userId: string, clientId: string, tx: Tx = this.db) {
-    const row: Row | undefined = await tx('consents').where({ user_id: userId, client_id: clientId }).first();
+    const row: Row | undefined = await findOne(this.db, tx, 'consents', { user_id: userId, client_id: clientId });
     if (!row) return undefined;
     return { userId, clientId, scope: row.scope as string, grantedAt: toNumber(row.granted_at) };
   }

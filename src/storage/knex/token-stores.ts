@@ -10,26 +10,43 @@ import type {
 } from '../stores.js';
 import { toRecord as grantFromRow } from './grant-store.js';
 import { fromJson, toJson, toNumber, toNumberOrNull } from './json.js';
+import { findOne, readRows } from './point-read.js';
 
 type Row = Record<string, unknown>;
 
 const GRANT_COLUMNS = ['id', 'client_id', 'user_id', 'scope', 'claims', 'resource', 'auth_time', 'acr', 'amr', 'sid', 'created_at', 'expires_at', 'revoked_at', 'revoked_reason'];
 
+type JoinedTable = 'access_tokens' | 'refresh_tokens' | 'authorization_codes';
+
+/** The join for one table, built once: grant columns come back prefixed (g_*) so they cannot collide. */
+const joinedSql = (table: JoinedTable, key: string) => `select t.*, ${GRANT_COLUMNS.map((column) => `g."${column}" as "g_${column}"`).join(', ')}, u."username" as "u_username" `
+  + `from "${table}" as t inner join "grants" as g on g."id" = t."grant_id" left join "users" as u on u."id" = g."user_id" `
+  + `where t."${key}" = ? limit 1`;
+const JOINED_SQL: Record<JoinedTable, string> = {
+  access_tokens: joinedSql('access_tokens', 'token_hash'),
+  refresh_tokens: joinedSql('refresh_tokens', 'token_hash'),
+  authorization_codes: joinedSql('authorization_codes', 'code_hash'),
+};
+
 /**
- * One statement for a token, its grant and the grant's username: the introspection read path stays
- * at a single round trip. Grant columns come back prefixed so they cannot collide with the token's.
+ * One statement for a token or code, its grant and the grant's username: introspection and the code
+ * exchange read what they check in a single round trip.
  */
-async function findJoined<T>(tx: Tx, table: string, tokenHash: string, toToken: (row: Row) => T): Promise<TokenWithGrant<T> | undefined> {
-  const row: Row | undefined = await tx(`${table} as t`)
-    .join('grants as g', 'g.id', 't.grant_id')
-    .leftJoin('users as u', 'u.id', 'g.user_id')
-    .where('t.token_hash', tokenHash)
-    .first(['t.*', ...GRANT_COLUMNS.map((column) => `g.${column} as g_${column}`), 'u.username as u_username']);
+async function findJoined<T>(db: Knex, tx: Tx, table: JoinedTable, hash: string, toToken: (row: Row) => T): Promise<TokenWithGrant<T> | undefined> {
+  const [row] = await readRows(db, tx, JOINED_SQL[table], [hash]);
   if (!row) return undefined;
   const grant: Row = {};
   for (const column of GRANT_COLUMNS) grant[column] = row[`g_${column}`];
   return { token: toToken(row), grant: grantFromRow(grant), username: (row.u_username as string) ?? null };
 }
+
+const codeFromRow = (row: Row): AuthorizationCodeRecord => ({
+  codeHash: row.code_hash as string, grantId: row.grant_id as string, clientId: row.client_id as string,
+  redirectUri: row.redirect_uri as string, codeChallenge: (row.code_challenge as string) ?? null,
+  codeChallengeMethod: (row.code_challenge_method as string) ?? null, nonce: (row.nonce as string) ?? null,
+  scope: row.scope as string, createdAt: toNumber(row.created_at), expiresAt: toNumber(row.expires_at),
+  consumedAt: toNumberOrNull(row.consumed_at),
+});
 
 const refreshFromRow = (row: Row): RefreshTokenRecord => ({
   tokenHash: row.token_hash as string, grantId: row.grant_id as string, clientId: row.client_id as string,
@@ -69,15 +86,12 @@ export class KnexAuthorizationCodeStore implements AuthorizationCodeStore {
   }
 
   async find(codeHash: string, tx: Tx = this.db) {
-    const row: Row | undefined = await tx('authorization_codes').where({ code_hash: codeHash }).first();
-    if (!row) return undefined;
-    return {
-      codeHash: row.code_hash as string, grantId: row.grant_id as string, clientId: row.client_id as string,
-      redirectUri: row.redirect_uri as string, codeChallenge: (row.code_challenge as string) ?? null,
-      codeChallengeMethod: (row.code_challenge_method as string) ?? null, nonce: (row.nonce as string) ?? null,
-      scope: row.scope as string, createdAt: toNumber(row.created_at), expiresAt: toNumber(row.expires_at),
-      consumedAt: toNumberOrNull(row.consumed_at),
-    };
+    const row: Row | undefined = await findOne(this.db, tx, 'authorization_codes', { code_hash: codeHash });
+    return row ? codeFromRow(row) : undefined;
+  }
+
+  findWithGrant(codeHash: string, tx: Tx = this.db) {
+    return findJoined(this.db, tx, 'authorization_codes', codeHash, codeFromRow);
   }
 
   async consume(codeHash: string, now: number, tx: Tx = this.db) {
@@ -93,7 +107,7 @@ export class KnexRefreshTokenStore implements RefreshTokenStore {
   }
 
   async find(tokenHash: string, tx: Tx = this.db) {
-    const row: Row | undefined = await tx('refresh_tokens').where({ token_hash: tokenHash }).first();
+    const row: Row | undefined = await findOne(this.db, tx, 'refresh_tokens', { token_hash: tokenHash });
     return row ? refreshFromRow(row) : undefined;
   }
 
@@ -102,7 +116,7 @@ export class KnexRefreshTokenStore implements RefreshTokenStore {
   }
 
   findWithGrant(tokenHash: string, tx: Tx = this.db) {
-    return findJoined(tx, 'refresh_tokens', tokenHash, refreshFromRow);
+    return findJoined(this.db, tx, 'refresh_tokens', tokenHash, refreshFromRow);
   }
 }
 
@@ -114,7 +128,7 @@ export class KnexAccessTokenStore implements AccessTokenStore {
   }
 
   async find(tokenHash: string, tx: Tx = this.db) {
-    const row: Row | undefined = await tx('access_tokens').where({ token_hash: tokenHash }).first();
+    const row: Row | undefined = await findOne(this.db, tx, 'access_tokens', { token_hash: tokenHash });
     return row ? accessFromRow(row) : undefined;
   }
 
@@ -123,6 +137,6 @@ export class KnexAccessTokenStore implements AccessTokenStore {
   }
 
   findWithGrant(tokenHash: string, tx: Tx = this.db) {
-    return findJoined(tx, 'access_tokens', tokenHash, accessFromRow);
+    return findJoined(this.db, tx, 'access_tokens', tokenHash, accessFromRow);
   }
 }

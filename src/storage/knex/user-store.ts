@@ -2,6 +2,7 @@
 import type { Knex } from 'knex';
 import type { Tx, UserRecord, UserStore } from '../stores.js';
 import { fromJson, toNumber } from './json.js';
+import { findOne } from './point-read.js';
 
 type Row = Record<string, unknown>;
 
@@ -27,12 +28,12 @@ export class KnexUserStore implements UserStore {
   constructor(private readonly db: Knex) {}
 
   async findById(id: string, tx: Tx = this.db) {
-    const row = await tx('users').where({ id }).first();
+    const row = await findOne(this.db, tx, 'users', { id });
     return row ? toRecord(row) : undefined;
   }
 
   async findByUsername(username: string, tx: Tx = this.db) {
-    const row = await tx('users').where({ username }).first();
+    const row = await findOne(this.db, tx, 'users', { username });
     return row ? toRecord(row) : undefined;
   }
 

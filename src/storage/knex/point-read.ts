@@ -1,0 +1,103 @@
+/**
+ * Point reads on the hot paths (a row by its key: a session, a user, a consent, a code, a token with
+ * its grant) as fixed SQL, run on a pooled connection without knex's query builder.
+ *
+ * Why: profiles of the authorization and token endpoints showed knex building and compiling the same
+ * `select ... where key = ? limit 1` on every request costing several times the read itself
+ * (loadtest/RESULTS.md). The SQL text here is built once per table and key; bindings change.
+ * - SQLite: the pool's one connection runs a prepared statement synchronously (database.ts keeps it).
+ * - PostgreSQL: a named prepared statement, so the server parses and plans it once per connection.
+ * - Inside a transaction the same SQL runs through knex on the transaction (`tx.raw`), so the read
+ *   sees the transaction's own writes and takes part in it.
+ * Results are the driver's rows, exactly what knex returns for the same query.
+ */
+import { createHash } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { Tx } from '../stores.js';
+import { isSqlite } from './database.js';
+
+export type Row = Record<string, unknown>;
+
+interface SqliteConnection {
+  prepare(sql: string): { all(...values: unknown[]): Row[] };
+}
+
+interface PgConnection {
+  query(query: { name: string; text: string; values: readonly unknown[] }): Promise<{ rows: Row[] }>;
+}
+
+interface PooledClient<C> {
+  acquireConnection(): Promise<C>;
+  releaseConnection(conn: C): Promise<void>;
+}
+
+type Reader = (sql: string, bindings: readonly unknown[]) => Promise<Row[]>;
+
+function sqliteReader(db: Knex): Reader {
+  const client = db.client as PooledClient<SqliteConnection>;
+  return async (sql, bindings) => {
+    const conn = await client.acquireConnection();
+    try {
+      return conn.prepare(sql).all(...bindings);
+    } finally {
+      await client.releaseConnection(conn);
+    }
+  };
+}
+
+function postgresReader(db: Knex): Reader {
+  const client = db.client as PooledClient<PgConnection>;
+  const statements = new Map<string, { name: string; text: string }>();
+  return async (sql, bindings) => {
+    let statement = statements.get(sql);
+    if (!statement) {
+      let position = 0;
+      // The name is derived from the text, so every connection prepares the same text under it.
+      statement = { name: `castellan_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`, text: sql.replace(/\?/g, () => `$${++position}`) };
+      statements.set(sql, statement);
+    }
+    const conn = await client.acquireConnection();
+    try {
+      return (await conn.query({ ...statement, values: bindings })).rows;
+    } finally {
+      await client.releaseConnection(conn);
+    }
+  };
+}
+
+const readers = new WeakMap<Knex, Reader>();
+
+/** Rows of a fixed `?`-placeholder query: fast path on `db`, through knex inside a transaction. */
+export async function readRows(db: Knex, tx: Tx, sql: string, bindings: readonly unknown[]): Promise<Row[]> {
+  if (tx !== db) {
+    const result = (await tx.raw(sql, bindings as Knex.RawBinding[])) as Row[] | { rows: Row[] };
+    return Array.isArray(result) ? result : result.rows;
+  }
+  let reader = readers.get(db);
+  if (!reader) {
+    reader = isSqlite(db) ? sqliteReader(db) : postgresReader(db);
+    readers.set(db, reader);
+  }
+  return reader(sql, bindings);
+}
+
+const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+const keySql = new Map<string, string>();
+
+/** `select * from "table" where "a" = ? and "b" = ? limit 1`, built once per table and key columns. */
+function findOneSql(table: string, columns: readonly string[]): string {
+  const key = `${table}\u0000${columns.join('\u0000')}`;
+  let sql = keySql.get(key);
+  if (!sql) {
+    sql = `select * from ${quote(table)} where ${columns.map((column) => `${quote(column)} = ?`).join(' and ')} limit 1`;
+    keySql.set(key, sql);
+  }
+  return sql;
+}
+
+/** The row whose key columns equal `key` (every value a non-null string or number), or undefined. */
+export async function findOne(db: Knex, tx: Tx, table: string, key: Record<string, string | number>): Promise<Row | undefined> {
+  const columns = Object.keys(key);
+  const [row] = await readRows(db, tx, findOneSql(table, columns), columns.map((column) => key[column]));
+  return row;
+}
