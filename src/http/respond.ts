@@ -14,9 +14,21 @@ export function noStore(res: Response): void {
   res.set('Pragma', 'no-cache');
 }
 
+/**
+ * A JSON answer written with node's own response API: the token, introspection and userinfo answers
+ * are the hottest responses, and express's send() (content negotiation helpers, charset rewriting,
+ * freshness checks that never apply to no-store POST answers) cost more than the write itself.
+ * Headers other middleware set (security headers, CORS, rate-limit headers) are kept.
+ */
 export function sendJson(res: Response, status: number, body: unknown): void {
-  noStore(res);
-  res.status(status).type('application/json').send(JSON.stringify(body));
+  const json = JSON.stringify(body);
+  res.statusCode = status;
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Pragma', 'no-cache');
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(json));
+  // HEAD requests get the headers only (node drops the body of a HEAD response itself).
+  res.end(json);
 }
 
 export function sendOAuthError(res: Response, error: unknown, logger?: Logger): void {

@@ -23,14 +23,14 @@ export interface SecurityHeaderOptions {
 
 export function securityHeaders(options: SecurityHeaderOptions) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    res.set('X-Content-Type-Options', 'nosniff');
-    res.set('X-Frame-Options', 'DENY');
-    res.set('Content-Security-Policy', CSP);
-    res.set('Referrer-Policy', 'no-referrer');
-    res.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()');
-    res.set('Cross-Origin-Opener-Policy', 'same-origin');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('X-Frame-Options', 'DENY');
+    res.setHeader('Content-Security-Policy', CSP);
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()');
+    res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
     // RFC 6797 §7.2: a host sends HSTS only over secure transport (browsers ignore it over http anyway).
-    if (options.isHttps(req)) res.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    if (options.isHttps(req)) res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
     next();
   };
 }
