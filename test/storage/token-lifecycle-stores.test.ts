@@ -96,7 +96,7 @@ describe(`token lifecycle stores on ${backendName}`, () => {
       expect(await ctx.stores.codes.findWithGrant(orphan.codeHash)).toBeUndefined();
     });
 
-    it('inside a transaction sees the transaction's own uncommitted rows, and nothing once it rolls back', async () => {
+    it('inside a transaction sees its own uncommitted rows, and nothing once it rolls back', async () => {
       const g = grant({ userId });
       const token = access(g.id);
       await expect(ctx.stores.transaction(async (tx) => {
