@@ -122,7 +122,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
 /** Opens and migrates the database, closing the pool again if migrating fails. */
 async function openMigrated(databaseUrl: string): Promise<Stores> {
-  const db = openDatabase(databaseUrl);
+  // The server checkpoints SQLite's WAL on a worker thread, off the event loop (sqlite-checkpointer.ts).
+  const db = openDatabase(databaseUrl, { checkpointOffThread: true });
   try {
     await migrate(db);
   } catch (error) {

@@ -10,6 +10,7 @@ import * as tokenLifecycle from './migrations/002-token-lifecycle.js';
 import * as logout from './migrations/003-logout.js';
 import * as mfaLockout from './migrations/004-mfa-lockout.js';
 import * as incident from './migrations/005-incident.js';
+import { type Checkpointer, type WriteGate, DEFAULT_AUTOCHECKPOINT_PAGES, journalSizeLimitPragma, startCheckpointer } from './sqlite-checkpointer.js';
 
 const MIGRATIONS: { name: string; up: (knex: Knex) => Promise<void>; down: (knex: Knex) => Promise<void> }[] = [initial, tokenLifecycle, logout, mfaLockout, incident];
 
@@ -47,16 +48,31 @@ function cachePreparedStatements(conn: SqliteConnection): void {
   };
 }
 
+const checkpointers = new WeakMap<Knex, Checkpointer>();
+
+/** The WAL checkpoint worker of a database opened with `checkpointOffThread`, if any. */
+export function sqliteCheckpointerOf(db: Knex): Checkpointer | undefined {
+  return checkpointers.get(db);
+}
+
 export interface OpenOptions {
   /** PostgreSQL schema to use (tests give each file its own). */
   searchPath?: string;
+  /**
+   * SQLite file databases: checkpoint the WAL on a worker thread instead of inside commits
+   * (sqlite-checkpointer.ts). The server turns it on; short-lived CLI commands do not need it.
+   */
+  checkpointOffThread?: boolean;
 }
 
 export function openDatabase(databaseUrl: string, options: OpenOptions = {}): Knex {
   if (databaseUrl.startsWith('sqlite:')) {
     const filename = databaseUrl.slice('sqlite:'.length) || ':memory:';
     if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
-    return knexFactory({
+    const offThread = options.checkpointOffThread === true && filename !== ':memory:';
+    let autocheckpointPages = offThread ? 0 : DEFAULT_AUTOCHECKPOINT_PAGES;
+    let connection: SqliteConnection | undefined;
+    const db = knexFactory({
       client: 'better-sqlite3',
       connection: { filename },
       useNullAsDefault: true,
@@ -68,11 +84,30 @@ export function openDatabase(databaseUrl: string, options: OpenOptions = {}): Kn
           conn.pragma('journal_mode = WAL');
           conn.pragma('synchronous = NORMAL');
           conn.pragma('busy_timeout = 5000');
+          conn.pragma(`wal_autocheckpoint = ${autocheckpointPages}`);
+          conn.pragma(journalSizeLimitPragma);
           cachePreparedStatements(conn);
+          connection = conn;
           done(null, conn);
         },
       },
     });
+    if (!offThread) return db;
+    const checkpointer = startCheckpointer(filename, db.client as WriteGate, (error) => {
+      // Without the worker, SQLite's own checkpoints keep the WAL bounded again.
+      autocheckpointPages = DEFAULT_AUTOCHECKPOINT_PAGES;
+      connection?.pragma(`wal_autocheckpoint = ${autocheckpointPages}`);
+      process.emitWarning(`SQLite checkpoint worker stopped (${error instanceof Error ? error.message : 'exited'}); checkpoints run in commits again`, { code: 'CASTELLAN_SQLITE_CHECKPOINTER' });
+    });
+    checkpointers.set(db, checkpointer);
+    // knex.destroy() ends with the client's destroy; the worker stops first, with its last checkpoint.
+    const client = db.client as { destroy(callback?: unknown): Promise<void> };
+    const destroyClient = client.destroy.bind(client);
+    client.destroy = async (callback?: unknown) => {
+      await checkpointer.stop();
+      return destroyClient(callback);
+    };
+    return db;
   }
   return knexFactory({
     client: 'pg',
