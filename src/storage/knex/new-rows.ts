@@ -15,6 +15,7 @@ import type { Knex } from 'knex';
 import type { NewRows, SingleUseConsumption } from '../stores.js';
 import { auditRow } from './audit-replay-stores.js';
 import { isSqlite } from './database.js';
+import { runPreparedPostgres } from './point-read.js';
 import { grantRow } from './grant-store.js';
 import { accessTokenRow, authorizationCodeRow, refreshTokenRow } from './token-stores.js';
 
@@ -102,7 +103,8 @@ async function insertPostgres(db: Knex, tables: TableRows[], consume?: SingleUse
   const last = statements[statements.length - 1];
   bindings.push(...last.bindings);
   const sql = `${parts.length > 0 ? `with ${parts.join(', ')} ` : ''}${last.sql}${consume ? ' returning 1 as written' : ''}`;
-  const result = (await db.raw(sql, bindings as Knex.RawBinding[])) as { rowCount: number | null };
+  // A named prepared statement: the same shape of issuance repeats, so PostgreSQL plans it once per connection.
+  const result = await runPreparedPostgres(db, sql, bindings);
   return consume ? (result.rowCount ?? 0) > 0 : true;
 }
 

@@ -22,8 +22,13 @@ interface SqliteConnection {
   prepare(sql: string): { all(...values: unknown[]): Row[] };
 }
 
+interface PgResult {
+  rows: Row[];
+  rowCount: number | null;
+}
+
 interface PgConnection {
-  query(query: { name: string; text: string; values: readonly unknown[] }): Promise<{ rows: Row[] }>;
+  query(query: { name: string; text: string; values: readonly unknown[] }): Promise<PgResult>;
 }
 
 interface PooledClient<C> {
@@ -45,7 +50,9 @@ function sqliteReader(db: Knex): Reader {
   };
 }
 
-function postgresReader(db: Knex): Reader {
+type PgRunner = (sql: string, bindings: readonly unknown[]) => Promise<PgResult>;
+
+function postgresRunner(db: Knex): PgRunner {
   const client = db.client as PooledClient<PgConnection>;
   const statements = new Map<string, { name: string; text: string }>();
   return async (sql, bindings) => {
@@ -58,11 +65,26 @@ function postgresReader(db: Knex): Reader {
     }
     const conn = await client.acquireConnection();
     try {
-      return (await conn.query({ ...statement, values: bindings })).rows;
+      return await conn.query({ ...statement, values: bindings });
     } finally {
       await client.releaseConnection(conn);
     }
   };
+}
+
+const pgRunners = new WeakMap<Knex, PgRunner>();
+
+/**
+ * PostgreSQL only: runs a fixed `?`-placeholder statement as a named prepared statement on a pooled
+ * connection (parsed and planned once per connection), outside any transaction.
+ */
+export function runPreparedPostgres(db: Knex, sql: string, bindings: readonly unknown[]): Promise<PgResult> {
+  let runner = pgRunners.get(db);
+  if (!runner) {
+    runner = postgresRunner(db);
+    pgRunners.set(db, runner);
+  }
+  return runner(sql, bindings);
 }
 
 const readers = new WeakMap<Knex, Reader>();
@@ -75,7 +97,7 @@ export async function readRows(db: Knex, tx: Tx, sql: string, bindings: readonly
   }
   let reader = readers.get(db);
   if (!reader) {
-    reader = isSqlite(db) ? sqliteReader(db) : postgresReader(db);
+    reader = isSqlite(db) ? sqliteReader(db) : async (text, values) => (await runPreparedPostgres(db, text, values)).rows;
     readers.set(db, reader);
   }
   return reader(sql, bindings);
