@@ -24,6 +24,8 @@ import { Worker } from 'node:worker_threads';
 export const DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
 /** How often the worker checkpoints; the WAL holds at most about this much work. */
 export const CHECKPOINT_INTERVAL_MS = 250;
+/** How long stop() waits for the worker to close its connection before ending the thread. */
+const STOP_GRACE_MS = 5000;
 /** WAL frames (pages) past which the worker makes sure the WAL is rewound: SQLite's own default. */
 const RESTART_FRAMES = 1000;
 /** Bytes the WAL file is cut back to when rewound: above what a pass normally leaves, since truncating a large file stalls the writer that does it. */
@@ -138,8 +140,12 @@ export function startCheckpointer(filename: string, gate: WriteGate, onStopped: 
       stopping = true;
       clearInterval(timer);
       await pass?.catch(() => undefined);
+      const exit = new Promise((resolve) => worker.once('exit', resolve));
       worker.postMessage('stop');
-      await new Promise((resolve) => worker.once('exit', resolve));
+      // A worker that does not finish its last checkpoint in time is ended: shutdown must not hang.
+      const late = setTimeout(() => void worker.terminate(), STOP_GRACE_MS);
+      await exit;
+      clearTimeout(late);
     },
   };
 }
