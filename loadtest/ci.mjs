@@ -6,31 +6,12 @@
  * minute for the periodic key reload here (it says so as a SKIP line); the full run does.
  */
 import { runSuite } from './lib/suite.mjs';
-import * as authorizationCode from './scenarios/authorization-code.mjs';
-import * as clientCredentials from './scenarios/client-credentials.mjs';
-import * as discoveryJwks from './scenarios/discovery-jwks.mjs';
-import * as firstLogin from './scenarios/first-login.mjs';
-import * as introspection from './scenarios/introspection.mjs';
-import * as rateLimit from './scenarios/rate-limit.mjs';
-import * as refreshRotation from './scenarios/refresh-rotation.mjs';
-import * as scaleOut from './scenarios/scale-out.mjs';
-import * as userinfo from './scenarios/userinfo.mjs';
+import { OWN_SCENARIOS, SHARED_SCENARIOS } from './lib/suite-scenarios.mjs';
 
 const seconds = Number(process.env.LOADTEST_CI_DURATION ?? 2);
 const failed = await runSuite({
-  shared: [
-    ['client-credentials', clientCredentials],
-    ['authorization-code', authorizationCode],
-    ['first-login', firstLogin],
-    ['refresh-rotation', refreshRotation],
-    ['introspection', introspection],
-    ['userinfo', userinfo],
-    ['discovery-jwks', discoveryJwks],
-  ],
-  own: [
-    ['rate-limit', rateLimit],
-    ['scale-out', scaleOut],
-  ],
+  shared: SHARED_SCENARIOS,
+  own: OWN_SCENARIOS,
   options: { duration: seconds, warmup: 0, connections: 16, floors: false, crossFlows: 40, users: 16, logins: 32, keyReloadWait: false },
   only: process.env.LOADTEST_ONLY?.split(','),
 });

@@ -7,11 +7,11 @@
  * @spec https://www.rfc-editor.org/rfc/rfc7636#section-4
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#CodeFlowAuth
  */
-import { basicAuthorization, formBody, FORM, pkcePair } from '../lib/auth.mjs';
+import { authorizeStep, codeExchangeStep } from '../lib/code-flow-steps.mjs';
 import { CLIENTS, REDIRECT_URI } from '../lib/fixtures.mjs';
 import { runLoad, DEFAULTS } from '../lib/runner.mjs';
 import { correctness, floor, FLOORS } from '../lib/thresholds.mjs';
-import { authorizeQuery, signIn } from '../lib/target.mjs';
+import { signIn } from '../lib/target.mjs';
 import { runStandalone } from '../lib/standalone.mjs';
 
 export const SCOPE = 'openid profile email';
@@ -19,42 +19,20 @@ export const SCOPE = 'openid profile email';
 /** The two steps of one authorization through one of `sessions` (cookie headers). */
 export function codeFlowSteps(target, sessions, clientId = CLIENTS.web, scope = SCOPE) {
   let next = 0;
-  const authorization = basicAuthorization(clientId, target.fixture.secrets[clientId]);
   return [
-    {
-      name: 'authorize',
-      method: 'GET',
-      setup: (context) => {
-        const { verifier, challenge } = pkcePair();
-        context.verifier = verifier;
+    authorizeStep(target, clientId, scope, {
+      prepare: (context) => {
         context.cookie = sessions[next++ % sessions.length];
-        return { path: `${target.paths.authorization}?${authorizeQuery(clientId, scope, challenge)}`, headers: { cookie: context.cookie } };
+        return { cookie: context.cookie };
       },
-      expect: [302, 303],
       check: (_status, _body, context, header) => {
         const location = new URL(header('location'));
         if (!location.href.startsWith(REDIRECT_URI)) return false;
         context.code = location.searchParams.get('code');
         return Boolean(context.code) && location.searchParams.get('iss') === target.meta.issuer;
       },
-    },
-    {
-      name: 'token',
-      method: 'POST',
-      path: target.paths.token,
-      setup: (context) => {
-        if (!context.code) return null;
-        return {
-          headers: { 'content-type': FORM, authorization },
-          body: formBody({ grant_type: 'authorization_code', code: context.code, redirect_uri: REDIRECT_URI, code_verifier: context.verifier }),
-        };
-      },
-      expect: 200,
-      check: (_status, body) => {
-        const tokens = JSON.parse(body);
-        return typeof tokens.access_token === 'string' && typeof tokens.id_token === 'string';
-      },
-    },
+    }),
+    codeExchangeStep(target, clientId, (tokens) => typeof tokens.access_token === 'string' && typeof tokens.id_token === 'string'),
   ];
 }
 

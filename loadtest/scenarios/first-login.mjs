@@ -4,12 +4,13 @@
  * login POST redirects straight back to the client. Measures logins per second and their latency.
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#Authenticates
  */
-import { basicAuthorization, formBody, FORM, pkcePair } from '../lib/auth.mjs';
+import { formBody, FORM } from '../lib/auth.mjs';
 import { parseForm } from '../lib/browser.mjs';
+import { authorizeStep, codeExchangeStep } from '../lib/code-flow-steps.mjs';
 import { CLIENTS, REDIRECT_URI } from '../lib/fixtures.mjs';
 import { runLoad } from '../lib/runner.mjs';
 import { correctness, floor, FLOORS } from '../lib/thresholds.mjs';
-import { authorizeQuery, signIn } from '../lib/target.mjs';
+import { signIn } from '../lib/target.mjs';
 import { runStandalone } from '../lib/standalone.mjs';
 import { SCOPE } from './authorization-code.mjs';
 
@@ -18,24 +19,17 @@ const cookieOf = (setCookie) => (setCookie ? String(setCookie).split(';')[0] : u
 
 export function firstLoginSteps(target, users, clientId = CLIENTS.web) {
   let next = 0;
-  const authorization = basicAuthorization(clientId, target.fixture.secrets[clientId]);
   return [
-    {
-      name: 'authorize',
-      method: 'GET',
-      setup: (context) => {
-        const { verifier, challenge } = pkcePair();
-        context.verifier = verifier;
+    authorizeStep(target, clientId, SCOPE, {
+      prepare: (context) => {
         context.user = users[next++ % users.length];
-        return { path: `${target.paths.authorization}?${authorizeQuery(clientId, SCOPE, challenge)}` };
       },
-      expect: [302, 303],
       check: (_status, _body, context, header) => {
         context.page = new URL(header('location'), target.url);
         context.cookie = cookieOf(header('set-cookie'));
         return !context.page.href.startsWith(REDIRECT_URI);
       },
-    },
+    }),
     {
       name: 'login page',
       method: 'GET',
@@ -65,17 +59,7 @@ export function firstLoginSteps(target, users, clientId = CLIENTS.web) {
         return Boolean(context.code);
       },
     },
-    {
-      name: 'token',
-      method: 'POST',
-      path: target.paths.token,
-      setup: (context) => (context.code ? {
-        headers: { 'content-type': FORM, authorization },
-        body: formBody({ grant_type: 'authorization_code', code: context.code, redirect_uri: REDIRECT_URI, code_verifier: context.verifier }),
-      } : null),
-      expect: 200,
-      check: (_status, body) => typeof JSON.parse(body).id_token === 'string',
-    },
+    codeExchangeStep(target, clientId, (tokens) => typeof tokens.id_token === 'string'),
   ];
 }
 
