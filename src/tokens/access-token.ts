@@ -7,7 +7,7 @@
  */
 import { decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
 import type { Context } from '../server/context.js';
-import type { AccessTokenRecord, GrantRecord, TokenWithGrant, Tx } from '../storage/stores.js';
+import type { AccessTokenRecord, GrantRecord, TokenWithGrant } from '../storage/stores.js';
 import { hashHandle, newHandle, newId } from './handles.js';
 
 export interface IssuedAccessToken {
@@ -50,10 +50,6 @@ export async function mintAccessToken(ctx: Context, request: AccessTokenRequest)
   if (request.grant.amr) payload.amr = request.grant.amr;
   const token = await ctx.keystore.sign(payload, { alg: ctx.config.signingAlg, typ: 'at+jwt' });
   return { token, record: { ...base, tokenHash: jti, format: 'jwt' } };
-}
-
-export async function storeAccessToken(ctx: Context, issued: IssuedAccessToken, tx?: Tx): Promise<void> {
-  await ctx.stores.accessTokens.insert(issued.record, tx);
 }
 
 export interface ActiveAccessToken {

@@ -2,7 +2,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/server/app.js';
 import type { GrantRecord, UserRecord } from '../../src/storage/stores.js';
-import { mintAccessToken, storeAccessToken } from '../../src/tokens/access-token.js';
+import { mintAccessToken } from '../../src/tokens/access-token.js';
 import { newId } from '../../src/tokens/handles.js';
 import { backendName, createTestContext, type TestContext } from '../support/test-context.js';
 import { registerClient, registerUser } from '../support/browser-flow.js';
@@ -39,7 +39,7 @@ describe(`OIDC Core §5.3 UserInfo endpoint (${backendName})`, () => {
   async function tokenFor(scope: string, options: Partial<GrantRecord> = {}, format: 'opaque' | 'jwt' = 'opaque') {
     const grant = await grantFor(scope, options);
     const issued = await mintAccessToken(ctx, { grant, scope, format, subject: grant.userId ?? clientId });
-    await storeAccessToken(ctx, issued);
+    await ctx.stores.accessTokens.insert(issued.record);
     return { token: issued.token, grant };
   }
 
@@ -107,12 +107,12 @@ describe(`OIDC Core §5.3 UserInfo endpoint (${backendName})`, () => {
     it('MUST answer a token narrowed to another resource with 401 invalid_token (RFC 8707 §2)', async () => {
       const grant = await grantFor('openid email', { resource: ['https://api.example/'] });
       const issued = await mintAccessToken(ctx, { grant, scope: 'openid email', format: 'opaque', audience: ['https://api.example/'], subject: user.id });
-      await storeAccessToken(ctx, issued);
+      await ctx.stores.accessTokens.insert(issued.record);
       const res = await request(app).get('/userinfo').set('Authorization', `Bearer ${issued.token}`).expect(401);
       expect(res.body.error).toBe('invalid_token');
       // The same grant's token for the OP itself still works.
       const own = await mintAccessToken(ctx, { grant, scope: 'openid email', format: 'opaque', audience: [ctx.config.issuer], subject: user.id });
-      await storeAccessToken(ctx, own);
+      await ctx.stores.accessTokens.insert(own.record);
       await request(app).get('/userinfo').set('Authorization', `Bearer ${own.token}`).expect(200);
     });
 

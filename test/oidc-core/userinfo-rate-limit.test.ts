@@ -2,7 +2,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/server/app.js';
 import type { GrantRecord } from '../../src/storage/stores.js';
-import { mintAccessToken, storeAccessToken } from '../../src/tokens/access-token.js';
+import { mintAccessToken } from '../../src/tokens/access-token.js';
 import { newId } from '../../src/tokens/handles.js';
 import { backendName, createTestContext, type TestContext } from '../support/test-context.js';
 import { registerClient, registerUser } from '../support/browser-flow.js';
@@ -29,7 +29,7 @@ describe(`userinfo rate limit per user (${backendName})`, () => {
     };
     await ctx.stores.grants.insert(grant);
     const issued = await mintAccessToken(ctx, { grant, scope: 'openid', format: 'opaque', subject: userId });
-    await storeAccessToken(ctx, issued);
+    await ctx.stores.accessTokens.insert(issued.record);
     return issued.token;
   }
 

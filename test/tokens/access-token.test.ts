@@ -10,7 +10,7 @@
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GrantRecord } from '../../src/storage/stores.js';
-import { findAccessToken, mintAccessToken, storeAccessToken } from '../../src/tokens/access-token.js';
+import { findAccessToken, mintAccessToken } from '../../src/tokens/access-token.js';
 import { newId } from '../../src/tokens/handles.js';
 import { backendName, createTestContext, type TestContext } from '../support/test-context.js';
 
@@ -59,7 +59,7 @@ describe(`RFC 9068 JWT access tokens for a user (${backendName})`, () => {
 
   it('MUST NOT take a JWT of another type (an ID token) signed by our key for an access token (§4)', async () => {
     const issued = await mintAccessToken(ctx, { grant: grant(), scope: 'openid', format: 'jwt', subject: 'user-1' });
-    await storeAccessToken(ctx, issued);
+    await ctx.stores.accessTokens.insert(issued.record);
     expect(await findAccessToken(ctx, issued.token)).toBeDefined();
     const sameClaimsAsIdToken = await ctx.keystore.sign({ iss: ctx.config.issuer, sub: 'user-1', aud: 'rp', jti: issued.record.tokenHash, iat: ctx.clock(), exp: ctx.clock() + 60 }, { alg: ctx.config.signingAlg });
     expect(await findAccessToken(ctx, sameClaimsAsIdToken)).toBeUndefined();
