@@ -6,7 +6,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, SETTINGS } from '../../src/config/config.js';
+import { loadConfig, SETTINGS } from '../../src/config/config.js';
+import { configProblems } from '../support/config-problems.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'castellan-config-'));
 let files = 0;
@@ -14,17 +15,6 @@ function configFile(content: unknown): string {
   const path = join(dir, `config-${files++}.json`);
   writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
   return path;
-}
-
-/** The problems reported for `env`, or a failure when the configuration loads. */
-function problems(env: NodeJS.ProcessEnv): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error('expected a ConfigError');
 }
 
 describe('configuration defaults', () => {
@@ -86,20 +76,20 @@ describe('configuration from the environment', () => {
     ['CASTELLAN_MASTER_KEY', Buffer.alloc(16).toString('base64'), /^CASTELLAN_MASTER_KEY=.* expected 32 bytes in base64$/],
     ['LOG_LEVEL', 'verbose', /^LOG_LEVEL="verbose" is not valid/],
   ])('reports %s=%j in one line naming the variable', (name, value, message) => {
-    const reported = problems({ [name]: value });
+    const reported = configProblems({ [name]: value });
     expect(reported).toHaveLength(1);
     expect(reported[0]).toMatch(message);
     expect(reported[0]).not.toContain('\n');
   });
 
   it('reports every bad value at once, not only the first', () => {
-    const reported = problems({ PORT: 'abc', ACCESS_TOKEN_TTL: '1h', SIGNING_ALG: 'none' });
+    const reported = configProblems({ PORT: 'abc', ACCESS_TOKEN_TTL: '1h', SIGNING_ALG: 'none' });
     expect(reported).toHaveLength(3);
     expect(reported.map((line) => line.split('=')[0])).toEqual(['PORT', 'ACCESS_TOKEN_TTL', 'SIGNING_ALG']);
   });
 
   it('requires an https issuer in production', () => {
-    expect(problems({ CASTELLAN_PRODUCTION: 'true' })).toEqual(['ISSUER must be https when CASTELLAN_PRODUCTION=true']);
+    expect(configProblems({ CASTELLAN_PRODUCTION: 'true' })).toEqual(['ISSUER must be https when CASTELLAN_PRODUCTION=true']);
     expect(loadConfig({ CASTELLAN_PRODUCTION: 'true', ISSUER: 'https://id.example.com' }).production).toBe(true);
   });
 
@@ -120,17 +110,17 @@ describe('configuration from CONFIG_FILE', () => {
   });
 
   it('reports an unknown key in the file', () => {
-    expect(problems({ CONFIG_FILE: configFile({ port: 4000, prot: 4001 }) })).toEqual(['CONFIG_FILE: unknown setting "prot"']);
+    expect(configProblems({ CONFIG_FILE: configFile({ port: 4000, prot: 4001 }) })).toEqual(['CONFIG_FILE: unknown setting "prot"']);
   });
 
   it('reports a bad value in the file with its key', () => {
-    const reported = problems({ CONFIG_FILE: configFile({ accessTokenTtl: '1h' }) });
+    const reported = configProblems({ CONFIG_FILE: configFile({ accessTokenTtl: '1h' }) });
     expect(reported).toHaveLength(1);
     expect(reported[0]).toMatch(/^CONFIG_FILE accessTokenTtl="1h" is not valid: expected an ISO 8601 duration/);
   });
 
   it('reports a file that is missing or not JSON', () => {
-    expect(problems({ CONFIG_FILE: join(dir, 'absent.json') })[0]).toMatch(/^CONFIG_FILE .*absent\.json: ENOENT/);
-    expect(problems({ CONFIG_FILE: configFile('{ port: 1 ') })[0]).toMatch(/^CONFIG_FILE .*config-\d+\.json: .*JSON/);
+    expect(configProblems({ CONFIG_FILE: join(dir, 'absent.json') })[0]).toMatch(/^CONFIG_FILE .*absent\.json: ENOENT/);
+    expect(configProblems({ CONFIG_FILE: configFile('{ port: 1 ') })[0]).toMatch(/^CONFIG_FILE .*config-\d+\.json: .*JSON/);
   });
 });

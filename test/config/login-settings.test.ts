@@ -3,17 +3,9 @@
  * @spec https://owasp.org/www-project-application-security-verification-standard/ (ASVS 5.0 6.2.1: at least 8 characters)
  */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/config.js';
+import { loadConfig } from '../../src/config/config.js';
 import { mfaIssuerName } from '../../src/config/login-settings.js';
-
-function problems(env: NodeJS.ProcessEnv): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    return (error as ConfigError).problems;
-  }
-  return [];
-}
+import { configProblems } from '../support/config-problems.js';
 
 describe('login settings', () => {
   it('MUST default to 5 per username+address, 20 per username, 100 per address, a day\'s window, 15 minutes at most, 12 characters', () => {
@@ -41,7 +33,7 @@ describe('login settings', () => {
     ['PASSWORD_MIN_LENGTH', '7'],
     ['MFA_ISSUER_NAME', 'a:b'],
   ])('MUST refuse %s=%s with a one-line message', (name, value) => {
-    const found = problems({ [name]: value });
+    const found = configProblems({ [name]: value });
     expect(found).toHaveLength(1);
     expect(found[0]).toMatch(new RegExp(`^${name}=".*" is not valid: expected `));
   });

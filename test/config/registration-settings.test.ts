@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/config.js';
+import { loadConfig } from '../../src/config/config.js';
+import { configProblems } from '../support/config-problems.js';
 
 const TOKEN = 'an-initial-access-token-of-enough-length-0123';
 const PRODUCTION = { CASTELLAN_PRODUCTION: 'true', ISSUER: 'https://id.example.com' };
-
-function problems(env: NodeJS.ProcessEnv): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('registration and outbound settings', () => {
   it('defaults to open registration and private networks allowed in development', () => {
@@ -41,7 +32,7 @@ describe('registration and outbound settings', () => {
     [{ REGISTRATION_ENABLED: 'open', REGISTRATION_INITIAL_ACCESS_TOKEN: TOKEN }, /^REGISTRATION_INITIAL_ACCESS_TOKEN is set but REGISTRATION_ENABLED=open/],
     [{ OUTBOUND_ALLOW_PRIVATE_NETWORKS: 'maybe' }, /^OUTBOUND_ALLOW_PRIVATE_NETWORKS="maybe" is not valid/],
   ])('reports %j in one line', (env, message) => {
-    const reported = problems(env);
+    const reported = configProblems(env);
     expect(reported).toHaveLength(1);
     expect(reported[0]).toMatch(message);
   });

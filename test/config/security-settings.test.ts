@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/config.js';
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
+import { loadConfig } from '../../src/config/config.js';
+import { configProblems } from '../support/config-problems.js';
 
 describe('security settings', () => {
   it('defaults to the security guide: limits, penalties, no proxies, memory counters', () => {
@@ -61,7 +52,7 @@ describe('security settings', () => {
     [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL="localhost:6379" is not valid'],
     [{ HTTP_REDIRECT_PORT: '70000' }, 'HTTP_REDIRECT_PORT="70000" is not valid'],
   ])('reports %o as one clear problem', (env, message) => {
-    const problems = problemsOf(env);
+    const problems = configProblems(env);
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain(message);
   });
@@ -75,7 +66,7 @@ describe('security settings', () => {
     [{ CASTELLAN_PRODUCTION: 'true', ISSUER: 'https://id.example', CORS_ORIGINS: '*' }, 'CORS_ORIGINS=* is not allowed when CASTELLAN_PRODUCTION=true'],
     [{ RATE_LIMIT_SOFT_BAN: '10/PT1H' }, 'RATE_LIMIT_SOFT_BAN must take fewer violations than RATE_LIMIT_HARD_BAN'],
   ])('reports the inconsistent combination %o', (env, message) => {
-    expect(problemsOf(env)).toEqual([expect.stringContaining(message)]);
+    expect(configProblems(env)).toEqual([expect.stringContaining(message)]);
   });
 
   it('accepts a consistent TLS setup with a redirect listener', () => {

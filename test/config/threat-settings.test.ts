@@ -3,16 +3,8 @@
  * production rule for the webhook.
  */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/config.js';
-
-const problems = (env: NodeJS.ProcessEnv): string[] => {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    return (error as ConfigError).problems;
-  }
-  return [];
-};
+import { loadConfig } from '../../src/config/config.js';
+import { configProblems } from '../support/config-problems.js';
 
 describe('threat detection and audit settings', () => {
   it('defaults: detector every minute, no webhook, audit kept 90 days, detector blocks last a day', () => {
@@ -35,6 +27,6 @@ describe('threat detection and audit settings', () => {
     [{ THREAT_WEBHOOK_URL: 'https://user:pw@alerts.example/' }, 'THREAT_WEBHOOK_URL="https://user:pw@alerts.example/" is not valid: expected an http(s) URL without credentials or fragment'],
     [{ CASTELLAN_PRODUCTION: 'true', ISSUER: 'https://id.example', THREAT_WEBHOOK_URL: 'http://alerts.internal/hook' }, 'THREAT_WEBHOOK_URL must be https when CASTELLAN_PRODUCTION=true'],
   ])('reports %j', (env, message) => {
-    expect(problems(env)).toContain(message);
+    expect(configProblems(env)).toContain(message);
   });
 });

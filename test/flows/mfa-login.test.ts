@@ -14,9 +14,9 @@ import { createApp } from '../../src/server/app.js';
 import type { ClientRecord, UserRecord } from '../../src/storage/stores.js';
 import { totpCode } from '../../src/mfa/totp.js';
 import {
-  authorizeUrl, browser, csrfOf, defaultParams, pathOf, pkcePair, REDIRECT_URI, registerClient, registerUser, submitLogin, type Agent,
+  authorizeUrl, browser, csrfOf, defaultParams, pathOf, pkcePair, REDIRECT_URI, registerUser, submitLogin, type Agent,
 } from '../support/browser-flow.js';
-import { backendName, createTestContext, type TestContext } from '../support/test-context.js';
+import { backendName, createTestContextWithClient, type TestContext } from '../support/test-context.js';
 import { enrollUser, nextCode } from '../mfa/mfa-fixtures.js';
 
 const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8')) as Record<string, unknown>;
@@ -26,8 +26,7 @@ describe(`login with TOTP MFA (${backendName})`, () => {
   let client: ClientRecord;
 
   beforeAll(async () => {
-    ctx = await createTestContext();
-    client = await registerClient(ctx);
+    ({ ctx, client } = await createTestContextWithClient());
   });
   afterAll(() => ctx.close());
 

@@ -8,16 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { confirmEnrollment, mfaEnabled, offerEnrollment, resetMfa } from '../../src/mfa/enrollment.js';
 import { totpCode } from '../../src/mfa/totp.js';
 import type { UserRecord } from '../../src/storage/stores.js';
-import { registerUser } from '../support/browser-flow.js';
-import { backendName, createTestContext, type TestContext } from '../support/test-context.js';
+import { backendName, createTestContextWithUser, type TestContext } from '../support/test-context.js';
 
 describe(`TOTP enrolment (${backendName})`, () => {
   let ctx: TestContext;
   let user: UserRecord;
 
   beforeAll(async () => {
-    ctx = await createTestContext({ mfaIssuerName: 'Castellan QA' });
-    ({ user } = await registerUser(ctx));
+    ({ ctx, user } = await createTestContextWithUser({ mfaIssuerName: 'Castellan QA' }));
   });
   afterAll(() => ctx.close());
 

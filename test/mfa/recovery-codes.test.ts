@@ -7,15 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueRecoveryCodes, normalizeRecoveryCode, RECOVERY_CODE_COUNT, useRecoveryCode } from '../../src/mfa/recovery-codes.js';
 import type { UserRecord } from '../../src/storage/stores.js';
 import { registerUser } from '../support/browser-flow.js';
-import { backendName, createTestContext, type TestContext } from '../support/test-context.js';
+import { backendName, createTestContextWithUser, type TestContext } from '../support/test-context.js';
 
 describe(`OWASP ASVS 5.0 V6.5 recovery codes (${backendName})`, () => {
   let ctx: TestContext;
   let user: UserRecord;
 
   beforeAll(async () => {
-    ctx = await createTestContext();
-    ({ user } = await registerUser(ctx));
+    ({ ctx, user } = await createTestContextWithUser());
   });
   afterAll(() => ctx.close());
 

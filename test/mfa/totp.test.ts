@@ -8,8 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { matchTotp, newTotpSecret, otpauthUri, totpCode, verifyTotp } from '../../src/mfa/totp.js';
 import type { UserRecord } from '../../src/storage/stores.js';
-import { registerUser } from '../support/browser-flow.js';
-import { backendName, createTestContext, type TestContext } from '../support/test-context.js';
+import { backendName, createTestContextWithUser, type TestContext } from '../support/test-context.js';
 
 describe('RFC 4226 §4 / RFC 6238 secrets and provisioning URIs', () => {
   it('MUST generate 160-bit secrets, different each time', () => {
@@ -64,8 +63,7 @@ describe(`RFC 6238 §5.2 one use per code (${backendName})`, () => {
   const secret = newTotpSecret();
 
   beforeAll(async () => {
-    ctx = await createTestContext();
-    ({ user } = await registerUser(ctx));
+    ({ ctx, user } = await createTestContextWithUser());
     await ctx.stores.mfa.insert({ userId: user.id, secretEncrypted: ctx.sealer.seal(secret), enabledAt: ctx.clock(), lastUsedStep: null });
   });
   afterAll(() => ctx.close());

@@ -7,7 +7,7 @@ import {
 import { authorizationRequestSchema, type AuthorizationRequestParams } from '../../src/rfc6749-oauth2/authorization-request.schema.js';
 import { validateParams, type Params } from '../../src/schema/validator.js';
 import type { ClientRecord } from '../../src/storage/stores.js';
-import { backendName, createTestContext, type TestContext } from '../support/test-context.js';
+import { backendName, createTestContextWithClient, type TestContext } from '../support/test-context.js';
 import { REDIRECT_URI, registerClient } from '../support/browser-flow.js';
 
 function codeOf(work: () => unknown): string | undefined {
@@ -24,8 +24,7 @@ describe(`RFC 6749 §4.1.1 authorization request checks (${backendName})`, () =>
   let client: ClientRecord;
 
   beforeAll(async () => {
-    ctx = await createTestContext();
-    client = await registerClient(ctx);
+    ({ ctx, client } = await createTestContextWithClient());
   });
   afterAll(() => ctx.close());
 

@@ -13,9 +13,8 @@ import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JWT_BEARER } from '../../src/rfc7523-jwt-client-auth/client-assertion.js';
 import { clientKeySet } from '../../src/rfc7523-jwt-client-auth/client-jwks.js';
-import { createApp } from '../../src/server/app.js';
 import { postToken } from '../support/token-fixtures.js';
-import { backendName, createTestContext, type TestContext } from '../support/test-context.js';
+import { backendName, createTestContextWithApp, type TestContext } from '../support/test-context.js';
 
 const register = (app: Express, body: unknown) => request(app).post('/register').set('content-type', 'application/json').send(JSON.stringify(body));
 const keyClient = (jwksUri: string) => ({ grant_types: ['client_credentials'], token_endpoint_auth_method: 'private_key_jwt', jwks_uri: jwksUri });
@@ -55,8 +54,7 @@ describe(`SSRF through jwks_uri, OWASP SSRF Prevention Cheat Sheet (${backendNam
     let ctx: TestContext;
     let app: Express;
     beforeAll(async () => {
-      ctx = await createTestContext({ production: true, issuer: 'https://id.example.test', registrationMode: 'open', rateLimitEnabled: false });
-      app = createApp(ctx);
+      ({ ctx, app } = await createTestContextWithApp({ production: true, issuer: 'https://id.example.test', registrationMode: 'open', rateLimitEnabled: false }));
     });
     afterAll(() => ctx.close());
 
@@ -123,8 +121,7 @@ describe(`SSRF through jwks_uri, OWASP SSRF Prevention Cheat Sheet (${backendNam
     let ctx: TestContext;
     let app: Express;
     beforeAll(async () => {
-      ctx = await createTestContext({ rateLimitEnabled: false });
-      app = createApp(ctx);
+      ({ ctx, app } = await createTestContextWithApp({ rateLimitEnabled: false }));
     });
     afterAll(() => ctx.close());
 
@@ -154,8 +151,7 @@ describe(`SSRF through jwks_uri, OWASP SSRF Prevention Cheat Sheet (${backendNam
     let ctx: TestContext;
     let app: Express;
     beforeAll(async () => {
-      ctx = await createTestContext({ production: true, issuer: 'https://id.example.test', registrationMode: 'open', rateLimitEnabled: false, outboundAllowPrivateNetworks: true });
-      app = createApp(ctx);
+      ({ ctx, app } = await createTestContextWithApp({ production: true, issuer: 'https://id.example.test', registrationMode: 'open', rateLimitEnabled: false, outboundAllowPrivateNetworks: true }));
     });
     afterAll(() => ctx.close());
 

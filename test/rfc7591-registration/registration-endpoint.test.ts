@@ -2,10 +2,9 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { secretMatches } from '../../src/clients/client-service.js';
-import { createApp } from '../../src/server/app.js';
 import { hashHandle } from '../../src/tokens/handles.js';
 import { basic, postToken } from '../support/token-fixtures.js';
-import { backendName, createTestContext, type TestContext } from '../support/test-context.js';
+import { backendName, createTestContextWithApp, type TestContext } from '../support/test-context.js';
 
 const REDIRECT = 'https://rp.example/cb';
 const register = (app: Express, body: unknown) => request(app).post('/register').set('content-type', 'application/json').send(JSON.stringify(body));
@@ -15,8 +14,7 @@ describe(`RFC 7591 §3 client registration endpoint (${backendName})`, () => {
   let app: Express;
 
   beforeAll(async () => {
-    ctx = await createTestContext({ rateLimitEnabled: false });
-    app = createApp(ctx);
+    ({ ctx, app } = await createTestContextWithApp({ rateLimitEnabled: false }));
   });
   afterAll(() => ctx.close());
 
@@ -185,8 +183,7 @@ describe(`RFC 7591 §3 client registration in production mode (${backendName})`,
   let app: Express;
 
   beforeAll(async () => {
-    ctx = await createTestContext({ production: true, issuer: 'https://id.example.test', registrationMode: 'open', rateLimitEnabled: false });
-    app = createApp(ctx);
+    ({ ctx, app } = await createTestContextWithApp({ production: true, issuer: 'https://id.example.test', registrationMode: 'open', rateLimitEnabled: false }));
   });
   afterAll(() => ctx.close());
 

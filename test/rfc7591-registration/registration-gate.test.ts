@@ -2,8 +2,7 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addRegistrationCheck, registrationOpen } from '../../src/rfc7591-registration/registration-gate.js';
-import { createApp } from '../../src/server/app.js';
-import { backendName, createTestContext, type TestContext } from '../support/test-context.js';
+import { backendName, createTestContextWithApp, type TestContext } from '../support/test-context.js';
 
 const BODY = JSON.stringify({ redirect_uris: ['https://rp.example/cb'] });
 const INITIAL_TOKEN = 'initial-access-token-for-tests-0123456789abcdef';
@@ -17,8 +16,7 @@ describe(`RFC 7591 §3 who may register (${backendName})`, () => {
     let ctx: TestContext;
     let app: Express;
     beforeAll(async () => {
-      ctx = await createTestContext({ registrationInitialAccessToken: INITIAL_TOKEN, rateLimitEnabled: false });
-      app = createApp(ctx);
+      ({ ctx, app } = await createTestContextWithApp({ registrationInitialAccessToken: INITIAL_TOKEN, rateLimitEnabled: false }));
     });
     afterAll(() => ctx.close());
 
@@ -47,8 +45,7 @@ describe(`RFC 7591 §3 who may register (${backendName})`, () => {
     let ctx: TestContext;
     let app: Express;
     beforeAll(async () => {
-      ctx = await createTestContext({ production: true, issuer: 'https://id.example.test', rateLimitEnabled: false });
-      app = createApp(ctx);
+      ({ ctx, app } = await createTestContextWithApp({ production: true, issuer: 'https://id.example.test', rateLimitEnabled: false }));
     });
     afterAll(() => ctx.close());
 
@@ -70,8 +67,7 @@ describe(`RFC 7591 §3 who may register (${backendName})`, () => {
     let ctx: TestContext;
     let app: Express;
     beforeAll(async () => {
-      ctx = await createTestContext({ rateLimitEnabled: false });
-      app = createApp(ctx);
+      ({ ctx, app } = await createTestContextWithApp({ rateLimitEnabled: false }));
     });
     afterAll(() => ctx.close());
 
@@ -97,8 +93,7 @@ describe(`RFC 7591 §3 who may register (${backendName})`, () => {
     let ctx: TestContext;
     let app: Express;
     beforeAll(async () => {
-      ctx = await createTestContext({ rateLimitRegistration: { points: 2, duration: 3600 } });
-      app = createApp(ctx);
+      ({ ctx, app } = await createTestContextWithApp({ rateLimitRegistration: { points: 2, duration: 3600 } }));
     });
     afterAll(async () => {
       await ctx.limits.close();

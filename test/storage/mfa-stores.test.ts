@@ -5,16 +5,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UserRecord } from '../../src/storage/stores.js';
-import { registerUser } from '../support/browser-flow.js';
-import { backendName, createTestContext, type TestContext } from '../support/test-context.js';
+import { backendName, createTestContextWithUser, type TestContext } from '../support/test-context.js';
 
 describe(`MFA and lockout stores (${backendName})`, () => {
   let ctx: TestContext;
   let user: UserRecord;
 
   beforeAll(async () => {
-    ctx = await createTestContext();
-    ({ user } = await registerUser(ctx));
+    ({ ctx, user } = await createTestContextWithUser());
   });
   afterAll(() => ctx.close());
 

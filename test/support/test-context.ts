@@ -1,16 +1,21 @@
 /**
  * A fresh Castellan context per test file: SQLite in memory by default, or PostgreSQL when
  * TEST_DATABASE_URL is set (each context gets its own schema, dropped on close). The clock is
- * controllable so expiry is tested without sleeping.
+ * controllable so expiry is tested without sleeping. The `createTestContextWith*` helpers open one
+ * together with what most suites set up first: its app, a client, or a user.
  */
 import { randomBytes } from 'node:crypto';
+import type { Express } from 'express';
 import knexFactory from 'knex';
 import { loadConfig, type Config } from '../../src/config/config.js';
+import { createApp } from '../../src/server/app.js';
 import { bootstrap } from '../../src/server/bootstrap.js';
 import type { Context } from '../../src/server/context.js';
 import { createStores } from '../../src/storage/knex/create-stores.js';
+import type { ClientRecord, UserRecord } from '../../src/storage/stores.js';
 import { migrate, openDatabase } from '../../src/storage/knex/database.js';
 import { MasterKey } from '../../src/tokens/master-key.js';
+import { registerClient, registerUser } from './browser-flow.js';
 
 export interface TestClock {
   (): number;
@@ -73,4 +78,22 @@ export async function createTestContext(overrides: Partial<Config> = {}, options
       }
     },
   };
+}
+
+/** With its express app. */
+export async function createTestContextWithApp(overrides: Partial<Config> = {}): Promise<{ ctx: TestContext; app: Express }> {
+  const ctx = await createTestContext(overrides);
+  return { ctx, app: createApp(ctx) };
+}
+
+/** With one public client, as `registerClient` registers it. */
+export async function createTestContextWithClient(overrides: Partial<Config> = {}): Promise<{ ctx: TestContext; client: ClientRecord }> {
+  const ctx = await createTestContext(overrides);
+  return { ctx, client: await registerClient(ctx) };
+}
+
+/** With one user, as `registerUser` creates them. */
+export async function createTestContextWithUser(overrides: Partial<Config> = {}): Promise<{ ctx: TestContext; user: UserRecord }> {
+  const ctx = await createTestContext(overrides);
+  return { ctx, user: (await registerUser(ctx)).user };
 }
