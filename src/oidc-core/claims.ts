@@ -3,7 +3,7 @@
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#ScopeClaims
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#StandardClaims
  */
-import type { UserRecord } from '../storage/stores.js';
+import type { UserProfile } from '../storage/stores.js';
 
 export const SCOPE_CLAIMS: Record<string, readonly string[]> = {
   profile: ['name', 'family_name', 'given_name', 'middle_name', 'nickname', 'preferred_username', 'profile', 'picture', 'website', 'gender', 'birthdate', 'zoneinfo', 'locale', 'updated_at'],
@@ -27,7 +27,7 @@ export function claimNamesForScope(scope: string): Set<string> {
 }
 
 /** The user's claims restricted to `names`, always with `sub`; updated_at is the record's when not stored. */
-export function userClaims(user: UserRecord, names: Iterable<string>): Record<string, unknown> {
+export function userClaims(user: UserProfile, names: Iterable<string>): Record<string, unknown> {
   const result: Record<string, unknown> = { sub: user.id };
   for (const name of names) {
     if (name === 'sub') continue;

@@ -10,14 +10,14 @@
 import { createHash } from 'node:crypto';
 import type { JWTPayload } from 'jose';
 import type { Context } from '../server/context.js';
-import type { ClientRecord, GrantRecord, UserRecord } from '../storage/stores.js';
+import type { ClientRecord, GrantRecord, UserProfile } from '../storage/stores.js';
 import { SUPPORTED_ALGS, type Alg } from '../tokens/keystore.js';
 import { claimNamesForScope, SCOPE_CLAIMS, userClaims } from './claims.js';
 
 export interface IdTokenRequest {
   grant: GrantRecord;
   client: ClientRecord;
-  user: UserRecord;
+  user: UserProfile;
   /** The authorization request's nonce; omitted on refresh (OIDC Core §12.2). */
   nonce?: string | null;
   /** The access token issued in the same response, for at_hash. */

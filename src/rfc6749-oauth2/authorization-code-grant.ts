@@ -13,7 +13,7 @@ import { scopeList } from '../oidc-core/claims.js';
 import { verifyCodeVerifier } from '../rfc7636-pkce/code-verifier.js';
 import { narrowResources } from '../rfc8707-resource-indicators/resource-policy.js';
 import type { GrantModule } from '../server/grant-registry.js';
-import type { ClientRecord, UserRecord } from '../storage/stores.js';
+import type { ClientRecord, UserProfile } from '../storage/stores.js';
 import { hashHandle } from '../tokens/handles.js';
 import type { Context } from '../server/context.js';
 import { authorizationCodeSchema, type AuthorizationCodeInput } from './authorization-code-grant.schema.js';
@@ -33,8 +33,8 @@ export function refreshAllowed(client: ClientRecord, scope: string): boolean {
   return !scopes.includes('openid') || scopes.includes('offline_access');
 }
 
-async function userForIdToken(ctx: Context, userId: string | null): Promise<UserRecord> {
-  const user = userId ? await ctx.stores.users.findById(userId) : undefined;
+/** The ID token's subject, read with the code: a grant whose user is gone is no longer valid. */
+function userForIdToken(user: UserProfile | null): UserProfile {
   if (!user) throw invalidGrant('the authorization grant is no longer valid');
   return user;
 }
@@ -74,7 +74,7 @@ export const authorizationCodeGrant: GrantModule<AuthorizationCodeInput> = {
       scope: code.scope,
       audience,
       refreshScope: refreshAllowed(client, code.scope) ? code.scope : undefined,
-      idToken: openid ? { user: await userForIdToken(ctx, grant.userId), nonce: code.nonce } : undefined,
+      idToken: openid ? { user: userForIdToken(found.user), nonce: code.nonce } : undefined,
     });
 
     return {

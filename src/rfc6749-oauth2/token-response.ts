@@ -5,7 +5,7 @@
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#TokenResponse
  */
 import type { Context } from '../server/context.js';
-import type { ClientRecord, GrantRecord, NewRows, UserRecord } from '../storage/stores.js';
+import type { ClientRecord, GrantRecord, NewRows, UserProfile } from '../storage/stores.js';
 import { mintAccessToken, type IssuedAccessToken } from '../tokens/access-token.js';
 import { mintIdToken } from '../oidc-core/id-token.js';
 import { accessTokenFormat } from '../rfc9068-jwt-access-token/access-token-format.js';
@@ -30,7 +30,7 @@ export interface TokenSetRequest {
   /** Scope of a refresh token to issue; none is issued when absent. */
   refreshScope?: string;
   /** Present when an ID token is to be issued. */
-  idToken?: { user: UserRecord; nonce: string | null };
+  idToken?: { user: UserProfile; nonce: string | null };
 }
 
 export interface IssuedTokenSet {

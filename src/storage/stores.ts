@@ -175,8 +175,8 @@ export interface AuthorizationCodeRecord {
 export interface AuthorizationCodeStore {
   insert(code: AuthorizationCodeRecord, tx?: Tx): Promise<void>;
   find(codeHash: string, tx?: Tx): Promise<AuthorizationCodeRecord | undefined>;
-  /** The code with its grant (and the grant's username) in one read; undefined when either is missing. */
-  findWithGrant(codeHash: string, tx?: Tx): Promise<TokenWithGrant<AuthorizationCodeRecord> | undefined>;
+  /** The code with its grant and the grant's user (the ID token's claims) in one read; undefined when code or grant is missing. */
+  findWithGrant(codeHash: string, tx?: Tx): Promise<CodeWithGrant | undefined>;
   /** Atomic single use: true for the one caller that consumed it. */
   consume(codeHash: string, now: number, tx?: Tx): Promise<boolean>;
 }
@@ -204,6 +204,14 @@ export interface TokenWithGrant<T> {
   token: T;
   grant: GrantRecord;
   username: string | null;
+}
+
+/** A user as tokens describe them: everything but the password hash. */
+export type UserProfile = Omit<UserRecord, 'passwordHash'>;
+
+export interface CodeWithGrant extends TokenWithGrant<AuthorizationCodeRecord> {
+  /** The grant's user; null for a grant without one, or when the user has been deleted. */
+  user: UserProfile | null;
 }
 
 export interface AccessTokenRecord {

@@ -81,7 +81,7 @@ describe(`token lifecycle stores on ${backendName}`, () => {
       expect(await ctx.stores.accessTokens.findWithGrant(orphan.tokenHash)).toBeUndefined();
     });
 
-    it('returns an authorization code with its grant and the user name; nothing for a code without its grant', async () => {
+    it('returns an authorization code with its grant and user; user null without one; nothing for a code without its grant', async () => {
       const g = grant({ userId });
       await ctx.stores.grants.insert(g);
       const code = {
@@ -90,7 +90,15 @@ describe(`token lifecycle stores on ${backendName}`, () => {
         scope: 'openid', createdAt: 1_700_000_000, expiresAt: 1_700_000_060, consumedAt: 1_700_000_001,
       };
       await ctx.stores.codes.insert(code);
-      expect(await ctx.stores.codes.findWithGrant(code.codeHash)).toEqual({ token: code, grant: g, username: 'erin' });
+      // The user comes with it for the ID token, without the password hash.
+      expect(await ctx.stores.codes.findWithGrant(code.codeHash)).toEqual({
+        token: code, grant: g, username: 'erin', user: { id: userId, username: 'erin', claims: {}, createdAt: 1, updatedAt: 1 },
+      });
+      const userless = grant();
+      await ctx.stores.grants.insert(userless);
+      const clientCode = { ...code, codeHash: hashHandle(newHandle()), grantId: userless.id };
+      await ctx.stores.codes.insert(clientCode);
+      expect(await ctx.stores.codes.findWithGrant(clientCode.codeHash)).toEqual({ token: clientCode, grant: userless, username: null, user: null });
       const orphan = { ...code, codeHash: hashHandle(newHandle()), grantId: newId() };
       await ctx.stores.codes.insert(orphan);
       expect(await ctx.stores.codes.findWithGrant(orphan.codeHash)).toBeUndefined();

@@ -6,7 +6,7 @@
 import type { Knex } from 'knex';
 import type {
   AccessTokenRecord, AccessTokenStore, AuthorizationCodeRecord, AuthorizationCodeStore,
-  RefreshTokenRecord, RefreshTokenStore, TokenWithGrant, Tx,
+  CodeWithGrant, RefreshTokenRecord, RefreshTokenStore, TokenWithGrant, Tx, UserProfile,
 } from '../stores.js';
 import { toRecord as grantFromRow } from './grant-store.js';
 import { fromJson, toJson, toNumber, toNumberOrNull } from './json.js';
@@ -18,27 +18,33 @@ const GRANT_COLUMNS = ['id', 'client_id', 'user_id', 'scope', 'claims', 'resourc
 
 type JoinedTable = 'access_tokens' | 'refresh_tokens' | 'authorization_codes';
 
-/** The join for one table, built once: grant columns come back prefixed (g_*) so they cannot collide. */
-const joinedSql = (table: JoinedTable, key: string) => `select t.*, ${GRANT_COLUMNS.map((column) => `g."${column}" as "g_${column}"`).join(', ')}, u."username" as "u_username" `
+/** What the code exchange needs of the user for the ID token (never the password hash). */
+const USER_PROFILE_COLUMNS = ['id', 'username', 'claims', 'created_at', 'updated_at'];
+
+/** The join for one table, built once: grant and user columns come back prefixed (g_*, u_*) so they cannot collide. */
+const joinedSql = (table: JoinedTable, key: string, userColumns = ['username']) => `select t.*, ${GRANT_COLUMNS.map((column) => `g."${column}" as "g_${column}"`).join(', ')}, ${userColumns.map((column) => `u."${column}" as "u_${column}"`).join(', ')} `
   + `from "${table}" as t inner join "grants" as g on g."id" = t."grant_id" left join "users" as u on u."id" = g."user_id" `
   + `where t."${key}" = ? limit 1`;
 const JOINED_SQL: Record<JoinedTable, string> = {
   access_tokens: joinedSql('access_tokens', 'token_hash'),
   refresh_tokens: joinedSql('refresh_tokens', 'token_hash'),
-  authorization_codes: joinedSql('authorization_codes', 'code_hash'),
+  authorization_codes: joinedSql('authorization_codes', 'code_hash', USER_PROFILE_COLUMNS),
 };
 
 /**
  * One statement for a token or code, its grant and the grant's username: introspection and the code
  * exchange read what they check in a single round trip.
  */
-async function findJoined<T>(db: Knex, tx: Tx, table: JoinedTable, hash: string, toToken: (row: Row) => T): Promise<TokenWithGrant<T> | undefined> {
+async function findJoined<T>(db: Knex, tx: Tx, table: JoinedTable, hash: string, toToken: (row: Row) => T): Promise<(TokenWithGrant<T> & { row: Row }) | undefined> {
   const [row] = await readRows(db, tx, JOINED_SQL[table], [hash]);
   if (!row) return undefined;
   const grant: Row = {};
   for (const column of GRANT_COLUMNS) grant[column] = row[`g_${column}`];
-  return { token: toToken(row), grant: grantFromRow(grant), username: (row.u_username as string) ?? null };
+  return { token: toToken(row), grant: grantFromRow(grant), username: (row.u_username as string) ?? null, row };
 }
+
+const withoutRow = <T>(found: (TokenWithGrant<T> & { row: Row }) | undefined): TokenWithGrant<T> | undefined =>
+  found && { token: found.token, grant: found.grant, username: found.username };
 
 const codeFromRow = (row: Row): AuthorizationCodeRecord => ({
   codeHash: row.code_hash as string, grantId: row.grant_id as string, clientId: row.client_id as string,
@@ -90,8 +96,15 @@ export class KnexAuthorizationCodeStore implements AuthorizationCodeStore {
     return row ? codeFromRow(row) : undefined;
   }
 
-  findWithGrant(codeHash: string, tx: Tx = this.db) {
-    return findJoined(this.db, tx, 'authorization_codes', codeHash, codeFromRow);
+  async findWithGrant(codeHash: string, tx: Tx = this.db): Promise<CodeWithGrant | undefined> {
+    const found = await findJoined(this.db, tx, 'authorization_codes', codeHash, codeFromRow);
+    if (!found) return undefined;
+    const { row } = found;
+    const user: UserProfile | null = row.u_id == null ? null : {
+      id: row.u_id as string, username: row.u_username as string, claims: fromJson(row.u_claims) ?? {},
+      createdAt: toNumber(row.u_created_at), updatedAt: toNumber(row.u_updated_at),
+    };
+    return { token: found.token, grant: found.grant, username: found.username, user };
   }
 
   async consume(codeHash: string, now: number, tx: Tx = this.db) {
@@ -115,8 +128,8 @@ export class KnexRefreshTokenStore implements RefreshTokenStore {
     return (await tx('refresh_tokens').where({ token_hash: tokenHash }).whereNull('consumed_at').update({ consumed_at: now })) === 1;
   }
 
-  findWithGrant(tokenHash: string, tx: Tx = this.db) {
-    return findJoined(this.db, tx, 'refresh_tokens', tokenHash, refreshFromRow);
+  async findWithGrant(tokenHash: string, tx: Tx = this.db) {
+    return withoutRow(await findJoined(this.db, tx, 'refresh_tokens', tokenHash, refreshFromRow));
   }
 }
 
@@ -136,7 +149,7 @@ export class KnexAccessTokenStore implements AccessTokenStore {
     return (await tx('access_tokens').where({ token_hash: tokenHash }).whereNull('revoked_at').update({ revoked_at: now })) === 1;
   }
 
-  findWithGrant(tokenHash: string, tx: Tx = this.db) {
-    return findJoined(this.db, tx, 'access_tokens', tokenHash, accessFromRow);
+  async findWithGrant(tokenHash: string, tx: Tx = this.db) {
+    return withoutRow(await findJoined(this.db, tx, 'access_tokens', tokenHash, accessFromRow));
   }
 }
