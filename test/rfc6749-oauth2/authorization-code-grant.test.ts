@@ -193,6 +193,12 @@ describe(`RFC 6749 §4.1.3 authorization code grant (${backendName})`, () => {
       await ctx.stores.grants.revoke(issued.grant.id, 'logout', ctx.clock());
       await expectUnchanged(() => redeem(issued), 400, 'invalid_grant');
     });
+    it('MUST reject a code whose user has been deleted, issuing no ID token for a missing subject', async () => {
+      const doomed = await createUser(ctx, { username: 'doomed', password: 'doomed long password', claims: {} });
+      const issued = await issueCode(ctx, { clientId: 'web', userId: doomed.id });
+      expect(await ctx.stores.users.remove(doomed.id)).toBe(true);
+      await expectUnchanged(() => redeem(issued), 400, 'invalid_grant');
+    });
     it('MUST reject a client registered for another grant type with unauthorized_client', async () => {
       await createClient(ctx, { client_id: 'machine', client_secret: SECRET, grant_types: ['client_credentials'] });
       const issued = await code({ clientId: 'machine' });
