@@ -30,7 +30,10 @@ export function throttling(ctx: Context): LoginThrottle {
   let throttle = nodes.get(ctx.limits);
   if (!throttle) {
     const { redisUrl } = ctx.config;
-    const backend = redisUrl ? { kind: 'redis' as const, open: () => redisBackend(redisUrl, ctx.logger) } : memoryBackend();
+    // With rate limiting on Redis, the throttle uses the same connection; otherwise it opens its own.
+    const backend = ctx.limits.store === 'redis'
+      ? { kind: 'redis' as const, open: () => ctx.limits.sharedBackend() }
+      : redisUrl ? { kind: 'redis' as const, open: () => redisBackend(redisUrl, ctx.logger) } : memoryBackend();
     const created = new LoginThrottle(backend, ctx.config.loginThrottleWindow);
     nodes.set(ctx.limits, created);
     ctx.shutdown.push(() => created.close());

@@ -6,6 +6,7 @@
  * @spec https://github.com/animir/node-rate-limiter-flexible/wiki/Insurance-Strategy
  */
 import { once } from 'node:events';
+import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
@@ -38,6 +39,11 @@ export interface RedisBackendOptions {
   commandTimeoutMs?: number;
 }
 
+/** `castellan:HOST:PID`: which node a connection in Redis's CLIENT LIST belongs to. */
+export function redisConnectionName(): string {
+  return `castellan:${hostname().replace(/[^A-Za-z0-9._-]/g, '_')}:${process.pid}`;
+}
+
 /**
  * Redis-backed limiters. The client queues nothing while disconnected (the library's advice), so a
  * Redis outage fails each call at once; every limiter then falls back to an in-memory insurance
@@ -46,6 +52,8 @@ export interface RedisBackendOptions {
  */
 export async function redisBackend(url: string, logger: Logger, options: RedisBackendOptions = {}): Promise<RateLimitBackend> {
   const client = new Redis(url, {
+    // Each node's connection is named in Redis's CLIENT LIST (host and process).
+    connectionName: redisConnectionName(),
     enableOfflineQueue: false,
     commandTimeout: options.commandTimeoutMs ?? 1000,
     connectTimeout: options.connectWaitMs ?? 3000,

@@ -110,6 +110,18 @@ export class RateLimits {
     return this.violation(policy, limiters, storeKey, { allowed: false, limit, remaining: 0, resetSeconds, retryAfter: resetSeconds });
   }
 
+  /**
+   * The opened store for other counters of this node (the login throttle), so a node holds one Redis
+   * connection. Closing what it returns does nothing: these limits own the connection.
+   */
+  async sharedBackend(): Promise<RateLimitBackend> {
+    await this.policies();
+    const opened = this.opened;
+    if (!opened) throw new Error('rate-limit store closed');
+    const { backend } = await opened;
+    return { kind: backend.kind, limiter: (spec) => backend.limiter(spec), close: async () => undefined };
+  }
+
   async close(): Promise<void> {
     const opened = this.opened;
     this.opened = undefined;

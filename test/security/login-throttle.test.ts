@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { delayFor, LoginThrottle, type ThrottleScope } from '../../src/security/login-throttle.js';
-import { memoryBackend, redisBackend } from '../../src/security/rate-limit-backend.js';
+import { memoryBackend, redisBackend, redisConnectionName } from '../../src/security/rate-limit-backend.js';
+import { Redis } from 'ioredis';
 import pino from 'pino';
 import { attemptPassword } from '../../src/security/login-attempt.js';
 import { releaseContext } from '../../src/server/context.js';
@@ -121,6 +122,23 @@ describe.skipIf(!REDIS_URL)(`login throttling shared through Redis${REDIS_URL ? 
     } finally {
       await nodeA.close();
       await nodeB.close();
+    }
+  });
+
+  it('uses the rate limits\' Redis connection when both are on Redis: one connection per node', async () => {
+    const ctx = await createTestContext({ redisUrl: REDIS_URL, rateLimitEnabled: true });
+    const who = { clientId: null, ip: `198.51.100.${Math.floor(Math.random() * 200) + 1}` };
+    const redis = new Redis(REDIS_URL as string);
+    try {
+      expect(ctx.limits.store).toBe('redis');
+      await ctx.limits.consume('token', `k-${randomBytes(4).toString('hex')}`);
+      expect(await attemptPassword(ctx, who, `shared-${randomBytes(4).toString('hex')}`, 'wrong password')).toEqual({ kind: 'failed' });
+      const clients = String(await redis.client('LIST')).split('\n').filter((line) => line.includes(`name=${redisConnectionName()} `));
+      expect(clients).toHaveLength(1);
+    } finally {
+      await redis.quit();
+      await releaseContext(ctx);
+      await ctx.close();
     }
   });
 
