@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { endSession, loadSession, startSession } from '../../src/oidc-core/session.js';
+import { endSession, loadSession, startSession, touchInterval } from '../../src/oidc-core/session.js';
 import { hashHandle } from '../../src/tokens/handles.js';
 import { backendName, createTestContext, type TestContext } from '../support/test-context.js';
 import { registerUser } from '../support/browser-flow.js';
@@ -48,6 +48,22 @@ describe(`server-side sessions (${backendName})`, () => {
     const loaded = await loadSession(ctx, fakeRequest(`castellan_session=${handle}`));
     expect(loaded?.sid).toBe(session.sid);
     expect(loaded?.idleExpiresAt).toBe(ctx.clock() + 600);
+  });
+
+  it('writes the sliding expiry back at most once per touch interval (a minute, or a tenth of the idle lifetime)', async () => {
+    expect(touchInterval(1800)).toBe(60);
+    expect(touchInterval(600)).toBe(60);
+    expect(touchInterval(100)).toBe(10);
+    expect(touchInterval(5)).toBe(1);
+    const { session, handle } = await login();
+    ctx.clock.advance(30);
+    await loadSession(ctx, fakeRequest(`castellan_session=${handle}`));
+    // Within the interval nothing is written: the stored expiry is still the one from the login.
+    expect((await ctx.stores.sessions.find(session.idHash))?.idleExpiresAt).toBe(session.idleExpiresAt);
+    ctx.clock.advance(31);
+    const loaded = await loadSession(ctx, fakeRequest(`castellan_session=${handle}`));
+    expect(loaded?.idleExpiresAt).toBe(ctx.clock() + 600);
+    expect((await ctx.stores.sessions.find(session.idHash))?.idleExpiresAt).toBe(ctx.clock() + 600);
   });
 
   it('MUST treat an idle session as absent', async () => {
