@@ -9,7 +9,7 @@
  */
 import type { Request, Response } from 'express';
 import type { Context } from '../server/context.js';
-import type { SessionRecord } from '../storage/stores.js';
+import type { ConsentRecord, SessionRecord } from '../storage/stores.js';
 import { hashHandle, newHandle, newId } from '../tokens/handles.js';
 import { clearSessionCookie, readSessionCookie, writeSessionCookie } from '../http/session-cookie.js';
 import { contributeMetadata } from '../oidc-discovery/provider-metadata.js';
@@ -45,20 +45,32 @@ export function isSessionActive(session: SessionRecord, now: number): boolean {
  * or its user deleted: such sessions are treated as absent). A live session's idle expiry slides forward.
  */
 export async function loadSession(ctx: Context, req: Request): Promise<SessionRecord | undefined> {
+  return (await loadSessionWithConsent(ctx, req))?.session;
+}
+
+/**
+ * loadSession, and with `clientId` the user's remembered consent for that client read in the same
+ * statement (the authorization endpoint needs both on every request).
+ */
+export async function loadSessionWithConsent(ctx: Context, req: Request, clientId?: string): Promise<{ session: SessionRecord; consent?: ConsentRecord } | undefined> {
   const handle = readSessionCookie(req, ctx.config);
   if (!handle || !HANDLE.test(handle)) return undefined;
+  const idHash = hashHandle(handle);
   // A session whose user has been deleted is treated as absent, like an expired one.
-  const session = await ctx.stores.sessions.findOfExistingUser(hashHandle(handle));
+  const found = clientId === undefined
+    ? await ctx.stores.sessions.findOfExistingUser(idHash).then((session) => session && { session, consent: undefined })
+    : await ctx.stores.sessions.findWithConsent(idHash, clientId);
   const now = ctx.clock();
-  if (!session || !isSessionActive(session, now)) return undefined;
+  if (!found || !isSessionActive(found.session, now)) return undefined;
+  const { session, consent } = found;
   // Emergency mode: a session opened with a password alone signs in again, with its second factor.
   if (!(await sessionAcceptable(ctx, session))) return undefined;
   const idleExpiresAt = Math.min(now + ctx.config.sessionIdleTtl, session.absoluteExpiresAt);
   if (now - session.lastSeenAt >= touchInterval(ctx.config.sessionIdleTtl)) {
     await ctx.stores.sessions.touch(session.idHash, now, idleExpiresAt);
-    return { ...session, lastSeenAt: now, idleExpiresAt };
+    return { session: { ...session, lastSeenAt: now, idleExpiresAt }, consent };
   }
-  return session;
+  return { session, consent };
 }
 
 export interface Authentication {

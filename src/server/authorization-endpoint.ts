@@ -18,7 +18,7 @@ import { parseClaimsParameter } from '../oidc-core/claims-parameter.js';
 import {
   consentCovers, idTokenHintSubject, loginRequired, parseMaxAge, parsePrompt, withoutUnconsentedOfflineAccess,
 } from '../oidc-core/prompt.js';
-import { loadSession, needsStepUp } from '../oidc-core/session.js';
+import { loadSessionWithConsent, needsStepUp } from '../oidc-core/session.js';
 import { scopeList } from '../oidc-core/claims.js';
 import { completeAuthorization } from '../rfc6749-oauth2/authorization-code-issuer.js';
 import {
@@ -98,11 +98,12 @@ async function validateRequest(ctx: Context, client: ClientRecord, redirectUri: 
 
 /** Answer now, fail a silent request, or start an interaction at the login or consent step. */
 async function proceed(ctx: Context, req: Request, res: Response, request: AuthorizationRequest): Promise<void> {
-  // loadSession ignores a session whose user no longer exists.
-  const session = await loadSession(ctx, req);
+  // One read for the session (ignored when its user no longer exists) and the consent for this client.
+  const found = await loadSessionWithConsent(ctx, req, request.clientId);
+  const session = found?.session;
   // A session with a password alone does not satisfy a request for MFA from a user who has it.
   const mustLogin = loginRequired(request, session, ctx.clock()) || (session !== undefined && (await needsStepUp(ctx, request, session)));
-  const consent = session && !mustLogin ? await ctx.stores.consents.find(session.userId, request.clientId) : undefined;
+  const consent = session && !mustLogin ? found?.consent : undefined;
 
   if (request.prompt.includes('none')) {
     // OIDC Core §3.1.2.1: prompt=none MUST NOT show any page; it fails instead.

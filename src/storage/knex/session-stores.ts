@@ -11,6 +11,10 @@ import { findOne, readRows } from './point-read.js';
 
 /** A session joined to its user: a deleted user's session is no session, found in the same read. */
 const SESSION_OF_EXISTING_USER = 'select s.* from "sessions" as s inner join "users" as u on u."id" = s."user_id" where s."id_hash" = ? limit 1';
+/** The same, with the user's remembered consent for one client (the authorization endpoint's read). */
+const SESSION_WITH_CONSENT = 'select s.*, c."scope" as "c_scope", c."granted_at" as "c_granted_at" from "sessions" as s '
+  + 'inner join "users" as u on u."id" = s."user_id" left join "consents" as c on c."user_id" = s."user_id" and c."client_id" = ? '
+  + 'where s."id_hash" = ? limit 1';
 
 type Row = Record<string, unknown>;
 
@@ -40,6 +44,14 @@ export class KnexSessionStore implements SessionStore {
   async findOfExistingUser(idHash: string, tx: Tx = this.db) {
     const [row] = await readRows(this.db, tx, SESSION_OF_EXISTING_USER, [idHash]);
     return row ? toSession(row) : undefined;
+  }
+
+  async findWithConsent(idHash: string, clientId: string, tx: Tx = this.db) {
+    const [row] = await readRows(this.db, tx, SESSION_WITH_CONSENT, [clientId, idHash]);
+    if (!row) return undefined;
+    const session = toSession(row);
+    const consent = row.c_scope == null ? undefined : { userId: session.userId, clientId, scope: row.c_scope as string, grantedAt: toNumber(row.c_granted_at) };
+    return { session, consent };
   }
 
   async findBySid(sid: string, tx: Tx = this.db) {
