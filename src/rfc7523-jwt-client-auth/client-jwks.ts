@@ -23,9 +23,21 @@ interface CachedKeys {
 
 const cache = new Map<string, CachedKeys>();
 
-/** Asymmetric keys only: an `oct` key in a JWK Set must never verify a private_key_jwt assertion. */
+/** One resolver per key set: jose imports each key once and keeps it, instead of once per assertion. */
+const resolvers = new WeakMap<JWK[], JWTVerifyGetKey>();
+
+/**
+ * Asymmetric keys only: an `oct` key in a JWK Set must never verify a private_key_jwt assertion.
+ * The key arrays are those of the client record (cached per node) or of a fetched set, replaced
+ * rather than changed, so the array itself identifies the keys.
+ */
 function localSet(keys: JWK[]): JWTVerifyGetKey {
-  return createLocalJWKSet({ keys: keys.filter((key) => key.kty !== 'oct') });
+  let resolver = resolvers.get(keys);
+  if (!resolver) {
+    resolver = createLocalJWKSet({ keys: keys.filter((key) => key.kty !== 'oct') });
+    resolvers.set(keys, resolver);
+  }
+  return resolver;
 }
 
 async function fetchKeys(ctx: Context, uri: string): Promise<CachedKeys> {
