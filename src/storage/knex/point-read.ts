@@ -28,7 +28,31 @@ interface PgResult {
 }
 
 interface PgConnection {
-  query(query: { name: string; text: string; values: readonly unknown[] }): Promise<PgResult>;
+  query(query: { name?: string; text: string; values: readonly unknown[] }): Promise<PgResult>;
+}
+
+/** PostgreSQL's refusal of a prepared plan whose result columns a schema change altered. */
+const STALE_PLAN = '0A000';
+
+/** Per connection, the named statements whose plan went stale there: they run unnamed from then on. */
+const stalePlans = new WeakMap<PgConnection, Set<string>>();
+
+/**
+ * Runs the named statement. When another node's migration has changed the columns behind it (a
+ * rolling upgrade adding a column under `select *`), PostgreSQL refuses the cached plan on this
+ * connection for good; the query is then parsed afresh, unnamed, here and on every later use of
+ * this connection (a new connection prepares it again under its name).
+ */
+async function queryNamed(conn: PgConnection, statement: { name: string; text: string }, values: readonly unknown[]): Promise<PgResult> {
+  const stale = stalePlans.get(conn);
+  if (stale?.has(statement.name)) return conn.query({ text: statement.text, values });
+  try {
+    return await conn.query({ ...statement, values });
+  } catch (error) {
+    if ((error as { code?: string }).code !== STALE_PLAN) throw error;
+    stalePlans.set(conn, (stale ?? new Set()).add(statement.name));
+    return conn.query({ text: statement.text, values });
+  }
 }
 
 interface PooledClient<C> {
@@ -65,7 +89,7 @@ function postgresRunner(db: Knex): PgRunner {
     }
     const conn = await client.acquireConnection();
     try {
-      return await conn.query({ ...statement, values: bindings });
+      return await queryNamed(conn, statement, bindings);
     } finally {
       await client.releaseConnection(conn);
     }
