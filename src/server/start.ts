@@ -9,7 +9,7 @@ import type { Config } from '../config/config.js';
 import { createListeners, type Listeners } from '../security/tls.js';
 import { applySeedFile } from '../seed/seed-file.js';
 import { createStores } from '../storage/knex/create-stores.js';
-import { migrate, openDatabase } from '../storage/knex/database.js';
+import { closeDatabase, migrate, openDatabase } from '../storage/knex/database.js';
 import type { Stores } from '../storage/stores.js';
 import { withClientCache } from '../storage/client-cache.js';
 import { startLogoutDeliveryWorker } from '../oidc-back-channel-logout/delivery-worker.js';
@@ -127,7 +127,7 @@ async function openMigrated(databaseUrl: string): Promise<Stores> {
   try {
     await migrate(db);
   } catch (error) {
-    await db.destroy();
+    await closeDatabase(db);
     throw error;
   }
   return createStores(db);

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { afterEach, describe, expect, it } from 'vitest';
-import { migrate, openDatabase, sqliteCheckpointerOf } from '../../src/storage/knex/database.js';
+import { closeDatabase, migrate, openDatabase, sqliteCheckpointerOf } from '../../src/storage/knex/database.js';
 import { DEFAULT_AUTOCHECKPOINT_PAGES } from '../../src/storage/knex/sqlite-checkpointer.js';
 
 const dirs: string[] = [];
@@ -39,7 +39,7 @@ async function writeSettings(db: Knex, count: number, prefix: string): Promise<v
 }
 
 afterEach(async () => {
-  for (const db of handles.splice(0)) await db.destroy();
+  for (const db of handles.splice(0)) await closeDatabase(db);
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 

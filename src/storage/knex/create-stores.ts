@@ -12,7 +12,7 @@ import { KnexSigningKeyStore } from './signing-key-store.js';
 import { KnexAccessTokenStore, KnexAuthorizationCodeStore, KnexRefreshTokenStore } from './token-stores.js';
 import { KnexUserDataStore } from './user-data-store.js';
 import { KnexUserStore } from './user-store.js';
-import { migrate, openDatabase } from './database.js';
+import { closeDatabase, migrate, openDatabase } from './database.js';
 import { insertNewRows } from './new-rows.js';
 
 export function createStores(db: Knex): Stores {
@@ -41,7 +41,7 @@ export function createStores(db: Knex): Stores {
     userData: new KnexUserDataStore(db),
     transaction: (work) => db.transaction(work),
     insertNewRows: (rows, consume) => insertNewRows(db, rows, consume),
-    close: () => db.destroy(),
+    close: () => closeDatabase(db),
   };
 }
 

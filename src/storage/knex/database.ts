@@ -10,7 +10,7 @@ import * as tokenLifecycle from './migrations/002-token-lifecycle.js';
 import * as logout from './migrations/003-logout.js';
 import * as mfaLockout from './migrations/004-mfa-lockout.js';
 import * as incident from './migrations/005-incident.js';
-import { type Checkpointer, type WriteGate, DEFAULT_AUTOCHECKPOINT_PAGES, journalSizeLimitPragma, startCheckpointer } from './sqlite-checkpointer.js';
+import { type Checkpointer, DEFAULT_AUTOCHECKPOINT_PAGES, journalSizeLimitPragma, startCheckpointer } from './sqlite-checkpointer.js';
 
 const MIGRATIONS: { name: string; up: (knex: Knex) => Promise<void>; down: (knex: Knex) => Promise<void> }[] = [initial, tokenLifecycle, logout, mfaLockout, incident];
 
@@ -20,9 +20,39 @@ const migrationSource: Knex.MigrationSource<(typeof MIGRATIONS)[number]> = {
   getMigration: async (migration) => migration,
 };
 
-interface SqliteConnection {
+type Row = Record<string, unknown>;
+
+/** A prepared better-sqlite3 statement, as the fast paths use it. */
+export interface SqliteStatement {
+  all(...values: unknown[]): Row[];
+  run(...values: unknown[]): { changes: number };
+}
+
+/** The pool's better-sqlite3 connection, as the fast paths (point reads, new rows) use it. */
+export interface SqliteConnection {
   pragma(text: string): unknown;
-  prepare(sql: string): unknown;
+  prepare(sql: string): SqliteStatement;
+  transaction(work: () => void): () => void;
+}
+
+interface Pool<C> {
+  acquireConnection(): Promise<C>;
+  releaseConnection(conn: C): Promise<unknown>;
+}
+
+/**
+ * Runs `work` on a connection taken from knex's pool, and gives it back whatever happens. The
+ * fast paths that bypass knex's builder use it; on SQLite, holding the one connection also keeps
+ * every other query waiting (asynchronously) until `work` is done.
+ */
+export async function withConnection<C, T>(db: Knex, work: (conn: C) => T | Promise<T>): Promise<T> {
+  const pool = db.client as Pool<C>;
+  const conn = await pool.acquireConnection();
+  try {
+    return await work(conn);
+  } finally {
+    await pool.releaseConnection(conn);
+  }
 }
 
 /** Distinct SQL texts kept prepared; queries with IN lists of varying length make new texts. */
@@ -36,7 +66,7 @@ const STATEMENT_CACHE_SIZE = 500;
  */
 function cachePreparedStatements(conn: SqliteConnection): void {
   const prepare = conn.prepare.bind(conn);
-  const cache = new Map<string, unknown>();
+  const cache = new Map<string, SqliteStatement>();
   conn.prepare = (sql: string) => {
     let statement = cache.get(sql);
     if (statement === undefined) {
@@ -93,20 +123,14 @@ export function openDatabase(databaseUrl: string, options: OpenOptions = {}): Kn
       },
     });
     if (!offThread) return db;
-    const checkpointer = startCheckpointer(filename, db.client as WriteGate, (error) => {
+    const holdConnection = <T>(work: () => Promise<T>) => withConnection(db, work);
+    const checkpointer = startCheckpointer(filename, holdConnection, (error) => {
       // Without the worker, SQLite's own checkpoints keep the WAL bounded again.
       autocheckpointPages = DEFAULT_AUTOCHECKPOINT_PAGES;
       connection?.pragma(`wal_autocheckpoint = ${autocheckpointPages}`);
       process.emitWarning(`SQLite checkpoint worker stopped (${error instanceof Error ? error.message : 'exited'}); checkpoints run in commits again`, { code: 'CASTELLAN_SQLITE_CHECKPOINTER' });
     });
     checkpointers.set(db, checkpointer);
-    // knex.destroy() ends with the client's destroy; the worker stops first, with its last checkpoint.
-    const client = db.client as { destroy(callback?: unknown): Promise<void> };
-    const destroyClient = client.destroy.bind(client);
-    client.destroy = async (callback?: unknown) => {
-      await checkpointer.stop();
-      return destroyClient(callback);
-    };
     return db;
   }
   return knexFactory({
@@ -115,6 +139,12 @@ export function openDatabase(databaseUrl: string, options: OpenOptions = {}): Kn
     searchPath: options.searchPath ? [options.searchPath] : undefined,
     pool: { min: 0, max: 20 },
   });
+}
+
+/** Closes what openDatabase opened: the checkpoint worker first (with its last checkpoint), then the pool. */
+export async function closeDatabase(db: Knex): Promise<void> {
+  await checkpointers.get(db)?.stop();
+  await db.destroy();
 }
 
 export async function migrate(db: Knex): Promise<void> {

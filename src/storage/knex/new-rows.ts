@@ -14,7 +14,7 @@
 import type { Knex } from 'knex';
 import type { NewRows, SingleUseConsumption } from '../stores.js';
 import { auditRow } from './audit-replay-stores.js';
-import { isSqlite } from './database.js';
+import { isSqlite, type SqliteConnection, withConnection } from './database.js';
 import { runPreparedPostgres } from './point-read.js';
 import { grantRow } from './grant-store.js';
 import { accessTokenRow, authorizationCodeRow, refreshTokenRow } from './token-stores.js';
@@ -49,23 +49,16 @@ function insertStatement({ table, rows }: TableRows): { sql: string; bindings: u
   };
 }
 
-interface SqliteConnection {
-  prepare(sql: string): { run(...values: unknown[]): { changes: number } };
-  transaction(work: () => void): () => void;
-}
-
 /** The conditional update that consumes a code or refresh token, with its bindings. */
 function consumeStatement(consume: SingleUseConsumption): { sql: string; bindings: unknown[] } {
   const [table, key] = consume.kind === 'authorization_code' ? ['authorization_codes', 'code_hash'] : ['refresh_tokens', 'token_hash'];
   return { sql: `update ${quote(table)} set "consumed_at" = ? where ${quote(key)} = ? and "consumed_at" is null`, bindings: [consume.at, consume.hash] };
 }
 
-async function insertSqlite(db: Knex, tables: TableRows[], consume?: SingleUseConsumption): Promise<boolean> {
-  const client = db.client as { acquireConnection(): Promise<SqliteConnection>; releaseConnection(conn: SqliteConnection): Promise<void> };
-  const conn = await client.acquireConnection();
-  try {
-    // One row per statement keeps the prepared statement reusable (its text never changes).
-    const writes = tables.flatMap((entry) => entry.rows.map((row) => insertStatement({ table: entry.table, rows: [row] })));
+function insertSqlite(db: Knex, tables: TableRows[], consume?: SingleUseConsumption): Promise<boolean> {
+  // One row per statement keeps the prepared statement reusable (its text never changes).
+  const writes = tables.flatMap((entry) => entry.rows.map((row) => insertStatement({ table: entry.table, rows: [row] })));
+  return withConnection(db, (conn: SqliteConnection) => {
     let written = false;
     conn.transaction(() => {
       if (consume) {
@@ -76,9 +69,7 @@ async function insertSqlite(db: Knex, tables: TableRows[], consume?: SingleUseCo
       written = true;
     })();
     return written;
-  } finally {
-    await client.releaseConnection(conn);
-  }
+  });
 }
 
 /**

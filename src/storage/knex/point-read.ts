@@ -14,13 +14,9 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Tx } from '../stores.js';
-import { isSqlite } from './database.js';
+import { isSqlite, type SqliteConnection, withConnection } from './database.js';
 
 export type Row = Record<string, unknown>;
-
-interface SqliteConnection {
-  prepare(sql: string): { all(...values: unknown[]): Row[] };
-}
 
 interface PgResult {
   rows: Row[];
@@ -55,44 +51,33 @@ async function queryNamed(conn: PgConnection, statement: { name: string; text: s
   }
 }
 
-interface PooledClient<C> {
-  acquireConnection(): Promise<C>;
-  releaseConnection(conn: C): Promise<void>;
-}
-
 type Reader = (sql: string, bindings: readonly unknown[]) => Promise<Row[]>;
 
-function sqliteReader(db: Knex): Reader {
-  const client = db.client as PooledClient<SqliteConnection>;
-  return async (sql, bindings) => {
-    const conn = await client.acquireConnection();
-    try {
-      return conn.prepare(sql).all(...bindings);
-    } finally {
-      await client.releaseConnection(conn);
-    }
-  };
+const sqliteReader = (db: Knex): Reader => (sql, bindings) => withConnection(db, (conn: SqliteConnection) => conn.prepare(sql).all(...bindings));
+
+/** Distinct statement texts remembered per database, as the SQLite statement cache (database.ts). */
+const STATEMENT_NAMES = 500;
+
+/** `castellan_<hash>` and `$n` placeholders: the name is derived from the text, so every connection prepares the same text under it. */
+function namedStatement(sql: string): { name: string; text: string } {
+  let position = 0;
+  return { name: `castellan_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`, text: sql.replace(/\?/g, () => `$${++position}`) };
 }
 
 type PgRunner = (sql: string, bindings: readonly unknown[]) => Promise<PgResult>;
 
 function postgresRunner(db: Knex): PgRunner {
-  const client = db.client as PooledClient<PgConnection>;
   const statements = new Map<string, { name: string; text: string }>();
-  return async (sql, bindings) => {
+  return (sql, bindings) => {
     let statement = statements.get(sql);
     if (!statement) {
-      let position = 0;
-      // The name is derived from the text, so every connection prepares the same text under it.
-      statement = { name: `castellan_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`, text: sql.replace(/\?/g, () => `$${++position}`) };
+      statement = namedStatement(sql);
+      // Bounded like the SQLite cache; a forgotten text is named again, identically, when it returns.
+      if (statements.size >= STATEMENT_NAMES) statements.delete(statements.keys().next().value as string);
       statements.set(sql, statement);
     }
-    const conn = await client.acquireConnection();
-    try {
-      return await queryNamed(conn, statement, bindings);
-    } finally {
-      await client.releaseConnection(conn);
-    }
+    const named = statement;
+    return withConnection(db, (conn: PgConnection) => queryNamed(conn, named, bindings));
   };
 }
 
@@ -113,7 +98,10 @@ export function runPreparedPostgres(db: Knex, sql: string, bindings: readonly un
 
 const readers = new WeakMap<Knex, Reader>();
 
-/** Rows of a fixed `?`-placeholder query: fast path on `db`, through knex inside a transaction. */
+/**
+ * Rows of a fixed `?`-placeholder statement (a query, or a write with RETURNING): fast path on `db`,
+ * through knex inside a transaction.
+ */
 export async function readRows(db: Knex, tx: Tx, sql: string, bindings: readonly unknown[]): Promise<Row[]> {
   if (tx !== db) {
     const result = (await tx.raw(sql, bindings as Knex.RawBinding[])) as Row[] | { rows: Row[] };

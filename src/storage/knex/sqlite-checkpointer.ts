@@ -56,11 +56,8 @@ export interface CheckpointResult {
   checkpointed: number;
 }
 
-/** The server's connection pool: holding its one connection keeps the server from writing. */
-export interface WriteGate {
-  acquireConnection(): Promise<unknown>;
-  releaseConnection(connection: unknown): Promise<unknown>;
-}
+/** Runs `work` while holding the server's one connection, so the server writes nothing meanwhile. */
+export type HoldConnection = <T>(work: () => Promise<T>) => Promise<T>;
 
 export interface Checkpointer {
   /** One checkpoint pass now (as the timer runs it), resolving with the last checkpoint's result. */
@@ -77,7 +74,7 @@ export interface Checkpointer {
  * next write rewinds the WAL. `onStopped` runs if the worker dies or exits on its own (not after
  * stop()): the caller turns SQLite's own autocheckpoint back on.
  */
-export function startCheckpointer(filename: string, gate: WriteGate, onStopped: (error?: unknown) => void, intervalMs = CHECKPOINT_INTERVAL_MS): Checkpointer {
+export function startCheckpointer(filename: string, holdConnection: HoldConnection, onStopped: (error?: unknown) => void, intervalMs = CHECKPOINT_INTERVAL_MS): Checkpointer {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { filename, driver } });
   // The worker never keeps the process alive on its own.
@@ -111,12 +108,7 @@ export function startCheckpointer(filename: string, gate: WriteGate, onStopped: 
   const checkpointPass = async (): Promise<CheckpointResult> => {
     const passive = await run('PASSIVE');
     if (passive.log < RESTART_FRAMES) return passive;
-    const connection = await gate.acquireConnection();
-    try {
-      return await run('RESTART');
-    } finally {
-      await gate.releaseConnection(connection);
-    }
+    return holdConnection(() => run('RESTART'));
   };
   // One pass at a time: a slow pass makes the next tick join it rather than start another.
   const onePass = () => {
