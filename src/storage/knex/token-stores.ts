@@ -6,11 +6,12 @@
 import type { Knex } from 'knex';
 import type {
   AccessTokenRecord, AccessTokenStore, AuthorizationCodeRecord, AuthorizationCodeStore,
-  CodeWithGrant, RefreshTokenRecord, RefreshTokenStore, TokenWithGrant, Tx, UserProfile,
+  CodeWithGrant, RefreshTokenRecord, RefreshTokenStore, TokenWithGrant, Tx,
 } from '../stores.js';
 import { toRecord as grantFromRow } from './grant-store.js';
 import { fromJson, toJson, toNumber, toNumberOrNull } from './json.js';
 import { findOne, readRows } from './point-read.js';
+import { USER_PROFILE_COLUMNS, userProfileFromRow } from './user-store.js';
 
 type Row = Record<string, unknown>;
 
@@ -18,11 +19,8 @@ const GRANT_COLUMNS = ['id', 'client_id', 'user_id', 'scope', 'claims', 'resourc
 
 type JoinedTable = 'access_tokens' | 'refresh_tokens' | 'authorization_codes';
 
-/** What the code exchange needs of the user for the ID token (never the password hash). */
-const USER_PROFILE_COLUMNS = ['id', 'username', 'claims', 'created_at', 'updated_at'];
-
 /** The join for one table, built once: grant and user columns come back prefixed (g_*, u_*) so they cannot collide. */
-const joinedSql = (table: JoinedTable, key: string, userColumns = ['username']) => `select t.*, ${GRANT_COLUMNS.map((column) => `g."${column}" as "g_${column}"`).join(', ')}, ${userColumns.map((column) => `u."${column}" as "u_${column}"`).join(', ')} `
+const joinedSql = (table: JoinedTable, key: string, userColumns: readonly string[] = ['username']) => `select t.*, ${GRANT_COLUMNS.map((column) => `g."${column}" as "g_${column}"`).join(', ')}, ${userColumns.map((column) => `u."${column}" as "u_${column}"`).join(', ')} `
   + `from "${table}" as t inner join "grants" as g on g."id" = t."grant_id" left join "users" as u on u."id" = g."user_id" `
   + `where t."${key}" = ? limit 1`;
 const JOINED_SQL: Record<JoinedTable, string> = {
@@ -33,18 +31,16 @@ const JOINED_SQL: Record<JoinedTable, string> = {
 
 /**
  * One statement for a token or code, its grant and the grant's username: introspection and the code
- * exchange read what they check in a single round trip.
+ * exchange read what they check in a single round trip. `more` maps what else the row holds (the
+ * code exchange's user profile).
  */
-async function findJoined<T>(db: Knex, tx: Tx, table: JoinedTable, hash: string, toToken: (row: Row) => T): Promise<(TokenWithGrant<T> & { row: Row }) | undefined> {
+async function findJoined<T, M extends object = object>(db: Knex, tx: Tx, table: JoinedTable, hash: string, toToken: (row: Row) => T, more?: (row: Row) => M): Promise<(TokenWithGrant<T> & M) | undefined> {
   const [row] = await readRows(db, tx, JOINED_SQL[table], [hash]);
   if (!row) return undefined;
   const grant: Row = {};
   for (const column of GRANT_COLUMNS) grant[column] = row[`g_${column}`];
-  return { token: toToken(row), grant: grantFromRow(grant), username: (row.u_username as string) ?? null, row };
+  return { token: toToken(row), grant: grantFromRow(grant), username: (row.u_username as string) ?? null, ...(more?.(row) as M) };
 }
-
-const withoutRow = <T>(found: (TokenWithGrant<T> & { row: Row }) | undefined): TokenWithGrant<T> | undefined =>
-  found && { token: found.token, grant: found.grant, username: found.username };
 
 const codeFromRow = (row: Row): AuthorizationCodeRecord => ({
   codeHash: row.code_hash as string, grantId: row.grant_id as string, clientId: row.client_id as string,
@@ -96,15 +92,8 @@ export class KnexAuthorizationCodeStore implements AuthorizationCodeStore {
     return row ? codeFromRow(row) : undefined;
   }
 
-  async findWithGrant(codeHash: string, tx: Tx = this.db): Promise<CodeWithGrant | undefined> {
-    const found = await findJoined(this.db, tx, 'authorization_codes', codeHash, codeFromRow);
-    if (!found) return undefined;
-    const { row } = found;
-    const user: UserProfile | null = row.u_id == null ? null : {
-      id: row.u_id as string, username: row.u_username as string, claims: fromJson(row.u_claims) ?? {},
-      createdAt: toNumber(row.u_created_at), updatedAt: toNumber(row.u_updated_at),
-    };
-    return { token: found.token, grant: found.grant, username: found.username, user };
+  findWithGrant(codeHash: string, tx: Tx = this.db): Promise<CodeWithGrant | undefined> {
+    return findJoined(this.db, tx, 'authorization_codes', codeHash, codeFromRow, (row) => ({ user: userProfileFromRow(row, 'u_') }));
   }
 
   async consume(codeHash: string, now: number, tx: Tx = this.db) {
@@ -129,7 +118,7 @@ export class KnexRefreshTokenStore implements RefreshTokenStore {
   }
 
   async findWithGrant(tokenHash: string, tx: Tx = this.db) {
-    return withoutRow(await findJoined(this.db, tx, 'refresh_tokens', tokenHash, refreshFromRow));
+    return findJoined(this.db, tx, 'refresh_tokens', tokenHash, refreshFromRow);
   }
 }
 
@@ -150,6 +139,6 @@ export class KnexAccessTokenStore implements AccessTokenStore {
   }
 
   async findWithGrant(tokenHash: string, tx: Tx = this.db) {
-    return withoutRow(await findJoined(this.db, tx, 'access_tokens', tokenHash, accessFromRow));
+    return findJoined(this.db, tx, 'access_tokens', tokenHash, accessFromRow);
   }
 }

@@ -1,19 +1,30 @@
 /** End users in the `users` table; passwords only as argon2id hashes. */
 import type { Knex } from 'knex';
-import type { Tx, UserRecord, UserStore } from '../stores.js';
+import type { Tx, UserProfile, UserRecord, UserStore } from '../stores.js';
 import { fromJson, toNumber } from './json.js';
 import { findOne } from './point-read.js';
 
 type Row = Record<string, unknown>;
 
-const toRecord = (row: Row): UserRecord => ({
-  id: row.id as string,
-  username: row.username as string,
-  passwordHash: row.password_hash as string,
-  claims: fromJson(row.claims) ?? {},
-  createdAt: toNumber(row.created_at),
-  updatedAt: toNumber(row.updated_at),
-});
+/** The columns of a user's profile: everything but the password hash. */
+export const USER_PROFILE_COLUMNS = ['id', 'username', 'claims', 'created_at', 'updated_at'] as const;
+
+/**
+ * A user's profile from a row whose user columns carry `prefix` (a join selects them as `u_id`,
+ * `u_username`, ...); null when the join found no user.
+ */
+export function userProfileFromRow(row: Row, prefix = ''): UserProfile | null {
+  if (row[`${prefix}id`] == null) return null;
+  return {
+    id: row[`${prefix}id`] as string,
+    username: row[`${prefix}username`] as string,
+    claims: fromJson(row[`${prefix}claims`]) ?? {},
+    createdAt: toNumber(row[`${prefix}created_at`]),
+    updatedAt: toNumber(row[`${prefix}updated_at`]),
+  };
+}
+
+const toRecord = (row: Row): UserRecord => ({ ...(userProfileFromRow(row) as UserProfile), passwordHash: row.password_hash as string });
 
 const toRow = (user: UserRecord): Row => ({
   id: user.id,
