@@ -57,9 +57,7 @@ export async function loadSessionWithConsent(ctx: Context, req: Request, clientI
   if (!handle || !HANDLE.test(handle)) return undefined;
   const idHash = hashHandle(handle);
   // A session whose user has been deleted is treated as absent, like an expired one.
-  const found = clientId === undefined
-    ? await ctx.stores.sessions.findOfExistingUser(idHash).then((session) => session && { session, consent: undefined })
-    : await ctx.stores.sessions.findWithConsent(idHash, clientId);
+  const found = await ctx.stores.sessions.findOfExistingUser(idHash, clientId);
   const now = ctx.clock();
   if (!found || !isSessionActive(found.session, now)) return undefined;
   const { session, consent } = found;

@@ -20,10 +20,11 @@ export interface SessionRecord {
 export interface SessionStore {
   insert(session: SessionRecord, tx?: Tx): Promise<void>;
   find(idHash: string, tx?: Tx): Promise<SessionRecord | undefined>;
-  /** The session, only while its user still exists (one read for both). */
-  findOfExistingUser(idHash: string, tx?: Tx): Promise<SessionRecord | undefined>;
-  /** The same session with its user's remembered consent for `clientId`, if any, in the same read. */
-  findWithConsent(idHash: string, clientId: string, tx?: Tx): Promise<{ session: SessionRecord; consent: ConsentRecord | undefined } | undefined>;
+  /**
+   * The session, only while its user still exists (one read for both); with `consentFor`, also the
+   * user's remembered consent for that client, if any, in the same read.
+   */
+  findOfExistingUser(idHash: string, consentFor?: string, tx?: Tx): Promise<{ session: SessionRecord; consent: ConsentRecord | undefined } | undefined>;
   findBySid(sid: string, tx?: Tx): Promise<SessionRecord | undefined>;
   touch(idHash: string, lastSeenAt: number, idleExpiresAt: number, tx?: Tx): Promise<void>;
   remove(idHash: string, tx?: Tx): Promise<boolean>;

@@ -240,6 +240,20 @@ describe(`authorization endpoint (${backendName})`, () => {
         expect(url.searchParams.get('iss')).toBe(ctx.config.issuer);
       });
 
+      it('MUST treat the session of a deleted user as no session: login page, or login_required with prompt=none', async () => {
+        const { user, password } = await registerUser(ctx);
+        const agent = browser(ctx);
+        await authorizeThroughPages(agent, defaultParams(client), user.username, password);
+        // The user row alone goes (the session row stays), as when a user is removed outside the privacy erasure.
+        expect(await ctx.stores.users.remove(user.id)).toBe(true);
+        const res = await agent.get(authorizeUrl(defaultParams(client, { state: 'gone' })));
+        expect(res.status).toBe(303);
+        expect(res.headers.location).toMatch(/\/interaction\/[A-Za-z0-9_-]{43}\/login$/);
+        const silent = await agent.get(authorizeUrl(defaultParams(client, { prompt: 'none' })));
+        expect(redirectedError(silent.headers.location).get('error')).toBe('login_required');
+        expect(redirectedError(silent.headers.location).get('code')).toBeNull();
+      });
+
       it('MUST answer prompt=none silently with a session and remembered consent', async () => {
         const agent = browser(ctx);
         await authorizeThroughPages(agent, defaultParams(client), alice.username, alice.password);

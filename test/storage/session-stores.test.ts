@@ -40,25 +40,25 @@ describe(`SessionStore conformance on ${backendName}`, () => {
     const orphan = session();
     await ctx.stores.sessions.insert(record);
     await ctx.stores.sessions.insert(orphan);
-    expect(await ctx.stores.sessions.findOfExistingUser(record.idHash)).toEqual(record);
+    expect(await ctx.stores.sessions.findOfExistingUser(record.idHash)).toEqual({ session: record, consent: undefined });
     expect(await ctx.stores.sessions.findOfExistingUser(orphan.idHash)).toBeUndefined();
     expect(await ctx.stores.sessions.findOfExistingUser(hashHandle('unknown'))).toBeUndefined();
   });
 
-  it('findWithConsent returns the session with that client\'s consent only, and nothing for a deleted user\'s session', async () => {
+  it('findOfExistingUser with a client returns the session with that client\'s consent only, and nothing for a deleted user\'s session', async () => {
     const userId = newId();
     await ctx.stores.users.insert({ id: userId, username: `c-${userId}`, passwordHash: 'x', claims: {}, createdAt: 1, updatedAt: 1 });
     const record = session({ userId });
     await ctx.stores.sessions.insert(record);
     await ctx.stores.consents.upsert({ userId, clientId: 'client-a', scope: 'openid email', grantedAt: 1_700_000_100 });
-    expect(await ctx.stores.sessions.findWithConsent(record.idHash, 'client-a')).toEqual({
+    expect(await ctx.stores.sessions.findOfExistingUser(record.idHash, 'client-a')).toEqual({
       session: record, consent: { userId, clientId: 'client-a', scope: 'openid email', grantedAt: 1_700_000_100 },
     });
-    expect(await ctx.stores.sessions.findWithConsent(record.idHash, 'client-b')).toEqual({ session: record, consent: undefined });
+    expect(await ctx.stores.sessions.findOfExistingUser(record.idHash, 'client-b')).toEqual({ session: record, consent: undefined });
     const orphan = session();
     await ctx.stores.sessions.insert(orphan);
-    expect(await ctx.stores.sessions.findWithConsent(orphan.idHash, 'client-a')).toBeUndefined();
-    expect(await ctx.stores.sessions.findWithConsent(hashHandle('unknown'), 'client-a')).toBeUndefined();
+    expect(await ctx.stores.sessions.findOfExistingUser(orphan.idHash, 'client-a')).toBeUndefined();
+    expect(await ctx.stores.sessions.findOfExistingUser(hashHandle('unknown'), 'client-a')).toBeUndefined();
   });
 
   it('touch moves last-seen and idle expiry, never the absolute expiry', async () => {

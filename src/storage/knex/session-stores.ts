@@ -41,16 +41,13 @@ export class KnexSessionStore implements SessionStore {
     return row ? toSession(row) : undefined;
   }
 
-  async findOfExistingUser(idHash: string, tx: Tx = this.db) {
-    const [row] = await readRows(this.db, tx, SESSION_OF_EXISTING_USER, [idHash]);
-    return row ? toSession(row) : undefined;
-  }
-
-  async findWithConsent(idHash: string, clientId: string, tx: Tx = this.db) {
-    const [row] = await readRows(this.db, tx, SESSION_WITH_CONSENT, [clientId, idHash]);
+  async findOfExistingUser(idHash: string, consentFor?: string, tx: Tx = this.db) {
+    const [row] = consentFor === undefined
+      ? await readRows(this.db, tx, SESSION_OF_EXISTING_USER, [idHash])
+      : await readRows(this.db, tx, SESSION_WITH_CONSENT, [consentFor, idHash]);
     if (!row) return undefined;
     const session = toSession(row);
-    const consent = row.c_scope == null ? undefined : { userId: session.userId, clientId, scope: row.c_scope as string, grantedAt: toNumber(row.c_granted_at) };
+    const consent = row.c_scope == null ? undefined : { userId: session.userId, clientId: consentFor as string, scope: row.c_scope as string, grantedAt: toNumber(row.c_granted_at) };
     return { session, consent };
   }
 
