@@ -4,6 +4,7 @@
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-5.1 (Cache-Control: no-store, Pragma: no-cache)
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-5.2
  */
+import encodeUrl from 'encodeurl';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { OAuthError } from '../errors/oauth-error.js';
@@ -29,6 +30,17 @@ export function sendJson(res: Response, status: number, body: unknown): void {
   res.setHeader('Content-Length', Buffer.byteLength(json));
   // HEAD requests get the headers only (node drops the body of a HEAD response itself).
   res.end(json);
+}
+
+/**
+ * A 303 redirect with an empty body, written with node's API like sendJson: express's redirect()
+ * negotiates an HTML or text body nobody reads. The Location is encoded as express encodes it.
+ */
+export function sendSeeOther(res: Response, location: string): void {
+  res.statusCode = 303;
+  res.setHeader('Location', encodeUrl(location));
+  res.setHeader('Content-Length', 0);
+  res.end();
 }
 
 export function sendOAuthError(res: Response, error: unknown, logger?: Logger): void {

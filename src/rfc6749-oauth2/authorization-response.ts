@@ -8,13 +8,12 @@
  * @spec https://openid.net/specs/oauth-v2-form-post-response-mode-1_0.html#FormPostResponseMode
  * @spec https://www.rfc-editor.org/rfc/rfc9700#section-4.12 (303 so a POSTed form is not re-sent)
  */
-import encodeUrl from 'encodeurl';
 import type { Response, Router } from 'express';
 import type { Logger } from 'pino';
 import type { Context } from '../server/context.js';
 import { OAuthError } from '../errors/oauth-error.js';
 import { html, page } from '../http/html.js';
-import { noStore } from '../http/respond.js';
+import { noStore, sendSeeOther } from '../http/respond.js';
 import type { ResponseTarget } from './authorization-request.js';
 
 export const FORM_POST_SCRIPT_PATH = '/assets/form-post.js';
@@ -70,11 +69,7 @@ function deliver(res: Response, target: ResponseTarget, params: [string, string]
     res.status(200).type('text/html').send(formPostPage(target.redirectUri, params, lang));
     return;
   }
-  // Written directly: express's redirect() negotiates an HTML or text body nobody reads on a 303.
-  res.statusCode = 303;
-  res.setHeader('Location', encodeUrl(redirectLocation(target.redirectUri, params)));
-  res.setHeader('Content-Length', 0);
-  res.end();
+  sendSeeOther(res, redirectLocation(target.redirectUri, params));
 }
 
 export function sendAuthorizationResponse(res: Response, ctx: Context, target: ResponseTarget, code: string, lang?: string): void {
