@@ -8,13 +8,13 @@
  * @spec https://datatracker.ietf.org/doc/draft-ietf-oauth-rfc7523bis/ (aud: the issuer alone, after the 2025 audience-injection findings)
  */
 import { decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import { hmacSecret } from '../clients/client-service.js';
 import { OAuthError } from '../errors/oauth-error.js';
 import { PATHS } from '../oidc-discovery/provider-metadata.js';
 import type { Context } from '../server/context.js';
 import type { ClientRecord } from '../storage/stores.js';
 import { hashHandle } from '../tokens/handles.js';
 import { clientKeySet } from './client-jwks.js';
+import { clientSecretKeys } from './client-secret-keys.js';
 
 export const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 export const HMAC_ALGS = ['HS256', 'HS384', 'HS512'];
@@ -36,11 +36,11 @@ export interface AssertionCredentials {
 const fail = (description: string, cause?: unknown) => new OAuthError('invalid_client', description, { cause });
 
 /** The HMAC key (client_secret_jwt) or the client's registered public keys (private_key_jwt). */
-async function verificationKey(ctx: Context, client: ClientRecord): Promise<Uint8Array | JWTVerifyGetKey> {
+async function verificationKey(ctx: Context, client: ClientRecord): Promise<JWTVerifyGetKey> {
   if (client.metadata.token_endpoint_auth_method === 'private_key_jwt') return clientKeySet(ctx, client);
-  const secret = hmacSecret(ctx, client);
-  if (!secret) throw fail('the client has no secret for client_secret_jwt');
-  return new TextEncoder().encode(secret);
+  const keys = clientSecretKeys(ctx, client);
+  if (!keys) throw fail('the client has no secret for client_secret_jwt');
+  return keys;
 }
 
 /** Accepted aud values: the issuer, and unless strict, the token endpoint URL (RFC 7523 §3 item 3). */
@@ -80,7 +80,7 @@ export async function authenticateWithAssertion(ctx: Context, credentials: Asser
   try {
     const key = await verificationKey(ctx, client);
     const options = { algorithms, issuer: clientId, subject: clientId, audience: acceptedAudience(ctx), requiredClaims: ['exp', 'jti'], currentDate: new Date(now * 1000), clockTolerance: CLOCK_TOLERANCE };
-    ({ payload } = typeof key === 'function' ? await jwtVerify(credentials.assertion, key, options) : await jwtVerify(credentials.assertion, key, options));
+    ({ payload } = await jwtVerify(credentials.assertion, key, options));
   } catch (error) {
     if (error instanceof OAuthError) throw error;
     throw fail('client_assertion is invalid', error);

@@ -8,6 +8,7 @@ import { createClient } from '../../src/clients/client-service.js';
 import { OAuthError } from '../../src/errors/oauth-error.js';
 import { authenticateWithAssertion, CLOCK_TOLERANCE, JWT_BEARER } from '../../src/rfc7523-jwt-client-auth/client-assertion.js';
 import { createApp } from '../../src/server/app.js';
+import { hashHandle } from '../../src/tokens/handles.js';
 import { backendName, createTestContext, type TestContext } from '../support/test-context.js';
 import { postToken, SECRET, storedState } from '../support/token-fixtures.js';
 
@@ -104,6 +105,16 @@ describe(`RFC 7523 §3 JWT client assertions (${backendName})`, () => {
     it('MUST accept a client_secret_jwt assertion made with the client secret (HS256 and HS512)', async () => {
       expect((await verify(await assertion('hs', { alg: 'HS256', key: hmac() }))).clientId).toBe('hs');
       expect((await verify(await assertion('hs', { alg: 'HS512', key: hmac() }), 'hs')).clientId).toBe('hs');
+    });
+    it('MUST verify with the client\'s current secret only: a changed secret ends the old one at once', async () => {
+      await createClient(ctx, { client_id: 'hs-changing', client_secret: SECRET, grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_jwt' });
+      expect((await verify(await assertion('hs-changing', { alg: 'HS256', key: hmac() }))).clientId).toBe('hs-changing');
+      const next = 'n'.repeat(43);
+      const stored = (await ctx.stores.clients.find('hs-changing'))!;
+      await ctx.stores.clients.update({ ...stored, secretHash: hashHandle(next), secretEncrypted: ctx.sealer.seal(next) });
+      await expectInvalidClient(assertion('hs-changing', { alg: 'HS256', key: hmac() }));
+      expect((await verify(await assertion('hs-changing', { alg: 'HS256', key: hmac(next) }))).clientId).toBe('hs-changing');
+      expect((await verify(await assertion('hs-changing', { alg: 'HS384', key: hmac(next) }))).clientId).toBe('hs-changing');
     });
     it('accepts keys from the client\'s jwks_uri', async () => {
       expect((await verify(await assertion('pk-remote', { kid: 'remote1', key: remoteKey }))).clientId).toBe('pk-remote');
