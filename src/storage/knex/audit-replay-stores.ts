@@ -6,17 +6,24 @@
 import type { Knex } from 'knex';
 import type { AuditEvent, AuditFilter, AuditStore, ReplayStore, StoredAuditEvent, Tx } from '../stores.js';
 import { fromJson, toNumber } from './json.js';
+import { readRows } from './point-read.js';
+
+/**
+ * One statement, so two nodes racing on one jti cannot both win: the row is inserted, or an expired
+ * row with the same key (it no longer protects anything) is taken over; RETURNING yields the row only
+ * then. A live row leaves the update's WHERE false: nothing returned, a replay. SQLite (3.35+) and
+ * PostgreSQL both accept it as written.
+ */
+const REMEMBER_SQL = 'insert into "used_assertions" ("key_hash", "expires_at") values (?, ?) '
+  + 'on conflict ("key_hash") do update set "expires_at" = excluded."expires_at" where "used_assertions"."expires_at" <= ? '
+  + 'returning "key_hash"';
 
 export class KnexReplayStore implements ReplayStore {
   constructor(private readonly db: Knex) {}
 
   async remember(keyHash: string, expiresAt: number, now: number, tx: Tx = this.db) {
-    // An expired entry with the same key no longer protects anything; clear it so the insert decides.
-    await tx('used_assertions').where({ key_hash: keyHash }).andWhere('expires_at', '<=', now).delete();
-    // RETURNING yields the row only when it was inserted. (better-sqlite3's lastRowId is not 0 after an
-    // ignored insert: it keeps the connection's previous rowid, so it cannot tell a replay apart.)
-    const inserted = await tx('used_assertions').insert({ key_hash: keyHash, expires_at: expiresAt }).onConflict('key_hash').ignore().returning('key_hash');
-    return inserted.length > 0;
+    // (better-sqlite3's lastRowId cannot tell: it keeps the previous rowid after a skipped insert.)
+    return (await readRows(this.db, tx, REMEMBER_SQL, [keyHash, expiresAt, now])).length > 0;
   }
 }
 
