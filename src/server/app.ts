@@ -49,15 +49,17 @@ export function createApp(ctx: Context): express.Express {
   app.get(PATHS.authorization, rateLimit(ctx.limits, 'authorization', byClientIp(proxies), ctx.logger));
   app.post(PATHS.authorization, rateLimit(ctx.limits, 'authorization', byClientIp(proxies), ctx.logger));
   app.post(PATHS.registration, rateLimit(ctx.limits, 'registration', byClientIp(proxies), ctx.logger));
-  app.use(discoveryRouter(ctx));
-  app.use(authorizationRouter(ctx));
-  app.use(interactionRouter(ctx));
-  app.use(mfaRouter(ctx));
+  // Every router sees each request until one answers, and no two share a path, so the order is
+  // only about cost: the endpoints relying parties call most come first, the browser pages after.
   app.use(tokenRouter(ctx));
   // Introspection is limited per authenticated client inside its endpoint (policy 'introspection').
   app.use(introspectionRouter(ctx));
-  app.use(revocationRouter(ctx));
+  app.use(authorizationRouter(ctx));
   app.use(userinfoRouter(ctx));
+  app.use(revocationRouter(ctx));
+  app.use(discoveryRouter(ctx));
+  app.use(interactionRouter(ctx));
+  app.use(mfaRouter(ctx));
   app.use(registrationRouter(ctx));
   app.use(managementRouter(ctx));
   app.use(endSessionRouter(ctx));
