@@ -3,6 +3,7 @@
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-3.1 (empty values are treated as omitted)
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-3.2 (token endpoint uses application/x-www-form-urlencoded)
  */
+import type { IncomingMessage } from 'node:http';
 import express, { type Request } from 'express';
 import type { Params } from '../schema/validator.js';
 import { OAuthError } from '../errors/oauth-error.js';
@@ -14,7 +15,7 @@ import { OAuthError } from '../errors/oauth-error.js';
  */
 const FORM_TYPE = /^application\/x-www-form-urlencoded[\t ]*(?:;|$)/i;
 
-export const isFormRequest = (req: Request): boolean => FORM_TYPE.test(req.headers['content-type'] ?? '');
+export const isFormRequest = (req: IncomingMessage): boolean => FORM_TYPE.test(req.headers['content-type'] ?? '');
 
 /** Raw body up to 64 KiB for urlencoded forms; larger bodies are refused by express with 413. */
 export const formBody = express.raw({ type: isFormRequest, limit: '64kb' });
@@ -38,7 +39,7 @@ export function queryParams(req: Request): Params {
 
 /** The form body of a POST; anything but urlencoded is refused. */
 export function formParams(req: Request): Params {
-  if (!req.is('application/x-www-form-urlencoded')) {
+  if (!isFormRequest(req)) {
     throw new OAuthError('invalid_request', 'Content-Type must be application/x-www-form-urlencoded');
   }
   const body = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';

@@ -8,7 +8,7 @@
  */
 import type { Request } from 'express';
 import { OAuthError, sanitizeDescription, type OAuthErrorCode } from '../errors/oauth-error.js';
-import { parseUrlEncoded } from '../http/params.js';
+import { isFormRequest, parseUrlEncoded } from '../http/params.js';
 
 export const REALM = 'castellan';
 
@@ -38,7 +38,7 @@ export function bearerToken(req: Request): string | undefined {
     if (!B64TOKEN.test(fromHeader)) throw bearerError('invalid_request', 'The Authorization header is malformed');
   }
   let fromBody: string | string[] | undefined;
-  if (req.method === 'POST' && req.is('application/x-www-form-urlencoded') && Buffer.isBuffer(req.body)) {
+  if (req.method === 'POST' && isFormRequest(req) && Buffer.isBuffer(req.body)) {
     fromBody = parseUrlEncoded(req.body.toString('utf8')).access_token;
   }
   if (Array.isArray(fromBody)) throw bearerError('invalid_request', 'access_token must not be included more than once');

@@ -7,7 +7,7 @@
  * @spec https://www.rfc-editor.org/rfc/rfc7523#section-3 (iss and sub are the client_id)
  */
 import type { Request } from 'express';
-import { parseUrlEncoded } from '../http/params.js';
+import { isFormRequest, parseUrlEncoded } from '../http/params.js';
 import { clientIp, type ProxyMatcher } from './client-ip.js';
 
 /** Counts by client address (authorization, registration). */
@@ -31,7 +31,7 @@ function basicClientId(header: string | undefined): string | undefined {
 }
 
 function formClientId(req: Request): string | undefined {
-  if (!Buffer.isBuffer(req.body) || !req.is('application/x-www-form-urlencoded')) return undefined;
+  if (!Buffer.isBuffer(req.body) || !isFormRequest(req)) return undefined;
   const params = parseUrlEncoded(req.body.toString('utf8'));
   const clientId = first(params.client_id);
   if (clientId) return clientId;
