@@ -20,7 +20,7 @@ async function measure(server, label) {
     const target = await prepareTarget(server, fixture, label);
     const steps = clientCredentialsSteps(target, METHODS[method]);
     await runLoad(target.url, steps, { amount: 500, warmup: 0, connections: 32 });
-    const row = await runLoad(target.url, steps, { amount, warmup: 0, connections: 32, serverPids: [server.pid] });
+    const row = await runLoad(target.url, steps, { amount, warmup: 0, connections: Number(process.env.BENCH_CONNECTIONS ?? 32), serverPids: [server.pid] });
     const cpuMs = (row.cpu.server / 100) * row.duration * 1000 / row.requests;
     console.log(`${label.padEnd(20)} ${method}: ${cpuMs.toFixed(2)} server cpu ms/req, ${Math.round(row.rps)} req/s, p99 ${row.p99} ms, errors ${row.errors + row.unexpected}, other ${row.cpu.other}%`);
   } finally {

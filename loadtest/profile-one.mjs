@@ -1,6 +1,6 @@
 /**
- * `node loadtest/profile-one.mjs [method|code]`: profiles Castellan alone (SQLite unless
- * LOADTEST_DB=postgres) under one client credentials method, or the code flow, with --cpu-prof, and prints where
+ * `node loadtest/profile-one.mjs [method|code|introspection]`: profiles Castellan alone (SQLite unless
+ * LOADTEST_DB=postgres) under one client credentials method, the code flow or introspection, with --cpu-prof, and prints where
  * its time goes. Used to find the token endpoint's avoidable work before optimising.
  */
 import { makeFixture } from './lib/fixtures.mjs';
@@ -12,7 +12,8 @@ import { tempDir } from './lib/children.mjs';
 import { clientCredentialsSteps, METHODS } from './scenarios/client-credentials.mjs';
 import { codeFlowSteps, SCOPE } from './scenarios/authorization-code.mjs';
 import { CLIENTS } from './lib/fixtures.mjs';
-import { signIn } from './lib/target.mjs';
+import { clientCredentialsTokens, signIn } from './lib/target.mjs';
+import { introspectionSteps } from './scenarios/introspection.mjs';
 
 const method = process.argv[2] ?? 'client_secret_basic';
 const db = process.env.LOADTEST_DB ?? 'sqlite';
@@ -23,8 +24,10 @@ const target = await prepareTarget(server, fixture, `castellan-${db}`);
 let window;
 const steps = method === 'code'
   ? codeFlowSteps(target, (await signIn(target, CLIENTS.web, SCOPE, 32)).map((session) => session.cookie))
-  : clientCredentialsSteps(target, METHODS[method]);
-const row = await runLoad(target.url, steps, { duration: Number(process.env.BENCH_DURATION ?? 10), warmup: 2, connections: 32, serverPids: [server.pid], onMeasured: ({ from, to }) => { window = { fromMs: from - server.spawnedAt, toMs: to - server.spawnedAt }; } });
+  : method === 'introspection'
+    ? introspectionSteps(target, await clientCredentialsTokens(target, CLIENTS.ccOpaque, 500))
+    : clientCredentialsSteps(target, METHODS[method]);
+const row = await runLoad(target.url, steps, { duration: Number(process.env.BENCH_DURATION ?? 10), warmup: 2, connections: Number(process.env.BENCH_CONNECTIONS ?? 32), serverPids: [server.pid], onMeasured: ({ from, to }) => { window = { fromMs: from - server.spawnedAt, toMs: to - server.spawnedAt }; } });
 console.log(`${method} on ${db}: ${Math.round(row.rps)} req/s, p99 ${row.p99} ms, errors ${row.errors}, cpu ${JSON.stringify(row.cpu ?? {})}`);
 await server.stop();
 const [file] = profilesIn(profDir);
