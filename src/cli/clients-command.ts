@@ -6,9 +6,8 @@
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { AUTH_METHODS, GRANT_TYPES } from '../clients/client-metadata.js';
-import { createClient, deleteClient } from '../clients/client-service.js';
+import { createClient, deleteClient, newClientId } from '../clients/client-service.js';
 import type { ClientRecord } from '../storage/stores.js';
-import { newHandle } from '../tokens/handles.js';
 import { CliError, collect, isoTime, printFields, printJson, printTable, readJsonFile, withContext, type CliIo } from './output.js';
 
 interface AddOptions {
@@ -34,16 +33,6 @@ export function clientView(record: ClientRecord): Record<string, unknown> {
   return { client_id: record.clientId, client_id_issued_at: record.createdAt, ...record.metadata };
 }
 
-/**
- * A random client_id that does not start with `-` or `_`: one starting with `-` would read as an
- * option in `castellan clients show ID` and in most other command lines.
- */
-export function cliFriendlyClientId(): string {
-  let id = newHandle(16);
-  while (!/^[A-Za-z0-9]/.test(id)) id = newHandle(16);
-  return id;
-}
-
 /** Metadata from --metadata FILE, then each explicit option on top. */
 function metadataInput(options: AddOptions, command: Command): Record<string, unknown> {
   const input = options.metadata ? readJsonFile(options.metadata, 'metadata file') : {};
@@ -54,7 +43,7 @@ function metadataInput(options: AddOptions, command: Command): Record<string, un
     if (value !== undefined) metadata[name] = value;
   };
   set('client_id', options.clientId);
-  if (typeof metadata.client_id !== 'string' || metadata.client_id === '') metadata.client_id = cliFriendlyClientId();
+  if (typeof metadata.client_id !== 'string' || metadata.client_id === '') metadata.client_id = newClientId();
   set('client_secret', options.clientSecret);
   set('client_name', options.name);
   set('redirect_uris', options.redirectUri);

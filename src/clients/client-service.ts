@@ -42,9 +42,20 @@ export function usesSecret(record: Pick<ClientRecord, 'metadata'>): boolean {
   return ['client_secret_basic', 'client_secret_post', 'client_secret_jwt'].includes(record.metadata.token_endpoint_auth_method);
 }
 
+/**
+ * A random client_id (128 bits) that does not start with `-` or `_`: one starting with `-` would
+ * read as an option in `castellan clients show ID` and in most other command lines. Used for every
+ * client without a chosen id: registered over HTTP, from the CLI or from a seed file.
+ */
+export function newClientId(): string {
+  let id = newHandle(16);
+  while (!/^[A-Za-z0-9]/.test(id)) id = newHandle(16);
+  return id;
+}
+
 export async function createClient(ctx: Context, input: Record<string, unknown>, tx?: Tx, options: CreateOptions = {}): Promise<CreatedClient> {
   const metadata = validateClientMetadata(input, metadataOptions(ctx));
-  const clientId = typeof input.client_id === 'string' && input.client_id.length > 0 ? input.client_id : newHandle(16);
+  const clientId = typeof input.client_id === 'string' && input.client_id.length > 0 ? input.client_id : newClientId();
   if (clientId.length > 255 || !/^[\x21-\x7E]+$/.test(clientId)) throw new OAuthError('invalid_client_metadata', 'client_id must be 1-255 visible ASCII characters');
   const now = ctx.clock();
   const needsSecret = usesSecret({ metadata });

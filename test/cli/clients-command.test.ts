@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cliFriendlyClientId } from '../../src/cli/clients-command.js';
+import { newClientId } from '../../src/clients/client-service.js';
 import { secretMatches } from '../../src/clients/client-service.js';
 import { newId } from '../../src/tokens/handles.js';
 import { cliRig, type CliRig } from './cli-harness.js';
@@ -52,7 +52,7 @@ describe('castellan clients (SQLite file)', () => {
   });
 
   it('generates client_ids that cannot be mistaken for an option', async () => {
-    const ids = Array.from({ length: 2_000 }, cliFriendlyClientId);
+    const ids = Array.from({ length: 2_000 }, newClientId);
     expect(ids.every((id) => /^[A-Za-z0-9][A-Za-z0-9_-]{21}$/.test(id))).toBe(true);
     expect(new Set(ids).size).toBe(ids.length);
     const added = JSON.parse((await rig.cli(['clients', 'add', '--json', '--grant-type', 'client_credentials'])).stdout);

@@ -93,6 +93,13 @@ describe(`RFC 7591 §3 client registration endpoint (${backendName})`, () => {
       expect(await ctx.stores.clients.find('chosen-id')).toBeUndefined();
     });
 
+    it('assigns client_ids that a command line cannot mistake for an option (never a leading - or _)', async () => {
+      // 1 in 32 random base64url ids starts with - or _; 150 registrations would show one 99% of the time.
+      const ids = await Promise.all(Array.from({ length: 150 }, async () => (await register(app, { redirect_uris: [REDIRECT] })).body.client_id as string));
+      expect(new Set(ids).size).toBe(150);
+      for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9][A-Za-z0-9_-]{21}$/);
+    });
+
     it('treats null members as omitted', async () => {
       const res = await register(app, { redirect_uris: [REDIRECT], logo_uri: null, client_name: null });
       expect(res.status).toBe(201);
