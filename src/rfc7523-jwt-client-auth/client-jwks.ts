@@ -10,6 +10,7 @@ import { createLocalJWKSet, errors, type JWK, type JWTVerifyGetKey } from 'jose'
 import type { Context } from '../server/context.js';
 import type { ClientRecord } from '../storage/stores.js';
 import { outboundPolicy, safeFetch } from '../security/safe-fetch.js';
+import { setBounded } from '../storage/bounded-map.js';
 
 /** Seconds a fetched key set is used before it is fetched again. */
 export const JWKS_MAX_AGE = 300;
@@ -20,6 +21,9 @@ interface CachedKeys {
   keys: JWK[];
   fetchedAt: number;
 }
+
+/** Fetched key sets kept per node; past this the oldest is dropped (and fetched again when needed). */
+const MAX_CACHED_SETS = 1_000;
 
 const cache = new Map<string, CachedKeys>();
 
@@ -46,8 +50,7 @@ async function fetchKeys(ctx: Context, uri: string): Promise<CachedKeys> {
   const document = JSON.parse(response.body.toString('utf8')) as { keys?: unknown };
   if (!Array.isArray(document.keys)) throw new Error('jwks_uri did not return a JWK Set');
   const entry = { keys: document.keys as JWK[], fetchedAt: ctx.clock() };
-  if (cache.size >= 1000) cache.clear();
-  cache.set(uri, entry);
+  setBounded(cache, uri, entry, MAX_CACHED_SETS);
   return entry;
 }
 

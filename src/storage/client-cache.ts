@@ -9,6 +9,7 @@
  * node at once and a flood of made-up ids cannot fill memory. Reads inside a transaction always go
  * to the database, so a write path never decides on a stale row.
  */
+import { setBounded } from './bounded-map.js';
 import type { ClientRecord, ClientStore, Stores, Tx } from './stores.js';
 
 interface Entry {
@@ -65,12 +66,7 @@ export class CachedClientStore implements ClientStore {
   }
 
   private remember(clientId: string, record: ClientRecord): void {
-    if (this.entries.size >= this.maxEntries) {
-      // Oldest first: Map iteration follows insertion order.
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
-    this.entries.set(clientId, { record, expiresAt: this.now() + this.ttlMs });
+    setBounded(this.entries, clientId, { record, expiresAt: this.now() + this.ttlMs }, this.maxEntries);
   }
 }
 

@@ -10,6 +10,7 @@ import * as tokenLifecycle from './migrations/002-token-lifecycle.js';
 import * as logout from './migrations/003-logout.js';
 import * as mfaLockout from './migrations/004-mfa-lockout.js';
 import * as incident from './migrations/005-incident.js';
+import { setBounded } from '../bounded-map.js';
 import { type Checkpointer, DEFAULT_AUTOCHECKPOINT_PAGES, journalSizeLimitPragma, startCheckpointer } from './sqlite-checkpointer.js';
 
 const MIGRATIONS: { name: string; up: (knex: Knex) => Promise<void>; down: (knex: Knex) => Promise<void> }[] = [initial, tokenLifecycle, logout, mfaLockout, incident];
@@ -71,8 +72,7 @@ function cachePreparedStatements(conn: SqliteConnection): void {
     let statement = cache.get(sql);
     if (statement === undefined) {
       statement = prepare(sql);
-      if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
-      cache.set(sql, statement);
+      setBounded(cache, sql, statement, STATEMENT_CACHE_SIZE);
     }
     return statement;
   };

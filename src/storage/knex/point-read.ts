@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Tx } from '../stores.js';
+import { setBounded } from '../bounded-map.js';
 import { isSqlite, type SqliteConnection, withConnection } from './database.js';
 
 export type Row = Record<string, unknown>;
@@ -73,8 +74,7 @@ function postgresRunner(db: Knex): PgRunner {
     if (!statement) {
       statement = namedStatement(sql);
       // Bounded like the SQLite cache; a forgotten text is named again, identically, when it returns.
-      if (statements.size >= STATEMENT_NAMES) statements.delete(statements.keys().next().value as string);
-      statements.set(sql, statement);
+      setBounded(statements, sql, statement, STATEMENT_NAMES);
     }
     const named = statement;
     return withConnection(db, (conn: PgConnection) => queryNamed(conn, named, bindings));
@@ -102,7 +102,7 @@ const readers = new WeakMap<Knex, Reader>();
  * Rows of a fixed `?`-placeholder statement (a query, or a write with RETURNING): fast path on `db`,
  * through knex inside a transaction.
  */
-export async function readRows(db: Knex, tx: Tx, sql: string, bindings: readonly unknown[]): Promise<Row[]> {
+export async function queryRows(db: Knex, tx: Tx, sql: string, bindings: readonly unknown[]): Promise<Row[]> {
   if (tx !== db) {
     const result = (await tx.raw(sql, bindings as Knex.RawBinding[])) as Row[] | { rows: Row[] };
     return Array.isArray(result) ? result : result.rows;
@@ -132,6 +132,6 @@ function findOneSql(table: string, columns: readonly string[]): string {
 /** The row whose key columns equal `key` (every value a non-null string or number), or undefined. */
 export async function findOne(db: Knex, tx: Tx, table: string, key: Record<string, string | number>): Promise<Row | undefined> {
   const columns = Object.keys(key);
-  const [row] = await readRows(db, tx, findOneSql(table, columns), columns.map((column) => key[column]));
+  const [row] = await queryRows(db, tx, findOneSql(table, columns), columns.map((column) => key[column]));
   return row;
 }
