@@ -7,7 +7,7 @@
  * @spec https://www.postgresql.org/docs/current/sql-prepare.html (plans and schema changes)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findOne, readRows } from '../../src/storage/knex/point-read.js';
+import { findOne, queryRows } from '../../src/storage/knex/point-read.js';
 import { newId } from '../../src/tokens/handles.js';
 import { backendName, createTestContext, type TestContext } from '../support/test-context.js';
 
@@ -24,7 +24,7 @@ describe(`point reads on ${backendName}`, () => {
     const row = await findOne(ctx.stores.db, ctx.stores.db, 'users', { id });
     expect(row).toMatchObject({ id, username: `p-${id}` });
     expect(await findOne(ctx.stores.db, ctx.stores.db, 'users', { id: newId() })).toBeUndefined();
-    expect(await readRows(ctx.stores.db, ctx.stores.db, 'select "username" from "users" where "id" = ? and "created_at" = ?', [id, 1])).toEqual([{ username: `p-${id}` }]);
+    expect(await queryRows(ctx.stores.db, ctx.stores.db, 'select "username" from "users" where "id" = ? and "created_at" = ?', [id, 1])).toEqual([{ username: `p-${id}` }]);
   });
 
   it('keeps answering after a migration adds a column to the table behind a prepared select *', async () => {

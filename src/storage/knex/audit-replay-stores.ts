@@ -6,7 +6,7 @@
 import type { Knex } from 'knex';
 import type { AuditEvent, AuditFilter, AuditStore, ReplayStore, StoredAuditEvent, Tx } from '../stores.js';
 import { fromJson, toNumber } from './json.js';
-import { readRows } from './point-read.js';
+import { queryRows } from './point-read.js';
 
 /**
  * One statement, so two nodes racing on one jti cannot both win: the row is inserted, or an expired
@@ -23,7 +23,7 @@ export class KnexReplayStore implements ReplayStore {
 
   async remember(keyHash: string, expiresAt: number, now: number, tx: Tx = this.db) {
     // (better-sqlite3's lastRowId cannot tell: it keeps the previous rowid after a skipped insert.)
-    return (await readRows(this.db, tx, REMEMBER_SQL, [keyHash, expiresAt, now])).length > 0;
+    return (await queryRows(this.db, tx, REMEMBER_SQL, [keyHash, expiresAt, now])).length > 0;
   }
 }
 

@@ -7,7 +7,7 @@ import type {
   ConsentRecord, ConsentStore, InteractionRecord, InteractionStore, SessionRecord, SessionStore, Tx,
 } from '../stores.js';
 import { fromJson, toJson, toNumber } from './json.js';
-import { findOne, readRows } from './point-read.js';
+import { findOne, queryRows } from './point-read.js';
 
 /** A session joined to its user: a deleted user's session is no session, found in the same read. */
 const SESSION_OF_EXISTING_USER = 'select s.* from "sessions" as s inner join "users" as u on u."id" = s."user_id" where s."id_hash" = ? limit 1';
@@ -43,8 +43,8 @@ export class KnexSessionStore implements SessionStore {
 
   async findOfExistingUser(idHash: string, consentFor?: string, tx: Tx = this.db) {
     const [row] = consentFor === undefined
-      ? await readRows(this.db, tx, SESSION_OF_EXISTING_USER, [idHash])
-      : await readRows(this.db, tx, SESSION_WITH_CONSENT, [consentFor, idHash]);
+      ? await queryRows(this.db, tx, SESSION_OF_EXISTING_USER, [idHash])
+      : await queryRows(this.db, tx, SESSION_WITH_CONSENT, [consentFor, idHash]);
     if (!row) return undefined;
     const session = toSession(row);
     const consent = row.c_scope == null ? undefined : { userId: session.userId, clientId: consentFor as string, scope: row.c_scope as string, grantedAt: toNumber(row.c_granted_at) };

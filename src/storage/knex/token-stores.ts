@@ -10,7 +10,7 @@ import type {
 } from '../stores.js';
 import { toRecord as grantFromRow } from './grant-store.js';
 import { fromJson, toJson, toNumber, toNumberOrNull } from './json.js';
-import { findOne, readRows } from './point-read.js';
+import { findOne, queryRows } from './point-read.js';
 import { USER_PROFILE_COLUMNS, userProfileFromRow } from './user-store.js';
 
 type Row = Record<string, unknown>;
@@ -35,7 +35,7 @@ const JOINED_SQL: Record<JoinedTable, string> = {
  * code exchange's user profile).
  */
 async function findJoined<T, M extends object = object>(db: Knex, tx: Tx, table: JoinedTable, hash: string, toToken: (row: Row) => T, more?: (row: Row) => M): Promise<(TokenWithGrant<T> & M) | undefined> {
-  const [row] = await readRows(db, tx, JOINED_SQL[table], [hash]);
+  const [row] = await queryRows(db, tx, JOINED_SQL[table], [hash]);
   if (!row) return undefined;
   const grant: Row = {};
   for (const column of GRANT_COLUMNS) grant[column] = row[`g_${column}`];
