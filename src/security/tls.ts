@@ -11,6 +11,7 @@ import { createServer as createHttpServer, type IncomingMessage, type RequestLis
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/config.js';
+import { expressRequestClasses } from '../http/express-request-classes.js';
 
 /** TLS 1.3 suites first, then TLS 1.2 forward-secret AEAD suites (RFC 9325 §4.2), nothing with CBC or RSA key exchange. */
 export const TLS_CIPHERS = [
@@ -41,15 +42,18 @@ type TlsSettings = Pick<Config, 'port' | 'issuer' | 'tlsCertFile' | 'tlsKeyFile'
 
 export function createListeners(config: TlsSettings, app: RequestListener): Listeners {
   const secure = Boolean(config.tlsCertFile && config.tlsKeyFile);
+  // Requests and responses built with the app's prototypes (see express-request-classes.ts).
+  const classes = expressRequestClasses(app);
   const server = secure
     ? createHttpsServer({
+        ...classes,
         cert: readFileSync(config.tlsCertFile as string),
         key: readFileSync(config.tlsKeyFile as string),
         minVersion: 'TLSv1.2',
         ciphers: TLS_CIPHERS,
         honorCipherOrder: true,
       }, app)
-    : createHttpServer(app);
+    : createHttpServer(classes, app);
   const redirect = secure && config.httpRedirectPort !== undefined ? createHttpServer(redirectToHttps(config.issuer)) : undefined;
   const servers = redirect ? [server, redirect] : [server];
   return {

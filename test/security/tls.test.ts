@@ -120,6 +120,26 @@ describe('HTTP_REDIRECT_PORT listener', () => {
     expect(JSON.parse(res.body)).toEqual({ error: 'invalid_request', error_description: 'Use https' });
   });
 
+  it('hands express requests and responses that already have the app\'s prototypes (no per-request prototype swap)', async () => {
+    const app = createApp(ctx);
+    const plainListeners = createListeners({ port: 0, issuer: 'http://localhost:3000' }, app);
+    const seen: { request?: boolean; response?: boolean } = {};
+    // Runs before express's own listener: what node built, before express could change it.
+    plainListeners.server.prependListener('request', (req, res) => {
+      seen.request = Object.getPrototypeOf(req) === app.request;
+      seen.response = Object.getPrototypeOf(res) === app.response;
+    });
+    try {
+      const bound = await plainListeners.listen();
+      const res = await fetch(`http://127.0.0.1:${bound.port}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
+      expect(res.status).toBe(401);
+      expect((await res.json()).error).toBe('invalid_client');
+      expect(seen).toEqual({ request: true, response: true });
+    } finally {
+      await plainListeners.close(100);
+    }
+  });
+
   it('serves plain http without a redirect listener when TLS is not configured', async () => {
     const plainListeners = createListeners({ port: 0, issuer: 'http://localhost:3000' }, createApp(ctx));
     try {
