@@ -7,7 +7,7 @@
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#ClaimsParameter
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#RefreshTokenResponse
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { JWTPayload } from 'jose';
 import type { Context } from '../server/context.js';
 import type { ClientRecord, GrantRecord, UserProfile } from '../storage/stores.js';
@@ -35,7 +35,8 @@ export function idTokenAlg(ctx: Context, client: ClientRecord): Alg {
 /** OIDC Core §3.1.3.6: left-most half of the hash (the one of the JWS alg) of the token's ASCII octets. */
 export function accessTokenHash(accessToken: string, alg: string): string {
   const bits = alg.endsWith('512') ? 512 : alg.endsWith('384') ? 384 : 256;
-  const digest = createHash(`sha${bits}`).update(accessToken, 'ascii').digest();
+  // Our access tokens are base64url or JWS compact: ASCII, so UTF-8 encoding gives the same octets.
+  const digest = hash(`sha${bits}`, accessToken, 'buffer');
   return digest.subarray(0, digest.length / 2).toString('base64url');
 }
 

@@ -4,7 +4,7 @@
  * @spec https://www.rfc-editor.org/rfc/rfc7636#section-4.6 (server verifies before returning tokens)
  * @spec https://www.rfc-editor.org/rfc/rfc9700#section-4.8.2 (PKCE downgrade)
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { OAuthError } from '../errors/oauth-error.js';
 import { safeEqual } from '../tokens/handles.js';
 
@@ -13,7 +13,8 @@ export const CODE_VERIFIER_PATTERN = '^[A-Za-z0-9._~-]{43,128}$';
 
 /** RFC 7636 §4.2: BASE64URL-ENCODE(SHA256(ASCII(code_verifier))). */
 export function s256Challenge(verifier: string): string {
-  return createHash('sha256').update(verifier, 'ascii').digest('base64url');
+  // The schema admits only unreserved ASCII, so hash's UTF-8 encoding is the ASCII octets.
+  return hash('sha256', verifier, 'base64url');
 }
 
 export interface StoredChallenge {

@@ -11,7 +11,7 @@
  * @spec https://owasp.org/www-project-application-security-verification-standard/ (ASVS 5.0 6.3.1, 6.3.8: no enumeration; V16 audit)
  * @spec https://cheatsheetseries.owasp.org/cheatsheets/Authentication_Cheat_Sheet.html#account-lockout
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Context } from '../server/context.js';
 import type { UserRecord } from '../storage/stores.js';
 import { checkPassword } from '../users/user-service.js';
@@ -43,7 +43,7 @@ export function throttling(ctx: Context): LoginThrottle {
 }
 
 /** Usernames enter keys hashed: no personal data in Redis, and a fixed key length. */
-const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest('base64url');
+const digest = (text: string) => hash('sha256', text, 'base64url');
 
 /** The scopes of a password attempt; `castellan users unlock` bumps the generation to start the username's afresh. */
 export async function passwordScopes(ctx: Context, username: string, ip: string): Promise<ThrottleScope[]> {

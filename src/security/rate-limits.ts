@@ -6,7 +6,7 @@
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-10.10 (brute force against credentials)
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-10.10 (credential guessing at the token endpoint)
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import pino, { type Logger } from 'pino';
 import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Config } from '../config/config.js';
@@ -186,5 +186,5 @@ function activeBan(res: RateLimiterRes | null, kind: 'soft' | 'hard') {
 
 /** Keys built from request data stay short in the store: long ones are replaced by their hash. */
 export function compactKey(key: string): string {
-  return key.length <= 160 ? key : `sha256:${createHash('sha256').update(key).digest('base64url')}`;
+  return key.length <= 160 ? key : `sha256:${hash('sha256', key, 'base64url')}`;
 }

@@ -11,7 +11,7 @@
  *   sees the transaction's own writes and takes part in it.
  * Results are the driver's rows, exactly what knex returns for the same query.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Tx } from '../stores.js';
 import { setBounded } from '../bounded-map.js';
@@ -62,7 +62,7 @@ const STATEMENT_NAMES = 500;
 /** `castellan_<hash>` and `$n` placeholders: the name is derived from the text, so every connection prepares the same text under it. */
 function namedStatement(sql: string): { name: string; text: string } {
   let position = 0;
-  return { name: `castellan_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`, text: sql.replace(/\?/g, () => `$${++position}`) };
+  return { name: `castellan_${hash('sha256', sql, 'hex').slice(0, 24)}`, text: sql.replace(/\?/g, () => `$${++position}`) };
 }
 
 type PgRunner = (sql: string, bindings: readonly unknown[]) => Promise<PgResult>;
