@@ -10,10 +10,11 @@ import * as tokenLifecycle from './migrations/002-token-lifecycle.js';
 import * as logout from './migrations/003-logout.js';
 import * as mfaLockout from './migrations/004-mfa-lockout.js';
 import * as incident from './migrations/005-incident.js';
+import * as writeIndexes from './migrations/006-write-indexes.js';
 import { setBounded } from '../bounded-map.js';
 import { type Checkpointer, DEFAULT_AUTOCHECKPOINT_PAGES, journalSizeLimitPragma, startCheckpointer } from './sqlite-checkpointer.js';
 
-const MIGRATIONS: { name: string; up: (knex: Knex) => Promise<void>; down: (knex: Knex) => Promise<void> }[] = [initial, tokenLifecycle, logout, mfaLockout, incident];
+const MIGRATIONS: { name: string; up: (knex: Knex) => Promise<void>; down: (knex: Knex) => Promise<void> }[] = [initial, tokenLifecycle, logout, mfaLockout, incident, writeIndexes];
 
 const migrationSource: Knex.MigrationSource<(typeof MIGRATIONS)[number]> = {
   getMigrations: async () => MIGRATIONS,
