@@ -34,7 +34,7 @@ export interface SqliteStatement {
 export interface SqliteConnection {
   pragma(text: string): unknown;
   prepare(sql: string): SqliteStatement;
-  transaction(work: () => void): () => void;
+  transaction<A extends unknown[], R>(work: (...args: A) => R): (...args: A) => R;
 }
 
 interface Pool<C> {

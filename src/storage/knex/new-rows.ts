@@ -55,21 +55,52 @@ function consumeStatement(consume: SingleUseConsumption): { sql: string; binding
   return { sql: `update ${quote(table)} set "consumed_at" = ? where ${quote(key)} = ? and "consumed_at" is null`, bindings: [consume.at, consume.hash] };
 }
 
+/**
+ * One-row insert texts per table and column list. The row mappers always give the same columns in
+ * the same order, so the text is built once instead of on every issuance (and the statement cache
+ * is then looked up by a string whose hash V8 already knows).
+ */
+const singleRowInserts = new Map<string, { columns: string[]; sql: string }>();
+
+function singleRowInsert(table: string, row: Row): { sql: string; bindings: unknown[] } {
+  const columns = Object.keys(row);
+  const known = singleRowInserts.get(table);
+  const same = known !== undefined && known.columns.length === columns.length && known.columns.every((column, i) => column === columns[i]);
+  const entry = same ? known : { columns, sql: insertStatement({ table, rows: [row] }).sql };
+  if (!same) singleRowInserts.set(table, entry);
+  return { sql: entry.sql, bindings: columns.map((column) => row[column] ?? null) };
+}
+
+interface SqliteWrite {
+  writes: { sql: string; bindings: unknown[] }[];
+  consume?: { sql: string; bindings: unknown[] };
+}
+
+/**
+ * The write as one better-sqlite3 transaction function per connection: creating the wrapper with
+ * conn.transaction() on every call cost more than some of the inserts. Returns false, with nothing
+ * written, when the consumption found its artifact already used.
+ */
+const sqliteWriters = new WeakMap<SqliteConnection, (write: SqliteWrite) => boolean>();
+
+function sqliteWriterOf(conn: SqliteConnection): (write: SqliteWrite) => boolean {
+  let writer = sqliteWriters.get(conn);
+  if (!writer) {
+    writer = conn.transaction(({ writes, consume }: SqliteWrite) => {
+      if (consume && conn.prepare(consume.sql).run(...consume.bindings).changes !== 1) return false;
+      for (const { sql, bindings } of writes) conn.prepare(sql).run(...bindings);
+      return true;
+    });
+    sqliteWriters.set(conn, writer);
+  }
+  return writer;
+}
+
 function insertSqlite(db: Knex, tables: TableRows[], consume?: SingleUseConsumption): Promise<boolean> {
   // One row per statement keeps the prepared statement reusable (its text never changes).
-  const writes = tables.flatMap((entry) => entry.rows.map((row) => insertStatement({ table: entry.table, rows: [row] })));
-  return withConnection(db, (conn: SqliteConnection) => {
-    let written = false;
-    conn.transaction(() => {
-      if (consume) {
-        const { sql, bindings } = consumeStatement(consume);
-        if (conn.prepare(sql).run(...bindings).changes !== 1) return;
-      }
-      for (const { sql, bindings } of writes) conn.prepare(sql).run(...bindings);
-      written = true;
-    })();
-    return written;
-  });
+  const writes = tables.flatMap((entry) => entry.rows.map((row) => singleRowInsert(entry.table, row)));
+  const write = { writes, consume: consume && consumeStatement(consume) };
+  return withConnection(db, (conn: SqliteConnection) => sqliteWriterOf(conn)(write));
 }
 
 /**
