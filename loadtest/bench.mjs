@@ -280,6 +280,9 @@ ${markdownTable(['server', 'peak req/s', 'offered req/s', 'served req/s', 'p50 m
 
 ${markdownTable(['target', 'measured', 'result'], targets.map((t) => [t.name, String(t.detail), t.detail === 'not measurable' ? 'NOT MEASURABLE' : t.ok ? 'met' : 'MISSED']))}
 
+How far each target is from what any server can reach on this machine and runtime (a server that
+only parses, signs once and answers, beside oidc-provider): \`CEILING.md\`, from \`npm run bench:ceiling\`.
+
 ## Not measurable yet
 
 ${(() => {

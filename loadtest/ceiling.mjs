@@ -3,7 +3,9 @@
  * oidc-provider in one run. The ceiling servers (lib/ceiling-server.mjs) only parse the request, make
  * the flow's one RS256 signature (2048-bit) and answer: no client authentication, storage, session,
  * consent, rate limit or audit. One is on express 5 (the way Castellan's listener runs it), one on
- * node:http alone. The same scenarios, runner, connections and quiet-machine rule as `npm run bench`.
+ * node:http alone, and a third is the express one plus the reads and atomic writes Castellan's
+ * storage needs per flow, on its own stores over SQLite (lib/ceiling-storage.mjs). The same
+ * scenarios, runner, connections and quiet-machine rule as `npm run bench`; needs `npm run build`.
  *
  * What it answers: whether a target of the performance issue can be met by any server on this
  * runtime and machine. A flow the ceiling itself cannot serve at 1.5x oidc-provider's rate cannot be
@@ -13,12 +15,13 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { introspectionToken } from './lib/ceiling-storage.mjs';
 import { ROOT, freePort, startChild, tempDir } from './lib/children.mjs';
 import { waitForQuiet } from './lib/cpu.mjs';
 import { makeFixture } from './lib/fixtures.mjs';
 import { cpuMsPerRequest, machineInfo, markdownTable } from './lib/report.mjs';
 import { DEFAULTS, runLoad } from './lib/runner.mjs';
-import { startOidcProvider } from './lib/servers.mjs';
+import { castellanEntry, startOidcProvider } from './lib/servers.mjs';
 import { prepareTarget } from './lib/target.mjs';
 import * as authorizationCode from './scenarios/authorization-code.mjs';
 import { clientCredentials } from './scenarios/client-credentials.mjs';
@@ -28,21 +31,27 @@ import * as tokenLatency from './scenarios/token-latency.mjs';
 const options = { duration: DEFAULTS.duration, warmup: DEFAULTS.warmup, connections: DEFAULTS.connections, floors: false };
 const QUIET_WAIT_MS = Number(process.env.BENCH_QUIET_WAIT ?? 300) * 1000;
 const machine = machineInfo();
+// ceiling-express-sqlite runs Castellan's stores from dist/.
+castellanEntry();
 const fixture = makeFixture();
 const log = (line = '') => console.log(line);
 const fmt = (n, digits = 0) => (n === undefined || Number.isNaN(n) ? 'n/a' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
 
-async function startCeiling(kind) {
+const POOL = 500;
+
+/** A ceiling server on `kind` (express or http); with `storage`, plus Castellan's store work on SQLite. */
+async function startCeiling(kind, { storage = false } = {}) {
   const port = await freePort();
   const dir = tempDir('castellan-ceiling-');
+  const name = `ceiling-${kind}${storage ? '-sqlite' : ''}`;
   const server = await startChild({
-    name: `ceiling-${kind}`,
+    name,
     script: join(ROOT, 'loadtest/lib/ceiling-server.mjs'),
-    env: { CEILING_PORT: String(port), CEILING_KIND: kind, NODE_ENV: 'production' },
+    env: { CEILING_PORT: String(port), CEILING_KIND: kind, NODE_ENV: 'production', ...(storage ? { CEILING_DIR: dir, CEILING_TOKENS: String(POOL) } : {}) },
     readyUrl: `http://127.0.0.1:${port}/.well-known/openid-configuration`,
     logFile: join(dir, 'server.log'),
   });
-  return { ...server, url: `http://127.0.0.1:${port}`, kind: `ceiling-${kind}` };
+  return { ...server, url: `http://127.0.0.1:${port}`, kind: name };
 }
 
 /** The four flows of the issue's targets; the ceiling servers need no signed-in sessions or minted tokens. */
@@ -53,7 +62,7 @@ const FLOWS = [
     : runLoad(t.url, authorizationCode.codeFlowSteps(t, ['session=none']), o))],
   ['introspection', 'introspection (opaque token, Basic)', (t, o) => (t.kind === 'oidc-provider'
     ? introspection.run(t, o).then((r) => r.rows[0])
-    : runLoad(t.url, introspection.introspectionSteps(t, Array.from({ length: 500 }, (_, i) => `token-${i}-${'x'.repeat(36)}`)), o))],
+    : runLoad(t.url, introspection.introspectionSteps(t, Array.from({ length: POOL }, (_, i) => introspectionToken(i))), o))],
   ['halfPeak', 'token endpoint p99 at half its peak (paced)', (t, o) => tokenLatency.run(t, o).then((r) => ({ ...r.rows[1], peak: r.rows[0].rps }))],
 ];
 
@@ -63,6 +72,7 @@ try {
   started.push(await startOidcProvider({ fixture }));
   started.push(await startCeiling('express'));
   started.push(await startCeiling('http'));
+  started.push(await startCeiling('express', { storage: true }));
   const targets = [];
   for (const server of started) targets.push(await prepareTarget(server, fixture, server.kind));
   for (const [key, title, measure] of FLOWS) {
@@ -81,7 +91,7 @@ try {
 
 const peer = rows['oidc-provider'];
 const rate = (row, key) => (key === 'code' ? row.iterationsPerSec : row.rps);
-const names = ['oidc-provider', 'ceiling-express', 'ceiling-http'];
+const names = ['oidc-provider', 'ceiling-express', 'ceiling-http', 'ceiling-express-sqlite'];
 const table = FLOWS.map(([key, title]) => [
   title,
   ...names.map((name) => (key === 'halfPeak' ? `${rows[name][key].p99} ms (at ${fmt(rows[name][key].overallRate)} req/s)` : fmt(rate(rows[name][key], key)))),
@@ -108,6 +118,12 @@ Written by \`npm run bench:ceiling\` (loadtest/ceiling.mjs) on ${new Date().toIS
   - \`ceiling-express\`: express 5 with its raw body parser, requests built with the app's
     prototypes as Castellan's listener does.
   - \`ceiling-http\`: node:http alone.
+  - \`ceiling-express-sqlite\`: \`ceiling-express\` plus the storage work Castellan's flows need to
+    be durable and audited, on Castellan's own stores over SQLite (\`lib/ceiling-storage.mjs\`):
+    client credentials write a grant, the token and an audit event; /authorize reads the session
+    with its user and consent and writes grant, code and audit event; the exchange reads the code
+    with its grant and consumes it while writing the token and audit event; introspection reads the
+    token with its grant. Still no client authentication, validation, rate limit or headers.
 - oidc-provider ${machine.versions['oidc-provider']} exactly as in \`npm run bench\` (unbounded Map adapter).
 - The same scenarios, runner and settings as \`npm run bench\`: ${options.connections} keep-alive
   connections, ${options.warmup} s warm-up, ${options.duration} s measured, the generator on the same
@@ -116,7 +132,7 @@ Written by \`npm run bench:ceiling\` (loadtest/ceiling.mjs) on ${new Date().toIS
 
 ## Rates, and the ceilings over oidc-provider
 
-${markdownTable(['flow', ...names, 'ceiling-express / oidc-provider', 'ceiling-http / oidc-provider'], table)}
+${markdownTable(['flow', ...names, ...names.slice(1).map((name) => `${name} / oidc-provider`)], table)}
 
 Code flow rates are flows/s (two requests each); the others are requests/s.
 

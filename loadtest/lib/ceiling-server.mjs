@@ -4,7 +4,8 @@
  * storage, no session, no consent, no rate limit, no audit: a bound on what any server built on the
  * same runtime can reach on this machine, not a server. CEILING_KIND picks the HTTP layer:
  * `express` (express 5, requests built with the app's prototypes as Castellan's listener does) or
- * `http` (node:http alone).
+ * `http` (node:http alone). CEILING_DIR set adds Castellan's required storage work on SQLite in
+ * that directory (lib/ceiling-storage.mjs): the same server plus durable, audited rows.
  *
  * Routes: the discovery document; GET /authorize (302 to redirect_uri with a random code);
  * POST /token (client_credentials: a signed JWT access token; authorization_code: an opaque access
@@ -14,6 +15,7 @@ import { hash, randomBytes } from 'node:crypto';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import express from 'express';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { introspectionToken, openCeilingStorage } from './ceiling-storage.mjs';
 
 const port = Number(process.env.CEILING_PORT);
 const kind = process.env.CEILING_KIND ?? 'express';
@@ -31,6 +33,11 @@ const discovery = JSON.stringify({
   token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
 });
 
+const storage = process.env.CEILING_DIR ? await openCeilingStorage({ dir: process.env.CEILING_DIR }) : undefined;
+const INTROSPECTION_POOL = Number(process.env.CEILING_TOKENS ?? 0);
+// The introspection scenario's token pool (ceiling.mjs names them the same way), stored before the run.
+if (storage) await storage.seedTokens(Array.from({ length: INTROSPECTION_POOL }, (_, i) => introspectionToken(i)));
+
 const sign = (claims) => new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid }).setIssuer(issuer).setIssuedAt().setExpirationTime('5m').setJti(randomBytes(16).toString('base64url')).sign(privateKey);
 const clientOf = (authorization, params) => (authorization ? Buffer.from(authorization.slice(6), 'base64').toString().split(':')[0] : params.get('client_id')) ?? 'unknown';
 
@@ -38,11 +45,14 @@ const clientOf = (authorization, params) => (authorization ? Buffer.from(authori
 async function tokenAnswer(params, authorization) {
   const clientId = clientOf(authorization, params);
   if (params.get('grant_type') === 'client_credentials') {
-    const accessToken = await sign({ sub: clientId, client_id: clientId, aud: 'urn:ceiling:api', scope: params.get('scope') ?? '' });
+    const jti = randomBytes(16).toString('base64url');
+    const accessToken = await sign({ sub: clientId, client_id: clientId, aud: 'urn:ceiling:api', scope: params.get('scope') ?? '', jti });
+    await storage?.clientCredentials(clientId, params.get('scope') ?? '', jti);
     return { access_token: accessToken, token_type: 'Bearer', expires_in: 300, scope: params.get('scope') ?? '' };
   }
   if (params.get('grant_type') === 'authorization_code') {
     const accessToken = randomBytes(32).toString('base64url');
+    if (storage && !(await storage.redeemCode(params.get('code') ?? '', accessToken))) return { error: 'invalid_grant' };
     const digest = hash('sha256', accessToken, 'buffer');
     const idToken = await sign({ sub: 'user', aud: clientId, auth_time: Math.floor(Date.now() / 1000), at_hash: digest.subarray(0, 16).toString('base64url') });
     return { access_token: accessToken, token_type: 'Bearer', expires_in: 300, id_token: idToken, scope: 'openid' };
@@ -50,11 +60,12 @@ async function tokenAnswer(params, authorization) {
   return undefined;
 }
 
-const introspection = (params) => ({ active: true, client_id: 'ceiling', scope: 'api', token_type: 'Bearer', exp: Math.floor(Date.now() / 1000) + 300, sub: params.get('token')?.slice(0, 8) });
+const introspection = async (params) => ({ active: storage ? await storage.introspect(params.get('token') ?? '') : true, client_id: 'ceiling', scope: 'api', token_type: 'Bearer', exp: Math.floor(Date.now() / 1000) + 300, sub: params.get('token')?.slice(0, 8) });
 
-function redirectWithCode(query) {
+async function redirectWithCode(query) {
   const target = new URL(query.get('redirect_uri') ?? 'http://127.0.0.1:9/cb');
-  target.searchParams.set('code', randomBytes(32).toString('base64url'));
+  const code = storage ? await storage.issueCode(query.get('client_id') ?? 'web', target.href, query.get('code_challenge')) : randomBytes(32).toString('base64url');
+  target.searchParams.set('code', code);
   if (query.get('state')) target.searchParams.set('state', query.get('state'));
   target.searchParams.set('iss', issuer);
   return target.href;
@@ -70,14 +81,15 @@ async function answer(method, path, query, body, authorization, res) {
   if (method === 'GET' && path === '/.well-known/openid-configuration') return sendJson(res, 200, discovery);
   if (method === 'GET' && path === '/jwks') return sendJson(res, 200, jwks);
   if (method === 'GET' && path === '/authorize') {
-    res.writeHead(302, { Location: redirectWithCode(query), 'Content-Length': 0 });
+    res.writeHead(302, { Location: await redirectWithCode(query), 'Content-Length': 0 });
     return res.end();
   }
   if (method === 'POST' && path === '/token') {
     const tokens = await tokenAnswer(new URLSearchParams(body), authorization);
-    return tokens ? sendJson(res, 200, tokens) : sendJson(res, 400, { error: 'unsupported_grant_type' });
+    if (!tokens) return sendJson(res, 400, { error: 'unsupported_grant_type' });
+    return sendJson(res, tokens.error ? 400 : 200, tokens);
   }
-  if (method === 'POST' && path === '/introspect') return sendJson(res, 200, introspection(new URLSearchParams(body)));
+  if (method === 'POST' && path === '/introspect') return sendJson(res, 200, await introspection(new URLSearchParams(body)));
   return sendJson(res, 404, { error: 'not_found' });
 }
 
