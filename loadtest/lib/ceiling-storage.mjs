@@ -23,7 +23,7 @@ export const introspectionToken = (i) => `token-${i}-${'x'.repeat(36)}`;
 const sha = (value) => hash('sha256', value, 'base64url');
 const hour = 3600;
 
-/** Opens a fresh SQLite file in `dir` (or `databaseUrl`), migrated, with one signed-in, consented user. */
+/** Opens a fresh SQLite file in `dir` (or `databaseUrl`), migrated, with one signed-in user. */
 export async function openCeilingStorage({ dir, databaseUrl }) {
   const { openDatabase, migrate } = await load('storage/knex/database.js');
   const { createStores } = await load('storage/knex/create-stores.js');
@@ -38,7 +38,6 @@ export async function openCeilingStorage({ dir, databaseUrl }) {
   const sid = randomBytes(16).toString('hex');
   await stores.users.insert({ id: userId, username: `ceiling-${userId}`, passwordHash: 'none', claims: { name: 'Ceiling' }, createdAt: at, updatedAt: at });
   await stores.sessions.insert({ idHash: sha(sessionId), userId, sid, authTime: at, acr: null, amr: ['pwd'], createdAt: at, lastSeenAt: at, idleExpiresAt: at + hour, absoluteExpiresAt: at + hour });
-  await stores.consents.upsert({ userId, clientId: 'web', scope: 'openid profile email', grantedAt: at });
 
   const grant = (clientId, scope, user) => ({
     id: randomBytes(16).toString('hex'), clientId, userId: user ? userId : null, scope, claims: null, resource: null,
@@ -55,8 +54,13 @@ export async function openCeilingStorage({ dir, databaseUrl }) {
     },
     /** /authorize through the session: its read, then the code's write; returns the code. */
     async issueCode(clientId, redirectUri, challenge) {
-      const found = await stores.sessions.findOfExistingUser(sha(sessionId), clientId);
-      if (!found?.consent) throw new Error('the seeded session or consent is missing');
+      let found = await stores.sessions.findOfExistingUser(sha(sessionId), clientId);
+      if (found && !found.consent) {
+        // The first authorization of a client: consent remembered once, as a signed-in user would.
+        await stores.consents.upsert({ userId, clientId, scope: 'openid profile email', grantedAt: now() });
+        found = await stores.sessions.findOfExistingUser(sha(sessionId), clientId);
+      }
+      if (!found?.consent) throw new Error('the seeded session or its consent is missing');
       const code = randomBytes(32).toString('base64url');
       const g = grant(clientId, 'openid profile email', true);
       await stores.insertNewRows({
