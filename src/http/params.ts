@@ -37,13 +37,29 @@ export function queryParams(req: Request): Params {
   return index === -1 ? Object.create(null) : parseUrlEncoded(req.originalUrl.slice(index + 1));
 }
 
+/**
+ * Each request's form, parsed once: the token endpoint's rate-limit key reads the client_id before
+ * the endpoint reads the form. Readers never change the result (validateParams works on a copy).
+ */
+const parsedForms = new WeakMap<IncomingMessage, Params>();
+
+/** The parsed urlencoded body, or undefined when the request has none (another media type, no body parser). */
+export function parsedFormBody(req: Request): Params | undefined {
+  if (!isFormRequest(req) || !Buffer.isBuffer(req.body)) return undefined;
+  let params = parsedForms.get(req);
+  if (params === undefined) {
+    params = parseUrlEncoded(req.body.toString('utf8'));
+    parsedForms.set(req, params);
+  }
+  return params;
+}
+
 /** The form body of a POST; anything but urlencoded is refused. */
 export function formParams(req: Request): Params {
   if (!isFormRequest(req)) {
     throw new OAuthError('invalid_request', 'Content-Type must be application/x-www-form-urlencoded');
   }
-  const body = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
-  return parseUrlEncoded(body);
+  return parsedFormBody(req) ?? Object.create(null);
 }
 
 /** GET reads the query; POST reads the form body (authorization, userinfo and logout accept both). */

@@ -8,7 +8,7 @@
  */
 import type { Request } from 'express';
 import { OAuthError, sanitizeDescription, type OAuthErrorCode } from '../errors/oauth-error.js';
-import { isFormRequest, parseUrlEncoded } from '../http/params.js';
+import { parsedFormBody } from '../http/params.js';
 
 export const REALM = 'castellan';
 
@@ -38,9 +38,7 @@ export function bearerToken(req: Request): string | undefined {
     if (!B64TOKEN.test(fromHeader)) throw bearerError('invalid_request', 'The Authorization header is malformed');
   }
   let fromBody: string | string[] | undefined;
-  if (req.method === 'POST' && isFormRequest(req) && Buffer.isBuffer(req.body)) {
-    fromBody = parseUrlEncoded(req.body.toString('utf8')).access_token;
-  }
+  if (req.method === 'POST') fromBody = parsedFormBody(req)?.access_token;
   if (Array.isArray(fromBody)) throw bearerError('invalid_request', 'access_token must not be included more than once');
   if (fromHeader !== undefined && fromBody !== undefined) throw bearerError('invalid_request', 'Use only one way of sending the access token');
   return fromHeader ?? fromBody;

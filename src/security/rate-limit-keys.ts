@@ -1,13 +1,14 @@
 /**
  * What each policy counts by. The token endpoint counts per client address and client_id together,
- * the client_id read the way client authentication would find it: the Basic header, the form's
- * client_id, or the client assertion's issuer. Nothing here authenticates: the key only has to be
- * stable for the same caller.
+ * the client_id read the way client authentication finds it (the same Basic parser, the same
+ * parsed form): the Basic header, the form's client_id, or the client assertion's issuer. Nothing
+ * here authenticates: the key only has to be stable for the same caller.
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1 (Basic: form-encoded client_id)
  * @spec https://www.rfc-editor.org/rfc/rfc7523#section-3 (iss and sub are the client_id)
  */
 import type { Request } from 'express';
-import { isFormRequest, parseUrlEncoded } from '../http/params.js';
+import { parsedFormBody } from '../http/params.js';
+import { parseBasicCredentials } from '../rfc6749-oauth2/client-authentication.js';
 import { clientIp, type ProxyMatcher } from './client-ip.js';
 
 /** Counts by client address (authorization, registration). */
@@ -18,21 +19,13 @@ export const byClientIpAndClientId = (proxies: ProxyMatcher) => (req: Request): 
   `${clientIp(req, proxies)}|${requestClientId(req) ?? '-'}`;
 
 export function requestClientId(req: Request): string | undefined {
-  return basicClientId(req.get('authorization')) ?? formClientId(req);
-}
-
-function basicClientId(header: string | undefined): string | undefined {
-  const match = /^Basic\s+([A-Za-z0-9+/=._~-]+)\s*$/i.exec(header ?? '');
-  if (!match) return undefined;
-  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon <= 0) return undefined;
-  return formDecode(decoded.slice(0, colon));
+  const basic = req.headers.authorization;
+  return (basic ? parseBasicCredentials(basic)?.clientId : undefined) ?? formClientId(req);
 }
 
 function formClientId(req: Request): string | undefined {
-  if (!Buffer.isBuffer(req.body) || !isFormRequest(req)) return undefined;
-  const params = parseUrlEncoded(req.body.toString('utf8'));
+  const params = parsedFormBody(req);
+  if (!params) return undefined;
   const clientId = first(params.client_id);
   if (clientId) return clientId;
   const assertion = first(params.client_assertion);
@@ -51,13 +44,5 @@ function assertionIssuer(jwt: string): string | undefined {
     return typeof issuer === 'string' && issuer.length > 0 ? issuer : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function formDecode(text: string): string {
-  try {
-    return decodeURIComponent(text.replace(/\+/g, ' '));
-  } catch {
-    return text;
   }
 }

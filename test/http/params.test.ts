@@ -6,7 +6,7 @@
  */
 import type { Request } from 'express';
 import { describe, expect, it } from 'vitest';
-import { isFormRequest, parseUrlEncoded } from '../../src/http/params.js';
+import { formParams, isFormRequest, parsedFormBody, parseUrlEncoded } from '../../src/http/params.js';
 
 const withType = (type?: string) => ({ headers: type === undefined ? {} : { 'content-type': type } }) as Request;
 
@@ -25,5 +25,23 @@ describe('form requests', () => {
 
   it('parses repeated names into arrays and drops empty values', () => {
     expect(parseUrlEncoded('a=1&b=&c=2&c=3&d=%20x')).toEqual({ a: '1', c: ['2', '3'], d: ' x' });
+  });
+
+  it('parses a request\'s form once: the rate-limit key and the endpoint read the same parsed object', () => {
+    const req = { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: Buffer.from('client_id=c1&grant_type=client_credentials') } as unknown as Request;
+    const first = parsedFormBody(req);
+    expect(first).toEqual({ client_id: 'c1', grant_type: 'client_credentials' });
+    expect(parsedFormBody(req)).toBe(first);
+    expect(formParams(req)).toBe(first);
+    // Another request with the same bytes gets its own parse.
+    const other = { headers: req.headers, body: Buffer.from('client_id=c1&grant_type=client_credentials') } as unknown as Request;
+    expect(parsedFormBody(other)).not.toBe(first);
+  });
+
+  it('has no parsed form for other media types or an unread body, and formParams refuses other types', () => {
+    expect(parsedFormBody({ headers: { 'content-type': 'application/json' }, body: Buffer.from('{}') } as unknown as Request)).toBeUndefined();
+    expect(parsedFormBody({ headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: {} } as unknown as Request)).toBeUndefined();
+    expect(formParams({ headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: {} } as unknown as Request)).toEqual({});
+    expect(() => formParams({ headers: { 'content-type': 'application/json' }, body: Buffer.from('{}') } as unknown as Request)).toThrow(/Content-Type must be application\/x-www-form-urlencoded/);
   });
 });
