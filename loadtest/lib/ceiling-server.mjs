@@ -12,9 +12,10 @@
  * token and a signed ID token with at_hash); POST /introspect (active: true for any token).
  */
 import { hash, randomBytes } from 'node:crypto';
-import { createServer, IncomingMessage, ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import express from 'express';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { expressRequestClasses } from '../../dist/http/express-request-classes.js';
 import { introspectionToken, openCeilingStorage } from './ceiling-storage.mjs';
 
 const port = Number(process.env.CEILING_PORT);
@@ -116,12 +117,8 @@ function withExpress() {
   };
   app.get(['/.well-known/openid-configuration', '/jwks', '/authorize'], route);
   app.post(['/token', '/introspect'], form, route);
-  // As Castellan's listener (src/http/express-request-classes.ts): objects born with the app's prototypes.
-  function AppRequest(socket) { IncomingMessage.call(this, socket); }
-  AppRequest.prototype = app.request;
-  function AppResponse(req, options) { ServerResponse.call(this, req, options); }
-  AppResponse.prototype = app.response;
-  return createServer({ IncomingMessage: AppRequest, ServerResponse: AppResponse }, app);
+  // As Castellan's listener builds them: objects born with the app's prototypes.
+  return createServer(expressRequestClasses(app), app);
 }
 
 const server = kind === 'http' ? bareHttp() : withExpress();
