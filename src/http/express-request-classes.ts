@@ -16,29 +16,10 @@
  */
 import { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Express } from 'express';
 
-/** What express puts on its app function: the prototypes it gives each request and response. */
-export interface ExpressPrototypes {
-  request: IncomingMessage;
-  response: ServerResponse;
-}
-
-export interface RequestClasses {
-  IncomingMessage: typeof IncomingMessage;
-  ServerResponse: typeof ServerResponse;
-}
-
-function hasExpressPrototypes(app: unknown): app is ExpressPrototypes {
-  const candidate = app as Partial<ExpressPrototypes> | undefined;
-  return candidate?.request instanceof IncomingMessage && candidate.response instanceof ServerResponse;
-}
-
-/**
- * The `IncomingMessage` / `ServerResponse` options for http(s).createServer that build objects with
- * `app`'s prototypes; an empty object when `app` is a plain listener (no prototypes to match).
- */
-export function expressRequestClasses(app: unknown): Partial<RequestClasses> {
-  if (!hasExpressPrototypes(app)) return {};
+/** The `IncomingMessage` / `ServerResponse` options for http(s).createServer that build objects with `app`'s prototypes. */
+export function expressRequestClasses(app: Express): { IncomingMessage: typeof IncomingMessage; ServerResponse: typeof ServerResponse } {
   // Plain constructor functions: node's own IncomingMessage and ServerResponse are functions called
   // with `new`, and `prototype` here must be the app's object itself, not a subclass of it.
   function AppRequest(this: IncomingMessage, socket: Socket) {

@@ -7,9 +7,10 @@
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-1.6 (TLS on every endpoint)
  */
 import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type IncomingMessage, type RequestListener, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
 import type { Config } from '../config/config.js';
 import { expressRequestClasses } from '../http/express-request-classes.js';
 
@@ -40,7 +41,7 @@ export interface Listeners {
 
 type TlsSettings = Pick<Config, 'port' | 'issuer' | 'tlsCertFile' | 'tlsKeyFile' | 'httpRedirectPort'>;
 
-export function createListeners(config: TlsSettings, app: RequestListener): Listeners {
+export function createListeners(config: TlsSettings, app: Express): Listeners {
   const secure = Boolean(config.tlsCertFile && config.tlsKeyFile);
   // Requests and responses built with the app's prototypes (see express-request-classes.ts).
   const classes = expressRequestClasses(app);
