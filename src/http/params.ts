@@ -45,21 +45,23 @@ const parsedForms = new WeakMap<IncomingMessage, Params>();
 
 /** The parsed urlencoded body, or undefined when the request has none (another media type, no body parser). */
 export function parsedFormBody(req: Request): Params | undefined {
+  const parsed = parsedForms.get(req);
+  if (parsed !== undefined) return parsed;
   if (!isFormRequest(req) || !Buffer.isBuffer(req.body)) return undefined;
-  let params = parsedForms.get(req);
-  if (params === undefined) {
-    params = parseUrlEncoded(req.body.toString('utf8'));
-    parsedForms.set(req, params);
-  }
+  const params = parseUrlEncoded(req.body.toString('utf8'));
+  parsedForms.set(req, params);
   return params;
 }
 
 /** The form body of a POST; anything but urlencoded is refused. */
 export function formParams(req: Request): Params {
+  const params = parsedFormBody(req);
+  if (params !== undefined) return params;
   if (!isFormRequest(req)) {
     throw new OAuthError('invalid_request', 'Content-Type must be application/x-www-form-urlencoded');
   }
-  return parsedFormBody(req) ?? Object.create(null);
+  // A form with no body read (no body parser on the route, or an empty body).
+  return Object.create(null);
 }
 
 /** GET reads the query; POST reads the form body (authorization, userinfo and logout accept both). */
