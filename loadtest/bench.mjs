@@ -15,8 +15,8 @@ import { join } from 'node:path';
 import { ROOT, tempDir } from './lib/children.mjs';
 import { makeFixture } from './lib/fixtures.mjs';
 import { profileMarkdown, profilesIn, summariseProfile } from './lib/profile.mjs';
-import { cpuMsPerRequest, machineInfo, markdownTable, printTable, printThresholds, resultsMarkdown } from './lib/report.mjs';
-import { waitForQuiet } from './lib/cpu.mjs';
+import { cpuMsPerRequest, formatNumber, machineInfo, markdownTable, printTable, printThresholds, resultsMarkdown } from './lib/report.mjs';
+import { measureQuietly, QUIET, waitForQuiet } from './lib/cpu.mjs';
 import { DEFAULTS } from './lib/runner.mjs';
 import { castellanBenchEnv, castellanEntry, postgresAvailable, startCastellan, startOidcProvider } from './lib/servers.mjs';
 import { prepareTarget } from './lib/target.mjs';
@@ -33,32 +33,9 @@ castellanEntry();
 const fixture = makeFixture();
 
 const log = (line = '') => console.log(line);
-const fmt = (n, digits = 0) => (n === undefined || n === null || Number.isNaN(n) ? 'n/a' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+const fmt = (n, digits = 0) => formatNumber(n, digits, 'n/a');
 log(`Castellan bench: ${machine.cores} x ${machine.cpu}, ${machine.memoryGiB} GiB, node ${machine.node}; load average at start ${machine.loadavg}`);
 log(`${options.connections} connections, keep-alive, ${options.warmup} s warm-up + ${options.duration} s per row\n`);
-
-const QUIET_WAIT_MS = Number(process.env.BENCH_QUIET_WAIT ?? 300) * 1000;
-/** A row measured while other processes used more than this share of one core is measured again. */
-const DISTURBED_PCT = Number(process.env.BENCH_DISTURBED ?? 25);
-const RETRIES = Number(process.env.BENCH_RETRIES ?? 2);
-
-/**
- * Measures one row on a quiet machine: waits until other processes are (nearly) idle, measures, and
- * when the row was disturbed anyway measures it again (at most RETRIES times), keeping the least
- * disturbed attempt. The same rule for every server; the kept row shows its "other" share.
- */
-async function quietly(measureRow, rowOf = (r) => r) {
-  let best;
-  for (let attempt = 0; attempt <= RETRIES; attempt += 1) {
-    await waitForQuiet({ log, maxWaitMs: QUIET_WAIT_MS });
-    const outcome = await measureRow();
-    const other = rowOf(outcome).cpu?.other ?? 0;
-    if (!best || other < (rowOf(best).cpu?.other ?? 0)) best = outcome;
-    if (other <= DISTURBED_PCT) break;
-    log(`   disturbed (other processes used ${other}% of a core): measuring again`);
-  }
-  return best;
-}
 
 /**
  * The rows, keyed by server and then by flow. All servers are up together (an idle server costs
@@ -70,7 +47,7 @@ async function measureAll(targets) {
   const each = async (key, title, measureRow, rowOf = (o) => o) => {
     log(`-- ${title}`);
     for (const target of targets) {
-      const outcome = await quietly(() => measureRow(target, { ...options, serverPids: [target.server.pid] }), rowOf);
+      const outcome = await measureQuietly(() => measureRow(target, { ...options, serverPids: [target.server.pid] }), { rowOf, log });
       rows[target.name][key] = rowOf(outcome);
       const row = rows[target.name][key];
       log(`   ${target.name.padEnd(18)} ${row.available === false ? 'not available' : `${fmt(row.rps)} req/s${row.stepsPerIteration > 1 ? `, ${fmt(row.iterationsPerSec)} flows/s` : ''}, p99 ${row.p99} ms`}`);
@@ -116,7 +93,7 @@ if (process.env.BENCH_PROFILE !== '0') {
     let window;
     try {
       const target = await prepareTarget(server, fixture, label);
-      await waitForQuiet({ log, maxWaitMs: QUIET_WAIT_MS });
+      await waitForQuiet({ log, maxWaitMs: QUIET.maxWaitMs });
       const onMeasured = ({ from, to }) => {
         window = { fromMs: from - server.spawnedAt, toMs: to - server.spawnedAt };
       };
@@ -241,7 +218,7 @@ Written by \`npm run bench\` (loadtest/bench.mjs) on ${startedAt.toISOString()}.
   JWT access tokens are recorded (revocable), so Castellan writes a grant, a token row and an audit row
   per client credentials request where oidc-provider writes nothing.
 - Quiet machine: before each row the bench waits until other processes use under 15% of a core; a
-  row during which they used more than ${DISTURBED_PCT}% anyway is measured again (up to ${RETRIES} times, the least
+  row during which they used more than ${QUIET.disturbedPct}% anyway is measured again (up to ${QUIET.retries} times, the least
   disturbed attempt kept). The same rule applies to every server.
 - Flows: client credentials with a JWT access token for each client authentication method (the
   assertion methods sign a fresh assertion per request in the generator: HS256, ES256); authorization

@@ -11,15 +11,16 @@
  * runtime and machine. A flow the ceiling itself cannot serve at 1.5x oidc-provider's rate cannot be
  * served at that rate by a server that also authenticates, stores and audits. Writes CEILING.md.
  *
- * Environment: as bench.mjs (BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_QUIET_WAIT).
+ * Environment: as bench.mjs (BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_QUIET_WAIT,
+ * BENCH_DISTURBED, BENCH_RETRIES).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { introspectionToken } from './lib/ceiling-storage.mjs';
 import { ROOT, freePort, startChild, tempDir } from './lib/children.mjs';
-import { waitForQuiet } from './lib/cpu.mjs';
+import { measureQuietly } from './lib/cpu.mjs';
 import { makeFixture } from './lib/fixtures.mjs';
-import { cpuMsPerRequest, machineInfo, markdownTable } from './lib/report.mjs';
+import { cpuMsPerRequest, formatNumber, machineInfo, markdownTable } from './lib/report.mjs';
 import { DEFAULTS, runLoad } from './lib/runner.mjs';
 import { FLOORS } from './lib/thresholds.mjs';
 import { castellanEntry, startOidcProvider } from './lib/servers.mjs';
@@ -30,13 +31,12 @@ import * as introspection from './scenarios/introspection.mjs';
 import * as tokenLatency from './scenarios/token-latency.mjs';
 
 const options = { duration: DEFAULTS.duration, warmup: DEFAULTS.warmup, connections: DEFAULTS.connections, floors: false };
-const QUIET_WAIT_MS = Number(process.env.BENCH_QUIET_WAIT ?? 300) * 1000;
 const machine = machineInfo();
 // ceiling-express-sqlite runs Castellan's stores from dist/.
 castellanEntry();
 const fixture = makeFixture();
 const log = (line = '') => console.log(line);
-const fmt = (n, digits = 0) => (n === undefined || Number.isNaN(n) ? 'n/a' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+const fmt = (n, digits = 0) => formatNumber(n, digits, 'n/a');
 
 const POOL = 500;
 
@@ -79,8 +79,7 @@ try {
   for (const [key, title, measure] of FLOWS) {
     log(`-- ${title}`);
     for (const target of targets) {
-      await waitForQuiet({ log, maxWaitMs: QUIET_WAIT_MS });
-      const row = await measure(target, { ...options, serverPids: [target.server.pid] });
+      const row = await measureQuietly(() => measure(target, { ...options, serverPids: [target.server.pid] }), { log });
       if (row.errors || row.unexpected) throw new Error(`${target.name} ${key}: ${row.errors} errors, ${row.unexpected} unexpected answers (${row.samples?.join('; ')})`);
       (rows[target.name] ??= {})[key] = row;
       log(`   ${target.name.padEnd(18)} ${fmt(row.rps)} req/s${row.stepsPerIteration > 1 ? `, ${fmt(row.iterationsPerSec)} flows/s` : ''}, p99 ${row.p99} ms, server cpu ${fmt(cpuMsPerRequest(row), 2)} ms/req`);
@@ -92,7 +91,7 @@ try {
 
 const peer = rows['oidc-provider'];
 const rate = (row, key) => (key === 'code' ? row.iterationsPerSec : row.rps);
-const names = ['oidc-provider', 'ceiling-express', 'ceiling-http', 'ceiling-express-sqlite'];
+const names = started.map((server) => server.kind);
 const table = FLOWS.map(([key, title]) => [
   title,
   ...names.map((name) => (key === 'halfPeak' ? `${rows[name][key].p99} ms (at ${fmt(rows[name][key].overallRate)} req/s)` : fmt(rate(rows[name][key], key)))),
@@ -139,8 +138,9 @@ Written by \`npm run bench:ceiling\` (loadtest/ceiling.mjs) on ${new Date().toIS
 - oidc-provider ${machine.versions['oidc-provider']} exactly as in \`npm run bench\` (unbounded Map adapter).
 - The same scenarios, runner and settings as \`npm run bench\`: ${options.connections} keep-alive
   connections, ${options.warmup} s warm-up, ${options.duration} s measured, the generator on the same
-  cores, each row on a quiet machine. The code flow's /authorize answers a redirect with a code, the
-  exchange an opaque access token and an RS256 ID token; introspection answers active for any token
+  cores, each row on a quiet machine and measured again when disturbed, as in the bench. The code
+  flow's /authorize answers a redirect with a code, the exchange an opaque access token and an RS256
+  ID token; introspection answers active for any token
   (\`ceiling-express-sqlite\`: for the 500 stored tokens presented).
 
 ## Rates, and the ceilings over oidc-provider

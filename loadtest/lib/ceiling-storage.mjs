@@ -10,7 +10,6 @@
  *   writes the access token and audit event in one conditional write;
  * - introspection: one read of the token with its grant.
  */
-import { hash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -20,31 +19,32 @@ const load = (path) => import(pathToFileURL(join(DIST.pathname, path)).href);
 /** The i-th token of the introspection pool: ceiling.mjs presents them, the server stores them. */
 export const introspectionToken = (i) => `token-${i}-${'x'.repeat(36)}`;
 
-const sha = (value) => hash('sha256', value, 'base64url');
 const hour = 3600;
 
 /** Opens a fresh SQLite file in `dir` (or `databaseUrl`), migrated, with one signed-in user. */
 export async function openCeilingStorage({ dir, databaseUrl }) {
   const { openDatabase, migrate } = await load('storage/knex/database.js');
   const { createStores } = await load('storage/knex/create-stores.js');
+  // Handles, ids and their stored hashes as Castellan makes them.
+  const { hashHandle, newHandle, newId } = await load('tokens/handles.js');
   const url = databaseUrl ?? `sqlite:${join(dir, 'ceiling.db')}`;
   const db = openDatabase(url, { checkpointOffThread: true });
   await migrate(db);
   const stores = createStores(db);
   const now = () => Math.floor(Date.now() / 1000);
   const at = now();
-  const sessionId = randomBytes(32).toString('base64url');
-  const userId = randomBytes(16).toString('hex');
-  const sid = randomBytes(16).toString('hex');
+  const sessionId = newHandle();
+  const userId = newId();
+  const sid = newId();
   await stores.users.insert({ id: userId, username: `ceiling-${userId}`, passwordHash: 'none', claims: { name: 'Ceiling' }, createdAt: at, updatedAt: at });
-  await stores.sessions.insert({ idHash: sha(sessionId), userId, sid, authTime: at, acr: null, amr: ['pwd'], createdAt: at, lastSeenAt: at, idleExpiresAt: at + hour, absoluteExpiresAt: at + hour });
+  await stores.sessions.insert({ idHash: hashHandle(sessionId), userId, sid, authTime: at, acr: null, amr: ['pwd'], createdAt: at, lastSeenAt: at, idleExpiresAt: at + hour, absoluteExpiresAt: at + hour });
 
   const grant = (clientId, scope, user) => ({
-    id: randomBytes(16).toString('hex'), clientId, userId: user ? userId : null, scope, claims: null, resource: null,
+    id: newId(), clientId, userId: user ? userId : null, scope, claims: null, resource: null,
     authTime: user ? at : null, acr: null, amr: user ? ['pwd'] : null, sid: user ? sid : null, createdAt: now(), expiresAt: now() + hour, revokedAt: null, revokedReason: null,
   });
   const audit = (type, clientId, user) => ({ event: { type, clientId, userId: user ? userId : null, ip: '127.0.0.1', userAgent: 'autocannon', details: {} }, at: now() });
-  const accessToken = (handle, g, format) => ({ tokenHash: format === 'jwt' ? handle : sha(handle), format, grantId: g.id, clientId: g.clientId, scope: g.scope, audience: null, createdAt: now(), expiresAt: now() + hour, revokedAt: null });
+  const accessToken = (handle, g, format) => ({ tokenHash: format === 'jwt' ? handle : hashHandle(handle), format, grantId: g.id, clientId: g.clientId, scope: g.scope, audience: null, createdAt: now(), expiresAt: now() + hour, revokedAt: null });
 
   return {
     /** Client credentials: the issued JWT's jti recorded with its grant and audit event. */
@@ -54,29 +54,29 @@ export async function openCeilingStorage({ dir, databaseUrl }) {
     },
     /** /authorize through the session: its read, then the code's write; returns the code. */
     async issueCode(clientId, redirectUri, challenge) {
-      let found = await stores.sessions.findOfExistingUser(sha(sessionId), clientId);
+      let found = await stores.sessions.findOfExistingUser(hashHandle(sessionId), clientId);
       if (found && !found.consent) {
         // The first authorization of a client: consent remembered once, as a signed-in user would.
         await stores.consents.upsert({ userId, clientId, scope: 'openid profile email', grantedAt: now() });
-        found = await stores.sessions.findOfExistingUser(sha(sessionId), clientId);
+        found = await stores.sessions.findOfExistingUser(hashHandle(sessionId), clientId);
       }
       if (!found?.consent) throw new Error('the seeded session or its consent is missing');
-      const code = randomBytes(32).toString('base64url');
+      const code = newHandle();
       const g = grant(clientId, 'openid profile email', true);
       await stores.insertNewRows({
         grants: [g],
-        authorizationCodes: [{ codeHash: sha(code), grantId: g.id, clientId, redirectUri, codeChallenge: challenge, codeChallengeMethod: 'S256', nonce: null, scope: g.scope, createdAt: now(), expiresAt: now() + 60, consumedAt: null }],
+        authorizationCodes: [{ codeHash: hashHandle(code), grantId: g.id, clientId, redirectUri, codeChallenge: challenge, codeChallengeMethod: 'S256', nonce: null, scope: g.scope, createdAt: now(), expiresAt: now() + 60, consumedAt: null }],
         auditEvents: [audit('authorization.code_issued', clientId, true)],
       });
       return code;
     },
     /** The exchange: the code's read, then its consumption with the access token's write; false when unknown or used. */
     async redeemCode(code, accessHandle) {
-      const found = await stores.codes.findWithGrant(sha(code));
+      const found = await stores.codes.findWithGrant(hashHandle(code));
       if (!found || found.token.consumedAt !== null) return false;
       return stores.insertNewRows(
         { accessTokens: [accessToken(accessHandle, found.grant, 'opaque')], auditEvents: [audit('token.issued', found.grant.clientId, true)] },
-        { kind: 'authorization_code', hash: sha(code), at: now() },
+        { kind: 'authorization_code', hash: hashHandle(code), at: now() },
       );
     },
     /** Stores opaque tokens for `handles` (introspection's pool). */
@@ -88,7 +88,7 @@ export async function openCeilingStorage({ dir, databaseUrl }) {
     },
     /** Introspection's read; true when the token is known and live. */
     async introspect(handle) {
-      const found = await stores.accessTokens.findWithGrant(sha(handle));
+      const found = await stores.accessTokens.findWithGrant(hashHandle(handle));
       return Boolean(found && found.token.expiresAt > now() && found.grant.revokedAt === null);
     },
     close: () => stores.close(),

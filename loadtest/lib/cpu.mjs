@@ -72,3 +72,29 @@ export async function waitForQuiet({ maxOtherPct = 15, maxWaitMs = 300_000, log 
     warned = true;
   }
 }
+
+/** The quiet-machine rule of the bench and the ceiling (environment: BENCH_QUIET_WAIT s, BENCH_DISTURBED %, BENCH_RETRIES). */
+export const QUIET = {
+  maxWaitMs: Number(process.env.BENCH_QUIET_WAIT ?? 300) * 1000,
+  /** A row measured while other processes used more than this share of one core is measured again. */
+  disturbedPct: Number(process.env.BENCH_DISTURBED ?? 25),
+  retries: Number(process.env.BENCH_RETRIES ?? 2),
+};
+
+/**
+ * Measures one row on a quiet machine: waits until other processes are (nearly) idle, measures, and
+ * when the row was disturbed anyway measures it again (at most QUIET.retries times), keeping the
+ * least disturbed attempt. The same rule for every server; the kept row shows its "other" share.
+ */
+export async function measureQuietly(measureRow, { rowOf = (r) => r, log = () => undefined } = {}) {
+  let best;
+  for (let attempt = 0; attempt <= QUIET.retries; attempt += 1) {
+    await waitForQuiet({ log, maxWaitMs: QUIET.maxWaitMs });
+    const outcome = await measureRow();
+    const other = rowOf(outcome).cpu?.other ?? 0;
+    if (!best || other < (rowOf(best).cpu?.other ?? 0)) best = outcome;
+    if (other <= QUIET.disturbedPct) break;
+    log(`   disturbed (other processes used ${other}% of a core): measuring again`);
+  }
+  return best;
+}

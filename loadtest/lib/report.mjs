@@ -8,7 +8,10 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { ROOT } from './children.mjs';
 
-const fmt = (value, digits = 0) => (value === undefined || value === null || Number.isNaN(value) ? '-' : Number(value).toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+/** A number with thousands separators and `digits` decimals; `missing` for no value. */
+export const formatNumber = (value, digits = 0, missing = '-') => (value === undefined || value === null || Number.isNaN(value) ? missing : Number(value).toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+
+const fmt = (value, digits = 0) => formatNumber(value, digits);
 
 /** Columns of a result row. Flow scenarios report iterations/s beside requests/s. */
 export const COLUMNS = [
