@@ -119,7 +119,9 @@ describe('HTTP_REDIRECT_PORT listener', () => {
     expect(res.status).toBe(400);
     expect(JSON.parse(res.body)).toEqual({ error: 'invalid_request', error_description: 'Use https' });
   });
+});
 
+describe('plain http application listener', () => {
   it('hands express requests and responses that already have the app\'s prototypes (no per-request prototype swap)', async () => {
     const app = createApp(ctx);
     const plainListeners = createListeners({ port: 0, issuer: 'http://localhost:3000' }, app);
