@@ -1,8 +1,12 @@
 /**
- * Storage interfaces, one per stored artifact. Implementations live in storage/knex. Every handle
- * argument is already its SHA-256 digest. `tx` lets a caller group writes in one transaction.
+ * Storage interfaces, one per stored artifact, in domain terms: none names a driver or a query
+ * builder. Implementations live in storage/sql, on the one statement layer. Every handle argument
+ * is already its SHA-256 digest. `tx` lets a caller group reads and writes in one transaction.
+ * Every method may throw the typed errors of storage-errors.ts (StorageUnavailableError when the
+ * database does not answer within its timeout).
  */
-import type { Knex } from 'knex';
+import type { FaultReporter } from './fault-episodes.js';
+import type { RetentionPolicy } from './sql/retention.js';
 
 import type {
   ConsentStore, InteractionStore, LoginResetStore, LogoutDeliveryStore, MfaChallengeStore, MfaStore, RecoveryCodeStore, SessionStore,
@@ -17,7 +21,10 @@ export type {
   ReplayStore, AuditEvent, AuditFilter, StoredAuditEvent, AuditStore, IpBlockRecord, IpBlockStore, SettingStore, FindingRecord, FindingStore, UserDataSnapshot, UserDataStore,
 } from './security-stores.js';
 
-export type Tx = Knex | Knex.Transaction;
+/** An open transaction, as callers hold it: opaque; only `Stores.transaction` makes one, only stores use it. */
+export interface Tx {
+  readonly inTransaction: true;
+}
 
 /** A code or refresh token (by its hash) marked consumed at `at`, only if it is not consumed yet. */
 export interface SingleUseConsumption {
@@ -177,8 +184,6 @@ export interface AuthorizationCodeStore {
   find(codeHash: string, tx?: Tx): Promise<AuthorizationCodeRecord | undefined>;
   /** The code with its grant and the grant's user (the ID token's claims) in one read; undefined when code or grant is missing. */
   findWithGrant(codeHash: string, tx?: Tx): Promise<CodeWithGrant | undefined>;
-  /** Atomic single use: true for the one caller that consumed it. */
-  consume(codeHash: string, now: number, tx?: Tx): Promise<boolean>;
 }
 
 export interface RefreshTokenRecord {
@@ -194,7 +199,6 @@ export interface RefreshTokenRecord {
 export interface RefreshTokenStore {
   insert(token: RefreshTokenRecord, tx?: Tx): Promise<void>;
   find(tokenHash: string, tx?: Tx): Promise<RefreshTokenRecord | undefined>;
-  consume(tokenHash: string, now: number, tx?: Tx): Promise<boolean>;
   /** The token, its grant and the grant's username in one statement (introspection, revocation). */
   findWithGrant(tokenHash: string, tx?: Tx): Promise<TokenWithGrant<RefreshTokenRecord> | undefined>;
 }
@@ -236,8 +240,31 @@ export interface AccessTokenStore {
   findWithGrant(tokenHash: string, tx?: Tx): Promise<TokenWithGrant<AccessTokenRecord> | undefined>;
 }
 
+/** Deleting what can no longer be used, in bounded batches (security/audit-retention.ts runs it). */
+export interface RetentionStore {
+  /** One pass over every table; the rows deleted per table. */
+  purgeExpired(now: number, policy?: RetentionPolicy): Promise<Record<string, number>>;
+}
+
+/** A value sealed with the master key: a signing key's private half, a client_secret_jwt secret, a TOTP secret. */
+export interface SealedValue {
+  /** Where it is kept: signing keys, clients (client_secret_jwt secrets), user_mfa (TOTP secrets). */
+  kind: 'signing_keys' | 'clients' | 'user_mfa';
+  /** The owner's key (kid, client_id, user_id). */
+  id: string;
+  sealed: string;
+}
+
+/** Master key rotation's view of every sealed value. */
+export interface SealedValueStore {
+  list(kind: SealedValue['kind'], tx?: Tx): Promise<SealedValue[]>;
+  /** Any one sealed value (to tell which key the database is sealed with), or undefined. */
+  first(tx?: Tx): Promise<string | undefined>;
+  /** Replaces `value.sealed` with `sealed` only if it is still `value.sealed`; false otherwise. */
+  replace(value: SealedValue, sealed: string, tx?: Tx): Promise<boolean>;
+}
+
 export interface Stores {
-  db: Knex;
   clients: ClientStore;
   users: UserStore;
   keys: SigningKeyStore;
@@ -259,13 +286,18 @@ export interface Stores {
   settings: SettingStore;
   findings: FindingStore;
   userData: UserDataStore;
-  /** Runs `work` in one transaction. */
-  transaction<T>(work: (tx: Knex.Transaction) => Promise<T>): Promise<T>;
+  retention: RetentionStore;
+  sealedValues: SealedValueStore;
+  /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
   /**
-   * Writes new rows in several tables, all or none, in one round trip where the database allows.
-   * With `consume`, a single-use artifact is marked used in the same atomic write, and when it was
-   * already used nothing at all is written and the answer is false.
+   * The one way codes and tokens are issued: new rows in several tables, all or none, in one round
+   * trip where the database allows. With `consume`, a single-use artifact (a code, a refresh token)
+   * is marked used in the same atomic write, and when it was already used nothing at all is written
+   * and the answer is false. Inside `tx`, the rows join that transaction.
    */
-  insertNewRows(rows: NewRows, consume?: SingleUseConsumption): Promise<boolean>;
+  insertNewRows(rows: NewRows, consume?: SingleUseConsumption, tx?: Tx): Promise<boolean>;
+  /** Where fault episodes of the database are reported (one line per episode). */
+  reportFaultsTo(reporter: FaultReporter): void;
   close(): Promise<void>;
 }

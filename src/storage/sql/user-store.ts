@@ -1,10 +1,8 @@
 /** End users in the `users` table; passwords only as argon2id hashes. */
-import type { Knex } from 'knex';
 import type { Tx, UserProfile, UserRecord, UserStore } from '../stores.js';
 import { fromJson, toNumber } from './json.js';
-import { findOne } from './point-read.js';
-
-type Row = Record<string, unknown>;
+import { on } from './on.js';
+import { insertSql, setClause, type Database, type Row } from './statements.js';
 
 /** The columns of a user's profile: everything but the password hash. */
 export const USER_PROFILE_COLUMNS = ['id', 'username', 'claims', 'created_at', 'updated_at'] as const;
@@ -35,32 +33,39 @@ const toRow = (user: UserRecord): Row => ({
   updated_at: user.updatedAt,
 });
 
-export class KnexUserStore implements UserStore {
-  constructor(private readonly db: Knex) {}
+const FIND_BY_ID = 'select * from "users" where "id" = ? limit 1';
+const FIND_BY_USERNAME = 'select * from "users" where "username" = ? limit 1';
+const LIST = 'select * from "users" order by "username"';
+const REMOVE = 'delete from "users" where "id" = ?';
 
-  async findById(id: string, tx: Tx = this.db) {
-    const row = await findOne(this.db, tx, 'users', { id });
+export class SqlUserStore implements UserStore {
+  constructor(private readonly db: Database) {}
+
+  async findById(id: string, tx?: Tx) {
+    const row = await on(this.db, tx).one(FIND_BY_ID, [id]);
     return row ? toRecord(row) : undefined;
   }
 
-  async findByUsername(username: string, tx: Tx = this.db) {
-    const row = await findOne(this.db, tx, 'users', { username });
+  async findByUsername(username: string, tx?: Tx) {
+    const row = await on(this.db, tx).one(FIND_BY_USERNAME, [username]);
     return row ? toRecord(row) : undefined;
   }
 
-  async list(tx: Tx = this.db) {
-    return (await tx('users').orderBy('username')).map(toRecord);
+  async list(tx?: Tx) {
+    return (await on(this.db, tx).all(LIST)).map(toRecord);
   }
 
-  async insert(user: UserRecord, tx: Tx = this.db) {
-    await tx('users').insert(toRow(user));
+  async insert(user: UserRecord, tx?: Tx) {
+    const { sql, params } = insertSql('users', toRow(user));
+    await on(this.db, tx).run(sql, params);
   }
 
-  async update(user: UserRecord, tx: Tx = this.db) {
-    await tx('users').where({ id: user.id }).update(toRow(user));
+  async update(user: UserRecord, tx?: Tx) {
+    const set = setClause(toRow(user));
+    await on(this.db, tx).run(`update "users" ${set.sql} where "id" = ?`, [...set.params, user.id]);
   }
 
-  async remove(id: string, tx: Tx = this.db) {
-    return (await tx('users').where({ id }).delete()) > 0;
+  async remove(id: string, tx?: Tx) {
+    return (await on(this.db, tx).run(REMOVE, [id])) > 0;
   }
 }

@@ -29,13 +29,14 @@ const STOP_GRACE_MS = 5000;
 /** WAL frames (pages) past which the worker makes sure the WAL is rewound: SQLite's own default. */
 const RESTART_FRAMES = 1000;
 /** Bytes the WAL file is cut back to when rewound: above what a pass normally leaves, since truncating a large file stalls the writer that does it. */
-const JOURNAL_SIZE_LIMIT = 256 * 1024 * 1024;
+export const JOURNAL_SIZE_LIMIT_BYTES = 256 * 1024 * 1024;
 
 // CommonJS run with `eval`, so the same code works from src/ under vitest and from dist/.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.filename);
+// A busy wait here blocks only this worker thread, never the server's event loop.
 db.pragma('busy_timeout = 5000');
 parentPort.on('message', (message) => {
   if (message === 'stop') {
@@ -141,5 +142,3 @@ export function startCheckpointer(filename: string, holdConnection: HoldConnecti
     },
   };
 }
-
-export const journalSizeLimitPragma = `journal_size_limit = ${JOURNAL_SIZE_LIMIT}`;

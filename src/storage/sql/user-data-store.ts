@@ -5,35 +5,56 @@
  * and user agent are cleared.
  * @spec https://eur-lex.europa.eu/eli/reg/2016/679/oj (GDPR Art. 15 access, Art. 17 erasure)
  */
-import type { Knex } from 'knex';
 import type { Tx, UserDataSnapshot, UserDataStore } from '../stores.js';
 import { toEvent } from './audit-replay-stores.js';
 import { toRecord as toGrant } from './grant-store.js';
 import { fromJson, toNumber, toNumberOrNull } from './json.js';
-
-type Row = Record<string, unknown>;
+import { on } from './on.js';
+import { type Database, quoteName } from './statements.js';
 
 /** Tables whose rows belong to one user through a `user_id` column (children before parents). */
 export const USER_TABLES = ['mfa_challenges', 'recovery_codes', 'user_mfa', 'interactions', 'sessions', 'consents', 'logout_deliveries'] as const;
 /** Tables whose rows belong to a grant of the user. */
 export const GRANT_TABLES = ['authorization_codes', 'refresh_tokens', 'access_tokens'] as const;
 
-export class KnexUserDataStore implements UserDataStore {
-  constructor(private readonly db: Knex) {}
+/** The ids of the user's grants, as a subquery taking the user id. */
+const USER_GRANT_IDS = '(select "id" from "grants" where "user_id" = ?)';
 
-  async collect(userId: string, tx: Tx = this.db): Promise<UserDataSnapshot> {
-    const grantIds = tx('grants').select('id').where({ user_id: userId });
+const COLLECT = {
+  consents: 'select * from "consents" where "user_id" = ? order by "granted_at"',
+  sessions: 'select * from "sessions" where "user_id" = ? order by "created_at"',
+  grants: 'select * from "grants" where "user_id" = ? order by "created_at"',
+  refresh: `select * from "refresh_tokens" where "grant_id" in ${USER_GRANT_IDS} order by "created_at"`,
+  access: `select * from "access_tokens" where "grant_id" in ${USER_GRANT_IDS} order by "created_at"`,
+  mfa: 'select * from "user_mfa" where "user_id" = ? limit 1',
+  unused: 'select count(*) as "n" from "recovery_codes" where "user_id" = ? and "used_at" is null',
+  deliveries: 'select * from "logout_deliveries" where "user_id" = ? order by "created_at"',
+  events: 'select * from "audit_events" where "user_id" = ? order by "id"',
+};
+
+const ERASE_BY_GRANT = GRANT_TABLES.map((table) => [table, `delete from ${quoteName(table)} where "grant_id" in ${USER_GRANT_IDS}`] as const);
+const ERASE_GRANTS = 'delete from "grants" where "user_id" = ?';
+const ERASE_BY_USER = USER_TABLES.map((table) => [table, `delete from ${quoteName(table)} where "user_id" = ?`] as const);
+const ERASE_THROTTLE_RESETS = 'delete from "login_throttle_resets" where "username" = ?';
+const ANONYMISE_AUDIT = 'update "audit_events" set "user_id" = null, "ip" = null, "user_agent" = null where "user_id" = ?';
+const ERASE_USER = 'delete from "users" where "id" = ?';
+
+export class SqlUserDataStore implements UserDataStore {
+  constructor(private readonly db: Database) {}
+
+  async collect(userId: string, tx?: Tx): Promise<UserDataSnapshot> {
+    const sql = on(this.db, tx);
     const [consents, sessions, grants, refresh, access, mfa, unused, deliveries, events] = await Promise.all([
-      tx('consents').where({ user_id: userId }).orderBy('granted_at'),
-      tx('sessions').where({ user_id: userId }).orderBy('created_at'),
-      tx('grants').where({ user_id: userId }).orderBy('created_at'),
-      tx('refresh_tokens').whereIn('grant_id', grantIds).orderBy('created_at'),
-      tx('access_tokens').whereIn('grant_id', grantIds).orderBy('created_at'),
-      tx('user_mfa').where({ user_id: userId }).first(),
-      tx('recovery_codes').where({ user_id: userId }).whereNull('used_at').count({ n: '*' }).first(),
-      tx('logout_deliveries').where({ user_id: userId }).orderBy('created_at'),
-      tx('audit_events').where({ user_id: userId }).orderBy('id'),
-    ]) as [Row[], Row[], Row[], Row[], Row[], Row | undefined, Row | undefined, Row[], Row[]];
+      sql.all(COLLECT.consents, [userId]),
+      sql.all(COLLECT.sessions, [userId]),
+      sql.all(COLLECT.grants, [userId]),
+      sql.all(COLLECT.refresh, [userId]),
+      sql.all(COLLECT.access, [userId]),
+      sql.one(COLLECT.mfa, [userId]),
+      sql.one(COLLECT.unused, [userId]),
+      sql.all(COLLECT.deliveries, [userId]),
+      sql.all(COLLECT.events, [userId]),
+    ]);
     return {
       consents: consents.map((row) => ({ userId, clientId: row.client_id as string, scope: row.scope as string, grantedAt: toNumber(row.granted_at) })),
       sessions: sessions.map((row) => ({
@@ -59,16 +80,16 @@ export class KnexUserDataStore implements UserDataStore {
     };
   }
 
-  async erase(userId: string, username: string, tx: Tx = this.db): Promise<Record<string, number>> {
+  async erase(userId: string, username: string, tx?: Tx): Promise<Record<string, number>> {
+    const sql = on(this.db, tx);
     const removed: Record<string, number> = {};
-    const grantIds = tx('grants').select('id').where({ user_id: userId });
-    for (const table of GRANT_TABLES) removed[table] = await tx(table).whereIn('grant_id', grantIds).delete();
-    removed.grants = await tx('grants').where({ user_id: userId }).delete();
+    for (const [table, text] of ERASE_BY_GRANT) removed[table] = await sql.run(text, [userId]);
+    removed.grants = await sql.run(ERASE_GRANTS, [userId]);
     // SQLite does not enforce the foreign keys of the MFA tables, so every table is cleared by hand.
-    for (const table of USER_TABLES) removed[table] = await tx(table).where({ user_id: userId }).delete();
-    removed.login_throttle_resets = await tx('login_throttle_resets').where({ username }).delete();
-    removed.audit_events_anonymised = await tx('audit_events').where({ user_id: userId }).update({ user_id: null, ip: null, user_agent: null });
-    removed.users = await tx('users').where({ id: userId }).delete();
+    for (const [table, text] of ERASE_BY_USER) removed[table] = await sql.run(text, [userId]);
+    removed.login_throttle_resets = await sql.run(ERASE_THROTTLE_RESETS, [username]);
+    removed.audit_events_anonymised = await sql.run(ANONYMISE_AUDIT, [userId]);
+    removed.users = await sql.run(ERASE_USER, [userId]);
     return removed;
   }
 }

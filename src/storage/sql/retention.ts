@@ -3,7 +3,8 @@
  * grants past their lifetime) and audit rows beyond retention, in small batches so a large backlog
  * never holds a long lock. Storage stays bounded under steady load.
  */
-import type { Knex } from 'knex';
+import type { RetentionStore } from '../stores.js';
+import type { Database } from './statements.js';
 
 export interface RetentionPolicy {
   /** Rows deleted per statement. */
@@ -40,19 +41,29 @@ const TARGETS: Target[] = [
   { table: 'audit_events', key: 'id', column: 'at', cutoff: (now, policy) => now - policy.auditRetentionSeconds },
 ];
 
-/** Runs one pass over every table; returns the number of rows deleted per table. */
-export async function purgeExpired(db: Knex, now: number, policy: RetentionPolicy = DEFAULT_RETENTION): Promise<Record<string, number>> {
-  const deleted: Record<string, number> = {};
-  for (const target of TARGETS) {
-    const cutoff = target.cutoff(now, policy);
-    let total = 0;
-    for (let batch = 0; batch < policy.maxBatchesPerTable; batch += 1) {
-      const keys = db(target.table).select(target.key).where(target.column, '<', cutoff).limit(policy.batchSize);
-      const count = await db(target.table).whereIn(target.key, keys).delete();
-      total += count;
-      if (count < policy.batchSize) break;
+/**
+ * One batch per statement, the text built once per table: the keys of at most `batchSize` rows past
+ * the cutoff, then those rows. Parameters: cutoff, batch size.
+ */
+const BATCH_SQL = new Map(TARGETS.map((t) => [t.table, `delete from "${t.table}" where "${t.key}" in (select "${t.key}" from "${t.table}" where "${t.column}" < ? limit ?)`]));
+
+export class SqlRetentionStore implements RetentionStore {
+  constructor(private readonly db: Database) {}
+
+  /** Runs one pass over every table; returns the number of rows deleted per table. */
+  async purgeExpired(now: number, policy: RetentionPolicy = DEFAULT_RETENTION): Promise<Record<string, number>> {
+    const deleted: Record<string, number> = {};
+    for (const target of TARGETS) {
+      const cutoff = target.cutoff(now, policy);
+      const sql = BATCH_SQL.get(target.table)!;
+      let total = 0;
+      for (let batch = 0; batch < policy.maxBatchesPerTable; batch += 1) {
+        const count = await this.db.run(sql, [cutoff, policy.batchSize]);
+        total += count;
+        if (count < policy.batchSize) break;
+      }
+      deleted[target.table] = total;
     }
-    deleted[target.table] = total;
+    return deleted;
   }
-  return deleted;
 }

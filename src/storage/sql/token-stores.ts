@@ -1,19 +1,18 @@
 /**
  * Authorization codes, refresh tokens and access tokens, each keyed by SHA-256 of its handle.
- * Single use is one conditional update: only the caller that changes the row wins.
+ * Single use is one conditional update, made by the issuance write (new-rows.ts) together with the
+ * rows it issues: only the caller that changes the row wins.
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-10.5 (codes are single use and short lived)
  */
-import type { Knex } from 'knex';
 import type {
   AccessTokenRecord, AccessTokenStore, AuthorizationCodeRecord, AuthorizationCodeStore,
   CodeWithGrant, RefreshTokenRecord, RefreshTokenStore, TokenWithGrant, Tx,
 } from '../stores.js';
 import { toRecord as grantFromRow } from './grant-store.js';
 import { fromJson, toJson, toNumber, toNumberOrNull } from './json.js';
-import { findOne, queryRows } from './point-read.js';
+import { on } from './on.js';
+import { insertSql, type Database, type Row } from './statements.js';
 import { USER_PROFILE_COLUMNS, userProfileFromRow } from './user-store.js';
-
-type Row = Record<string, unknown>;
 
 const GRANT_COLUMNS = ['id', 'client_id', 'user_id', 'scope', 'claims', 'resource', 'auth_time', 'acr', 'amr', 'sid', 'created_at', 'expires_at', 'revoked_at', 'revoked_reason'];
 
@@ -34,8 +33,8 @@ const JOINED_SQL: Record<JoinedTable, string> = {
  * exchange read what they check in a single round trip. `more` maps what else the row holds (the
  * code exchange's user profile).
  */
-async function findJoined<T, M extends object = object>(db: Knex, tx: Tx, table: JoinedTable, hash: string, toToken: (row: Row) => T, more?: (row: Row) => M): Promise<(TokenWithGrant<T> & M) | undefined> {
-  const [row] = await queryRows(db, tx, JOINED_SQL[table], [hash]);
+async function findJoined<T, M extends object = object>(db: Database, tx: Tx | undefined, table: JoinedTable, hash: string, toToken: (row: Row) => T, more?: (row: Row) => M): Promise<(TokenWithGrant<T> & M) | undefined> {
+  const row = await on(db, tx).one(JOINED_SQL[table], [hash]);
   if (!row) return undefined;
   const grant: Row = {};
   for (const column of GRANT_COLUMNS) grant[column] = row[`g_${column}`];
@@ -80,65 +79,65 @@ export const accessTokenRow = (token: AccessTokenRecord): Row => ({
   revoked_at: token.revokedAt,
 });
 
-export class KnexAuthorizationCodeStore implements AuthorizationCodeStore {
-  constructor(private readonly db: Knex) {}
+const FIND_CODE = 'select * from "authorization_codes" where "code_hash" = ? limit 1';
+const FIND_REFRESH_TOKEN = 'select * from "refresh_tokens" where "token_hash" = ? limit 1';
+const FIND_ACCESS_TOKEN = 'select * from "access_tokens" where "token_hash" = ? limit 1';
+const REVOKE_ACCESS_TOKEN = 'update "access_tokens" set "revoked_at" = ? where "token_hash" = ? and "revoked_at" is null';
 
-  async insert(code: AuthorizationCodeRecord, tx: Tx = this.db) {
-    await tx('authorization_codes').insert(authorizationCodeRow(code));
+export class SqlAuthorizationCodeStore implements AuthorizationCodeStore {
+  constructor(private readonly db: Database) {}
+
+  async insert(code: AuthorizationCodeRecord, tx?: Tx) {
+    const { sql, params } = insertSql('authorization_codes', authorizationCodeRow(code));
+    await on(this.db, tx).run(sql, params);
   }
 
-  async find(codeHash: string, tx: Tx = this.db) {
-    const row: Row | undefined = await findOne(this.db, tx, 'authorization_codes', { code_hash: codeHash });
+  async find(codeHash: string, tx?: Tx) {
+    const row = await on(this.db, tx).one(FIND_CODE, [codeHash]);
     return row ? codeFromRow(row) : undefined;
   }
 
-  findWithGrant(codeHash: string, tx: Tx = this.db): Promise<CodeWithGrant | undefined> {
+  findWithGrant(codeHash: string, tx?: Tx): Promise<CodeWithGrant | undefined> {
     return findJoined(this.db, tx, 'authorization_codes', codeHash, codeFromRow, (row) => ({ user: userProfileFromRow(row, 'u_') }));
-  }
-
-  async consume(codeHash: string, now: number, tx: Tx = this.db) {
-    return (await tx('authorization_codes').where({ code_hash: codeHash }).whereNull('consumed_at').update({ consumed_at: now })) === 1;
   }
 }
 
-export class KnexRefreshTokenStore implements RefreshTokenStore {
-  constructor(private readonly db: Knex) {}
+export class SqlRefreshTokenStore implements RefreshTokenStore {
+  constructor(private readonly db: Database) {}
 
-  async insert(token: RefreshTokenRecord, tx: Tx = this.db) {
-    await tx('refresh_tokens').insert(refreshTokenRow(token));
+  async insert(token: RefreshTokenRecord, tx?: Tx) {
+    const { sql, params } = insertSql('refresh_tokens', refreshTokenRow(token));
+    await on(this.db, tx).run(sql, params);
   }
 
-  async find(tokenHash: string, tx: Tx = this.db) {
-    const row: Row | undefined = await findOne(this.db, tx, 'refresh_tokens', { token_hash: tokenHash });
+  async find(tokenHash: string, tx?: Tx) {
+    const row = await on(this.db, tx).one(FIND_REFRESH_TOKEN, [tokenHash]);
     return row ? refreshFromRow(row) : undefined;
   }
 
-  async consume(tokenHash: string, now: number, tx: Tx = this.db) {
-    return (await tx('refresh_tokens').where({ token_hash: tokenHash }).whereNull('consumed_at').update({ consumed_at: now })) === 1;
-  }
-
-  async findWithGrant(tokenHash: string, tx: Tx = this.db) {
+  async findWithGrant(tokenHash: string, tx?: Tx) {
     return findJoined(this.db, tx, 'refresh_tokens', tokenHash, refreshFromRow);
   }
 }
 
-export class KnexAccessTokenStore implements AccessTokenStore {
-  constructor(private readonly db: Knex) {}
+export class SqlAccessTokenStore implements AccessTokenStore {
+  constructor(private readonly db: Database) {}
 
-  async insert(token: AccessTokenRecord, tx: Tx = this.db) {
-    await tx('access_tokens').insert(accessTokenRow(token));
+  async insert(token: AccessTokenRecord, tx?: Tx) {
+    const { sql, params } = insertSql('access_tokens', accessTokenRow(token));
+    await on(this.db, tx).run(sql, params);
   }
 
-  async find(tokenHash: string, tx: Tx = this.db) {
-    const row: Row | undefined = await findOne(this.db, tx, 'access_tokens', { token_hash: tokenHash });
+  async find(tokenHash: string, tx?: Tx) {
+    const row = await on(this.db, tx).one(FIND_ACCESS_TOKEN, [tokenHash]);
     return row ? accessFromRow(row) : undefined;
   }
 
-  async revoke(tokenHash: string, now: number, tx: Tx = this.db) {
-    return (await tx('access_tokens').where({ token_hash: tokenHash }).whereNull('revoked_at').update({ revoked_at: now })) === 1;
+  async revoke(tokenHash: string, now: number, tx?: Tx) {
+    return (await on(this.db, tx).run(REVOKE_ACCESS_TOKEN, [now, tokenHash])) === 1;
   }
 
-  async findWithGrant(tokenHash: string, tx: Tx = this.db) {
+  async findWithGrant(tokenHash: string, tx?: Tx) {
     return findJoined(this.db, tx, 'access_tokens', tokenHash, accessFromRow);
   }
 }

@@ -1,0 +1,114 @@
+/**
+ * Grants: the root of every token family. Revoking a grant is one statement.
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2 (code replay revokes tokens issued from it)
+ * @spec https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2 (refresh token reuse revokes the family)
+ */
+import type { GrantRecord, GrantStore, Tx } from '../stores.js';
+import { fromJson, toJson, toNumber, toNumberOrNull } from './json.js';
+import { on } from './on.js';
+import { insertSql, type Database, type Row } from './statements.js';
+
+/** Exported for joined reads (a token with its grant). */
+export const toRecord = (row: Row): GrantRecord => ({
+  id: row.id as string,
+  clientId: row.client_id as string,
+  userId: (row.user_id as string) ?? null,
+  scope: row.scope as string,
+  claims: fromJson(row.claims),
+  resource: fromJson(row.resource),
+  authTime: toNumberOrNull(row.auth_time),
+  acr: (row.acr as string) ?? null,
+  amr: fromJson(row.amr),
+  sid: (row.sid as string) ?? null,
+  createdAt: toNumber(row.created_at),
+  expiresAt: toNumber(row.expires_at),
+  revokedAt: toNumberOrNull(row.revoked_at),
+  revokedReason: (row.revoked_reason as string) ?? null,
+});
+
+/** The row of a grant (also written by the atomic insert of new rows). */
+export const grantRow = (grant: GrantRecord): Row => ({
+  id: grant.id,
+  client_id: grant.clientId,
+  user_id: grant.userId,
+  scope: grant.scope,
+  claims: toJson(grant.claims),
+  resource: toJson(grant.resource),
+  auth_time: grant.authTime,
+  acr: grant.acr,
+  amr: toJson(grant.amr),
+  sid: grant.sid,
+  created_at: grant.createdAt,
+  expires_at: grant.expiresAt,
+  revoked_at: grant.revokedAt,
+  revoked_reason: grant.revokedReason,
+});
+
+const FIND = 'select * from "grants" where "id" = ? limit 1';
+
+/** Revokes the unrevoked grants matching `condition`; parameters: revoked_at, revoked_reason, then the condition's. */
+const revokeWhere = (condition: string) => `update "grants" set "revoked_at" = ?, "revoked_reason" = ? where ${condition} and "revoked_at" is null`;
+const REVOKE = revokeWhere('"id" = ?');
+const REVOKE_BY_CLIENT = revokeWhere('"client_id" = ?');
+const REVOKE_BY_SID = revokeWhere('"sid" = ?');
+const REVOKE_BY_USER = revokeWhere('"user_id" = ?');
+const REVOKE_BY_USER_AND_CLIENT = revokeWhere('"user_id" = ? and "client_id" = ?');
+
+const LIST_BY_SID = 'select * from "grants" where "sid" = ? order by "created_at"';
+const LIST_UNREVOKED_BY_USER_AND_CLIENT = 'select * from "grants" where "user_id" = ? and "client_id" = ? and "revoked_at" is null order by "created_at"';
+
+/** Usable tokens of a client's live grants; parameters: client_id, now. */
+const LIVE_GRANTS_OF_CLIENT = 'select "id" from "grants" where "client_id" = ? and "revoked_at" is null';
+const COUNT_USABLE_REFRESH_TOKENS = `select count(*) as "n" from "refresh_tokens" where "grant_id" in (${LIVE_GRANTS_OF_CLIENT}) and "expires_at" > ? and "consumed_at" is null`;
+const COUNT_USABLE_ACCESS_TOKENS = `select count(*) as "n" from "access_tokens" where "grant_id" in (${LIVE_GRANTS_OF_CLIENT}) and "expires_at" > ? and "revoked_at" is null`;
+
+export class SqlGrantStore implements GrantStore {
+  constructor(private readonly db: Database) {}
+
+  async find(id: string, tx?: Tx) {
+    const row = await on(this.db, tx).one(FIND, [id]);
+    return row ? toRecord(row) : undefined;
+  }
+
+  async insert(grant: GrantRecord, tx?: Tx) {
+    const { sql, params } = insertSql('grants', grantRow(grant));
+    await on(this.db, tx).run(sql, params);
+  }
+
+  async revoke(id: string, reason: string, now: number, tx?: Tx) {
+    return (await on(this.db, tx).run(REVOKE, [now, reason, id])) > 0;
+  }
+
+  async revokeByClient(clientId: string, reason: string, now: number, tx?: Tx) {
+    return on(this.db, tx).run(REVOKE_BY_CLIENT, [now, reason, clientId]);
+  }
+
+  async countUsableTokensByClient(clientId: string, now: number, tx?: Tx) {
+    const sql = on(this.db, tx);
+    const count = async (text: string) => toNumber((await sql.one(text, [clientId, now]))?.n ?? 0);
+    return {
+      refreshTokens: await count(COUNT_USABLE_REFRESH_TOKENS),
+      accessTokens: await count(COUNT_USABLE_ACCESS_TOKENS),
+    };
+  }
+
+  async revokeBySid(sid: string, reason: string, now: number, tx?: Tx) {
+    return on(this.db, tx).run(REVOKE_BY_SID, [now, reason, sid]);
+  }
+
+  async revokeByUser(userId: string, reason: string, now: number, tx?: Tx) {
+    return on(this.db, tx).run(REVOKE_BY_USER, [now, reason, userId]);
+  }
+
+  async listBySid(sid: string, tx?: Tx) {
+    return (await on(this.db, tx).all(LIST_BY_SID, [sid])).map(toRecord);
+  }
+
+  async listUnrevokedByUserAndClient(userId: string, clientId: string, tx?: Tx) {
+    return (await on(this.db, tx).all(LIST_UNREVOKED_BY_USER_AND_CLIENT, [userId, clientId])).map(toRecord);
+  }
+
+  async revokeByUserAndClient(userId: string, clientId: string, reason: string, now: number, tx?: Tx) {
+    return on(this.db, tx).run(REVOKE_BY_USER_AND_CLIENT, [now, reason, userId, clientId]);
+  }
+}
