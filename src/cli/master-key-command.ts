@@ -7,7 +7,7 @@
  * @spec https://owasp.org/www-project-application-security-verification-standard/ (ASVS 5.0 V11.2)
  */
 import type { Command } from 'commander';
-import { migrate, openDatabase } from '../storage/knex/database.js';
+import { openStores } from '../storage/sql/create-stores.js';
 import { rotateMasterKey, settleMasterKeyFile } from '../tokens/master-key-rotation.js';
 import { cliConfig, printJson, withContext, type CliIo } from './output.js';
 
@@ -21,12 +21,11 @@ export function registerMasterKeyCommand(program: Command, io: CliIo): void {
     .action(async (options: { json?: boolean }) => {
       const config = cliConfig(io);
       // A rotation interrupted after its commit is completed first, so the key loaded below opens the data.
-      const db = openDatabase(config.databaseUrl);
+      const stores = await openStores(config.databaseUrl, { timeoutMs: config.databaseTimeout });
       try {
-        await migrate(db);
-        await settleMasterKeyFile(db, config);
+        await settleMasterKeyFile(stores, config);
       } finally {
-        await db.destroy();
+        await stores.close();
       }
       const rotation = await withContext(io, (ctx) => rotateMasterKey(ctx.stores, ctx.config, ctx.sealer, ctx.clock()));
       const total = Object.values(rotation.resealed).reduce((a, b) => a + b, 0);

@@ -6,8 +6,7 @@ import { readFileSync } from 'node:fs';
 import { loadConfig, type Config } from '../config/config.js';
 import { bootstrap } from '../server/bootstrap.js';
 import { releaseContext, type Context } from '../server/context.js';
-import { createStores } from '../storage/knex/create-stores.js';
-import { migrate, openDatabase } from '../storage/knex/database.js';
+import { openStores } from '../storage/sql/create-stores.js';
 
 export interface CliIo {
   stdout(text: string): void;
@@ -70,18 +69,17 @@ export function cliConfig(io: CliIo): Config {
  */
 export async function withContext<T>(io: CliIo, work: (ctx: Context) => Promise<T>): Promise<T> {
   const config = cliConfig(io);
-  // Opened here so the pool is closed even when migrating or bootstrapping fails.
-  const db = openDatabase(config.databaseUrl);
+  const stores = await openStores(config.databaseUrl, { timeoutMs: config.databaseTimeout });
+  // Closed here so the database is closed even when bootstrapping fails.
   try {
-    await migrate(db);
-    const ctx = await bootstrap({ ...config, logLevel: 'silent' }, { stores: createStores(db) });
+    const ctx = await bootstrap({ ...config, logLevel: 'silent' }, { stores });
     try {
       return await work(ctx);
     } finally {
       await releaseContext(ctx);
     }
   } finally {
-    await db.destroy();
+    await stores.close();
   }
 }
 

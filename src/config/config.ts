@@ -15,10 +15,11 @@ import {
 } from './login-settings.js';
 import { asResourceList, type ResourceConfig } from './resource-settings.js';
 import { asOptionalInterval, asPositiveDuration, asWebhookUrl, threatProblems, type ThreatConfig } from './threat-settings.js';
+import { asTimeoutMs, type StorageConfig } from './storage-settings.js';
 
 export type SigningAlg = 'RS256' | 'ES256';
 
-export interface Config extends SecurityConfig, LoginConfig, RegistrationConfig, ResourceConfig, ThreatConfig {
+export interface Config extends SecurityConfig, LoginConfig, RegistrationConfig, ResourceConfig, ThreatConfig, StorageConfig {
   port: number;
   issuer: string;
   databaseUrl: string;
@@ -86,6 +87,8 @@ export const SETTINGS: Setting<keyof Config>[] = [
   { key: 'port', env: 'PORT', default: 3000, parse: asPort, describe: 'an integer 0-65535' },
   { key: 'issuer', env: 'ISSUER', default: 'http://localhost:3000', parse: asIssuer, describe: 'an http(s) URL without query, fragment or trailing slash' },
   { key: 'databaseUrl', env: 'DATABASE_URL', default: 'sqlite:./data/castellan.sqlite', parse: (raw) => (typeof raw === 'string' && /^(sqlite:|postgres(ql)?:\/\/)/.test(raw) ? raw : undefined), describe: 'sqlite:PATH or postgres://...' },
+  { key: 'databaseTimeout', env: 'DATABASE_TIMEOUT', default: 3_000, parse: asTimeoutMs, describe: 'an ISO 8601 duration from PT0.05S to PT10M, such as PT3S' },
+  { key: 'databaseStartupWait', env: 'DATABASE_STARTUP_WAIT', default: 30_000, parse: asTimeoutMs, describe: 'an ISO 8601 duration from PT0.05S to PT10M, such as PT30S' },
   { key: 'accessTokenTtl', env: 'ACCESS_TOKEN_TTL', default: seconds('PT1H'), parse: asDuration, describe: 'an ISO 8601 duration such as PT1H' },
   { key: 'refreshTokenTtl', env: 'REFRESH_TOKEN_TTL', default: seconds('P30D'), parse: asDuration, describe: 'an ISO 8601 duration such as P30D' },
   { key: 'authorizationCodeTtl', env: 'AUTHORIZATION_CODE_TTL', default: seconds('PT10M'), parse: asDuration, describe: 'an ISO 8601 duration such as PT10M' },
@@ -105,6 +108,7 @@ export const SETTINGS: Setting<keyof Config>[] = [
   { key: 'production', env: 'CASTELLAN_PRODUCTION', default: false, parse: asBoolean, describe: 'true or false' },
   // Security layer: rate limits, proxies, CORS, TLS (src/security/).
   { key: 'redisUrl', env: 'REDIS_URL', parse: asRedisUrl, describe: 'redis://[user:password@]host[:port][/db] or rediss://...' },
+  { key: 'redisTimeout', env: 'REDIS_TIMEOUT', default: 1_000, parse: asTimeoutMs, describe: 'an ISO 8601 duration from PT0.05S to PT10M, such as PT1S' },
   { key: 'trustedProxies', env: 'TRUSTED_PROXIES', default: [], parse: asProxyList, describe: 'comma-separated IP addresses or CIDRs (IPv4 or IPv6)' },
   { key: 'behindProxy', env: 'BEHIND_PROXY', default: false, parse: asBoolean, describe: 'true or false' },
   { key: 'rateLimitEnabled', env: 'RATE_LIMIT_ENABLED', default: true, parse: asBoolean, describe: 'true or false' },

@@ -6,6 +6,7 @@
  * @spec https://www.rfc-editor.org/rfc/rfc6750#section-3.1
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#AuthError
  */
+import { StorageInputError, StorageUnavailableError } from '../storage/storage-errors.js';
 
 /** HTTP status and defining section per error code. */
 export const ERROR_TABLE = {
@@ -69,9 +70,18 @@ export class OAuthError extends Error {
     return { error: this.code, error_description: sanitizeDescription(this.description) };
   }
 
-  /** Anything that is not an OAuthError becomes server_error with no internals exposed. */
+  /**
+   * Anything that is not an OAuthError becomes server_error with no internals exposed, except the
+   * storage layer's typed errors: a dependency that did not answer is 503 temporarily_unavailable
+   * with Retry-After (the request may be repeated), and a value the database refused is the
+   * caller's invalid_request.
+   */
   static from(error: unknown): OAuthError {
     if (error instanceof OAuthError) return error;
+    if (error instanceof StorageUnavailableError) {
+      return new OAuthError('temporarily_unavailable', 'The service is temporarily unavailable; retry later', { cause: error, headers: { 'Retry-After': String(error.retryAfterSeconds) } });
+    }
+    if (error instanceof StorageInputError) return new OAuthError('invalid_request', 'A parameter holds a value that cannot be stored (such as a NUL character)', { cause: error });
     return new OAuthError('server_error', 'The server encountered an unexpected condition', { cause: error });
   }
 }

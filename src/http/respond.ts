@@ -55,6 +55,8 @@ export function sendErrorPage(res: Response, error: unknown, logger?: Logger): v
   const oauth = OAuthError.from(error);
   logError(oauth, logger);
   noStore(res);
+  // A page is no API: of the error's headers only Retry-After (503) means something to a browser.
+  if (oauth.headers['Retry-After'] !== undefined) res.set('Retry-After', oauth.headers['Retry-After']);
   const body = html`<h1>Request rejected</h1>
 <p class="error-code" id="error-code">${oauth.code}</p>
 <p class="error-description" id="error-description">${oauth.description}</p>`;

@@ -85,13 +85,12 @@ function widenedConsent(previous: ConsentRecord | undefined, scope: string): str
 export async function issueAuthorizationCode(ctx: Context, issue: CodeIssue, tx: Tx): Promise<IssuedCode> {
   const now = ctx.clock();
   const { code, grant, row, event } = buildCode(ctx, issue, now);
-  await ctx.stores.grants.insert(grant, tx);
-  await ctx.stores.codes.insert(row, tx);
   const userId = issue.session.userId;
   const remembered = widenedConsent(await ctx.stores.consents.find(userId, issue.request.clientId, tx), issue.scope);
   // Remembered consent that already covers the scope is left as it is.
   if (remembered !== undefined) await ctx.stores.consents.upsert({ userId, clientId: issue.request.clientId, scope: remembered, grantedAt: now }, tx);
-  await ctx.stores.audit.record(event, now, tx);
+  // The one way a code is written: the same atomic insert as the silent path below, inside this transaction.
+  await ctx.stores.insertNewRows({ grants: [grant], authorizationCodes: [row], auditEvents: [{ event, at: now }] }, undefined, tx);
   return { code, grant };
 }
 

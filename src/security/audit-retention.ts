@@ -1,11 +1,11 @@
 /**
  * The scheduled retention pass on each node: expired codes, tokens, sessions and replay entries, and
- * audit events older than AUDIT_RETENTION, deleted in bounded batches (storage/knex/retention.ts).
+ * audit events older than AUDIT_RETENTION, deleted in bounded batches (storage/sql/retention.ts).
  * Running it on several nodes at once is harmless: each delete removes what is still there.
  * @spec https://owasp.org/www-project-application-security-verification-standard/ (ASVS 5.0 V16.1.1: how long logs are kept)
  */
 import type { Context } from '../server/context.js';
-import { DEFAULT_RETENTION, purgeExpired, type RetentionPolicy } from '../storage/knex/retention.js';
+import { DEFAULT_RETENTION, type RetentionPolicy } from '../storage/sql/retention.js';
 
 /** How often each node runs the pass when there is no backlog. */
 export const RETENTION_INTERVAL_MS = 5 * 60 * 1000;
@@ -14,7 +14,7 @@ export const BACKLOG_PAUSE_MS = 1000;
 
 /** One pass with the configured audit retention; returns the rows deleted per table. */
 export function runRetention(ctx: Context, policy: RetentionPolicy = DEFAULT_RETENTION): Promise<Record<string, number>> {
-  return purgeExpired(ctx.stores.db, ctx.clock(), { ...policy, auditRetentionSeconds: ctx.config.auditRetention });
+  return ctx.stores.retention.purgeExpired(ctx.clock(), { ...policy, auditRetentionSeconds: ctx.config.auditRetention });
 }
 
 export interface RetentionSchedule {

@@ -18,7 +18,7 @@ import { addRegistrationCheck } from '../rfc7591-registration/registration-gate.
 import type { Context } from '../server/context.js';
 import type { SessionRecord, Stores } from '../storage/stores.js';
 import { audit } from './audit.js';
-import { STATE_REFRESH_SECONDS } from './ip-blocklist.js';
+import { STATE_REFRESH_SECONDS, STATE_RELOAD_WAIT_MS, settledWithin } from './ip-blocklist.js';
 
 export interface EmergencyState {
   active: boolean;
@@ -48,7 +48,11 @@ class EmergencyWatch {
   private loading?: Promise<void>;
 
   async fresh(ctx: Context): Promise<EmergencyState> {
-    if (ctx.clock() - this.loadedAt >= STATE_REFRESH_SECONDS) await this.reload(ctx);
+    // A stale copy is reloaded; the request waits for that at most STATE_RELOAD_WAIT_MS, then the
+    // reload goes on in the background and the last known state answers, so a stalled database
+    // never holds a request here (README: "When a dependency fails"). Only the first use waits for it.
+    if (this.loadedAt === -Infinity) await this.reload(ctx);
+    else if (ctx.clock() - this.loadedAt >= STATE_REFRESH_SECONDS) await settledWithin(this.reload(ctx), STATE_RELOAD_WAIT_MS);
     return this.state;
   }
 
@@ -59,7 +63,7 @@ class EmergencyWatch {
       try {
         this.state = asState((await ctx.stores.settings.get(EMERGENCY_SETTING))?.value);
       } catch (error) {
-        ctx.logger.warn({ err: error }, 'emergency mode state not reloaded; the last known state stays in force');
+        ctx.logger.warn({ cause: error instanceof Error ? error.message : String(error) }, 'emergency mode state not reloaded; the last known state stays in force');
       } finally {
         this.loadedAt = now;
         this.loading = undefined;

@@ -18,6 +18,20 @@ import { normalizeIp, parseProxyEntry } from './client-ip.js';
 
 /** Seconds a node serves its cached incident state (blocks, emergency mode) before reloading it. */
 export const STATE_REFRESH_SECONDS = 5;
+/** The longest a request waits for a reload of that state; a healthy database answers in about a millisecond. */
+export const STATE_RELOAD_WAIT_MS = 50;
+
+/** Resolves when `work` settles or after `ms`, whichever comes first (`work` goes on either way). */
+export function settledWithin(work: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    work.then(() => undefined, () => undefined).finally(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
 
 /** `203.0.113.7`, `::ffff:203.0.113.7`, `2001:DB8::/32` → one spelling; undefined when not an address or range. */
 export function normalizeBlockEntry(text: string): string | undefined {
@@ -42,9 +56,13 @@ export class Blocklist {
   private loadedAt = -Infinity;
   private loading?: Promise<void>;
 
-  /** The cached blocks, reloaded first when older than STATE_REFRESH_SECONDS. */
+  /** The cached blocks, reloaded when older than STATE_REFRESH_SECONDS (waited for briefly, then in the background). */
   async fresh(ctx: Pick<Context, 'stores' | 'clock' | 'logger'>): Promise<this> {
-    if (ctx.clock() - this.loadedAt >= STATE_REFRESH_SECONDS) await this.reload(ctx);
+    // A stale copy is reloaded; the request waits for that at most STATE_RELOAD_WAIT_MS, then the
+    // reload goes on in the background and the last known state answers, so a stalled database
+    // never holds a request here (README: "When a dependency fails"). Only the first use waits for it.
+    if (this.loadedAt === -Infinity) await this.reload(ctx);
+    else if (ctx.clock() - this.loadedAt >= STATE_REFRESH_SECONDS) await settledWithin(this.reload(ctx), STATE_RELOAD_WAIT_MS);
     return this;
   }
 
@@ -65,7 +83,7 @@ export class Blocklist {
         this.all = all;
         this.entries = entries;
       } catch (error) {
-        ctx.logger.warn({ err: error }, 'IP blocklist not reloaded; the previous one stays in force');
+        ctx.logger.warn({ cause: error instanceof Error ? error.message : String(error) }, 'IP blocklist not reloaded; the previous one stays in force');
       } finally {
         this.loadedAt = now;
         this.loading = undefined;

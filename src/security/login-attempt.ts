@@ -33,7 +33,7 @@ export function throttling(ctx: Context): LoginThrottle {
     // With rate limiting on Redis, the throttle uses the same connection; otherwise it opens its own.
     const backend = ctx.limits.store === 'redis'
       ? { kind: 'redis' as const, open: () => ctx.limits.sharedBackend() }
-      : redisUrl ? { kind: 'redis' as const, open: () => redisBackend(redisUrl, ctx.logger) } : memoryBackend();
+      : redisUrl ? { kind: 'redis' as const, open: () => redisBackend(redisUrl, ctx.logger, { commandTimeoutMs: ctx.config.redisTimeout }) } : memoryBackend();
     const created = new LoginThrottle(backend, ctx.config.loginThrottleWindow);
     nodes.set(ctx.limits, created);
     ctx.shutdown.push(() => created.close());

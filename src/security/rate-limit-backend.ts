@@ -44,44 +44,98 @@ export function redisConnectionName(): string {
   return `castellan:${hostname().replace(/[^A-Za-z0-9._-]/g, '_')}:${process.pid}`;
 }
 
+/** How often a tripped breaker asks Redis whether it answers again. */
+const PROBE_INTERVAL_MS = 2_000;
+
 /**
- * Redis-backed limiters. The client queues nothing while disconnected (the library's advice), so a
- * Redis outage fails each call at once; every limiter then falls back to an in-memory insurance
- * limiter with the same rule: limits keep holding per node instead of failing open. The outage and
- * the recovery are logged once each.
+ * Whether Redis is trusted right now. A command that fails or times out trips it: from then on
+ * every limiter uses its in-memory insurance limiter directly, so a stalled Redis costs one
+ * timeout, not one per request. In the background a PING (with the same timeout) probes Redis;
+ * the first answer closes the breaker. Each trip and each recovery is logged once.
+ */
+class RedisBreaker {
+  tripped = false;
+  private probe: NodeJS.Timeout | undefined;
+
+  constructor(private readonly client: Redis, private readonly logger: Logger, private readonly where: string, private readonly timeoutMs: number) {}
+
+  trip(cause: string): void {
+    if (this.tripped) return;
+    this.tripped = true;
+    this.logger.warn({ redis: this.where, cause }, 'Redis unavailable: rate limits fall back to per-node in-memory counters');
+    this.probe = setInterval(() => void this.tryClose(), PROBE_INTERVAL_MS);
+    this.probe.unref();
+  }
+
+  private async tryClose(): Promise<void> {
+    if (this.client.status !== 'ready') return;
+    const answered = await Promise.race([
+      this.client.ping().then(() => true, () => false),
+      new Promise<boolean>((resolve) => setTimeout(resolve, this.timeoutMs, false).unref()),
+    ]);
+    if (!answered || !this.tripped) return;
+    this.tripped = false;
+    clearInterval(this.probe);
+    this.logger.info({ redis: this.where }, 'Redis reachable again: rate limits are shared across nodes');
+  }
+
+  stop(): void {
+    clearInterval(this.probe);
+  }
+}
+
+/** The insurance limiter: used only when a Redis call failed, so being used trips the breaker. */
+class TrippingMemoryLimiter extends RateLimiterMemory {
+  constructor(spec: LimiterSpec, private readonly breaker: RedisBreaker) {
+    super(spec);
+    for (const method of ['consume', 'penalty', 'reward', 'block', 'get', 'delete'] as const) {
+      const own = this[method].bind(this) as (...args: unknown[]) => unknown;
+      (this as Record<string, unknown>)[method] = (...args: unknown[]) => {
+        this.breaker.trip('a Redis command failed or timed out');
+        return own(...args);
+      };
+    }
+  }
+}
+
+/** Redis while the breaker is closed; the insurance limiter, directly, while it is tripped. */
+function breakerLimiter(redis: RateLimiterRedis, insurance: RateLimiterMemory, breaker: RedisBreaker): RateLimiterAbstract {
+  return new Proxy(redis, {
+    get(target, property) {
+      const chosen: object = breaker.tripped ? insurance : target;
+      const value = Reflect.get(chosen, property) as unknown;
+      return typeof value === 'function' ? value.bind(chosen) : value;
+    },
+  });
+}
+
+/**
+ * Redis-backed limiters. The client queues nothing while disconnected (the library's advice) and
+ * each command waits at most `commandTimeoutMs`, so a Redis outage or stall fails a call quickly;
+ * every limiter then falls back to an in-memory insurance limiter with the same rule (limits keep
+ * holding per node instead of failing open), and the breaker keeps using it until Redis answers.
  */
 export async function redisBackend(url: string, logger: Logger, options: RedisBackendOptions = {}): Promise<RateLimitBackend> {
+  const timeoutMs = options.commandTimeoutMs ?? 1000;
   const client = new Redis(url, {
     // Each node's connection is named in Redis's CLIENT LIST (host and process).
     connectionName: redisConnectionName(),
     enableOfflineQueue: false,
-    commandTimeout: options.commandTimeoutMs ?? 1000,
+    commandTimeout: timeoutMs,
     connectTimeout: options.connectWaitMs ?? 3000,
   });
-  const where = redisLocation(url);
-  let down = false;
-  client.on('error', (error: Error) => {
-    if (down) return;
-    down = true;
-    logger.warn({ redis: where, err: { message: error.message } }, 'Redis unavailable: rate limits fall back to per-node in-memory counters');
-  });
-  client.on('ready', () => {
-    if (!down) return;
-    down = false;
-    logger.info({ redis: where }, 'Redis reachable again: rate limits are shared across nodes');
-  });
+  const breaker = new RedisBreaker(client, logger, redisLocation(url), timeoutMs);
+  client.on('error', (error: Error) => breaker.trip(error.message));
   await waitUntilReady(client, options.connectWaitMs ?? 3000);
   return {
     kind: 'redis',
-    limiter: (spec) =>
-      new RateLimiterRedis({
-        ...spec,
-        storeClient: client,
-        // Fall back at once while disconnected instead of waiting for the client's own error.
-        rejectIfRedisNotReady: true,
-        insuranceLimiter: new RateLimiterMemory(spec),
-      }),
+    limiter: (spec) => {
+      const insurance = new TrippingMemoryLimiter(spec, breaker);
+      // rejectIfRedisNotReady: fall back at once while disconnected instead of waiting for the client's own error.
+      return breakerLimiter(new RateLimiterRedis({ ...spec, storeClient: client, rejectIfRedisNotReady: true, insuranceLimiter: insurance }), insurance, breaker);
+    },
     async close() {
+      breaker.stop();
       if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
       else client.disconnect();
     },

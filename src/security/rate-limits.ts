@@ -67,10 +67,10 @@ export class RateLimits {
   }
 
   /** In-memory counters, or Redis when REDIS_URL is set (connected on first use or by `connect()`). */
-  static async create(config: LimitSettings & Pick<Config, 'redisUrl'>, logger?: Logger, options: { keyPrefix?: string } = {}): Promise<RateLimits> {
+  static async create(config: LimitSettings & Pick<Config, 'redisUrl'> & Partial<Pick<Config, 'redisTimeout'>>, logger?: Logger, options: { keyPrefix?: string } = {}): Promise<RateLimits> {
     const { redisUrl } = config;
     const backend: RateLimitBackend | LazyBackend = redisUrl && config.rateLimitEnabled
-      ? { kind: 'redis', open: () => redisBackend(redisUrl, logger ?? pino({ level: 'silent' })) }
+      ? { kind: 'redis', open: () => redisBackend(redisUrl, logger ?? pino({ level: 'silent' }), { commandTimeoutMs: config.redisTimeout }) }
       : memoryBackend();
     return new RateLimits(config, backend, logger, options.keyPrefix);
   }

@@ -5,7 +5,7 @@
 import pino from 'pino';
 import type { Config } from '../config/config.js';
 import { RateLimits } from '../security/rate-limits.js';
-import { openStores } from '../storage/knex/create-stores.js';
+import { openStores } from '../storage/sql/create-stores.js';
 import type { Stores } from '../storage/stores.js';
 import { Keystore } from '../tokens/keystore.js';
 import { loadMasterKey, type Sealer } from '../tokens/master-key.js';
@@ -21,7 +21,11 @@ export interface BootstrapOptions {
 export async function bootstrap(config: Config, options: BootstrapOptions = {}): Promise<Context> {
   const clock = options.clock ?? systemClock;
   const logger = pino({ level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.client_secret'] });
-  const stores = options.stores ?? (await openStores(config.databaseUrl));
+  const stores = options.stores ?? (await openStores(config.databaseUrl, { timeoutMs: config.databaseTimeout }));
+  stores.reportFaultsTo((report) => {
+    if (report.state === 'failing') logger.error({ dependency: report.dependency, cause: report.cause }, `${report.dependency} unavailable: requests needing it answer 503 until it recovers`);
+    else logger.warn({ dependency: report.dependency, failures: report.failures, durationMs: report.durationMs }, `${report.dependency} available again`);
+  });
   const sealer = options.sealer ?? loadMasterKey(config);
   const keystore = new Keystore({
     stores,

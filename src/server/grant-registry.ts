@@ -22,18 +22,10 @@ export interface GrantOutcome {
   /** For the audit event. */
   userId: string | null;
   details: Record<string, unknown>;
+  /** The rows the outcome creates: the endpoint writes them with the audit event in one atomic insert. */
+  newRows: Omit<NewRows, 'auditEvents'>;
   /**
-   * The rows the outcome creates: the endpoint writes them with the audit event in one atomic
-   * insert. A grant whose writes need more than that (an extension) leaves this out and gives `commit`.
-   */
-  newRows?: Omit<NewRows, 'auditEvents'>;
-  /**
-   * Writes every row of the outcome inside the endpoint's transaction, with its own checks.
-   * Returns an error to send after the transaction commits, so a refusal's side effects persist.
-   */
-  commit?(tx: Tx): Promise<OAuthError | undefined>;
-  /**
-   * With `newRows`: the code or refresh token this request uses up, consumed in the same atomic
+   * The code or refresh token this request uses up, consumed in the same atomic
    * write. When it turns out already used, nothing is written and `replayed()` (revoking the grant
    * in its own transaction) gives the error to answer with.
    */

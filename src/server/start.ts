@@ -8,8 +8,7 @@ import type { Server as HttpsServer } from 'node:https';
 import type { Config } from '../config/config.js';
 import { createListeners, type Listeners } from '../security/tls.js';
 import { applySeedFile } from '../seed/seed-file.js';
-import { createStores } from '../storage/knex/create-stores.js';
-import { closeDatabase, migrate, openDatabase } from '../storage/knex/database.js';
+import { openStores } from '../storage/sql/create-stores.js';
 import type { Stores } from '../storage/stores.js';
 import { withClientCache } from '../storage/client-cache.js';
 import { startLogoutDeliveryWorker } from '../oidc-back-channel-logout/delivery-worker.js';
@@ -42,11 +41,11 @@ export interface StartOptions extends BootstrapOptions {
 }
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
-  const stores = options.stores ?? withClientCache(await openMigrated(config.databaseUrl), config.clientCacheTtl);
+  const stores = options.stores ?? withClientCache(await openServerStores(config), config.clientCacheTtl);
   let ctx: Context;
   try {
     // A master key rotation interrupted after its commit is completed before the key file is read.
-    const settled = await settleMasterKeyFile(stores.db, config);
+    const settled = await settleMasterKeyFile(stores, config);
     ctx = await bootstrap(config, { ...options, stores });
     if (settled !== 'none') ctx.logger.warn({ masterKeyFile: config.masterKeyFile, staged: settled }, 'an interrupted master key rotation was found and settled');
   } catch (error) {
@@ -120,15 +119,15 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   return { server: listeners.server, ctx, port, redirectPort, close };
 }
 
-/** Opens and migrates the database, closing the pool again if migrating fails. */
-async function openMigrated(databaseUrl: string): Promise<Stores> {
-  // The server checkpoints SQLite's WAL on a worker thread, off the event loop (sqlite-checkpointer.ts).
-  const db = openDatabase(databaseUrl, { checkpointOffThread: true });
-  try {
-    await migrate(db);
-  } catch (error) {
-    await closeDatabase(db);
-    throw error;
-  }
-  return createStores(db);
+/**
+ * Opens and migrates the database, waiting up to DATABASE_STARTUP_WAIT for it to become reachable;
+ * the server checkpoints SQLite's WAL on a worker thread, off the event loop (sqlite-checkpointer.ts).
+ */
+function openServerStores(config: Config): Promise<Stores> {
+  return openStores(config.databaseUrl, {
+    checkpointOffThread: true,
+    timeoutMs: config.databaseTimeout,
+    waitMs: config.databaseStartupWait,
+    onRetry: (cause) => process.stderr.write(`castellan: waiting for the database (${cause})\n`),
+  });
 }

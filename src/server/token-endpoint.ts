@@ -75,26 +75,12 @@ async function runGrant(ctx: Context, exchange: TokenExchange): Promise<void> {
   const origin = requestOrigin(ctx, req);
   const outcome = await exchange.grant.handle(ctx, exchange.input, client, origin);
   const issued = { type: 'token.issued', clientId: client.clientId, userId: outcome.userId, ...origin, details: { grant_type: grantType, ...outcome.details } };
-  if (outcome.newRows) {
-    // The rows, their audit event and the use of the code or refresh token go in one atomic write.
-    const { consume } = outcome;
-    const now = ctx.clock();
-    const written = await ctx.stores.insertNewRows({ ...outcome.newRows, auditEvents: [{ event: issued, at: now }] }, consume && { kind: consume.kind, hash: consume.hash, at: now });
-    // The conditional update decided between concurrent redemptions: the loser is a replay.
-    if (!written && consume) throw await consume.replayed();
-    exchange.body = outcome.body;
-    return;
-  }
-  const { commit } = outcome;
-  if (!commit) throw new Error(`grant ${grantType} produced neither rows nor a commit`);
-  const refused = await ctx.stores.transaction(async (tx) => {
-    const error = await commit(tx);
-    // A refusal decided inside the transaction (a replay) still commits its revocation, not an issuance.
-    if (error) return error;
-    await ctx.stores.audit.record(issued, ctx.clock(), tx);
-    return undefined;
-  });
-  if (refused) throw refused;
+  // The rows, their audit event and the use of the code or refresh token go in one atomic write.
+  const { consume } = outcome;
+  const now = ctx.clock();
+  const written = await ctx.stores.insertNewRows({ ...outcome.newRows, auditEvents: [{ event: issued, at: now }] }, consume && { kind: consume.kind, hash: consume.hash, at: now });
+  // The conditional update decided between concurrent redemptions: the loser is a replay.
+  if (!written && consume) throw await consume.replayed();
   exchange.body = outcome.body;
 }
 

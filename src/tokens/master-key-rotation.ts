@@ -13,20 +13,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, copyFileSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import type { Knex } from 'knex';
 import type { Config } from '../config/config.js';
-import type { Stores } from '../storage/stores.js';
+import { SEALED_KINDS } from '../storage/sql/sealed-value-store.js';
+import type { Stores, Tx } from '../storage/stores.js';
 import { MasterKey, type Sealer } from './master-key.js';
-
-/**
- * Every column holding a value sealed with the master key, as (table, column) with the row key.
- * A new sealed column must be added here, or rotation leaves it sealed with a key that is gone.
- */
-export const SEALED_COLUMNS = [
-  { table: 'signing_keys', key: 'kid', column: 'private_encrypted' },
-  { table: 'clients', key: 'client_id', column: 'secret_encrypted' },
-  { table: 'user_mfa', key: 'user_id', column: 'secret_encrypted' },
-] as const;
 
 export const newKeyPath = (file: string) => `${file}.new`;
 export const previousKeyPath = (file: string) => `${file}.previous`;
@@ -44,24 +34,21 @@ function writeKeyFile(path: string, key: Buffer): void {
   }
 }
 
-/** Opens every sealed value with `from` and seals it with `to`; returns the count per table. */
-async function reseal(tx: Knex.Transaction, from: Sealer, to: Sealer): Promise<Record<string, number>> {
+/** Opens every sealed value with `from` and seals it with `to`; returns the count per kind. */
+async function reseal(stores: Stores, tx: Tx, from: Sealer, to: Sealer): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
-  for (const { table, key, column } of SEALED_COLUMNS) {
-    const rows: Record<string, string>[] = await tx(table).select(key, column).whereNotNull(column);
-    for (const row of rows) {
+  for (const kind of SEALED_KINDS) {
+    const values = await stores.sealedValues.list(kind, tx);
+    for (const value of values) {
       let plain: string;
       try {
-        plain = from.open(row[column]);
+        plain = from.open(value.sealed);
       } catch {
-        throw new Error(`${table}.${column} of ${key} ${row[key]} cannot be opened with the current master key; nothing was changed`);
+        throw new Error(`the ${kind} of ${value.id} cannot be opened with the current master key; nothing was changed`);
       }
-      const sealed = to.seal(plain);
-      // Conditional on the old value: a concurrent writer makes the rotation fail rather than lose its write.
-      const updated = await tx(table).where({ [key]: row[key], [column]: row[column] }).update({ [column]: sealed });
-      if (updated !== 1) throw new Error(`${table} row ${row[key]} changed during the rotation; nothing was changed`);
+      if (!(await stores.sealedValues.replace(value, to.seal(plain), tx))) throw new Error(`the ${kind} of ${value.id} changed during the rotation; nothing was changed`);
     }
-    counts[table] = rows.length;
+    counts[kind] = values.length;
   }
   return counts;
 }
@@ -87,7 +74,7 @@ export async function rotateMasterKey(stores: Stores, config: Pick<Config, 'mast
   let resealed: Record<string, number>;
   try {
     resealed = await stores.transaction(async (tx) => {
-      const counts = await reseal(tx, current, next);
+      const counts = await reseal(stores, tx, current, next);
       await stores.audit.record({ type: 'master_key.rotated', details: { resealed: counts, key_source: usesFile ? 'file' : 'environment' } }, now, tx);
       return counts;
     });
@@ -99,15 +86,6 @@ export async function rotateMasterKey(stores: Stores, config: Pick<Config, 'mast
   copyFileSync(config.masterKeyFile, previousKeyPath(config.masterKeyFile));
   renameSync(staged, config.masterKeyFile);
   return { key: raw.toString('base64'), file: config.masterKeyFile, resealed };
-}
-
-/** One stored sealed value, to tell which key the database is sealed with; undefined when none exists. */
-async function probe(db: Knex): Promise<string | undefined> {
-  for (const { table, column } of SEALED_COLUMNS) {
-    const row = await db(table).select(column).whereNotNull(column).first();
-    if (row) return row[column] as string;
-  }
-  return undefined;
 }
 
 const opens = (sealer: Sealer, sealed: string) => {
@@ -124,10 +102,10 @@ const opens = (sealer: Sealer, sealed: string) => {
  * opens with `<file>.new`, the rotation committed and the rename is completed; otherwise the staged
  * key is stale and removed. Returns what it did. A no-op with CASTELLAN_MASTER_KEY.
  */
-export async function settleMasterKeyFile(db: Knex, config: Pick<Config, 'masterKey' | 'masterKeyFile'>): Promise<'completed' | 'discarded' | 'none'> {
+export async function settleMasterKeyFile(stores: Pick<Stores, 'sealedValues'>, config: Pick<Config, 'masterKey' | 'masterKeyFile'>): Promise<'completed' | 'discarded' | 'none'> {
   const staged = newKeyPath(config.masterKeyFile);
   if (config.masterKey || !existsSync(staged) || !existsSync(config.masterKeyFile)) return 'none';
-  const sealed = await probe(db);
+  const sealed = await stores.sealedValues.first();
   if (sealed !== undefined && !opens(readKey(config.masterKeyFile), sealed) && opens(readKey(staged), sealed)) {
     copyFileSync(config.masterKeyFile, previousKeyPath(config.masterKeyFile));
     renameSync(staged, config.masterKeyFile);
