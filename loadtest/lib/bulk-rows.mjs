@@ -1,6 +1,7 @@
 /**
  * Bulk rows for the growth and soak scenarios, written straight into Castellan's database beside a
- * running node, through the knex set-up Castellan itself uses (dist/storage/knex/database.js):
+ * running node, through knex (a loading tool beside the node, not Castellan's request path), with
+ * the connection settings Castellan uses:
  * - live access tokens, one grant each, copied from a real row the node wrote (same client, scope,
  *   format), with random hashes and ids like the node's own, expiring over the next hour;
  * - expired rows of every kind the retention pass deletes, and audit events beyond retention;
@@ -8,17 +9,18 @@
  * One INSERT ... SELECT per table: generate_series on PostgreSQL, a recursive CTE on SQLite.
  */
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { ROOT } from './children.mjs';
 
-const dist = (path) => import(pathToFileURL(join(ROOT, 'dist', path)).href);
-
-/** Castellan's own knex handle for `databaseUrl` (SQLite: one connection, WAL, busy timeout). */
+/** A knex handle on `databaseUrl` (SQLite: one connection, WAL, a busy timeout: bulk loads may wait for the node). */
 export async function openCastellanDatabase(databaseUrl) {
-  const { openDatabase } = await dist('storage/knex/database.js');
-  const db = openDatabase(databaseUrl);
-  db.isPostgres = !databaseUrl.startsWith('sqlite:');
+  const { default: knexFactory } = await import('knex');
+  const isPostgres = !databaseUrl.startsWith('sqlite:');
+  const db = isPostgres
+    ? knexFactory({ client: 'pg', connection: databaseUrl, pool: { min: 0, max: 4 } })
+    : knexFactory({
+      client: 'better-sqlite3', connection: { filename: databaseUrl.slice('sqlite:'.length) }, useNullAsDefault: true,
+      pool: { min: 1, max: 1, afterCreate: (conn, done) => { conn.pragma('journal_mode = WAL'); conn.pragma('busy_timeout = 30000'); done(null, conn); } },
+    });
+  db.isPostgres = isPostgres;
   if (!db.isPostgres) await db.raw('PRAGMA cache_size = -262144');
   return db;
 }

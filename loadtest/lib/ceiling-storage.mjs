@@ -23,14 +23,11 @@ const hour = 3600;
 
 /** Opens a fresh SQLite file in `dir` (or `databaseUrl`), migrated, with one signed-in user. */
 export async function openCeilingStorage({ dir, databaseUrl }) {
-  const { openDatabase, migrate } = await load('storage/knex/database.js');
-  const { createStores } = await load('storage/knex/create-stores.js');
+  const { openStores } = await load('storage/sql/create-stores.js');
   // Handles, ids and their stored hashes as Castellan makes them.
   const { hashHandle, newHandle, newId } = await load('tokens/handles.js');
   const url = databaseUrl ?? `sqlite:${join(dir, 'ceiling.db')}`;
-  const db = openDatabase(url, { checkpointOffThread: true });
-  await migrate(db);
-  const stores = createStores(db);
+  const stores = await openStores(url, { checkpointOffThread: true });
   const now = () => Math.floor(Date.now() / 1000);
   const at = now();
   const sessionId = newHandle();

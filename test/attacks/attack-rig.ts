@@ -84,7 +84,7 @@ export async function attackRig(overrides: Partial<Config> = {}): Promise<Attack
       const form = { grant_type: 'authorization_code', code, redirect_uri: redirectOf(clientId), code_verifier: verifier, ...(isPublic ? { client_id: clientId } : {}), ...extra };
       return post('/token', form, isPublic ? {} : { authorization: basic(clientId) });
     },
-    state: () => snapshot(ctx.stores.db),
+    state: () => snapshot(ctx.knex),
   };
 }
 

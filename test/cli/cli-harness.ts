@@ -7,8 +7,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../src/cli/main.js';
-import { createStores } from '../../src/storage/knex/create-stores.js';
-import { openDatabase } from '../../src/storage/knex/database.js';
+import type { Knex } from 'knex';
+import { schemaKnex } from '../../src/storage/migrations/migrator.js';
+import { createStores } from '../../src/storage/sql/create-stores.js';
+import { openDatabase } from '../../src/storage/sql/open-database.js';
 import type { Stores } from '../../src/storage/stores.js';
 
 export interface CliResult {
@@ -23,6 +25,8 @@ export interface CliRig {
   cli(argv: string[], options?: { env?: NodeJS.ProcessEnv; stdin?: string; tty?: boolean }): Promise<CliResult>;
   /** Direct access to the same database, to check what the commands wrote. */
   withStores<T>(work: (stores: Stores) => Promise<T>): Promise<T>;
+  /** knex on the same database, to inspect rows no store method reads. */
+  withKnex<T>(work: (knex: Knex) => Promise<T>): Promise<T>;
 }
 
 export function cliRig(): CliRig {
@@ -48,6 +52,16 @@ export function cliRig(): CliRig {
         return await work(stores);
       } finally {
         await stores.close();
+      }
+    },
+    async withKnex(work) {
+      const database = openDatabase(env.DATABASE_URL);
+      const knex = schemaKnex(database);
+      try {
+        return await work(knex);
+      } finally {
+        await knex.destroy();
+        await database.close();
       }
     },
   };

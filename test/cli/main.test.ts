@@ -24,7 +24,7 @@ describe('castellan program (SQLite file)', () => {
   });
 
   it('migrate applies every migration once, then reports the database up to date', async () => {
-    const names = readdirSync(new URL('../../src/storage/knex/migrations/', import.meta.url)).map((file) => file.replace(/\.ts$/, '')).sort();
+    const names = readdirSync(new URL('../../src/storage/migrations/', import.meta.url)).filter((file) => /^\d+-.*\.ts$/.test(file)).map((file) => file.replace(/\.ts$/, '')).sort();
     const plural = names.length === 1 ? '' : 's';
     expect(await rig.cli(['migrate'])).toMatchObject({ code: 0, stdout: `Applied ${names.length} migration${plural}: ${names.join(', ')}\n` });
     expect(await rig.cli(['migrate'])).toMatchObject({ code: 0, stdout: `Database is up to date (${names.length} migration${plural} applied).\n` });

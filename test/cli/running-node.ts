@@ -7,8 +7,9 @@ import { loadConfig } from '../../src/config/config.js';
 import { createApp } from '../../src/server/app.js';
 import { bootstrap } from '../../src/server/bootstrap.js';
 import { releaseContext, type Context } from '../../src/server/context.js';
-import { createStores } from '../../src/storage/knex/create-stores.js';
-import { migrate, openDatabase } from '../../src/storage/knex/database.js';
+import { migrate } from '../../src/storage/migrations/migrator.js';
+import { createStores } from '../../src/storage/sql/create-stores.js';
+import { openDatabase } from '../../src/storage/sql/open-database.js';
 import { testClock, type TestClock } from '../support/test-context.js';
 import type { CliRig } from './cli-harness.js';
 
@@ -29,7 +30,7 @@ export async function runningNode(rig: CliRig, env: NodeJS.ProcessEnv = {}): Pro
     app: createApp(ctx),
     async close() {
       await releaseContext(ctx);
-      await db.destroy();
+      await db.close();
     },
   };
 }

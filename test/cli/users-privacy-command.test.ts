@@ -44,10 +44,10 @@ describe('castellan users export and delete (SQLite file)', () => {
   it('deletes the user and every row about them, keeping other users', async () => {
     const result = await rig.cli(['users', 'delete', 'dora']);
     expect(result).toMatchObject({ code: 0, stdout: 'Deleted user dora: 0 grants, 0 tokens, 1 session and 1 consent removed; 1 audit event anonymised.\n' });
-    const leftovers = await rig.withStores(async (stores) => {
-      const tables: string[] = (await stores.db('sqlite_master').where({ type: 'table' }).pluck('name')).filter((name: string) => !name.startsWith('sqlite_'));
+    const leftovers = await rig.withKnex(async (knex) => {
+      const tables: string[] = (await knex('sqlite_master').where({ type: 'table' }).pluck('name')).filter((name: string) => !name.startsWith('sqlite_'));
       const found: string[] = [];
-      for (const table of tables) for (const row of await stores.db(table).select('*')) if (JSON.stringify(row).match(new RegExp(`${userId}|dora`))) found.push(table);
+      for (const table of tables) for (const row of await knex(table).select('*')) if (JSON.stringify(row).match(new RegExp(`${userId}|dora`))) found.push(table);
       return found;
     });
     expect(leftovers).toEqual([]);

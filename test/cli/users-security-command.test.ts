@@ -70,6 +70,6 @@ describe('castellan users unlock | mfa reset (SQLite file shared with a running 
     await enrollUser(server, grace);
     expect((await rig.cli(['users', 'remove', 'grace'])).code).toBe(0);
     expect(await server.stores.mfa.find(grace.id)).toBeUndefined();
-    expect(await server.stores.db('recovery_codes').where({ user_id: grace.id })).toEqual([]);
+    expect(await rig.withKnex((knex) => knex('recovery_codes').where({ user_id: grace.id }))).toEqual([]);
   });
 });

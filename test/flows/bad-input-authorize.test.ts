@@ -32,17 +32,17 @@ describe(`RFC 6749 §4.1.2.1 authorization endpoint bad input (${backendName})`,
   };
 
   async function expectErrorPage(params: Record<string, string | string[]>, text: RegExp) {
-    const before = await snapshot(rig.ctx.stores.db);
+    const before = await snapshot(rig.ctx.knex);
     const response = await authorize(params);
     expect(response.status).toBe(400);
     expect(response.headers.get('location')).toBeNull();
     expect(response.headers.get('content-type')).toMatch(/text\/html/);
     expect(await response.text()).toMatch(text);
-    expect(await snapshot(rig.ctx.stores.db)).toEqual(before);
+    expect(await snapshot(rig.ctx.knex)).toEqual(before);
   }
 
   async function expectRedirectError(params: Record<string, string | string[]>, error: string) {
-    const before = await snapshot(rig.ctx.stores.db);
+    const before = await snapshot(rig.ctx.knex);
     const response = await authorize(params);
     expect(response.status).toBeGreaterThanOrEqual(302);
     expect(response.status).toBeLessThan(304);
@@ -51,7 +51,7 @@ describe(`RFC 6749 §4.1.2.1 authorization endpoint bad input (${backendName})`,
     expect(location.searchParams.get('error')).toBe(error);
     expect(location.searchParams.get('iss')).toBe(rig.issuer);
     if (typeof params.state === 'string') expect(location.searchParams.get('state')).toBe(params.state);
-    expect(await snapshot(rig.ctx.stores.db)).toEqual(before);
+    expect(await snapshot(rig.ctx.knex)).toEqual(before);
   }
 
   describe('errors that must not redirect', () => {

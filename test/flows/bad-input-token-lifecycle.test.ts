@@ -27,12 +27,12 @@ describe(`token lifecycle bad input (${backendName})`, () => {
   };
 
   async function expectError(send: () => Promise<Response>, status: number, error: string) {
-    const before = await snapshot(rig.ctx.stores.db);
+    const before = await snapshot(rig.ctx.knex);
     const response = await send();
     expect(response.status).toBe(status);
     expect(response.headers.get('cache-control')).toBe('no-store');
     expect((await response.json()).error).toBe(error);
-    expect(await snapshot(rig.ctx.stores.db)).toEqual(before);
+    expect(await snapshot(rig.ctx.knex)).toEqual(before);
     return response;
   }
 

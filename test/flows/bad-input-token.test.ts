@@ -29,13 +29,13 @@ describe(`RFC 6749 §5.2 token endpoint bad input (${backendName})`, () => {
 
   /** Sends the request, checks status and error code, and (unless `changes`) that nothing stored changed. */
   async function expectError(send: () => Promise<Response>, status: number, error: string, changes = false) {
-    const before = await snapshot(rig.ctx.stores.db);
+    const before = await snapshot(rig.ctx.knex);
     const response = await send();
     expect(response.status).toBe(status);
     expect(response.headers.get('cache-control')).toBe('no-store');
     const body = await response.json();
     expect(body.error).toBe(error);
-    if (!changes) expect(await snapshot(rig.ctx.stores.db)).toEqual(before);
+    if (!changes) expect(await snapshot(rig.ctx.knex)).toEqual(before);
     return body;
   }
 
@@ -140,12 +140,12 @@ describe(`RFC 6749 §5.2 token endpoint bad input (${backendName})`, () => {
   describe('client authentication (RFC 6749 §2.3, RFC 7523 §3)', () => {
     const cc = { grant_type: 'client_credentials' };
     it('MUST reject a wrong secret with 401 invalid_client and a WWW-Authenticate challenge', async () => {
-      const before = await snapshot(rig.ctx.stores.db);
+      const before = await snapshot(rig.ctx.knex);
       const response = await post(cc, { authorization: basic('svc', 'wrong-secret-wrong-secret-wrong-secret') });
       expect(response.status).toBe(401);
       expect(response.headers.get('www-authenticate')).toMatch(/^Basic/);
       expect((await response.json()).error).toBe('invalid_client');
-      expect(await snapshot(rig.ctx.stores.db)).toEqual(before);
+      expect(await snapshot(rig.ctx.knex)).toEqual(before);
     });
     it('MUST reject an unknown client', () => expectError(() => post({ ...cc, client_id: 'nobody', client_secret: SECRET }), 401, 'invalid_client'));
     it('MUST reject a confidential client that does not authenticate', () => expectError(() => post({ ...cc, client_id: 'svc' }), 401, 'invalid_client'));

@@ -75,7 +75,7 @@ describe(`login with TOTP MFA (${backendName})`, () => {
     const codes = [...enrolled.text.matchAll(/<li><code>([0-9a-z-]+)<\/code><\/li>/g)].map((m) => m[1]);
     expect(codes).toHaveLength(10);
     // The secret is stored sealed (AES-256-GCM), never as it is.
-    const row = await ctx.stores.db('user_mfa').where({ user_id: user.id }).first();
+    const row = await ctx.knex('user_mfa').where({ user_id: user.id }).first();
     expect(row.secret_encrypted).not.toContain(secret);
     expect(ctx.sealer.open(row.secret_encrypted)).toBe(secret);
     expect((await agent.get('/account/mfa').expect(200)).text).toContain('id="mfa-status"');

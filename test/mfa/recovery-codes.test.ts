@@ -23,7 +23,7 @@ describe(`OWASP ASVS 5.0 V6.5 recovery codes (${backendName})`, () => {
     expect(codes).toHaveLength(RECOVERY_CODE_COUNT);
     expect(new Set(codes).size).toBe(10);
     for (const code of codes) expect(code).toMatch(/^[0-9a-hjkmnp-tv-z]{4}(-[0-9a-hjkmnp-tv-z]{4}){5}$/);
-    const rows = await ctx.stores.db('recovery_codes').where({ user_id: user.id });
+    const rows = await ctx.knex('recovery_codes').where({ user_id: user.id });
     expect(rows).toHaveLength(10);
     const stored = JSON.stringify(rows);
     for (const code of codes) {

@@ -28,7 +28,7 @@ async function enqueue(ctx: TestContext, clientIds: string[], sid = newId()): Pr
 }
 
 async function pending(ctx: TestContext): Promise<number> {
-  return Number((await ctx.stores.db('logout_deliveries').count<{ n: number }[]>({ n: '*' }))[0].n);
+  return Number((await ctx.knex('logout_deliveries').count<{ n: number }[]>({ n: '*' }))[0].n);
 }
 
 describe(`Back-Channel Logout §2.5 delivery (${backendName})`, () => {
@@ -46,7 +46,7 @@ describe(`Back-Channel Logout §2.5 delivery (${backendName})`, () => {
   afterEach(async () => {
     rp.received.length = 0;
     rp.respond = () => ({ status: 200 });
-    await ctx.stores.db('logout_deliveries').delete();
+    await ctx.knex('logout_deliveries').delete();
   });
   afterAll(async () => {
     await rp.close();

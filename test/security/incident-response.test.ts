@@ -47,7 +47,7 @@ describe(`incident revoke-client (${backendName})`, () => {
 
     const [event] = await rig.ctx.stores.audit.list({ type: 'incident.client_revoked', clientId: 'web' });
     expect(event.details).toEqual({ grants: 2, refreshTokens: 2, accessTokens: 3, reason: 'leaked in a log' });
-    const grants = await rig.ctx.stores.db('grants').where({ client_id: 'web' }).select('revoked_reason');
+    const grants = await rig.ctx.knex('grants').where({ client_id: 'web' }).select('revoked_reason');
     expect(grants.map((g: { revoked_reason: string }) => g.revoked_reason)).toEqual([INCIDENT_REVOKED_REASON, INCIDENT_REVOKED_REASON]);
   });
 

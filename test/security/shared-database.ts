@@ -7,12 +7,14 @@ import { mkdtempSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import knexFactory from 'knex';
+import knexFactory, { type Knex } from 'knex';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { bootstrap } from '../../src/server/bootstrap.js';
 import { releaseContext, type Context } from '../../src/server/context.js';
-import { createStores } from '../../src/storage/knex/create-stores.js';
-import { migrate, openDatabase } from '../../src/storage/knex/database.js';
+import { migrate, schemaKnex } from '../../src/storage/migrations/migrator.js';
+import { createStores } from '../../src/storage/sql/create-stores.js';
+import { openDatabase } from '../../src/storage/sql/open-database.js';
+import type { Database } from '../../src/storage/sql/statements.js';
 import { MasterKey } from '../../src/tokens/master-key.js';
 import { testClock, type TestClock } from '../support/test-context.js';
 
@@ -20,6 +22,8 @@ export type Node = Context & { clock: TestClock };
 
 export interface SharedDatabase {
   nodes: Node[];
+  /** knex on the shared database, for tests that inspect or change rows directly (never a node's path). */
+  knex: Knex;
   close(): Promise<void>;
 }
 
@@ -36,14 +40,21 @@ export async function sharedDatabase(count: number, overrides: Partial<Config> =
   const sealer = options.sealer ?? new MasterKey(randomBytes(32));
   const clock = testClock();
   const nodes: Node[] = [];
+  let first: Database | undefined;
   for (let i = 0; i < count; i += 1) {
     const db = openDatabase(url, { searchPath: schema });
-    if (i === 0) await migrate(db);
+    if (i === 0) {
+      await migrate(db);
+      first = db;
+    }
     nodes.push({ ...(await bootstrap(config, { clock, sealer, stores: createStores(db) })), clock });
   }
+  const knex = schemaKnex(first!);
   return {
     nodes,
+    knex,
     async close() {
+      await knex.destroy();
       for (const node of nodes) {
         await releaseContext(node);
         await node.stores.close();

@@ -101,11 +101,8 @@ describe(`RFC 6749 §3.2 token endpoint (${backendName})`, () => {
             body: { access_token: 'never-sent', token_type: 'Bearer', expires_in: 60 },
             userId: null,
             details: {},
-            async commit(tx) {
-              await context.stores.grants.insert(row, tx);
-              await context.stores.grants.insert(row, tx); // duplicate primary key: fails after one write
-              return undefined;
-            },
+            // The same primary key twice: the atomic insert fails after writing the first row.
+            newRows: { grants: [row, row] },
           };
         },
       });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { purgeExpired } from '../../src/storage/knex/retention.js';
+import type { RetentionPolicy } from '../../src/storage/sql/retention.js';
 import { backendName, createTestContext, type TestContext } from '../support/test-context.js';
 
 describe(`retention job (${backendName})`, () => {
@@ -9,7 +9,8 @@ describe(`retention job (${backendName})`, () => {
   });
   afterAll(() => ctx.close());
 
-  const count = async (table: string) => Number((await ctx.stores.db(table).count<{ n: number }[]>({ n: '*' }))[0].n);
+  const count = async (table: string) => Number((await ctx.database.one(`select count(*) as "n" from "${table}"`))?.n);
+  const purgeExpired = (now: number, policy?: RetentionPolicy) => ctx.stores.retention.purgeExpired(now, policy);
 
   it('deletes expired rows in batches and keeps live ones', async () => {
     const now = ctx.clock();
@@ -18,8 +19,8 @@ describe(`retention job (${backendName})`, () => {
     });
     const expired = Array.from({ length: 250 }, (_, i) => row(i, now - 200_000));
     const live = Array.from({ length: 20 }, (_, i) => row(1000 + i, now + 3600));
-    await ctx.stores.db.batchInsert('access_tokens', [...expired, ...live], 100);
-    const result = await purgeExpired(ctx.stores.db, now, { batchSize: 100, graceSeconds: 86_400, auditRetentionSeconds: 86_400, maxBatchesPerTable: 10 });
+    await ctx.knex.batchInsert('access_tokens', [...expired, ...live], 100);
+    const result = await purgeExpired(now, { batchSize: 100, graceSeconds: 86_400, auditRetentionSeconds: 86_400, maxBatchesPerTable: 10 });
     expect(result.access_tokens).toBe(250);
     expect(await count('access_tokens')).toBe(20);
   });
@@ -27,16 +28,16 @@ describe(`retention job (${backendName})`, () => {
   it('keeps rows within the grace period so late replays are still recognised', async () => {
     const now = ctx.clock();
     await ctx.stores.codes.insert({ codeHash: 'recent', grantId: 'g', clientId: 'c', redirectUri: 'https://x', codeChallenge: null, codeChallengeMethod: null, nonce: null, scope: 'openid', createdAt: now - 700, expiresAt: now - 100, consumedAt: now - 600 });
-    await purgeExpired(ctx.stores.db, now);
+    await purgeExpired(now);
     expect(await ctx.stores.codes.find('recent')).toBeDefined();
-    await purgeExpired(ctx.stores.db, now + 86_400);
+    await purgeExpired(now + 86_400);
     expect(await ctx.stores.codes.find('recent')).toBeUndefined();
   });
 
   it('bounds one run by maxBatchesPerTable', async () => {
     const now = ctx.clock();
-    await ctx.stores.db.batchInsert('audit_events', Array.from({ length: 50 }, () => ({ at: now - 10 * 86_400, type: 'old' })), 50);
-    const result = await purgeExpired(ctx.stores.db, now, { batchSize: 10, graceSeconds: 0, auditRetentionSeconds: 86_400, maxBatchesPerTable: 2 });
+    await ctx.knex.batchInsert('audit_events', Array.from({ length: 50 }, () => ({ at: now - 10 * 86_400, type: 'old' })), 50);
+    const result = await purgeExpired(now, { batchSize: 10, graceSeconds: 0, auditRetentionSeconds: 86_400, maxBatchesPerTable: 2 });
     expect(result.audit_events).toBe(20);
     expect(await count('audit_events')).toBeGreaterThanOrEqual(30);
   });

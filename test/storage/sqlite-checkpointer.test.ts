@@ -8,15 +8,17 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Knex } from 'knex';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeDatabase, migrate, openDatabase, sqliteCheckpointerOf } from '../../src/storage/knex/database.js';
-import { DEFAULT_AUTOCHECKPOINT_PAGES } from '../../src/storage/knex/sqlite-checkpointer.js';
+import { migrate } from '../../src/storage/migrations/migrator.js';
+import { openDatabase } from '../../src/storage/sql/open-database.js';
+import { DEFAULT_AUTOCHECKPOINT_PAGES } from '../../src/storage/sql/sqlite-checkpointer.js';
+import type { SqliteDatabase } from '../../src/storage/sql/sqlite-database.js';
+import type { Database } from '../../src/storage/sql/statements.js';
 
 const dirs: string[] = [];
-const handles: Knex[] = [];
+const handles: Database[] = [];
 
-async function open(checkpointOffThread: boolean): Promise<{ db: Knex; file: string }> {
+async function open(checkpointOffThread: boolean): Promise<{ db: Database; file: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'castellan-wal-'));
   dirs.push(dir);
   const file = join(dir, 'castellan.sqlite');
@@ -26,20 +28,20 @@ async function open(checkpointOffThread: boolean): Promise<{ db: Knex; file: str
   return { db, file };
 }
 
-function checkpointerOf(db: Knex) {
-  const checkpointer = sqliteCheckpointerOf(db);
+function checkpointerOf(db: Database) {
+  const checkpointer = (db as SqliteDatabase).walCheckpointer;
   if (!checkpointer) throw new Error('no checkpoint worker');
   return checkpointer;
 }
-const autocheckpoint = async (db: Knex) => Number(Object.values((await db.raw('pragma wal_autocheckpoint'))[0])[0]);
+const autocheckpoint = async (db: Database) => Number(Object.values((await db.one('pragma wal_autocheckpoint')) ?? {})[0]);
 const walBytes = (file: string) => statSync(`${file}-wal`).size;
 
-async function writeSettings(db: Knex, count: number, prefix: string): Promise<void> {
-  for (let i = 0; i < count; i++) await db('settings').insert({ name: `${prefix}-${i}`, value: 'x'.repeat(2000), updated_at: i });
+async function writeSettings(db: Database, count: number, prefix: string): Promise<void> {
+  for (let i = 0; i < count; i++) await db.run('insert into "settings" ("name", "value", "updated_at") values (?, ?, ?)', [`${prefix}-${i}`, 'x'.repeat(2000), i]);
 }
 
 afterEach(async () => {
-  for (const db of handles.splice(0)) await closeDatabase(db);
+  for (const db of handles.splice(0)) await db.close();
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -59,9 +61,9 @@ describe.skipIf(Boolean(process.env.TEST_DATABASE_URL))('SQLite WAL checkpoints 
     expect(result.checkpointed).toBe(result.log);
     await writeSettings(db, 1, 'b');
     // Rewound: the WAL now holds the last write only (the file may keep its size up to journal_size_limit).
-    const [after] = await db.raw('pragma wal_checkpoint(PASSIVE)');
-    expect(after.log).toBeLessThan(10);
-    expect(await db('settings').count({ n: '*' }).first()).toEqual({ n: 401 });
+    const after = await db.one('pragma wal_checkpoint(PASSIVE)');
+    expect(after?.log).toBeLessThan(10);
+    expect(await db.one('select count(*) as "n" from "settings"')).toEqual({ n: 401 });
   });
 
   it('gives autocheckpoint back to the server connection when the worker stops on its own', async () => {

@@ -1,11 +1,12 @@
 /**
  * Store conformance: authorization codes, refresh tokens and access tokens, keyed by handle hash.
- * Single use must hold under concurrency. Runs on SQLite, and on PostgreSQL when TEST_DATABASE_URL is set.
+ * Single use (Stores.insertNewRows with a consumption: the rows are written only if the code or
+ * token was unused) must hold under concurrency. Runs on SQLite, and on PostgreSQL when TEST_DATABASE_URL is set.
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2 (a code is used at most once)
  * @spec https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2 (refresh token rotation)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AccessTokenRecord, AuthorizationCodeRecord, RefreshTokenRecord } from '../../src/storage/stores.js';
+import type { AccessTokenRecord, AuthorizationCodeRecord, RefreshTokenRecord, Tx } from '../../src/storage/stores.js';
 import { hashHandle, newHandle, newId } from '../../src/tokens/handles.js';
 import { backendName, createTestContext, type TestContext } from '../support/test-context.js';
 
@@ -39,23 +40,34 @@ describe(`AuthorizationCodeStore conformance on ${backendName} (RFC 6749 §4.1.2
     expect(await ctx.stores.codes.find(hashHandle('unknown'))).toBeUndefined();
   });
 
+  /** A use of the code (single use through Stores.insertNewRows): the access token it issues is written only if the code was unused. */
+  const redeem = (codeHash: string, at: number, token = access()) => ctx.stores.insertNewRows({ accessTokens: [token] }, { kind: 'authorization_code', hash: codeHash, at });
+
   it('MUST consume once: true, then false, and record the time', async () => {
     const record = code();
     await ctx.stores.codes.insert(record);
-    expect(await ctx.stores.codes.consume(record.codeHash, 1_700_000_010)).toBe(true);
-    expect(await ctx.stores.codes.consume(record.codeHash, 1_700_000_011)).toBe(false);
+    const [first, second] = [access(), access()];
+    expect(await redeem(record.codeHash, 1_700_000_010, first)).toBe(true);
+    expect(await redeem(record.codeHash, 1_700_000_011, second)).toBe(false);
     expect((await ctx.stores.codes.find(record.codeHash))?.consumedAt).toBe(1_700_000_010);
+    expect(await ctx.stores.accessTokens.find(first.tokenHash)).toEqual(first);
+    expect(await ctx.stores.accessTokens.find(second.tokenHash)).toBeUndefined();
   });
 
   it('MUST let exactly one of 20 concurrent consumers win', async () => {
     const record = code();
     await ctx.stores.codes.insert(record);
-    const results = await Promise.all(Array.from({ length: 20 }, () => ctx.stores.codes.consume(record.codeHash, 1_700_000_010)));
+    const tokens = Array.from({ length: 20 }, () => access());
+    const results = await Promise.all(tokens.map((token) => redeem(record.codeHash, 1_700_000_010, token)));
     expect(results.filter(Boolean)).toHaveLength(1);
+    const stored = await Promise.all(tokens.map((token) => ctx.stores.accessTokens.find(token.tokenHash)));
+    expect(stored.filter(Boolean)).toHaveLength(1);
   });
 
   it('consuming an unknown code returns false', async () => {
-    expect(await ctx.stores.codes.consume(hashHandle('never-issued'), 1)).toBe(false);
+    const token = access();
+    expect(await redeem(hashHandle('never-issued'), 1, token)).toBe(false);
+    expect(await ctx.stores.accessTokens.find(token.tokenHash)).toBeUndefined();
   });
 });
 
@@ -72,29 +84,41 @@ describe(`RefreshTokenStore conformance on ${backendName} (RFC 9700 §4.14.2 rot
     expect(await ctx.stores.refreshTokens.find(record.tokenHash)).toEqual(record);
   });
 
+  /** A rotation (single use through Stores.insertNewRows): the successor is written only if the presented token was unused. */
+  const rotate = (tokenHash: string, at: number, successor = refresh(), tx?: Tx) => ctx.stores.insertNewRows({ refreshTokens: [successor] }, { kind: 'refresh_token', hash: tokenHash, at }, tx);
+
   it('MUST consume once: true, then false', async () => {
     const record = refresh();
     await ctx.stores.refreshTokens.insert(record);
-    expect(await ctx.stores.refreshTokens.consume(record.tokenHash, 1_700_000_500)).toBe(true);
-    expect(await ctx.stores.refreshTokens.consume(record.tokenHash, 1_700_000_501)).toBe(false);
+    const [first, second] = [refresh(), refresh()];
+    expect(await rotate(record.tokenHash, 1_700_000_500, first)).toBe(true);
+    expect(await rotate(record.tokenHash, 1_700_000_501, second)).toBe(false);
     expect((await ctx.stores.refreshTokens.find(record.tokenHash))?.consumedAt).toBe(1_700_000_500);
+    expect(await ctx.stores.refreshTokens.find(first.tokenHash)).toEqual(first);
+    expect(await ctx.stores.refreshTokens.find(second.tokenHash)).toBeUndefined();
   });
 
   it('MUST let exactly one of 20 concurrent rotations win', async () => {
     const record = refresh();
     await ctx.stores.refreshTokens.insert(record);
-    const results = await Promise.all(Array.from({ length: 20 }, () => ctx.stores.refreshTokens.consume(record.tokenHash, 1_700_000_500)));
+    const successors = Array.from({ length: 20 }, () => refresh());
+    const results = await Promise.all(successors.map((successor) => rotate(record.tokenHash, 1_700_000_500, successor)));
     expect(results.filter(Boolean)).toHaveLength(1);
+    const stored = await Promise.all(successors.map((successor) => ctx.stores.refreshTokens.find(successor.tokenHash)));
+    expect(stored.filter(Boolean)).toHaveLength(1);
   });
 
   it('a consume rolled back with its transaction leaves the token usable', async () => {
     const record = refresh();
     await ctx.stores.refreshTokens.insert(record);
+    const rolledBack = refresh();
     await expect(ctx.stores.transaction(async (tx) => {
-      expect(await ctx.stores.refreshTokens.consume(record.tokenHash, 1_700_000_500, tx)).toBe(true);
+      expect(await rotate(record.tokenHash, 1_700_000_500, rolledBack, tx)).toBe(true);
       throw new Error('child insert failed');
     })).rejects.toThrow('child insert failed');
-    expect(await ctx.stores.refreshTokens.consume(record.tokenHash, 1_700_000_600)).toBe(true);
+    expect((await ctx.stores.refreshTokens.find(record.tokenHash))?.consumedAt).toBeNull();
+    expect(await ctx.stores.refreshTokens.find(rolledBack.tokenHash)).toBeUndefined();
+    expect(await rotate(record.tokenHash, 1_700_000_600)).toBe(true);
   });
 });
 

@@ -6,14 +6,16 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Express } from 'express';
-import knexFactory from 'knex';
+import knexFactory, { type Knex } from 'knex';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { createApp } from '../../src/server/app.js';
 import { bootstrap } from '../../src/server/bootstrap.js';
 import type { Context } from '../../src/server/context.js';
-import { createStores } from '../../src/storage/knex/create-stores.js';
+import { createStores } from '../../src/storage/sql/create-stores.js';
 import type { ClientRecord, UserRecord } from '../../src/storage/stores.js';
-import { migrate, openDatabase } from '../../src/storage/knex/database.js';
+import { migrate, schemaKnex } from '../../src/storage/migrations/migrator.js';
+import { openDatabase } from '../../src/storage/sql/open-database.js';
+import type { Database } from '../../src/storage/sql/statements.js';
 import { MasterKey } from '../../src/tokens/master-key.js';
 import { registerClient, registerUser } from './browser-flow.js';
 
@@ -42,6 +44,10 @@ export function testClock(options: { frozen?: boolean } = {}): TestClock {
 
 export interface TestContext extends Context {
   clock: TestClock;
+  /** The statement layer under the stores, for tests that inject faults or inspect rows. */
+  database: Database;
+  /** knex on the same database, for tests that inspect or change rows directly (never the server's path). */
+  knex: Knex;
   close(): Promise<void>;
 }
 
@@ -51,8 +57,8 @@ export const backendName = process.env.TEST_DATABASE_URL?.startsWith('postgres')
  * `wallClock`: follow real time (for servers driven by RP libraries, which use the wall clock);
  * by default the clock is frozen so assertions on iat/exp never straddle a second boundary.
  */
-export async function createTestContext(overrides: Partial<Config> = {}, options: { wallClock?: boolean } = {}): Promise<TestContext> {
-  const url = process.env.TEST_DATABASE_URL ?? 'sqlite::memory:';
+export async function createTestContext(overrides: Partial<Config> = {}, options: { wallClock?: boolean; databaseUrl?: string; openVia?: (url: string) => string } = {}): Promise<TestContext> {
+  const url = options.databaseUrl ?? process.env.TEST_DATABASE_URL ?? 'sqlite::memory:';
   const config = loadConfig({}, { databaseUrl: url, logLevel: 'silent', issuer: 'http://localhost:3000', ...overrides });
   let schema: string | undefined;
   if (url.startsWith('postgres')) {
@@ -61,15 +67,20 @@ export async function createTestContext(overrides: Partial<Config> = {}, options
     await admin.raw(`create schema ${schema}`);
     await admin.destroy();
   }
-  const db = openDatabase(url, { searchPath: schema });
+  // openVia: the server reaches the database another way (through a proxy that tests stall).
+  const db = openDatabase(options.openVia?.(url) ?? url, { searchPath: schema, timeoutMs: overrides.databaseTimeout });
   await migrate(db);
   const stores = createStores(db);
+  const knex = schemaKnex(db);
   const clock = testClock({ frozen: !options.wallClock });
   const ctx = await bootstrap(config, { clock, stores, sealer: new MasterKey(randomBytes(32)) });
   return {
     ...ctx,
     clock,
+    database: db,
+    knex,
     async close() {
+      await knex.destroy();
       await stores.close();
       if (schema) {
         const admin = knexFactory({ client: 'pg', connection: url });

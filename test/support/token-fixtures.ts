@@ -9,6 +9,7 @@ import type { Express } from 'express';
 import type { Context } from '../../src/server/context.js';
 import type { AuthorizationCodeRecord, GrantRecord } from '../../src/storage/stores.js';
 import { hashHandle, newHandle, newId } from '../../src/tokens/handles.js';
+import type { TestContext } from './test-context.js';
 
 export const REDIRECT = 'https://rp.example/cb';
 export const SECRET = 'token-endpoint-test-secret-0123456789abcdef';
@@ -73,8 +74,8 @@ export function postToken(app: Express, form: Record<string, string | string[] |
 }
 
 /** Row counts of every protocol table, plus consumed and revoked counts. */
-export async function storedState(ctx: Context): Promise<Record<string, number>> {
-  const db = ctx.stores.db;
+export async function storedState(ctx: Pick<TestContext, 'knex'>): Promise<Record<string, number>> {
+  const db = ctx.knex;
   const count = async (table: string, column?: string) => {
     const query = db(table).count<{ n: number | string }[]>({ n: '*' });
     if (column) query.whereNotNull(column);

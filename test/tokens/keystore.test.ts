@@ -70,7 +70,7 @@ describe(`Keystore (${backendName})`, () => {
   });
 
   it('MUST create keys once when several nodes start on a database without keys', async () => {
-    for (const key of await ctx.stores.keys.listAll()) await ctx.stores.db('signing_keys').where({ kid: key.kid }).delete();
+    for (const key of await ctx.stores.keys.listAll()) await ctx.knex('signing_keys').where({ kid: key.kid }).delete();
     await Promise.all([node().initialise(), node().initialise(), node().initialise()]);
     const keys = await ctx.stores.keys.listAll();
     for (const alg of SUPPORTED_ALGS) {

@@ -11,10 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createClient, hmacSecret } from '../../src/clients/client-service.js';
+import { SEALED_KINDS } from '../../src/storage/sql/sealed-value-store.js';
 import { Keystore } from '../../src/tokens/keystore.js';
 import { loadMasterKey, MasterKey, type Sealer } from '../../src/tokens/master-key.js';
 import {
-  forgetPreviousMasterKey, newKeyPath, previousKeyPath, rotateMasterKey, SEALED_COLUMNS, settleMasterKeyFile,
+  forgetPreviousMasterKey, newKeyPath, previousKeyPath, rotateMasterKey, settleMasterKeyFile,
 } from '../../src/tokens/master-key-rotation.js';
 import { enrollUser } from '../mfa/mfa-fixtures.js';
 import { sharedDatabase, type Node, type SharedDatabase } from '../security/shared-database.js';
@@ -26,8 +27,8 @@ const SECRET = 'client-secret-jwt-secret-of-at-least-32-chars';
 /** Every sealed value in the database, keyed `table/row`. */
 async function sealedValues(node: Node): Promise<Map<string, string>> {
   const values = new Map<string, string>();
-  for (const { table, key, column } of SEALED_COLUMNS) {
-    for (const row of await node.stores.db(table).select(key, column).whereNotNull(column)) values.set(`${table}/${row[key]}`, row[column]);
+  for (const kind of SEALED_KINDS) {
+    for (const value of await node.stores.sealedValues.list(kind)) values.set(`${kind}/${value.id}`, value.sealed);
   }
   return values;
 }
@@ -82,9 +83,9 @@ describe(`master key rotation (${backendName})`, () => {
 
   it('MUST change nothing when a value cannot be opened with the current key', async () => {
     const foreign = new MasterKey(randomBytes(32)).seal('sealed with some other key');
-    await node.stores.db('clients').where({ client_id: 'hmac-client' }).update({ secret_encrypted: foreign });
+    await shared.knex('clients').where({ client_id: 'hmac-client' }).update({ secret_encrypted: foreign });
     const before = await sealedValues(node);
-    await expect(rotateMasterKey(node.stores, node.config, node.sealer, node.clock())).rejects.toThrow(/clients\.secret_encrypted of client_id hmac-client cannot be opened/);
+    await expect(rotateMasterKey(node.stores, node.config, node.sealer, node.clock())).rejects.toThrow('the clients of hmac-client cannot be opened with the current master key; nothing was changed');
     expect(await sealedValues(node)).toEqual(before);
     expect(readFileSync(file, 'utf8').trim()).toBe(oldRaw.toString('base64'));
     expect([existsSync(newKeyPath(file)), existsSync(previousKeyPath(file))]).toEqual([false, false]);
@@ -99,7 +100,7 @@ describe(`master key rotation (${backendName})`, () => {
     expect(Buffer.from(rotation.key, 'base64')).toHaveLength(32);
     expect(opened(new MasterKey(Buffer.from(rotation.key, 'base64')), await sealedValues(node))).toEqual(plain);
     expect(existsSync(config.masterKeyFile)).toBe(false);
-    await expect(settleMasterKeyFile(node.stores.db, config)).resolves.toBe('none');
+    await expect(settleMasterKeyFile(node.stores, config)).resolves.toBe('none');
   });
 
   it('MUST complete a rotation interrupted after its commit, at the next start', async () => {
@@ -107,7 +108,7 @@ describe(`master key rotation (${backendName})`, () => {
     // The state a crash between the commit and the rename leaves: the old key file, the new key staged.
     renameSync(file, newKeyPath(file));
     renameSync(previousKeyPath(file), file);
-    expect(await settleMasterKeyFile(node.stores.db, node.config)).toBe('completed');
+    expect(await settleMasterKeyFile(node.stores, node.config)).toBe('completed');
     expect(readFileSync(file, 'utf8').trim()).toBe(rotation.key);
     expect(readFileSync(previousKeyPath(file), 'utf8').trim()).toBe(oldRaw.toString('base64'));
     expect(existsSync(newKeyPath(file))).toBe(false);
@@ -116,7 +117,7 @@ describe(`master key rotation (${backendName})`, () => {
   it('MUST discard a staged key when the rotation never committed, and refuse to rotate over one', async () => {
     writeFileSync(newKeyPath(file), randomBytes(32).toString('base64'), { mode: 0o600 });
     await expect(rotateMasterKey(node.stores, node.config, node.sealer, node.clock())).rejects.toThrow(/did not finish/);
-    expect(await settleMasterKeyFile(node.stores.db, node.config)).toBe('discarded');
+    expect(await settleMasterKeyFile(node.stores, node.config)).toBe('discarded');
     expect(existsSync(newKeyPath(file))).toBe(false);
     expect(readFileSync(file, 'utf8').trim()).toBe(oldRaw.toString('base64'));
   });

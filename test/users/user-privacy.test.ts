@@ -10,7 +10,6 @@ import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/server/app.js';
 import type { UserRecord } from '../../src/storage/stores.js';
-import { isSqlite } from '../../src/storage/knex/database.js';
 import { createUser } from '../../src/users/user-service.js';
 import { deleteUserData, exportUserData } from '../../src/users/user-privacy.js';
 import { enrollUser } from '../mfa/mfa-fixtures.js';
@@ -20,7 +19,7 @@ import { basic, SECRET } from '../support/token-fixtures.js';
 
 /** Every table of the schema with every row, as JSON text. */
 export async function everyRow(db: Knex): Promise<Map<string, string[]>> {
-  const tables: string[] = isSqlite(db)
+  const tables: string[] = db.client.dialect === 'sqlite3'
     ? (await db('sqlite_master').where({ type: 'table' }).andWhereNot('name', 'like', 'sqlite_%').select('name')).map((r: { name: string }) => r.name)
     : (await db.raw('select table_name from information_schema.tables where table_schema = current_schema()')).rows.map((r: { table_name: string }) => r.table_name);
   const rows = new Map<string, string[]>();
@@ -78,7 +77,7 @@ describe(`users export and delete (${backendName})`, () => {
     const types = (document.audit_events as { type: string }[]).map((e) => e.type);
     expect(types).toEqual(expect.arrayContaining(['user.created', 'login.succeeded', 'login.failed', 'mfa.enrolled', 'token.issued']));
     const text = JSON.stringify(document);
-    const db = ctx.stores.db;
+    const db = ctx.knex;
     const secrets = [
       subject.passwordHash, tokens.access_token, tokens.refresh_token, tokens.id_token,
       ...(await db('sessions').where({ user_id: subject.id }).pluck('id_hash')),
@@ -93,12 +92,12 @@ describe(`users export and delete (${backendName})`, () => {
   });
 
   it('MUST delete the user with every grant, token, consent and session, leaving no row about them in any table', async () => {
-    const before = await everyRow(ctx.stores.db);
+    const before = await everyRow(ctx.knex);
     const mentions = [...before.values()].flat().filter((row) => row.includes(subject.id) || row.includes(subject.username));
     expect(mentions.length).toBeGreaterThan(15);
     const removed = await deleteUserData(ctx, subject);
     expect(removed).toMatchObject({ users: 1, grants: 1, sessions: 1, consents: 1, refresh_tokens: 1, access_tokens: 1, user_mfa: 1, recovery_codes: 10, login_throttle_resets: 1, logout_deliveries: 1 });
-    for (const [table, rows] of await everyRow(ctx.stores.db)) {
+    for (const [table, rows] of await everyRow(ctx.knex)) {
       for (const row of rows) {
         expect(row.includes(subject.id) || row.includes(subject.username), `${table}: ${row}`).toBe(false);
       }
