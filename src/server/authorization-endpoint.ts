@@ -23,10 +23,11 @@ import { scopeList } from '../oidc-core/claims.js';
 import { completeAuthorization } from '../rfc6749-oauth2/authorization-code-issuer.js';
 import {
   checkClientMayUseCode, checkRedirectUri, checkResponseMode, checkResponseType, findClient, pageLocale,
-  rejectRequestObjects, resolveScope, responseTarget, targetOf, type ResponseTarget,
+  rejectRequestObjects, responseTarget, targetOf, type ResponseTarget,
 } from '../rfc6749-oauth2/authorization-request.js';
 import { authorizationRequestSchema, type AuthorizationRequestParams } from '../rfc6749-oauth2/authorization-request.schema.js';
 import { mountFormPostScript, sendAuthorizationError, sendAuthorizationResponse } from '../rfc6749-oauth2/authorization-response.js';
+import { authorizationRequestScope } from '../rfc6749-oauth2/scope-policy.js';
 import { checkCodeChallenge } from '../rfc7636-pkce/code-challenge.js';
 import { grantResources } from '../rfc8707-resource-indicators/resource-policy.js';
 import { validateParams, type Params } from '../schema/validator.js';
@@ -76,7 +77,7 @@ async function validate(ctx: Context, authorization: Authorization): Promise<voi
   // Before PKCE and scope: a request object may carry those, so "not supported" is the honest answer.
   rejectRequestObjects(params);
   const pkce = checkCodeChallenge(client, params);
-  const scope = resolveScope(client, params.scope);
+  const scope = authorizationRequestScope(client, params.scope);
   // RFC 8707 §2.1: each resource must be an absolute URI the client may request, else invalid_target.
   const resource = grantResources(client, params.resource);
   const prompt = parsePrompt(params.prompt);
