@@ -120,7 +120,8 @@ async function sessionAndPrompt(ctx: Context, authorization: Authorization): Pro
     const found = await loadSessionWithConsent(ctx, authorization.req, authorization.request.clientId);
     authorization.session = found?.session;
     authorization.consent = found?.consent;
-  } else if (authorization.session) {
+  } else if (authorization.session && !authorization.approved) {
+    // An approval on the consent page needs no remembered consent: the code's transaction widens it.
     authorization.consent = await ctx.stores.consents.find(authorization.session.userId, authorization.request.clientId);
   }
   authorization.next = await nextStep(ctx, authorization);
