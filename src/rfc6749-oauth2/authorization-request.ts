@@ -3,7 +3,7 @@
  * them. Until client_id and redirect_uri are proven, errors are shown on a page, never redirected.
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1 (which errors may be redirected)
- * @spec https://www.rfc-editor.org/rfc/rfc6749#section-3.3 (scope)
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-3.3 (scope: see scope-policy.ts)
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#RequestObject (request_not_supported)
  */
@@ -11,7 +11,6 @@ import { OAuthError } from '../errors/oauth-error.js';
 import type { Context } from '../server/context.js';
 import type { ClientRecord } from '../storage/stores.js';
 import type { Params } from '../schema/validator.js';
-import { scopeList, SUPPORTED_SCOPES } from '../oidc-core/claims.js';
 import type { ClaimsRequest } from '../oidc-core/claims-parameter.js';
 import { matchRedirectUri } from './redirect-uri.js';
 import { STATE_MAX_LENGTH, type AuthorizationRequestParams } from './authorization-request.schema.js';
@@ -136,21 +135,6 @@ export function checkClientMayUseCode(client: ClientRecord): void {
 export function rejectRequestObjects(params: AuthorizationRequestParams): void {
   if (params.request !== undefined) throw new OAuthError('request_not_supported', 'the request parameter is not supported');
   if (params.request_uri !== undefined) throw new OAuthError('request_uri_not_supported', 'the request_uri parameter is not supported');
-}
-
-/**
- * The scope to ask consent for: requested values Castellan supports, or, for a client with a
- * registered `scope`, those in its list (plus openid). Others are dropped, not errors (OIDC Core
- * §3.1.2.1: unknown scope values SHOULD be ignored). Nothing left means invalid_scope.
- */
-export function resolveScope(client: ClientRecord, requested: string | undefined): string {
-  const registered = client.metadata.scope ? scopeList(client.metadata.scope) : undefined;
-  const allowed = new Set(registered ? ['openid', ...registered] : SUPPORTED_SCOPES);
-  // RFC 6749 §3.3: an omitted scope may take a pre-defined default: the client's registered list.
-  const values = requested !== undefined ? scopeList(requested) : (registered ?? []);
-  const granted = [...new Set(values)].filter((value) => allowed.has(value));
-  if (granted.length === 0) throw new OAuthError('invalid_scope', requested === undefined ? 'scope is required' : 'none of the requested scopes is supported for this client');
-  return granted.join(' ');
 }
 
 /** The first well-formed BCP 47 tag of ui_locales, for the pages' lang attribute; display only. */

@@ -3,35 +3,17 @@
  * gets a grant row (no user) so revoking everything of a client is one uniform statement.
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-4.4
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-4.4.3 (no refresh token)
- * @spec https://www.rfc-editor.org/rfc/rfc6749#section-3.3 (scope; default when omitted)
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-3.3 (scope: see scope-policy.ts)
  * @spec https://www.rfc-editor.org/rfc/rfc8707#section-2.2 (resource: the token's audience)
  */
 import { OAuthError } from '../errors/oauth-error.js';
-import { scopeList } from '../oidc-core/claims.js';
 import { grantResources } from '../rfc8707-resource-indicators/resource-policy.js';
 import type { GrantModule } from '../server/grant-registry.js';
-import type { ClientRecord, GrantRecord } from '../storage/stores.js';
+import type { GrantRecord } from '../storage/stores.js';
 import { newId } from '../tokens/handles.js';
 import { clientCredentialsSchema, type ClientCredentialsInput } from './client-credentials-grant.schema.js';
+import { clientCredentialsScope } from './scope-policy.js';
 import { issueTokenSet } from './token-response.js';
-
-/** Scopes that speak about an end-user, meaningless when the client acts for itself. */
-const USER_SCOPES = new Set(['openid', 'offline_access']);
-
-/**
- * The granted scope: the request within the client's registered scope, or when omitted the
- * registered scope itself (§3.3 lets the server apply a pre-defined default).
- */
-export function clientCredentialsScope(client: ClientRecord, requested: string | undefined): string {
-  const registered = client.metadata.scope !== undefined ? scopeList(client.metadata.scope) : undefined;
-  if (requested === undefined) return (registered ?? []).filter((value) => !USER_SCOPES.has(value)).join(' ');
-  const wanted = [...new Set(scopeList(requested))];
-  const userScopes = wanted.filter((value) => USER_SCOPES.has(value));
-  if (userScopes.length > 0) throw new OAuthError('invalid_scope', `${userScopes.join(' ')} cannot be granted without an end-user`);
-  const extra = registered ? wanted.filter((value) => !registered.includes(value)) : [];
-  if (extra.length > 0) throw new OAuthError('invalid_scope', `scope not registered for this client: ${extra.join(' ')}`);
-  return wanted.join(' ');
-}
 
 export const clientCredentialsGrant: GrantModule<ClientCredentialsInput> = {
   grantType: 'client_credentials',

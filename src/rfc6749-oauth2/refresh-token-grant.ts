@@ -1,7 +1,7 @@
 /**
  * The refresh token grant with rotation on every use: the presented token is consumed and its child
  * inserted in one transaction; a consumed token that comes back revokes the whole grant.
- * @spec https://www.rfc-editor.org/rfc/rfc6749#section-6
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-6 (the scope may only narrow: scope-policy.ts)
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-10.4 (bound to the client)
  * @spec https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2 (rotation and reuse detection)
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#RefreshTokenResponse
@@ -14,19 +14,10 @@ import type { GrantModule } from '../server/grant-registry.js';
 import { hashHandle } from '../tokens/handles.js';
 import { refreshTokenSchema, type RefreshTokenInput } from './refresh-token-grant.schema.js';
 import { revokeOnReplayNow } from './replay-revocation.js';
+import { refreshScope } from './scope-policy.js';
 import { issueTokenSet } from './token-response.js';
 
 const invalidGrant = (description: string) => new OAuthError('invalid_grant', description);
-
-/** RFC 6749 §6: a requested scope must not include anything the resource owner did not grant. */
-export function narrowScope(requested: string | undefined, granted: string): string {
-  if (requested === undefined) return granted;
-  const allowed = new Set(scopeList(granted));
-  const wanted = [...new Set(scopeList(requested))];
-  const extra = wanted.filter((value) => !allowed.has(value));
-  if (extra.length > 0) throw new OAuthError('invalid_scope', `scope exceeds the original grant: ${extra.join(' ')}`);
-  return wanted.join(' ');
-}
 
 export const refreshTokenGrant: GrantModule<RefreshTokenInput> = {
   grantType: 'refresh_token',
@@ -48,7 +39,8 @@ export const refreshTokenGrant: GrantModule<RefreshTokenInput> = {
     if (!grant || grant.clientId !== client.clientId || grant.revokedAt !== null || grant.expiresAt <= now) {
       throw invalidGrant('the authorization grant is no longer valid');
     }
-    const scope = narrowScope(input.scope, presented.scope);
+    // RFC 6749 §6: the scope may only narrow (scope-policy.ts).
+    const scope = refreshScope(input.scope, presented.scope);
     const audience = narrowResources(input.resource, grant.resource);
 
     let user;

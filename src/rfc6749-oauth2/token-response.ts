@@ -2,6 +2,7 @@
  * Mints the tokens of one successful token response in memory and builds the §5.1 body; the rows
  * are written later by the endpoint, in one atomic write with the grant's other rows.
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-5.1
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-3.3 (scope in the response when it differs from the request)
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#TokenResponse
  */
 import type { Context } from '../server/context.js';
@@ -63,7 +64,8 @@ export async function issueTokenSet(ctx: Context, request: TokenSetRequest): Pro
     token_type: 'Bearer',
     expires_in: accessToken.record.expiresAt - ctx.clock(),
   };
-  // RFC 6749 §5.1: scope is optional when identical to the request; always sending it is simpler for clients.
+  // RFC 6749 §3.3: scope MUST be sent when it differs from the request (scope-policy.ts may drop values);
+  // sending it always means no grant has to remember what was asked.
   if (scope) body.scope = scope;
   if (refreshToken) body.refresh_token = refreshToken.token;
   if (idToken) body.id_token = idToken;

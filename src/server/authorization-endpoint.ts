@@ -1,8 +1,10 @@
 /**
  * GET and POST /authorize: the one place where the phases of an authorization request are ordered.
- * Client and redirect_uri first (errors on a page), then every other check (errors redirected with
- * state and iss), then: answer at once from the session and remembered consent, fail a prompt=none
- * request, or hand over to the login or consent page through an interaction.
+ * Each phase is a named function, so a stack trace or a review reads like the spec:
+ *   parse -> client and redirect_uri (errors on a page) -> validate (errors redirected with state and
+ *   iss from here on) -> session and prompt -> consent -> issue the code.
+ * What comes next is decided by oidc-core/authorization-decision.ts; the login, MFA and consent routes
+ * resume these same phases after their page (resumeAuthorization).
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-3.1 (GET required, POST allowed)
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
@@ -10,66 +12,72 @@
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#AuthRequestValidation
  */
 import { Router, type Request, type Response } from 'express';
-import { OAuthError } from '../errors/oauth-error.js';
 import { formBody, requestParams } from '../http/params.js';
 import { handle, noStore, sendErrorPage } from '../http/respond.js';
 import { contributeMetadata, PATHS } from '../oidc-discovery/provider-metadata.js';
+import { nextStep, type AuthorizationProgress, type NextStep } from '../oidc-core/authorization-decision.js';
 import { parseClaimsParameter } from '../oidc-core/claims-parameter.js';
-import {
-  consentCovers, idTokenHintSubject, loginRequired, parseMaxAge, parsePrompt, withoutUnconsentedOfflineAccess,
-} from '../oidc-core/prompt.js';
-import { loadSessionWithConsent, needsStepUp } from '../oidc-core/session.js';
+import { idTokenHintSubject, parseMaxAge, parsePrompt } from '../oidc-core/prompt.js';
+import { loadSessionWithConsent } from '../oidc-core/session.js';
 import { scopeList } from '../oidc-core/claims.js';
 import { completeAuthorization } from '../rfc6749-oauth2/authorization-code-issuer.js';
 import {
   checkClientMayUseCode, checkRedirectUri, checkResponseMode, checkResponseType, findClient, pageLocale,
-  rejectRequestObjects, resolveScope, responseTarget, targetOf, type AuthorizationRequest,
+  rejectRequestObjects, responseTarget, targetOf, type ResponseTarget,
 } from '../rfc6749-oauth2/authorization-request.js';
 import { authorizationRequestSchema, type AuthorizationRequestParams } from '../rfc6749-oauth2/authorization-request.schema.js';
 import { mountFormPostScript, sendAuthorizationError, sendAuthorizationResponse } from '../rfc6749-oauth2/authorization-response.js';
+import { authorizationRequestScope } from '../rfc6749-oauth2/scope-policy.js';
 import { checkCodeChallenge } from '../rfc7636-pkce/code-challenge.js';
 import { grantResources } from '../rfc8707-resource-indicators/resource-policy.js';
 import { validateParams, type Params } from '../schema/validator.js';
 import type { ClientRecord } from '../storage/stores.js';
-import { createInteraction, interactionUrl } from '../ui/interaction.js';
+import { clearInteractionCookie, createInteraction, interactionUrl, type Interaction } from '../ui/interaction.js';
 import type { Context } from './context.js';
 
 // The claims request parameter (OIDC Core §5.5) is read by the authorization request (src/oidc-core/claims-parameter.ts).
 contributeMetadata(() => ({ response_modes_supported: ['query', 'form_post'], claims_parameter_supported: true }));
 
-export function authorizationRouter(ctx: Context): Router {
-  const router = Router();
-  mountFormPostScript(router);
-  // Anything thrown before the redirect_uri is proven ends on an HTML page, never in a redirect.
-  const endpoint = handle((req, res) => authorize(ctx, req, res), (res, error) => sendErrorPage(res, error, ctx.logger));
-  router.get(PATHS.authorization, endpoint);
-  router.post(PATHS.authorization, formBody, endpoint);
-  return router;
+/** What the phases learn about one request, filled in order. */
+interface Authorization extends AuthorizationProgress {
+  readonly req: Request;
+  readonly res: Response;
+  params: Params;
+  client: ClientRecord;
+  redirectUri: string;
+  /** Set once the redirect_uri is proven: from then on errors go back to the client. */
+  target?: ResponseTarget;
+  /** Present when resumed by the login, MFA or consent page. */
+  interaction?: Interaction;
+  next: NextStep;
+  /** Set by the phase that answered; the phases after it do not run. */
+  answered?: boolean;
 }
 
-async function authorize(ctx: Context, req: Request, res: Response): Promise<void> {
-  const raw = requestParams(req);
-  const client = await findClient(ctx, raw);
-  const redirectUri = checkRedirectUri(client, raw);
-  const target = responseTarget(raw, redirectUri);
-  try {
-    const request = await validateRequest(ctx, client, redirectUri, raw);
-    await proceed(ctx, req, res, request);
-  } catch (error) {
-    sendAuthorizationError(res, ctx, target, error, ctx.logger);
-  }
+type Phase = (ctx: Context, authorization: Authorization) => Promise<void> | void;
+
+function parse(_ctx: Context, authorization: Authorization): void {
+  authorization.params = requestParams(authorization.req);
+}
+
+async function clientAndRedirectUri(ctx: Context, authorization: Authorization): Promise<void> {
+  // Anything thrown here ends on an HTML page, never in a redirect (RFC 6749 §4.1.2.1).
+  authorization.client = await findClient(ctx, authorization.params);
+  authorization.redirectUri = checkRedirectUri(authorization.client, authorization.params);
+  authorization.target = responseTarget(authorization.params, authorization.redirectUri);
 }
 
 /** Every check after the redirect_uri, in the order the specs suggest; each throws an OAuthError. */
-async function validateRequest(ctx: Context, client: ClientRecord, redirectUri: string, raw: Params): Promise<AuthorizationRequest> {
-  const params = validateParams<AuthorizationRequestParams>(authorizationRequestSchema, raw);
+async function validate(ctx: Context, authorization: Authorization): Promise<void> {
+  const { client, redirectUri } = authorization;
+  const params = validateParams<AuthorizationRequestParams>(authorizationRequestSchema, authorization.params);
   checkResponseType(params);
   const responseMode = checkResponseMode(params);
   checkClientMayUseCode(client);
   // Before PKCE and scope: a request object may carry those, so "not supported" is the honest answer.
   rejectRequestObjects(params);
   const pkce = checkCodeChallenge(client, params);
-  const scope = resolveScope(client, params.scope);
+  const scope = authorizationRequestScope(client, params.scope);
   // RFC 8707 §2.1: each resource must be an absolute URI the client may request, else invalid_target.
   const resource = grantResources(client, params.resource);
   const prompt = parsePrompt(params.prompt);
@@ -77,7 +85,7 @@ async function validateRequest(ctx: Context, client: ClientRecord, redirectUri: 
   const claims = parseClaimsParameter(params.claims);
   const hintedSubject = await idTokenHintSubject(ctx, params.id_token_hint);
   // display, claims_locales and unknown parameters were stripped by the schema: ignored.
-  return {
+  authorization.request = {
     clientId: client.clientId,
     redirectUri,
     responseMode,
@@ -96,30 +104,85 @@ async function validateRequest(ctx: Context, client: ClientRecord, redirectUri: 
   };
 }
 
-/** Answer now, fail a silent request, or start an interaction at the login or consent step. */
-async function proceed(ctx: Context, req: Request, res: Response, request: AuthorizationRequest): Promise<void> {
-  // One read for the session (ignored when its user no longer exists) and the consent for this client.
-  const found = await loadSessionWithConsent(ctx, req, request.clientId);
-  const session = found?.session;
-  // A session with a password alone does not satisfy a request for MFA from a user who has it.
-  const mustLogin = loginRequired(request, session, ctx.clock()) || (session !== undefined && (await needsStepUp(ctx, request, session)));
-  const consent = session && !mustLogin ? found?.consent : undefined;
-
-  if (request.prompt.includes('none')) {
-    // OIDC Core §3.1.2.1: prompt=none MUST NOT show any page; it fails instead.
-    if (!session || mustLogin) throw new OAuthError('login_required', 'the user is not signed in');
-    const scope = withoutUnconsentedOfflineAccess(request.scope, consent);
-    if (!consentCovers(consent, scope)) throw new OAuthError('consent_required', 'the user has not approved this request');
-    const { code } = await completeAuthorization(ctx, { request, session, scope, consent });
-    return sendAuthorizationResponse(res, ctx, targetOf(request), code, request.uiLocale ?? undefined);
-  }
-
-  if (session && !mustLogin && !request.prompt.includes('consent') && consentCovers(consent, request.scope)) {
-    const { code } = await completeAuthorization(ctx, { request, session, scope: request.scope, consent });
-    return sendAuthorizationResponse(res, ctx, targetOf(request), code, request.uiLocale ?? undefined);
-  }
-
-  const uid = await createInteraction(ctx, res, request, session && !mustLogin ? session.userId : null);
+/** Hands the browser to an interaction page, opening the interaction when the endpoint is first asked. */
+async function toInteraction(ctx: Context, authorization: Authorization, step: 'login' | 'consent'): Promise<void> {
+  const { res, request, session } = authorization;
+  const uid = authorization.interaction?.uid
+    ?? (await createInteraction(ctx, res, request, step === 'consent' && session ? session.userId : null));
   noStore(res);
-  res.redirect(303, interactionUrl(ctx, uid, session && !mustLogin ? 'consent' : 'login'));
+  res.redirect(303, interactionUrl(ctx, uid, step));
+  authorization.answered = true;
+}
+
+async function sessionAndPrompt(ctx: Context, authorization: Authorization): Promise<void> {
+  if (!authorization.interaction) {
+    // One read for the session (ignored when its user no longer exists) and the consent for this client.
+    const found = await loadSessionWithConsent(ctx, authorization.req, authorization.request.clientId);
+    authorization.session = found?.session;
+    authorization.consent = found?.consent;
+  } else if (authorization.session && !authorization.approved) {
+    // An approval on the consent page needs no remembered consent: the code's transaction widens it.
+    authorization.consent = await ctx.stores.consents.find(authorization.session.userId, authorization.request.clientId);
+  }
+  authorization.next = await nextStep(ctx, authorization);
+  if (authorization.next.step === 'login') await toInteraction(ctx, authorization, 'login');
+}
+
+async function consent(ctx: Context, authorization: Authorization): Promise<void> {
+  if (authorization.next.step === 'consent') await toInteraction(ctx, authorization, 'consent');
+}
+
+async function issue(ctx: Context, authorization: Authorization): Promise<void> {
+  const { next, request, session, interaction, res } = authorization;
+  if (next.step !== 'issue' || !session) throw new Error(`no code can be issued at step ${next.step}`);
+  // With an interaction, it is consumed in the same transaction, so a replayed approval issues nothing.
+  const { code } = await completeAuthorization(ctx, { request, session, scope: next.scope, consent: authorization.consent }, interaction?.uidHash);
+  if (interaction) clearInteractionCookie(ctx, res, interaction.uid);
+  sendAuthorizationResponse(res, ctx, targetOf(request), code, request.uiLocale ?? undefined);
+  authorization.answered = true;
+}
+
+export const AUTHORIZE_PHASES: readonly Phase[] = [parse, clientAndRedirectUri, validate, sessionAndPrompt, consent, issue];
+
+/** The phases an interaction page resumes: its request was validated when the interaction opened. */
+const RESUMED_PHASES = AUTHORIZE_PHASES.slice(AUTHORIZE_PHASES.indexOf(sessionAndPrompt));
+
+async function run(ctx: Context, authorization: Authorization, phases: readonly Phase[]): Promise<void> {
+  for (const phase of phases) {
+    await phase(ctx, authorization);
+    if (authorization.answered) return;
+  }
+}
+
+/**
+ * Continues an interaction's request after the login, MFA or consent page, through the same phases
+ * and the same decision as /authorize. Errors propagate to the page's handler (an HTML page).
+ */
+export async function resumeAuthorization(
+  ctx: Context,
+  req: Request,
+  res: Response,
+  interaction: Interaction,
+  progress: Pick<AuthorizationProgress, 'session' | 'loggedIn' | 'approved'>,
+): Promise<void> {
+  const authorization = { req, res, interaction, request: interaction.request, ...progress } as Authorization;
+  await run(ctx, authorization, RESUMED_PHASES);
+}
+
+export function authorizationRouter(ctx: Context): Router {
+  const router = Router();
+  mountFormPostScript(router);
+  const endpoint = handle(async (req, res) => {
+    const authorization = { req, res } as Authorization;
+    try {
+      await run(ctx, authorization, AUTHORIZE_PHASES);
+    } catch (error) {
+      // Before the redirect_uri is proven: an HTML page (the handler's own error path).
+      if (!authorization.target) throw error;
+      sendAuthorizationError(res, ctx, authorization.target, error, ctx.logger);
+    }
+  }, (res, error) => sendErrorPage(res, error, ctx.logger));
+  router.get(PATHS.authorization, endpoint);
+  router.post(PATHS.authorization, formBody, endpoint);
+  return router;
 }

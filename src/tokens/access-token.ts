@@ -1,13 +1,14 @@
 /**
  * Access tokens: opaque handles stored as SHA-256 (default) or RFC 9068 JWTs whose jti is recorded,
  * so both kinds stay revocable and introspectable. A token is valid only while its grant is not
- * revoked and it has not expired.
- * @spec https://www.rfc-editor.org/rfc/rfc9068#section-2 (typ at+jwt, iss, exp, aud, sub, client_id, iat, jti)
+ * revoked and it has not expired. The JWT itself (claims, signature, checks) is
+ * rfc9068-jwt-access-token/jwt-access-token.ts.
+ * @spec https://www.rfc-editor.org/rfc/rfc9068#section-2 (the jti is what is recorded)
  * @spec https://www.rfc-editor.org/rfc/rfc6750#section-1.2
  */
-import { decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
 import type { Context } from '../server/context.js';
 import type { AccessTokenRecord, GrantRecord, TokenWithGrant } from '../storage/stores.js';
+import { signJwtAccessToken, verifiedJwtAccessTokenId } from '../rfc9068-jwt-access-token/jwt-access-token.js';
 import { hashHandle, newHandle, newId } from './handles.js';
 
 export interface IssuedAccessToken {
@@ -35,20 +36,7 @@ export async function mintAccessToken(ctx: Context, request: AccessTokenRequest)
     return { token, record: { ...base, tokenHash: hashHandle(token), format: 'opaque' } };
   }
   const jti = newId();
-  const payload: JWTPayload = {
-    iss: ctx.config.issuer,
-    sub: request.subject,
-    aud: request.audience && request.audience.length > 0 ? (request.audience.length === 1 ? request.audience[0] : request.audience) : ctx.config.issuer,
-    client_id: request.grant.clientId,
-    scope: request.scope,
-    iat: now,
-    exp: expiresAt,
-    jti,
-  };
-  if (request.grant.userId && request.grant.authTime !== null) payload.auth_time = request.grant.authTime;
-  if (request.grant.acr) payload.acr = request.grant.acr;
-  if (request.grant.amr) payload.amr = request.grant.amr;
-  const token = await ctx.keystore.sign(payload, { alg: ctx.config.signingAlg, typ: 'at+jwt' });
+  const token = await signJwtAccessToken(ctx, { grant: request.grant, scope: request.scope, audience: request.audience ?? null, subject: request.subject, issuedAt: now, expiresAt, jti });
   return { token, record: { ...base, tokenHash: jti, format: 'jwt' } };
 }
 
@@ -67,19 +55,7 @@ export function looksLikeJwt(token: string): boolean {
  * whose signature, issuer and expiry verify. Undefined for a JWT that does not verify.
  */
 export async function accessTokenKey(ctx: Context, token: string): Promise<string | undefined> {
-  if (!looksLikeJwt(token)) return hashHandle(token);
-  try {
-    const header = decodeProtectedHeader(token);
-    if (header.typ !== 'at+jwt' || !header.kid) return undefined;
-    const key = await ctx.keystore.publicKey(header.kid);
-    if (!key) return undefined;
-    // Expiry is checked against the injected clock, not the wall clock.
-    await jwtVerify(token, key, { issuer: ctx.config.issuer, typ: 'at+jwt', currentDate: new Date(ctx.clock() * 1000) });
-    const jti = decodeJwt(token).jti;
-    return typeof jti === 'string' ? jti : undefined;
-  } catch {
-    return undefined;
-  }
+  return looksLikeJwt(token) ? verifiedJwtAccessTokenId(ctx, token) : hashHandle(token);
 }
 
 /** The stored row for a presented token (opaque or JWT), or undefined when unknown or malformed. */

@@ -3,7 +3,8 @@
  * the redirect back to the client. Each POST checks the CSRF token and ends in a 303 redirect (or
  * the form_post page); an interaction completes exactly once. The password check is throttled
  * (security/login-attempt.ts); users enrolled in MFA continue at /interaction/:uid/mfa (mfa-routes.ts),
- * and the session starts only when every factor has passed.
+ * and the session starts only when every factor has passed. What follows a page is not decided here:
+ * oidc-core/authorization-decision.ts decides, and the authorization endpoint's phases resume.
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#Authenticates
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#Consent
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1 (access_denied)
@@ -15,14 +16,13 @@ import { formBody, formParams } from '../http/params.js';
 import { handle, noStore, sendErrorPage } from '../http/respond.js';
 import { requestedClaimNames } from '../oidc-core/claims-parameter.js';
 import { scopeList } from '../oidc-core/claims.js';
-import { consentCovers } from '../oidc-core/prompt.js';
+import { nextStep } from '../oidc-core/authorization-decision.js';
 import { loadSession, passwordAuthentication, startSession } from '../oidc-core/session.js';
-import { completeAuthorization } from '../rfc6749-oauth2/authorization-code-issuer.js';
 import { targetOf } from '../rfc6749-oauth2/authorization-request.js';
-import { sendAuthorizationError, sendAuthorizationResponse } from '../rfc6749-oauth2/authorization-response.js';
+import { sendAuthorizationError } from '../rfc6749-oauth2/authorization-response.js';
+import { resumeAuthorization } from '../server/authorization-endpoint.js';
 import type { Context } from '../server/context.js';
 import type { SessionRecord } from '../storage/stores.js';
-import { mfaEnabled } from '../mfa/enrollment.js';
 import { openMfaChallenge } from '../mfa/mfa-step.js';
 import { attemptPassword } from '../security/login-attempt.js';
 import { audit, requestOrigin } from '../security/audit.js';
@@ -86,7 +86,7 @@ async function submitLogin(ctx: Context, req: Request, res: Response): Promise<v
   // One message whether the user exists or not.
   if (outcome.kind === 'failed') return renderLogin(ctx, res, interaction, 401, username, await loginFailureMessage(ctx, LOGIN_FAILED_MESSAGE));
   const user = outcome.value;
-  if (await mfaEnabled(ctx, user.id)) {
+  if ((await nextStep(ctx, { request: interaction.request, passwordPassedBy: user.id })).step === 'mfa') {
     // No session yet: the MFA step starts it.
     await openMfaChallenge(ctx, interaction.uidHash, user.id, interaction.record.expiresAt);
     noStore(res);
@@ -99,7 +99,7 @@ async function submitLogin(ctx: Context, req: Request, res: Response): Promise<v
   }
   const session = await startSession(ctx, req, res, passwordAuthentication(user.id));
   await recordLogin(ctx, who, session);
-  await continueAfterLogin(ctx, res, interaction, session);
+  await continueAfterLogin(ctx, req, res, interaction, session);
 }
 
 /** Audits a completed login (password, and MFA when enrolled). */
@@ -107,16 +107,10 @@ export async function recordLogin(ctx: Context, who: { clientId: string | null; 
   await ctx.stores.audit.record({ type: 'login.succeeded', clientId: who.clientId, userId: session.userId, ip: who.ip, userAgent: who.userAgent ?? null, details: { amr: session.amr, acr: session.acr, sid: session.sid } }, ctx.clock());
 }
 
-/** After a login: remember who signed in for this interaction, then consent or straight back to the client. */
-export async function continueAfterLogin(ctx: Context, res: Response, interaction: Interaction, session: SessionRecord): Promise<void> {
+/** After a login: remember who signed in for this interaction, then resume the authorization (consent or the code). */
+export async function continueAfterLogin(ctx: Context, req: Request, res: Response, interaction: Interaction, session: SessionRecord): Promise<void> {
   await ctx.stores.interactions.setUser(interaction.uidHash, session.userId);
-  const { request } = interaction;
-  const consent = await ctx.stores.consents.find(session.userId, request.clientId);
-  if (request.prompt.includes('consent') || !consentCovers(consent, request.scope)) {
-    noStore(res);
-    return res.redirect(303, interactionUrl(ctx, interaction.uid, 'consent'));
-  }
-  await finish(ctx, res, interaction, session);
+  await resumeAuthorization(ctx, req, res, interaction, { session, loggedIn: true });
 }
 
 /** The session that may approve: live and belonging to the user who logged in for this interaction. */
@@ -156,18 +150,11 @@ async function submitConsent(ctx: Context, req: Request, res: Response): Promise
   const session = await approvingSession(ctx, req, interaction);
   if (!session) return backToLogin(ctx, res, interaction);
   const decision = single(form.decision);
-  if (decision === 'approve') return finish(ctx, res, interaction, session);
+  // The interaction's user is this session's (approvingSession), so the login step is settled.
+  if (decision === 'approve') return resumeAuthorization(ctx, req, res, interaction, { session, loggedIn: true, approved: true });
   if (decision !== 'deny') throw new OAuthError('invalid_request', 'Choose Allow or Deny.');
   if (!(await ctx.stores.interactions.take(interaction.uidHash))) throw new OAuthError('invalid_request', 'This sign-in request was already completed');
   await audit(ctx, req, { type: 'authorization.denied', clientId: interaction.request.clientId, userId: session.userId });
   clearInteractionCookie(ctx, res, interaction.uid);
   sendAuthorizationError(res, ctx, targetOf(interaction.request), new OAuthError('access_denied', 'the user denied the request'));
-}
-
-/** Issues the code (consuming the interaction) and sends the browser back to the client. */
-async function finish(ctx: Context, res: Response, interaction: Interaction, session: SessionRecord): Promise<void> {
-  const { request } = interaction;
-  const { code } = await completeAuthorization(ctx, { request, session, scope: request.scope }, interaction.uidHash);
-  clearInteractionCookie(ctx, res, interaction.uid);
-  sendAuthorizationResponse(res, ctx, targetOf(request), code, request.uiLocale ?? undefined);
 }

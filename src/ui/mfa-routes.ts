@@ -84,5 +84,5 @@ async function submitChallenge(ctx: Context, req: Request, res: Response): Promi
   // The session (new id, new sid) starts only now, with both factors recorded.
   const session = await startSession(ctx, req, res, mfaAuthentication(user.id));
   await recordLogin(ctx, who, session);
-  await continueAfterLogin(ctx, res, interaction, session);
+  await continueAfterLogin(ctx, req, res, interaction, session);
 }

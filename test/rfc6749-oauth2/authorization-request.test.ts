@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OAuthError } from '../../src/errors/oauth-error.js';
 import {
   checkClientMayUseCode, checkRedirectUri, checkResponseMode, checkResponseType, findClient, pageLocale, rejectRequestObjects,
-  resolveScope, responseTarget,
+  responseTarget,
 } from '../../src/rfc6749-oauth2/authorization-request.js';
 import { authorizationRequestSchema, type AuthorizationRequestParams } from '../../src/rfc6749-oauth2/authorization-request.schema.js';
 import { validateParams, type Params } from '../../src/schema/validator.js';
@@ -106,24 +106,6 @@ describe(`RFC 6749 §4.1.1 authorization request checks (${backendName})`, () =>
     it('MUST answer request objects as not supported', () => {
       expect(codeOf(() => rejectRequestObjects({ request: 'x' } as AuthorizationRequestParams))).toBe('request_not_supported');
       expect(codeOf(() => rejectRequestObjects({ request_uri: 'x' } as AuthorizationRequestParams))).toBe('request_uri_not_supported');
-    });
-  });
-
-  describe('RFC 6749 §3.3 scope', () => {
-    it('SHOULD ignore scope values it does not support (OIDC Core §3.1.2.1)', () => {
-      expect(resolveScope(client, 'openid unknown email email')).toBe('openid email');
-    });
-
-    it('MUST fail with invalid_scope when nothing supported remains or scope is omitted', () => {
-      expect(codeOf(() => resolveScope(client, 'unknown'))).toBe('invalid_scope');
-      expect(codeOf(() => resolveScope(client, undefined))).toBe('invalid_scope');
-    });
-
-    it('MUST limit a client with a registered scope to that list (plus openid) and default to it', async () => {
-      const limited = await registerClient(ctx, { scope: 'profile api:read' });
-      expect(resolveScope(limited, 'openid profile email api:read')).toBe('openid profile api:read');
-      expect(resolveScope(limited, undefined)).toBe('profile api:read');
-      expect(codeOf(() => resolveScope(limited, 'email'))).toBe('invalid_scope');
     });
   });
 

@@ -9,6 +9,7 @@
  */
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jwtAccessTokenClaims } from '../../src/rfc9068-jwt-access-token/jwt-access-token.js';
 import type { GrantRecord } from '../../src/storage/stores.js';
 import { findAccessToken, mintAccessToken } from '../../src/tokens/access-token.js';
 import { newId } from '../../src/tokens/handles.js';
@@ -48,6 +49,12 @@ describe(`RFC 9068 JWT access tokens for a user (${backendName})`, () => {
     const g = grant();
     const { token } = await mintAccessToken(ctx, { grant: g, scope: 'openid', format: 'jwt', subject: 'user-1' });
     expect(await verify(token)).toMatchObject({ auth_time: g.authTime, acr: 'urn:castellan:acr:mfa', amr: ['pwd', 'otp'] });
+  });
+
+  it('MUST NOT carry auth_time, acr or amr for a client acting for itself (§2.2.1)', () => {
+    const own = grant({ userId: null, authTime: null, acr: null, amr: null });
+    const claims = jwtAccessTokenClaims(ctx.config.issuer, { grant: own, scope: 'api:read', audience: ['https://a.example/', 'https://b.example/'], subject: 'rp', issuedAt: 1, expiresAt: 2, jti: 'j' });
+    expect(claims).toEqual({ iss: ctx.config.issuer, sub: 'rp', aud: ['https://a.example/', 'https://b.example/'], client_id: 'rp', scope: 'api:read', iat: 1, exp: 2, jti: 'j' });
   });
 
   it('MUST use a default audience (the issuer) when no resource was requested (§3)', async () => {
