@@ -9,7 +9,7 @@
  */
 import type { OAuthError } from '../errors/oauth-error.js';
 import type { JsonSchemaObject } from '../schema/validator.js';
-import type { ClientRecord, NewRows, SingleUseConsumption, Tx } from '../storage/stores.js';
+import type { ClientRecord, NewRows, SingleUseConsumption } from '../storage/stores.js';
 import type { TokenResponseBody } from '../rfc6749-oauth2/token-response.js';
 import { authorizationCodeGrant } from '../rfc6749-oauth2/authorization-code-grant.js';
 import { clientCredentialsGrant } from '../rfc6749-oauth2/client-credentials-grant.js';

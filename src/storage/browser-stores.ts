@@ -25,7 +25,6 @@ export interface SessionStore {
    * user's remembered consent for that client, if any, in the same read.
    */
   findOfExistingUser(idHash: string, consentFor?: string, tx?: Tx): Promise<{ session: SessionRecord; consent: ConsentRecord | undefined } | undefined>;
-  findBySid(sid: string, tx?: Tx): Promise<SessionRecord | undefined>;
   touch(idHash: string, lastSeenAt: number, idleExpiresAt: number, tx?: Tx): Promise<void>;
   remove(idHash: string, tx?: Tx): Promise<boolean>;
 }

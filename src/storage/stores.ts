@@ -148,7 +148,6 @@ export interface GrantRecord {
 
 export interface GrantStore {
   find(id: string, tx?: Tx): Promise<GrantRecord | undefined>;
-  insert(grant: GrantRecord, tx?: Tx): Promise<void>;
   /** Revokes the grant and so every code and token derived from it; returns false if already revoked. */
   revoke(id: string, reason: string, now: number, tx?: Tx): Promise<boolean>;
   revokeByClient(clientId: string, reason: string, now: number, tx?: Tx): Promise<number>;
@@ -180,8 +179,6 @@ export interface AuthorizationCodeRecord {
 }
 
 export interface AuthorizationCodeStore {
-  insert(code: AuthorizationCodeRecord, tx?: Tx): Promise<void>;
-  find(codeHash: string, tx?: Tx): Promise<AuthorizationCodeRecord | undefined>;
   /** The code with its grant and the grant's user (the ID token's claims) in one read; undefined when code or grant is missing. */
   findWithGrant(codeHash: string, tx?: Tx): Promise<CodeWithGrant | undefined>;
 }
@@ -197,7 +194,6 @@ export interface RefreshTokenRecord {
 }
 
 export interface RefreshTokenStore {
-  insert(token: RefreshTokenRecord, tx?: Tx): Promise<void>;
   find(tokenHash: string, tx?: Tx): Promise<RefreshTokenRecord | undefined>;
   /** The token, its grant and the grant's username in one statement (introspection, revocation). */
   findWithGrant(tokenHash: string, tx?: Tx): Promise<TokenWithGrant<RefreshTokenRecord> | undefined>;
@@ -232,7 +228,6 @@ export interface AccessTokenRecord {
 }
 
 export interface AccessTokenStore {
-  insert(token: AccessTokenRecord, tx?: Tx): Promise<void>;
   find(tokenHash: string, tx?: Tx): Promise<AccessTokenRecord | undefined>;
   /** Marks the token revoked; false when unknown or already revoked. */
   revoke(tokenHash: string, now: number, tx?: Tx): Promise<boolean>;

@@ -117,10 +117,10 @@ describe('castellan clients (SQLite file)', () => {
   it('removes a client and revokes every grant it holds', async () => {
     await rig.cli(['clients', 'add', '--client-id', 'doomed', '--grant-type', 'client_credentials']);
     const grantId = newId();
-    await rig.withStores((stores) => stores.grants.insert({
+    await rig.withStores((stores) => stores.insertNewRows({ grants: [{
       id: grantId, clientId: 'doomed', userId: null, scope: '', claims: null, resource: null, authTime: null, acr: null, amr: null, sid: null,
       createdAt: 1, expiresAt: 4_000_000_000, revokedAt: null, revokedReason: null,
-    }));
+    }] }));
     const removed = await rig.cli(['clients', 'remove', 'doomed']);
     expect(removed).toMatchObject({ code: 0, stdout: 'Removed client doomed (1 grant revoked).\n' });
     const [client, grant] = await rig.withStores(async (stores) => [await stores.clients.find('doomed'), await stores.grants.find(grantId)] as const);

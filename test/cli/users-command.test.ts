@@ -81,10 +81,10 @@ describe('castellan users (SQLite file)', () => {
 
   it('removes a user and revokes their grants', async () => {
     const user = await rig.withStores((stores) => stores.users.findByUsername('grace'));
-    await rig.withStores((stores) => stores.grants.insert({
+    await rig.withStores((stores) => stores.insertNewRows({ grants: [{
       id: 'grace-grant', clientId: 'any', userId: user!.id, scope: 'openid', claims: null, resource: null, authTime: 1, acr: null, amr: null,
       sid: null, createdAt: 1, expiresAt: 4_000_000_000, revokedAt: null, revokedReason: null,
-    }));
+    }] }));
     expect(await rig.cli(['users', 'remove', 'grace'])).toMatchObject({ code: 0, stdout: 'Removed user grace (1 grant revoked).\n' });
     expect(await rig.withStores((stores) => stores.users.findByUsername('grace'))).toBeUndefined();
     expect(await rig.withStores((stores) => stores.grants.find('grace-grant'))).toMatchObject({ revokedReason: 'user_removed' });

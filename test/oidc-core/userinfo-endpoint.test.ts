@@ -32,14 +32,14 @@ describe(`OIDC Core §5.3 UserInfo endpoint (${backendName})`, () => {
       id: newId(), clientId, userId: user.id, scope, claims: null, resource: null, authTime: now, acr: null, amr: ['pwd'], sid: newId(),
       createdAt: now, expiresAt: now + 3600, revokedAt: null, revokedReason: null, ...options,
     };
-    await ctx.stores.grants.insert(grant);
+    await ctx.stores.insertNewRows({ grants: [grant] });
     return grant;
   }
 
   async function tokenFor(scope: string, options: Partial<GrantRecord> = {}, format: 'opaque' | 'jwt' = 'opaque') {
     const grant = await grantFor(scope, options);
     const issued = await mintAccessToken(ctx, { grant, scope, format, subject: grant.userId ?? clientId });
-    await ctx.stores.accessTokens.insert(issued.record);
+    await ctx.stores.insertNewRows({ accessTokens: [issued.record] });
     return { token: issued.token, grant };
   }
 
@@ -107,12 +107,12 @@ describe(`OIDC Core §5.3 UserInfo endpoint (${backendName})`, () => {
     it('MUST answer a token narrowed to another resource with 401 invalid_token (RFC 8707 §2)', async () => {
       const grant = await grantFor('openid email', { resource: ['https://api.example/'] });
       const issued = await mintAccessToken(ctx, { grant, scope: 'openid email', format: 'opaque', audience: ['https://api.example/'], subject: user.id });
-      await ctx.stores.accessTokens.insert(issued.record);
+      await ctx.stores.insertNewRows({ accessTokens: [issued.record] });
       const res = await request(app).get('/userinfo').set('Authorization', `Bearer ${issued.token}`).expect(401);
       expect(res.body.error).toBe('invalid_token');
       // The same grant's token for the OP itself still works.
       const own = await mintAccessToken(ctx, { grant, scope: 'openid email', format: 'opaque', audience: [ctx.config.issuer], subject: user.id });
-      await ctx.stores.accessTokens.insert(own.record);
+      await ctx.stores.insertNewRows({ accessTokens: [own.record] });
       await request(app).get('/userinfo').set('Authorization', `Bearer ${own.token}`).expect(200);
     });
 

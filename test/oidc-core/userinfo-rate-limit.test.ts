@@ -27,9 +27,9 @@ describe(`userinfo rate limit per user (${backendName})`, () => {
       id: newId(), clientId, userId, scope: 'openid', claims: null, resource: null, authTime: now, acr: null, amr: ['pwd'], sid: newId(),
       createdAt: now, expiresAt: now + 3600, revokedAt: null, revokedReason: null,
     };
-    await ctx.stores.grants.insert(grant);
+    await ctx.stores.insertNewRows({ grants: [grant] });
     const issued = await mintAccessToken(ctx, { grant, scope: 'openid', format: 'opaque', subject: userId });
-    await ctx.stores.accessTokens.insert(issued.record);
+    await ctx.stores.insertNewRows({ accessTokens: [issued.record] });
     return issued.token;
   }
 

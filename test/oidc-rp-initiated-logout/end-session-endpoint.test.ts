@@ -109,7 +109,7 @@ describe(`RP-Initiated Logout 1.0 end_session_endpoint (${backendName})`, () => 
     const done = await confirm(agent, page.text).expect(303);
     expect(done.headers.location).toBe(`${LOGOUT_A}?state=${state}`);
     expect((done.headers['set-cookie'] as unknown as string[]).some((c) => /^castellan_session=;.*Max-Age=0/.test(c))).toBe(true);
-    expect(await ctx.stores.sessions.findBySid(idToken.sid as string)).toBeUndefined();
+    expect(await ctx.knex('sessions').where({ sid: idToken.sid as string })).toEqual([]);
     expect(await silentResult(agent)).toBe('login_required');
     const [event] = await ctx.stores.audit.list({ type: 'session.ended', userId: alice.user.id, limit: 1 });
     expect(event.details).toMatchObject({ sid: idToken.sid, reason: 'rp_initiated_logout', backchannelDeliveries: 1 });

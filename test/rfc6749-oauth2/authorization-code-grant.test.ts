@@ -63,7 +63,7 @@ describe(`RFC 6749 §4.1.3 authorization code grant (${backendName})`, () => {
     it('MUST mark the code used and record a token.issued audit event without any token in it', async () => {
       const issued = await code();
       const response = await redeem(issued);
-      expect((await ctx.stores.codes.find(hashHandle(issued.code)))?.consumedAt).toBe(ctx.clock());
+      expect((await ctx.stores.codes.findWithGrant(hashHandle(issued.code)))?.token.consumedAt).toBe(ctx.clock());
       const [event] = await ctx.stores.audit.list({ type: 'token.issued', clientId: 'web', limit: 1 });
       expect(event.details).toMatchObject({ grant_type: 'authorization_code', grant_id: issued.grant.id, refresh_token: true, id_token: true });
       const serialised = JSON.stringify(event);

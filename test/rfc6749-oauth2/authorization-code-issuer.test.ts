@@ -31,8 +31,8 @@ describe(`RFC 6749 §4.1.2 issuing the authorization code (${backendName})`, () 
   it('MUST write the grant and the hashed code in one transaction, bound to client, redirect_uri and PKCE', async () => {
     const { code, grant } = await ctx.stores.transaction((tx) => issueAuthorizationCode(ctx, { request, session, scope: 'openid email' }, tx));
     expect(code).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(await ctx.stores.codes.find(code)).toBeUndefined();
-    const row = await ctx.stores.codes.find(hashHandle(code));
+    expect(await ctx.stores.codes.findWithGrant(code)).toBeUndefined();
+    const row = (await ctx.stores.codes.findWithGrant(hashHandle(code)))?.token;
     expect(row).toMatchObject({
       grantId: grant.id, clientId: request.clientId, redirectUri: REDIRECT_URI, codeChallenge: request.codeChallenge,
       codeChallengeMethod: 'S256', nonce: 'n1', scope: 'openid email', consumedAt: null,

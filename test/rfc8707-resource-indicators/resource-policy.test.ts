@@ -103,7 +103,7 @@ describe(`RFC 8707 at the token endpoint (${backendName})`, () => {
     const refused = await post({ ...form, resource: CALENDAR });
     expect(refused.status).toBe(400);
     expect(refused.body.error).toBe('invalid_target');
-    expect((await rig.ctx.stores.codes.find(hashHandle(issued.code)))?.consumedAt).toBeNull();
+    expect((await rig.ctx.stores.codes.findWithGrant(hashHandle(issued.code)))?.token.consumedAt).toBeNull();
     expect((await post(form)).status).toBe(200);
   });
 

@@ -66,7 +66,7 @@ describe(`RFC 9068 JWT access tokens for a user (${backendName})`, () => {
 
   it('MUST NOT take a JWT of another type (an ID token) signed by our key for an access token (§4)', async () => {
     const issued = await mintAccessToken(ctx, { grant: grant(), scope: 'openid', format: 'jwt', subject: 'user-1' });
-    await ctx.stores.accessTokens.insert(issued.record);
+    await ctx.stores.insertNewRows({ accessTokens: [issued.record] });
     expect(await findAccessToken(ctx, issued.token)).toBeDefined();
     const sameClaimsAsIdToken = await ctx.keystore.sign({ iss: ctx.config.issuer, sub: 'user-1', aud: 'rp', jti: issued.record.tokenHash, iat: ctx.clock(), exp: ctx.clock() + 60 }, { alg: ctx.config.signingAlg });
     expect(await findAccessToken(ctx, sameClaimsAsIdToken)).toBeUndefined();

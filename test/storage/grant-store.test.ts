@@ -26,19 +26,19 @@ describe(`GrantStore conformance on ${backendName}`, () => {
 
   it('finds an inserted grant with every field intact', async () => {
     const record = grant();
-    await ctx.stores.grants.insert(record);
+    await ctx.stores.insertNewRows({ grants: [record] });
     expect(await ctx.stores.grants.find(record.id)).toEqual(record);
   });
 
   it('keeps nulls for a client_credentials grant (no user, no session)', async () => {
     const record = grant({ userId: null, claims: null, resource: null, authTime: null, acr: null, amr: null, sid: null });
-    await ctx.stores.grants.insert(record);
+    await ctx.stores.insertNewRows({ grants: [record] });
     expect(await ctx.stores.grants.find(record.id)).toEqual(record);
   });
 
   it('revoke returns true once, then false, and records when and why', async () => {
     const record = grant();
-    await ctx.stores.grants.insert(record);
+    await ctx.stores.insertNewRows({ grants: [record] });
     expect(await ctx.stores.grants.revoke(record.id, 'code_replay', 1_700_000_100)).toBe(true);
     expect(await ctx.stores.grants.revoke(record.id, 'again', 1_700_000_200)).toBe(false);
     expect(await ctx.stores.grants.find(record.id)).toMatchObject({ revokedAt: 1_700_000_100, revokedReason: 'code_replay' });
@@ -52,7 +52,7 @@ describe(`GrantStore conformance on ${backendName}`, () => {
     const mine = [grant({ clientId: 'by-client' }), grant({ clientId: 'by-client' })];
     const already = grant({ clientId: 'by-client', revokedAt: 5, revokedReason: 'earlier' });
     const other = grant({ clientId: 'other-client' });
-    for (const record of [...mine, already, other]) await ctx.stores.grants.insert(record);
+    await ctx.stores.insertNewRows({ grants: [...mine, already, other] });
     expect(await ctx.stores.grants.revokeByClient('by-client', 'client_removed', 10)).toBe(2);
     for (const record of mine) expect((await ctx.stores.grants.find(record.id))?.revokedReason).toBe('client_removed');
     expect(await ctx.stores.grants.find(already.id)).toMatchObject({ revokedAt: 5, revokedReason: 'earlier' });
@@ -63,7 +63,7 @@ describe(`GrantStore conformance on ${backendName}`, () => {
     const sid = newId();
     const inSession = [grant({ sid, clientId: 'rp-1' }), grant({ sid, clientId: 'rp-2' })];
     const elsewhere = grant();
-    for (const record of [...inSession, elsewhere]) await ctx.stores.grants.insert(record);
+    await ctx.stores.insertNewRows({ grants: [...inSession, elsewhere] });
     expect(await ctx.stores.grants.revokeBySid(sid, 'logout', 20)).toBe(2);
     for (const record of inSession) expect((await ctx.stores.grants.find(record.id))?.revokedAt).toBe(20);
     expect((await ctx.stores.grants.find(elsewhere.id))?.revokedAt).toBeNull();
@@ -73,7 +73,7 @@ describe(`GrantStore conformance on ${backendName}`, () => {
     const userId = newId();
     const theirs = [grant({ userId }), grant({ userId, clientId: 'rp-2' })];
     const someoneElse = grant();
-    for (const record of [...theirs, someoneElse]) await ctx.stores.grants.insert(record);
+    await ctx.stores.insertNewRows({ grants: [...theirs, someoneElse] });
     expect(await ctx.stores.grants.revokeByUser(userId, 'user_removed', 30)).toBe(2);
     expect(await ctx.stores.grants.revokeByUser(userId, 'user_removed', 31)).toBe(0);
     expect((await ctx.stores.grants.find(someoneElse.id))?.revokedAt).toBeNull();
@@ -84,7 +84,7 @@ describe(`GrantStore conformance on ${backendName}`, () => {
     const live = [grant({ userId, clientId: 'rp-3', createdAt: 1 }), grant({ userId, clientId: 'rp-3', createdAt: 2 })];
     const revoked = grant({ userId, clientId: 'rp-3', revokedAt: 5, revokedReason: 'test' });
     const otherClient = grant({ userId, clientId: 'rp-4' });
-    for (const record of [...live, revoked, otherClient]) await ctx.stores.grants.insert(record);
+    await ctx.stores.insertNewRows({ grants: [...live, revoked, otherClient] });
     expect((await ctx.stores.grants.listUnrevokedByUserAndClient(userId, 'rp-3')).map((g) => g.id)).toEqual(live.map((g) => g.id));
   });
 });

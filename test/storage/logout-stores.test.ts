@@ -67,9 +67,7 @@ describe(`logout stores on ${backendName}`, () => {
     const sid = newId();
     const a = grant({ sid, createdAt: 10 });
     const b = grant({ sid, clientId: 'client-b', createdAt: 20 });
-    await ctx.stores.grants.insert(a);
-    await ctx.stores.grants.insert(b);
-    await ctx.stores.grants.insert(grant());
+    await ctx.stores.insertNewRows({ grants: [a, b, grant()] });
     expect((await ctx.stores.grants.listBySid(sid)).map((g) => g.id)).toEqual([a.id, b.id]);
   });
 
@@ -78,7 +76,7 @@ describe(`logout stores on ${backendName}`, () => {
     const mine = grant({ userId, clientId: 'c1' });
     const mineElsewhere = grant({ userId, clientId: 'c2' });
     const someoneElse = grant({ clientId: 'c1' });
-    for (const g of [mine, mineElsewhere, someoneElse]) await ctx.stores.grants.insert(g);
+    await ctx.stores.insertNewRows({ grants: [mine, mineElsewhere, someoneElse] });
     expect(await ctx.stores.grants.revokeByUserAndClient(userId, 'c1', 'consent_revoked', 5)).toBe(1);
     expect((await ctx.stores.grants.find(mine.id))?.revokedReason).toBe('consent_revoked');
     expect((await ctx.stores.grants.find(mineElsewhere.id))?.revokedAt).toBeNull();

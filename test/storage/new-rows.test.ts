@@ -48,7 +48,7 @@ describe(`Stores.insertNewRows on ${backendName}`, () => {
 
   it('writes nothing when one row cannot be written (a duplicate token), not even the grant or the audit event', async () => {
     const taken = accessToken(grant().id);
-    await ctx.stores.accessTokens.insert(taken);
+    await ctx.stores.insertNewRows({ accessTokens: [taken] });
     const g = grant();
     const marker = newId();
     await expect(ctx.stores.insertNewRows({

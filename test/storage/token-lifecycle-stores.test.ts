@@ -39,11 +39,9 @@ describe(`token lifecycle stores on ${backendName}`, () => {
   describe('RFC 7009 §2.1 AccessTokenStore.revoke', () => {
     it('MUST mark one access token revoked, once, and leave its siblings alone', async () => {
       const g = grant();
-      await ctx.stores.grants.insert(g);
       const target = access(g.id);
       const sibling = access(g.id);
-      await ctx.stores.accessTokens.insert(target);
-      await ctx.stores.accessTokens.insert(sibling);
+      await ctx.stores.insertNewRows({ grants: [g], accessTokens: [target, sibling] });
       expect(await ctx.stores.accessTokens.revoke(target.tokenHash, 1_700_000_100)).toBe(true);
       expect(await ctx.stores.accessTokens.revoke(target.tokenHash, 1_700_000_200)).toBe(false);
       expect((await ctx.stores.accessTokens.find(target.tokenHash))?.revokedAt).toBe(1_700_000_100);
@@ -59,17 +57,15 @@ describe(`token lifecycle stores on ${backendName}`, () => {
   describe('findWithGrant: one read for token, grant and username', () => {
     it('returns an access token with its grant and the user name, every field intact', async () => {
       const g = grant({ userId });
-      await ctx.stores.grants.insert(g);
       const token = access(g.id, { format: 'jwt', tokenHash: newId(), audience: null });
-      await ctx.stores.accessTokens.insert(token);
+      await ctx.stores.insertNewRows({ grants: [g], accessTokens: [token] });
       expect(await ctx.stores.accessTokens.findWithGrant(token.tokenHash)).toEqual({ token, grant: g, username: 'erin' });
     });
 
     it('returns a refresh token with its grant; no username without a user', async () => {
       const g = grant({ revokedAt: 1_700_000_050, revokedReason: 'refresh_token_reuse' });
-      await ctx.stores.grants.insert(g);
       const token = refresh(g.id, { consumedAt: 1_700_000_010 });
-      await ctx.stores.refreshTokens.insert(token);
+      await ctx.stores.insertNewRows({ grants: [g], refreshTokens: [token] });
       expect(await ctx.stores.refreshTokens.findWithGrant(token.tokenHash)).toEqual({ token, grant: g, username: null });
     });
 
@@ -77,30 +73,28 @@ describe(`token lifecycle stores on ${backendName}`, () => {
       expect(await ctx.stores.accessTokens.findWithGrant(hashHandle('unknown'))).toBeUndefined();
       expect(await ctx.stores.refreshTokens.findWithGrant(hashHandle('unknown'))).toBeUndefined();
       const orphan = access(newId());
-      await ctx.stores.accessTokens.insert(orphan);
+      await ctx.stores.insertNewRows({ accessTokens: [orphan] });
       expect(await ctx.stores.accessTokens.findWithGrant(orphan.tokenHash)).toBeUndefined();
     });
 
     it('returns an authorization code with its grant and user; user null without one; nothing for a code without its grant', async () => {
       const g = grant({ userId });
-      await ctx.stores.grants.insert(g);
       const code = {
         codeHash: hashHandle(newHandle()), grantId: g.id, clientId: 'client-a', redirectUri: 'https://rp.example/cb',
         codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', codeChallengeMethod: 'S256', nonce: null,
         scope: 'openid', createdAt: 1_700_000_000, expiresAt: 1_700_000_060, consumedAt: 1_700_000_001,
       };
-      await ctx.stores.codes.insert(code);
+      await ctx.stores.insertNewRows({ grants: [g], authorizationCodes: [code] });
       // The user comes with it for the ID token, without the password hash.
       expect(await ctx.stores.codes.findWithGrant(code.codeHash)).toEqual({
         token: code, grant: g, username: 'erin', user: { id: userId, username: 'erin', claims: {}, createdAt: 1, updatedAt: 1 },
       });
       const userless = grant();
-      await ctx.stores.grants.insert(userless);
       const clientCode = { ...code, codeHash: hashHandle(newHandle()), grantId: userless.id };
-      await ctx.stores.codes.insert(clientCode);
+      await ctx.stores.insertNewRows({ grants: [userless], authorizationCodes: [clientCode] });
       expect(await ctx.stores.codes.findWithGrant(clientCode.codeHash)).toEqual({ token: clientCode, grant: userless, username: null, user: null });
       const orphan = { ...code, codeHash: hashHandle(newHandle()), grantId: newId() };
-      await ctx.stores.codes.insert(orphan);
+      await ctx.stores.insertNewRows({ authorizationCodes: [orphan] });
       expect(await ctx.stores.codes.findWithGrant(orphan.codeHash)).toBeUndefined();
     });
 
@@ -108,8 +102,7 @@ describe(`token lifecycle stores on ${backendName}`, () => {
       const g = grant({ userId });
       const token = access(g.id);
       await expect(ctx.stores.transaction(async (tx) => {
-        await ctx.stores.grants.insert(g, tx);
-        await ctx.stores.accessTokens.insert(token, tx);
+        await ctx.stores.insertNewRows({ grants: [g], accessTokens: [token] }, undefined, tx);
         expect(await ctx.stores.accessTokens.findWithGrant(token.tokenHash, tx)).toEqual({ token, grant: g, username: 'erin' });
         expect(await ctx.stores.grants.find(g.id, tx)).toEqual(g);
         throw new Error('roll back');
@@ -120,9 +113,8 @@ describe(`token lifecycle stores on ${backendName}`, () => {
 
     it('does not confuse the two kinds: an access token hash is not a refresh token', async () => {
       const g = grant();
-      await ctx.stores.grants.insert(g);
       const token = access(g.id);
-      await ctx.stores.accessTokens.insert(token);
+      await ctx.stores.insertNewRows({ grants: [g], accessTokens: [token] });
       expect(await ctx.stores.refreshTokens.findWithGrant(token.tokenHash)).toBeUndefined();
     });
   });

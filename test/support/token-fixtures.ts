@@ -59,8 +59,7 @@ export async function issueCode(ctx: Context, options: CodeOptions): Promise<Iss
     codeChallenge: pkce?.challenge ?? null, codeChallengeMethod: pkce ? 'S256' : null, nonce: options.nonce === undefined ? 'n-0S6_WzA2Mj' : options.nonce,
     scope: grant.scope, createdAt: now, expiresAt: now + ctx.config.authorizationCodeTtl, consumedAt: null,
   };
-  await ctx.stores.grants.insert(grant);
-  await ctx.stores.codes.insert(record);
+  await ctx.stores.insertNewRows({ grants: [grant], authorizationCodes: [record] });
   return { code, verifier: pkce?.verifier, grant, record };
 }
 

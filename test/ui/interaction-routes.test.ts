@@ -47,7 +47,7 @@ describe(`login and consent pages (${backendName})`, () => {
       expect(url.searchParams.get('code')).toMatch(/^[A-Za-z0-9_-]{43}$/);
       expect(url.searchParams.get('state')).toBe('af0ifjsldkj');
       expect(url.searchParams.get('iss')).toBe(ctx.config.issuer);
-      const code = await ctx.stores.codes.find(hashHandle(url.searchParams.get('code')!));
+      const code = (await ctx.stores.codes.findWithGrant(hashHandle(url.searchParams.get('code')!)))?.token;
       expect(code).toMatchObject({ clientId: client.clientId, redirectUri: REDIRECT_URI, scope: 'openid profile', nonce: 'n-0S6_WzA2Mj', codeChallengeMethod: 'S256' });
     });
 
@@ -171,7 +171,7 @@ describe(`login and consent pages (${backendName})`, () => {
     it('MUST keep offline_access in the granted scope after the consent page', async () => {
       const agent = browser(ctx);
       const url = await authorizeThroughPages(agent, defaultParams(client, { scope: 'openid offline_access' }), user.username, password);
-      const code = await ctx.stores.codes.find(hashHandle(url.searchParams.get('code')!));
+      const code = (await ctx.stores.codes.findWithGrant(hashHandle(url.searchParams.get('code')!)))?.token;
       expect(code?.scope).toBe('openid offline_access');
     });
 

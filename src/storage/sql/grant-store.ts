@@ -6,7 +6,7 @@
 import type { GrantRecord, GrantStore, Tx } from '../stores.js';
 import { fromJson, toJson, toNumber, toNumberOrNull } from './json.js';
 import { on } from './on.js';
-import { insertSql, type Database, type Row } from './statements.js';
+import type { Database, Row } from './statements.js';
 
 /** Exported for joined reads (a token with its grant). */
 export const toRecord = (row: Row): GrantRecord => ({
@@ -68,11 +68,6 @@ export class SqlGrantStore implements GrantStore {
   async find(id: string, tx?: Tx) {
     const row = await on(this.db, tx).one(FIND, [id]);
     return row ? toRecord(row) : undefined;
-  }
-
-  async insert(grant: GrantRecord, tx?: Tx) {
-    const { sql, params } = insertSql('grants', grantRow(grant));
-    await on(this.db, tx).run(sql, params);
   }
 
   async revoke(id: string, reason: string, now: number, tx?: Tx) {

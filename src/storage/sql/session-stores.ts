@@ -17,7 +17,6 @@ const SESSION_WITH_CONSENT = 'select s.*, c."scope" as "c_scope", c."granted_at"
   + 'where s."id_hash" = ? limit 1';
 
 const FIND_SESSION = 'select * from "sessions" where "id_hash" = ? limit 1';
-const FIND_SESSION_BY_SID = 'select * from "sessions" where "sid" = ? limit 1';
 const TOUCH_SESSION = 'update "sessions" set "last_seen_at" = ?, "idle_expires_at" = ? where "id_hash" = ?';
 const REMOVE_SESSION = 'delete from "sessions" where "id_hash" = ?';
 
@@ -82,11 +81,6 @@ export class SqlSessionStore implements SessionStore {
     const session = toSession(row);
     const consent = row.c_scope == null ? undefined : { userId: session.userId, clientId: consentFor as string, scope: row.c_scope as string, grantedAt: toNumber(row.c_granted_at) };
     return { session, consent };
-  }
-
-  async findBySid(sid: string, tx?: Tx) {
-    const row = await on(this.db, tx).one(FIND_SESSION_BY_SID, [sid]);
-    return row ? toSession(row) : undefined;
   }
 
   async touch(idHash: string, lastSeenAt: number, idleExpiresAt: number, tx?: Tx) {

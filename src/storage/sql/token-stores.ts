@@ -11,7 +11,7 @@ import type {
 import { toRecord as grantFromRow } from './grant-store.js';
 import { fromJson, toJson, toNumber, toNumberOrNull } from './json.js';
 import { on } from './on.js';
-import { insertSql, type Database, type Row } from './statements.js';
+import type { Database, Row } from './statements.js';
 import { USER_PROFILE_COLUMNS, userProfileFromRow } from './user-store.js';
 
 const GRANT_COLUMNS = ['id', 'client_id', 'user_id', 'scope', 'claims', 'resource', 'auth_time', 'acr', 'amr', 'sid', 'created_at', 'expires_at', 'revoked_at', 'revoked_reason'];
@@ -79,23 +79,12 @@ export const accessTokenRow = (token: AccessTokenRecord): Row => ({
   revoked_at: token.revokedAt,
 });
 
-const FIND_CODE = 'select * from "authorization_codes" where "code_hash" = ? limit 1';
 const FIND_REFRESH_TOKEN = 'select * from "refresh_tokens" where "token_hash" = ? limit 1';
 const FIND_ACCESS_TOKEN = 'select * from "access_tokens" where "token_hash" = ? limit 1';
 const REVOKE_ACCESS_TOKEN = 'update "access_tokens" set "revoked_at" = ? where "token_hash" = ? and "revoked_at" is null';
 
 export class SqlAuthorizationCodeStore implements AuthorizationCodeStore {
   constructor(private readonly db: Database) {}
-
-  async insert(code: AuthorizationCodeRecord, tx?: Tx) {
-    const { sql, params } = insertSql('authorization_codes', authorizationCodeRow(code));
-    await on(this.db, tx).run(sql, params);
-  }
-
-  async find(codeHash: string, tx?: Tx) {
-    const row = await on(this.db, tx).one(FIND_CODE, [codeHash]);
-    return row ? codeFromRow(row) : undefined;
-  }
 
   findWithGrant(codeHash: string, tx?: Tx): Promise<CodeWithGrant | undefined> {
     return findJoined(this.db, tx, 'authorization_codes', codeHash, codeFromRow, (row) => ({ user: userProfileFromRow(row, 'u_') }));
@@ -104,11 +93,6 @@ export class SqlAuthorizationCodeStore implements AuthorizationCodeStore {
 
 export class SqlRefreshTokenStore implements RefreshTokenStore {
   constructor(private readonly db: Database) {}
-
-  async insert(token: RefreshTokenRecord, tx?: Tx) {
-    const { sql, params } = insertSql('refresh_tokens', refreshTokenRow(token));
-    await on(this.db, tx).run(sql, params);
-  }
 
   async find(tokenHash: string, tx?: Tx) {
     const row = await on(this.db, tx).one(FIND_REFRESH_TOKEN, [tokenHash]);
@@ -122,11 +106,6 @@ export class SqlRefreshTokenStore implements RefreshTokenStore {
 
 export class SqlAccessTokenStore implements AccessTokenStore {
   constructor(private readonly db: Database) {}
-
-  async insert(token: AccessTokenRecord, tx?: Tx) {
-    const { sql, params } = insertSql('access_tokens', accessTokenRow(token));
-    await on(this.db, tx).run(sql, params);
-  }
 
   async find(tokenHash: string, tx?: Tx) {
     const row = await on(this.db, tx).one(FIND_ACCESS_TOKEN, [tokenHash]);
