@@ -43,7 +43,7 @@ describe('ill-formed request text at the endpoints', () => {
   let app: Awaited<ReturnType<typeof createTestContextWithApp>>['app'];
 
   beforeAll(async () => {
-    ({ ctx, app } = await createTestContextWithApp());
+    ({ ctx, app } = await createTestContextWithApp({ rateLimitEnabled: false }));
   });
   afterAll(() => ctx.close());
 
