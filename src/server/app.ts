@@ -80,8 +80,8 @@ export function createApp(ctx: Context): express.Express {
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (error instanceof OAuthError) return sendError(req, res, error);
     const status = (error as { status?: number }).status;
-    if (status === 413) return sendOAuthError(res, new OAuthError('invalid_request', 'Request body too large', { status: 413 }));
-    if (status && status >= 400 && status < 500) return sendOAuthError(res, new OAuthError('invalid_request', 'Malformed request', { status }));
+    if (status === 413) return sendError(req, res, new OAuthError('invalid_request', 'Request body too large', { status: 413 }));
+    if (status && status >= 400 && status < 500) return sendError(req, res, new OAuthError('invalid_request', 'Malformed request', { status }));
     sendOAuthError(res, error, ctx.logger);
   });
   return app;
