@@ -65,6 +65,16 @@ describe('ill-formed request text at the endpoints', () => {
     }
   });
 
+  it('MUST answer invalid_request to NUL in Basic credentials or the form when the token rate limit reads the client_id first', async () => {
+    const limited = await createTestContextWithApp({ rateLimitEnabled: true });
+    try {
+      expectInvalidRequest(await request(limited.app).post('/token').set('authorization', basic('a%00b:x')).type('form').send('grant_type=client_credentials'));
+      expectInvalidRequest(await request(limited.app).post('/token').type('form').send('grant_type=client_credentials&client_id=a%00b'));
+    } finally {
+      await limited.ctx.close();
+    }
+  });
+
   it('MUST answer invalid_request to NUL or invalid UTF-8 in form bodies, percent-encoded or raw', async () => {
     for (const path of ['/token', '/introspect', '/revoke']) {
       for (const body of ['grant_type=client_credentials&client_id=a%00b', 'token=t&client_id=a%C3', Buffer.concat([Buffer.from('token=t&client_id=a'), Buffer.from([0xff])])]) {
