@@ -124,6 +124,8 @@ export const SETTINGS: Setting<keyof Config>[] = [
   { key: 'tlsCertFile', env: 'TLS_CERT_FILE', parse: asString, describe: 'a path to a PEM certificate (chain)' },
   { key: 'tlsKeyFile', env: 'TLS_KEY_FILE', parse: asString, describe: 'a path to a PEM private key' },
   { key: 'httpRedirectPort', env: 'HTTP_REDIRECT_PORT', parse: asPort, describe: 'an integer 0-65535' },
+  { key: 'httpHeadersTimeout', env: 'HTTP_HEADERS_TIMEOUT', default: 10, parse: asDuration, describe: 'an ISO 8601 duration such as PT10S' },
+  { key: 'httpRequestTimeout', env: 'HTTP_REQUEST_TIMEOUT', default: 30, parse: asDuration, describe: 'an ISO 8601 duration such as PT30S' },
   // Dynamic client registration and outbound requests to client URLs (src/rfc7591-registration/, src/security/safe-fetch.ts).
   { key: 'registrationMode', env: 'REGISTRATION_ENABLED', parse: asRegistrationMode, describe: 'open, token (needs REGISTRATION_INITIAL_ACCESS_TOKEN) or off' },
   { key: 'registrationInitialAccessToken', env: 'REGISTRATION_INITIAL_ACCESS_TOKEN', parse: asInitialAccessToken, describe: 'at least 32 characters of A-Z a-z 0-9 - . _ ~ + /' },

@@ -101,6 +101,9 @@ export interface SecurityConfig {
   tlsCertFile?: string;
   tlsKeyFile?: string;
   httpRedirectPort?: number;
+  /** Seconds a client may take to send the request headers, and the whole request with its body (slowloris). */
+  httpHeadersTimeout: number;
+  httpRequestTimeout: number;
 }
 
 /** Problems that involve more than one setting, in loadConfig's one-line style (values that failed to parse are undefined). */
@@ -112,6 +115,8 @@ export function securityProblems(config: Partial<SecurityConfig> & { production:
   if (config.httpRedirectPort !== undefined && config.httpRedirectPort !== 0 && config.httpRedirectPort === config.port) problems.push('HTTP_REDIRECT_PORT must differ from PORT');
   if (config.behindProxy && (config.trustedProxies ?? []).length === 0) problems.push('BEHIND_PROXY=true needs TRUSTED_PROXIES (the addresses of the proxies whose X-Forwarded-* headers are believed)');
   if (config.production && config.corsOrigins?.includes('*')) problems.push('CORS_ORIGINS=* is not allowed when CASTELLAN_PRODUCTION=true: list the origins');
+  // Node refuses a headers timeout longer than the request timeout that includes it.
+  if (config.httpHeadersTimeout && config.httpRequestTimeout && config.httpHeadersTimeout > config.httpRequestTimeout) problems.push('HTTP_HEADERS_TIMEOUT must not be longer than HTTP_REQUEST_TIMEOUT');
   if (config.rateLimitSoftBan && config.rateLimitHardBan && config.rateLimitSoftBan.violations >= config.rateLimitHardBan.violations) problems.push('RATE_LIMIT_SOFT_BAN must take fewer violations than RATE_LIMIT_HARD_BAN');
   return problems;
 }

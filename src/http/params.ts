@@ -2,11 +2,13 @@
  * Request parameters as flat string maps: the query string for GET, the form body for POST.
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-3.1 (empty values are treated as omitted)
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-3.2 (token endpoint uses application/x-www-form-urlencoded)
+ * @spec https://url.spec.whatwg.org/#application/x-www-form-urlencoded (UTF-8 percent-encoded names and values)
  */
 import type { IncomingMessage } from 'node:http';
-import express, { type Request } from 'express';
+import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Params } from '../schema/validator.js';
 import { OAuthError } from '../errors/oauth-error.js';
+import { ILL_FORMED_TEXT, isWellFormedEncoded, utf8Text } from './text-input.js';
 
 /**
  * The form media type, any case, with or without parameters (`; charset=UTF-8`). A plain test
@@ -20,8 +22,12 @@ export const isFormRequest = (req: IncomingMessage): boolean => FORM_TYPE.test(r
 /** Raw body up to 64 KiB for urlencoded forms; larger bodies are refused by express with 413. */
 export const formBody = express.raw({ type: isFormRequest, limit: '64kb' });
 
-/** Parses urlencoded text; a repeated name yields an array, an empty value is dropped. */
+/**
+ * Parses urlencoded text; a repeated name yields an array, an empty value is dropped. Text that is
+ * not UTF-8 once percent-decoded, or that holds NUL, is invalid_request before anyone reads it.
+ */
 export function parseUrlEncoded(text: string): Params {
+  if (!isWellFormedEncoded(text)) throw new OAuthError('invalid_request', ILL_FORMED_TEXT);
   const params: Params = Object.create(null);
   for (const [name, value] of new URLSearchParams(text)) {
     if (value === '') continue;
@@ -43,12 +49,18 @@ export function queryParams(req: Request): Params {
  */
 const parsedForms = new WeakMap<IncomingMessage, Params>();
 
-/** The parsed urlencoded body, or undefined when the request has none (another media type, no body parser). */
+/**
+ * The parsed urlencoded body, or undefined when the request has none (another media type, no body
+ * parser). Ill-formed text (see parseUrlEncoded) is invalid_request.
+ */
 export function parsedFormBody(req: Request): Params | undefined {
   const parsed = parsedForms.get(req);
   if (parsed !== undefined) return parsed;
   if (!isFormRequest(req) || !Buffer.isBuffer(req.body)) return undefined;
-  const params = parseUrlEncoded(req.body.toString('utf8'));
+  // Raw bytes are checked before decoding: toString would replace invalid ones with U+FFFD.
+  const text = utf8Text(req.body);
+  if (text === undefined) throw new OAuthError('invalid_request', ILL_FORMED_TEXT);
+  const params = parseUrlEncoded(text);
   parsedForms.set(req, params);
   return params;
 }
@@ -67,4 +79,14 @@ export function formParams(req: Request): Params {
 /** GET reads the query; POST reads the form body (authorization, userinfo and logout accept both). */
 export function requestParams(req: Request): Params {
   return req.method === 'POST' ? formParams(req) : queryParams(req);
+}
+
+/**
+ * Path segments are parameters too (/register/{client_id}, /interaction/{uid}): one check of the
+ * decoded path for every route, before any router reads req.params. Express itself answers 400 to
+ * percent sequences it cannot decode; this refuses the ones it can (NUL) and any not UTF-8.
+ */
+export function wellFormedPath(req: Request, _res: Response, next: NextFunction): void {
+  if (isWellFormedEncoded(req.path)) next();
+  else next(new OAuthError('invalid_request', ILL_FORMED_TEXT));
 }

@@ -119,7 +119,13 @@ function protocolPaths(): Json {
 function userinfoResponses(): Json {
   return {
     200: jsonOk('The user claims the token grants, always with sub', { type: 'object', properties: { sub: { type: 'string' } }, required: ['sub'], additionalProperties: true }),
-    400: response('BadRequest'), 401: response('Unauthorized'), 403: response('Unauthorized'),
+    400: response('BadRequest'),
+    // RFC 6750 §3.1: a request without any token gets the challenge alone, with no error code and no body.
+    401: {
+      ...jsonResponse('No token: WWW-Authenticate with no error and an empty body. An invalid token: invalid_token in WWW-Authenticate and in the JSON body', ref('OAuthError')),
+      headers: { 'WWW-Authenticate': { required: true, schema: { type: 'string' } } },
+    },
+    403: response('Unauthorized'),
   };
 }
 
@@ -129,10 +135,27 @@ function managementPath(): Json {
   const current = jsonOk('Client information response');
   return {
     parameters: [pathParameter('client_id', 'The client_id issued at registration')],
-    get: { ...common, operationId: 'readClient', summary: 'Read the registration', responses: { 200: current, 401: response('Unauthorized') } },
+    // 400: a client_id that is not UTF-8 text (or holds NUL) is invalid_request before any token is checked.
+    get: { ...common, operationId: 'readClient', summary: 'Read the registration', responses: { 200: current, 400: response('BadRequest'), 401: response('Unauthorized') } },
     put: { ...common, operationId: 'updateClient', summary: 'Replace the registration', requestBody: jsonBody(mergeSchemas(updateSchema)), responses: { 200: current, 400: response('BadRequest'), 401: response('Unauthorized') } },
-    delete: { ...common, operationId: 'deleteClient', summary: 'Delete the client and revoke its grants', responses: { 204: { description: 'Deleted' }, 401: response('Unauthorized') } },
+    delete: { ...common, operationId: 'deleteClient', summary: 'Delete the client and revoke its grants', responses: { 204: { description: 'Deleted' }, 400: response('BadRequest'), 401: response('Unauthorized') } },
   };
+}
+
+/**
+ * The answers any operation can get before its endpoint runs: 408 and 431 from the listener, 413
+ * from the body parser of every operation that takes a body.
+ */
+function withTransportResponses(paths: Json): Json {
+  for (const item of Object.values(paths) as Json[]) {
+    for (const operation of Object.values(item).filter((value): value is Json => typeof value === 'object' && value !== null && 'responses' in value)) {
+      const responses = operation.responses as Json;
+      if (operation.requestBody) responses[413] = response('PayloadTooLarge');
+      responses[408] = response('RequestTimeout');
+      responses[431] = response('HeadersTooLarge');
+    }
+  }
+  return paths;
 }
 
 /**
@@ -149,7 +172,7 @@ export function openApiDocument(issuer?: string): Json {
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
     ...(issuer ? { servers: [{ url: issuer }] } : {}),
-    paths: { ...protocolPaths(), ...pagePaths() },
+    paths: withTransportResponses({ ...protocolPaths(), ...pagePaths() }),
     components: { ...COMPONENTS, schemas: { ...(COMPONENTS.schemas as Json), TokenResponse: tokenResponse } },
   };
 }

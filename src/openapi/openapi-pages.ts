@@ -18,6 +18,11 @@ const page = (operationId: string, summary: string, extra: Json = {}): Json => (
   operationId, tags: ['Pages'], summary, ...extra,
   responses: { 200: htmlResponse('The page'), 303: redirectResponse('Elsewhere in the flow'), 400: response('ErrorPage') },
 });
+/** Account pages need a session: without one they answer 401 with a page that links to sign-in. */
+const accountPage = (operationId: string, summary: string): Json => {
+  const described = page(operationId, summary);
+  return { ...described, responses: { ...(described.responses as Json), 401: htmlResponse('No session: a page asking the user to sign in') } };
+};
 const submit = (operationId: string, summary: string, fields: Record<string, string>, required: string[]): Json => ({
   operationId, tags: ['Pages'], summary, requestBody: pageForm(fields, required),
   responses: {
@@ -49,10 +54,10 @@ export function pagePaths(): Json {
       page('mfaPage', 'Second factor page (name="otp", id="mfa-submit", or a recovery code)'),
       submit('mfa', 'Enter a TOTP code or a recovery code', { csrf: CSRF, otp: 'TOTP code', recovery_code: 'A recovery code' }, ['csrf'])),
     [MFA_ACCOUNT_PATH]: {
-      get: page('mfaAccountPage', 'TOTP enrolment: QR code and key, or the current status'),
+      get: accountPage('mfaAccountPage', 'TOTP enrolment: QR code and key, or the current status'),
       post: submit('enrollMfa', 'Turn on TOTP with the password and a first code', { csrf: CSRF, password: 'Current password', otp: 'First TOTP code' }, ['csrf', 'password', 'otp']),
     },
-    [CONSENTS_PATH]: { get: page('consentsPage', 'The applications the user consented to, each with a revoke form') },
+    [CONSENTS_PATH]: { get: accountPage('consentsPage', 'The applications the user consented to, each with a revoke form') },
     [REVOKE_PATH]: { post: submit('revokeConsent', 'Withdraw consent from one application and revoke its grants', { csrf: CSRF, client_id: 'The application' }, ['csrf', 'client_id']) },
     [PATHS.endSession]: {
       get: page('endSession', 'RP-Initiated Logout request: asks the End-User to confirm', { parameters: queryParameters(endSessionSchema) }),

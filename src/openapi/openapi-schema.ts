@@ -95,6 +95,13 @@ export const COMPONENTS: Json = {
       headers: { 'Retry-After': { schema: { type: 'integer' } } },
     },
     ErrorPage: htmlResponse('An HTML error page (never a redirect to an unvalidated address)'),
+    // What the server answers before any endpoint runs (server/app.ts, security/tls.ts), for every operation alike.
+    PayloadTooLarge: {
+      description: 'Request body over 64 KB: invalid_request, as JSON, or as an HTML error page when the request prefers HTML',
+      content: { 'application/json': { schema: ref('OAuthError') }, 'text/html': { schema: { type: 'string' } } },
+    },
+    HeadersTooLarge: { description: 'Request headers (the URL included) over 16 KB: no body, and the connection is closed' },
+    RequestTimeout: { description: 'Headers or body sent slower than HTTP_HEADERS_TIMEOUT or HTTP_REQUEST_TIMEOUT allow: no body, and the connection is closed' },
   },
   securitySchemes: {
     clientSecretBasic: { type: 'http', scheme: 'basic', description: 'RFC 6749 §2.3.1: form-urlencoded client_id and client_secret' },

@@ -8,6 +8,7 @@
  */
 import { secretMatches } from '../clients/client-service.js';
 import { OAuthError } from '../errors/oauth-error.js';
+import { ILL_FORMED_TEXT, isWellFormedEncoded, utf8Text } from '../http/text-input.js';
 import { authenticateWithAssertion } from '../rfc7523-jwt-client-auth/client-assertion.js';
 import { validateParams, type Params } from '../schema/validator.js';
 import type { Context } from '../server/context.js';
@@ -34,11 +35,16 @@ const GENERIC_FAILURE = 'client authentication failed';
 const failure = (description: string, basic: boolean) =>
   new OAuthError('invalid_client', description, { status: 401, headers: basic ? BASIC_CHALLENGE : {} });
 
-/** RFC 6749 §2.3.1: id and secret are form-urlencoded before Basic encoding, so decode them back. */
+/**
+ * RFC 6749 §2.3.1: id and secret are form-urlencoded before Basic encoding, so decode them back.
+ * Undefined when the header is not Basic syntax; invalid_request when the credentials are not UTF-8
+ * text (raw or percent-encoded) or hold NUL, the same rule as for form parameters.
+ */
 export function parseBasicCredentials(header: string): { clientId: string; secret: string } | undefined {
   const match = /^basic +([A-Za-z0-9+/]+={0,2}) *$/i.exec(header);
   if (!match) return undefined;
-  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const decoded = utf8Text(Buffer.from(match[1], 'base64'));
+  if (decoded === undefined || !isWellFormedEncoded(decoded)) throw new OAuthError('invalid_request', ILL_FORMED_TEXT);
   const colon = decoded.indexOf(':');
   if (colon <= 0) return undefined;
   const formDecode = (value: string) => decodeURIComponent(value.replace(/\+/g, ' '));

@@ -8,10 +8,12 @@
  * @spec https://www.rfc-editor.org/rfc/rfc7591#section-3.2.2 (invalid_redirect_uri, invalid_client_metadata)
  * @spec https://www.rfc-editor.org/rfc/rfc7592#section-2.2 (update body: client_id required, client_secret optional; nulls may be ignored)
  * @spec https://openid.net/specs/openid-connect-registration-1_0.html#ClientMetadata
+ * @spec https://www.rfc-editor.org/rfc/rfc8259#section-8.1 (JSON text is UTF-8)
  */
 import express, { type Request } from 'express';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { OAuthError } from '../errors/oauth-error.js';
+import { jsonProblem, utf8Text } from '../http/text-input.js';
 import { ajv, type JsonSchemaObject } from '../schema/validator.js';
 
 /** Raw body up to 64 KiB whatever its type, so a wrong Content-Type gets a metadata error, not a 415. */
@@ -62,16 +64,29 @@ export const updateSchema: JsonSchemaObject = {
 const REDIRECT_FIELDS = ['redirect_uris', 'post_logout_redirect_uris'];
 const compiled = new WeakMap<JsonSchemaObject, ValidateFunction>();
 
+/**
+ * How deep a metadata document may nest: a jwks with its keys is four levels. Deeper documents are
+ * refused before anything (structuredClone, ajv) recurses through them and runs out of stack.
+ */
+export const MAX_METADATA_DEPTH = 32;
+
 /** The request body as a JSON object; anything else is invalid_client_metadata. */
 export function jsonObject(req: Request): Record<string, unknown> {
   if (!req.is('application/json')) throw new OAuthError('invalid_client_metadata', 'The request body must be application/json');
+  // RFC 8259 §8.1: JSON is UTF-8; invalid bytes would otherwise become U+FFFD and be stored as such.
+  const text = Buffer.isBuffer(req.body) ? utf8Text(req.body) : '';
+  if (text === undefined) throw new OAuthError('invalid_client_metadata', 'The request body must be UTF-8 text without NUL characters');
   let document: unknown;
   try {
-    document = JSON.parse(Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '');
+    document = JSON.parse(text);
   } catch {
     throw new OAuthError('invalid_client_metadata', 'The request body is not valid JSON');
   }
   if (typeof document !== 'object' || document === null || Array.isArray(document)) throw new OAuthError('invalid_client_metadata', 'The request body must be a JSON object');
+  const problem = jsonProblem(document, MAX_METADATA_DEPTH);
+  if (problem === 'too deep') throw new OAuthError('invalid_client_metadata', `The request body nests deeper than ${MAX_METADATA_DEPTH} levels`);
+  // Escapes (\u0000, \ud800) reach strings that the bytes check could not see.
+  if (problem) throw new OAuthError('invalid_client_metadata', 'Client metadata strings must be Unicode text without NUL characters');
   return document as Record<string, unknown>;
 }
 

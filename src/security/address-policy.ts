@@ -1,9 +1,12 @@
 /**
  * Which network addresses an outbound request may reach. Private, loopback, link-local, shared,
  * multicast and reserved ranges are refused so a client-supplied URL cannot make the server probe
- * its own network (SSRF).
+ * its own network (SSRF). Cloud metadata services and link-local ranges are refused in every mode,
+ * OUTBOUND_ALLOW_PRIVATE_NETWORKS included: no relying party lives there, and a metadata service
+ * hands out the server's own cloud credentials.
  * @spec https://cheatsheetseries.owasp.org/cheatsheets/Server_Side_Request_Forgery_Prevention_Cheat_Sheet.html (server-side request forgery via client metadata)
  * @spec https://www.rfc-editor.org/rfc/rfc6890 (special-purpose address registries)
+ * @spec https://www.rfc-editor.org/rfc/rfc3927 (IPv4 link-local) and https://www.rfc-editor.org/rfc/rfc4291#section-2.5.6 (IPv6 link-local)
  */
 import { BlockList, isIP } from 'node:net';
 
@@ -19,6 +22,18 @@ const V6: [string, number][] = [
 for (const [net, prefix] of V4) forbidden.addSubnet(net, prefix, 'ipv4');
 for (const [net, prefix] of V6) forbidden.addSubnet(net, prefix, 'ipv6');
 
+/**
+ * Never reachable, whatever the policy: link-local (where AWS, GCP and Azure serve metadata at
+ * 169.254.169.254) and the metadata addresses outside it: AWS over IPv6 (fd00:ec2::254), Alibaba
+ * Cloud (100.100.100.200) and Oracle Cloud (192.0.0.192).
+ */
+const alwaysForbidden = new BlockList();
+for (const [net, prefix] of [['169.254.0.0', 16], ['100.100.100.200', 32], ['192.0.0.192', 32]] as const) alwaysForbidden.addSubnet(net, prefix, 'ipv4');
+for (const [net, prefix] of [['fe80::', 10], ['fd00:ec2::254', 128]] as const) alwaysForbidden.addSubnet(net, prefix, 'ipv6');
+
+/** Host names of metadata services that resolve only inside their cloud (GCP's, and the names some resolvers add). */
+const METADATA_NAMES = new Set(['metadata.google.internal', 'metadata.goog', 'metadata', 'instance-data', 'instance-data.ec2.internal']);
+
 /** The IPv4 address embedded in an IPv4-mapped (::ffff:a.b.c.d), compatible or NAT64 IPv6 address. */
 function embeddedIpv4(address: string): string | undefined {
   const lower = address.toLowerCase();
@@ -31,13 +46,27 @@ function embeddedIpv4(address: string): string | undefined {
   return [high >> 8, high & 255, low >> 8, low & 255].join('.');
 }
 
-/** True when `address` (an IP literal) is in a range outbound requests must not reach. */
-export function isForbiddenAddress(address: string): boolean {
+function inList(list: BlockList, address: string): boolean {
   const bare = address.replace(/^\[|\]$/g, '');
   const family = isIP(bare);
   if (family === 0) return true;
-  if (family === 4) return forbidden.check(bare, 'ipv4');
+  if (family === 4) return list.check(bare, 'ipv4');
   const v4 = embeddedIpv4(bare);
-  if (v4) return forbidden.check(v4, 'ipv4');
-  return forbidden.check(bare, 'ipv6');
+  if (v4) return list.check(v4, 'ipv4');
+  return list.check(bare, 'ipv6');
+}
+
+/** True when `address` (an IP literal) is in a range outbound requests must not reach. */
+export function isForbiddenAddress(address: string): boolean {
+  return inList(forbidden, address) || inList(alwaysForbidden, address);
+}
+
+/** True when `address` (an IP literal) is a metadata or link-local address: refused even where private networks are allowed. */
+export function isAlwaysForbiddenAddress(address: string): boolean {
+  return inList(alwaysForbidden, address);
+}
+
+/** True when `hostname` names a cloud metadata service (any case, with or without the root dot). */
+export function isMetadataHostName(hostname: string): boolean {
+  return METADATA_NAMES.has(hostname.toLowerCase().replace(/\.$/, ''));
 }

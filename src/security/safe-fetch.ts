@@ -2,6 +2,7 @@
  * The one outbound HTTP client (jwks_uri, back-channel logout, request objects): https only in
  * production, every resolved address checked against the address policy at connect time (so DNS
  * rebinding cannot swap in a private address after the check), no redirects, size and time limits.
+ * Cloud metadata services and link-local addresses are refused under every policy.
  * @spec https://cheatsheetseries.owasp.org/cheatsheets/Server_Side_Request_Forgery_Prevention_Cheat_Sheet.html
  * @spec https://openid.net/specs/openid-connect-backchannel-1_0.html#BCRequest
  */
@@ -9,12 +10,12 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
-import { isForbiddenAddress } from './address-policy.js';
+import { isAlwaysForbiddenAddress, isForbiddenAddress, isMetadataHostName } from './address-policy.js';
 
 export interface SafeFetchPolicy {
   /** Refuse plain http (production). */
   requireHttps: boolean;
-  /** Allow private and loopback targets (development and tests only). */
+  /** Allow private and loopback targets (development and tests only); metadata and link-local addresses never. */
   allowPrivateNetworks: boolean;
   timeoutMs: number;
   maxResponseBytes: number;
@@ -44,6 +45,12 @@ export interface SafeResponse {
   body: Buffer;
 }
 
+/** Metadata and link-local addresses under every policy; the rest of the private ranges unless allowed. */
+export function isAllowedAddress(address: string, policy: SafeFetchPolicy): boolean {
+  if (isAlwaysForbiddenAddress(address)) return false;
+  return policy.allowPrivateNetworks || !isForbiddenAddress(address);
+}
+
 /** Checks the URL's syntax and scheme before any network activity. */
 export function checkOutboundUrl(raw: string, policy: SafeFetchPolicy): URL {
   let url: URL;
@@ -55,7 +62,8 @@ export function checkOutboundUrl(raw: string, policy: SafeFetchPolicy): URL {
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && !policy.requireHttps)) throw new OutboundRequestError(`scheme ${url.protocol} is not allowed`);
   if (url.username || url.password) throw new OutboundRequestError('credentials in the URL are not allowed');
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (isIP(host) && !policy.allowPrivateNetworks && isForbiddenAddress(host)) throw new OutboundRequestError(`address ${host} is not allowed`);
+  if (isMetadataHostName(host)) throw new OutboundRequestError(`host ${host} is a cloud metadata service`);
+  if (isIP(host) && !isAllowedAddress(host, policy)) throw new OutboundRequestError(`address ${host} is not allowed`);
   return url;
 }
 
@@ -63,7 +71,7 @@ function guardedLookup(policy: SafeFetchPolicy): LookupFunction {
   return (hostname, options, callback) => {
     dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
       if (error) return callback(error, '', 0);
-      const allowed = policy.allowPrivateNetworks ? addresses : addresses.filter((a) => !isForbiddenAddress(a.address));
+      const allowed = addresses.filter((a) => isAllowedAddress(a.address, policy));
       if (allowed.length === 0 || allowed.length !== addresses.length) {
         return callback(new OutboundRequestError(`${hostname} resolves to a forbidden address`), '', 0);
       }

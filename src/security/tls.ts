@@ -5,6 +5,8 @@
  * @spec https://www.rfc-editor.org/rfc/rfc9325#section-4.2 (TLS 1.2 cipher suite recommendations)
  * @spec https://www.rfc-editor.org/rfc/rfc8996 (TLS 1.0 and 1.1 deprecated)
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-1.6 (TLS on every endpoint)
+ * @spec https://www.rfc-editor.org/rfc/rfc9110#section-15.5.9 (408 Request Timeout)
+ * @spec https://owasp.org/www-community/attacks/Slow_Loris (slow headers and bodies hold connections)
  */
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
@@ -39,23 +41,38 @@ export interface Listeners {
   close(graceMs?: number): Promise<void>;
 }
 
-type TlsSettings = Pick<Config, 'port' | 'issuer' | 'tlsCertFile' | 'tlsKeyFile' | 'httpRedirectPort'>;
+type TlsSettings = Pick<Config, 'port' | 'issuer' | 'tlsCertFile' | 'tlsKeyFile' | 'httpRedirectPort' | 'httpHeadersTimeout' | 'httpRequestTimeout'>;
+
+/**
+ * Node's defaults let a client take 60 s for its headers and 300 s for its body, and look for
+ * expired requests every 30 s: a few hundred slow clients hold every connection. Requests get
+ * seconds instead (HTTP_HEADERS_TIMEOUT, HTTP_REQUEST_TIMEOUT; 408 when exceeded), and the check
+ * runs often enough to enforce them: a quarter of the shorter limit, between 250 ms and 1 s.
+ */
+export function requestTimeouts(config: Pick<Config, 'httpHeadersTimeout' | 'httpRequestTimeout'>) {
+  const headersTimeout = config.httpHeadersTimeout * 1000;
+  const requestTimeout = config.httpRequestTimeout * 1000;
+  const connectionsCheckingInterval = Math.min(1000, Math.max(250, Math.min(headersTimeout, requestTimeout) / 4));
+  return { headersTimeout, requestTimeout, connectionsCheckingInterval };
+}
 
 export function createListeners(config: TlsSettings, app: Express): Listeners {
   const secure = Boolean(config.tlsCertFile && config.tlsKeyFile);
   // Requests and responses built with the app's prototypes (see express-request-classes.ts).
   const classes = expressRequestClasses(app);
+  const timeouts = requestTimeouts(config);
   const server = secure
     ? createHttpsServer({
         ...classes,
+        ...timeouts,
         cert: readFileSync(config.tlsCertFile as string),
         key: readFileSync(config.tlsKeyFile as string),
         minVersion: 'TLSv1.2',
         ciphers: TLS_CIPHERS,
         honorCipherOrder: true,
       }, app)
-    : createHttpServer(classes, app);
-  const redirect = secure && config.httpRedirectPort !== undefined ? createHttpServer(redirectToHttps(config.issuer)) : undefined;
+    : createHttpServer({ ...classes, ...timeouts }, app);
+  const redirect = secure && config.httpRedirectPort !== undefined ? createHttpServer(timeouts, redirectToHttps(config.issuer)) : undefined;
   const servers = redirect ? [server, redirect] : [server];
   return {
     server,

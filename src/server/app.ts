@@ -17,7 +17,7 @@ import { mfaRouter } from '../ui/mfa-routes.js';
 import { accountRouter } from '../ui/account-routes.js';
 import { endSessionRouter } from '../oidc-rp-initiated-logout/end-session-endpoint.js';
 import { mountStylesheet } from '../ui/stylesheet.js';
-import { formBody } from '../http/params.js';
+import { formBody, wellFormedPath } from '../http/params.js';
 import { sendErrorPage, sendOAuthError } from '../http/respond.js';
 import { PATHS } from '../oidc-discovery/provider-metadata.js';
 import { OAuthError } from '../errors/oauth-error.js';
@@ -43,6 +43,7 @@ export function createApp(ctx: Context): express.Express {
   app.use(emergencyWatch(ctx));
   auditRateLimits(ctx);
   app.use(cors(ctx.config.corsOrigins));
+  app.use(wellFormedPath);
   mountStylesheet(app);
   // Limits run before the endpoints; the token key needs the form body (the router's formBody then skips).
   app.post(PATHS.token, formBody, rateLimit(ctx.limits, 'token', byClientIpAndClientId(proxies), ctx.logger));
@@ -68,15 +69,19 @@ export function createApp(ctx: Context): express.Express {
   app.get('/', (_req, res) => {
     res.redirect(302, '/.well-known/openid-configuration');
   });
-  app.use((req: Request, res: Response) => {
-    if (req.accepts(['json', 'html']) === 'html') sendErrorPage(res, new OAuthError('invalid_request', 'Not found', { status: 404 }));
-    else sendOAuthError(res, new OAuthError('invalid_request', 'Not found', { status: 404 }));
-  });
-  // Body parser failures (oversized or malformed bodies) and anything unexpected end here.
-  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+  // Errors outside any endpoint's own handling: a browser gets a page, anything else JSON.
+  const sendError = (req: Request, res: Response, error: unknown) => {
+    if (req.accepts(['json', 'html']) === 'html') sendErrorPage(res, error, ctx.logger);
+    else sendOAuthError(res, error, ctx.logger);
+  };
+  app.use((req: Request, res: Response) => sendError(req, res, new OAuthError('invalid_request', 'Not found', { status: 404 })));
+  // Refusals by middleware (ill-formed text, a form the rate-limit key could not read), body parser
+  // failures (oversized or malformed bodies) and anything unexpected end here.
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (error instanceof OAuthError) return sendError(req, res, error);
     const status = (error as { status?: number }).status;
-    if (status === 413) return sendOAuthError(res, new OAuthError('invalid_request', 'Request body too large', { status: 413 }));
-    if (status && status >= 400 && status < 500) return sendOAuthError(res, new OAuthError('invalid_request', 'Malformed request', { status }));
+    if (status === 413) return sendError(req, res, new OAuthError('invalid_request', 'Request body too large', { status: 413 }));
+    if (status && status >= 400 && status < 500) return sendError(req, res, new OAuthError('invalid_request', 'Malformed request', { status }));
     sendOAuthError(res, error, ctx.logger);
   });
   return app;

@@ -129,6 +129,18 @@ describe(`SSRF through jwks_uri, OWASP SSRF Prevention Cheat Sheet (${backendNam
       expect(ctx.config.outboundAllowPrivateNetworks).toBe(true);
     });
 
+    it.each([
+      'http://169.254.169.254/latest/meta-data/', 'http://[fd00:ec2::254]/', 'http://100.100.100.200/', 'http://192.0.0.192/',
+      'http://metadata.google.internal/computeMetadata/v1/', 'http://169.254.1.1/', 'http://[fe80::1]/', 'http://[::ffff:a9fe:a9fe]/',
+    ])('MUST refuse a jwks_uri or backchannel_logout_uri at the metadata or link-local address %s even here', async (uri) => {
+      const jwksUri = await register(app, keyClient(uri));
+      expect(jwksUri.status).toBe(400);
+      expect(jwksUri.body.error).toBe('invalid_client_metadata');
+      const logout = await register(app, { redirect_uris: ['https://rp.example/cb'], backchannel_logout_uri: uri });
+      expect(logout.status).toBe(400);
+      expect(logout.body.error).toBe('invalid_client_metadata');
+    });
+
     it('authenticates a registered private_key_jwt client with keys from its jwks_uri', async () => {
       const registered = (await register(app, keyClient(`http://127.0.0.1:${port}/jwks-ok`))).body as { client_id: string };
       const res = await tokenRequest(ctx, app, registered.client_id);

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_FETCH_POLICY, OutboundRequestError, safeFetch } from '../../src/security/safe-fetch.js';
+import { DEFAULT_FETCH_POLICY, isAllowedAddress, OutboundRequestError, safeFetch } from '../../src/security/safe-fetch.js';
 
 describe('hardened outbound fetch', () => {
   let server: Server;
@@ -39,6 +39,22 @@ describe('hardened outbound fetch', () => {
       await expect(safeFetch(url, {}, { ...open, allowPrivateNetworks: false })).rejects.toBeInstanceOf(OutboundRequestError);
     },
   );
+
+  it.each([
+    'http://169.254.169.254/latest/meta-data', 'http://[fd00:ec2::254]/', 'http://100.100.100.200/', 'http://192.0.0.192/',
+    'http://[fe80::1]/', 'http://[::ffff:169.254.169.254]/', 'http://2852039166/', 'http://metadata.google.internal/computeMetadata/v1/',
+  ])('MUST refuse the metadata or link-local target %s even where private networks are allowed', async (url) => {
+    await expect(safeFetch(url, {}, open)).rejects.toBeInstanceOf(OutboundRequestError);
+  });
+
+  it('MUST refuse resolved metadata and link-local addresses under every policy, private ones only when not allowed', () => {
+    for (const address of ['169.254.169.254', 'fd00:ec2::254', '::ffff:169.254.169.254', 'fe80::1']) {
+      expect(isAllowedAddress(address, open), address).toBe(false);
+    }
+    expect(isAllowedAddress('127.0.0.1', open)).toBe(true);
+    expect(isAllowedAddress('127.0.0.1', { ...open, allowPrivateNetworks: false })).toBe(false);
+    expect(isAllowedAddress('93.184.216.34', { ...open, allowPrivateNetworks: false })).toBe(true);
+  });
 
   it('MUST refuse a hostname that resolves to loopback (checked after DNS resolution)', async () => {
     const port = (server.address() as AddressInfo).port;

@@ -1,13 +1,14 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { createServer as createHttpsServer, request as httpsRequest } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { connect as connectTcp, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type ConnectionOptions, type SecureVersion } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeDevCertificate, type DevCertificate } from '../../src/security/dev-cert.js';
-import { createListeners, type Listeners } from '../../src/security/tls.js';
+import { createListeners, requestTimeouts, type Listeners } from '../../src/security/tls.js';
+import { loadConfig } from '../../src/config/config.js';
 import { createApp } from '../../src/server/app.js';
 import { createTestContext, type TestContext } from '../support/test-context.js';
 
@@ -22,7 +23,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'castellan-tls-'));
   cert = await makeDevCertificate(dir, ['localhost', '127.0.0.1']);
   ctx = await createTestContext({ issuer: 'https://localhost:8443' });
-  listeners = createListeners({ port: 0, issuer: 'https://localhost:8443', tlsCertFile: cert.certFile, tlsKeyFile: cert.keyFile, httpRedirectPort: 0 }, createApp(ctx));
+  listeners = createListeners({ port: 0, issuer: 'https://localhost:8443', tlsCertFile: cert.certFile, tlsKeyFile: cert.keyFile, httpRedirectPort: 0, httpHeadersTimeout: 10, httpRequestTimeout: 30 }, createApp(ctx));
   const bound = await listeners.listen();
   port = bound.port;
   redirectPort = bound.redirectPort!;
@@ -124,7 +125,7 @@ describe('HTTP_REDIRECT_PORT listener', () => {
 describe('plain http application listener', () => {
   it('hands express requests and responses that already have the app\'s prototypes (no per-request prototype swap)', async () => {
     const app = createApp(ctx);
-    const plainListeners = createListeners({ port: 0, issuer: 'http://localhost:3000' }, app);
+    const plainListeners = createListeners({ port: 0, issuer: 'http://localhost:3000', httpHeadersTimeout: 10, httpRequestTimeout: 30 }, app);
     const seen: { request?: boolean; response?: boolean } = {};
     // Runs before express's own listener: what node built, before express could change it.
     plainListeners.server.prependListener('request', (req, res) => {
@@ -143,7 +144,7 @@ describe('plain http application listener', () => {
   });
 
   it('serves plain http without a redirect listener when TLS is not configured', async () => {
-    const plainListeners = createListeners({ port: 0, issuer: 'http://localhost:3000' }, createApp(ctx));
+    const plainListeners = createListeners({ port: 0, issuer: 'http://localhost:3000', httpHeadersTimeout: 10, httpRequestTimeout: 30 }, createApp(ctx));
     try {
       const bound = await plainListeners.listen();
       expect(plainListeners.secure).toBe(false);
@@ -153,5 +154,70 @@ describe('plain http application listener', () => {
     } finally {
       await plainListeners.close(100);
     }
+  });
+});
+
+/**
+ * Sends `head` at once, then `drip` one byte every 100 ms until the server answers or closes;
+ * resolves with the status line and how long the server let the connection live.
+ */
+function slowClient(port: number, head: string, drip: string): Promise<{ statusLine: string; ms: number }> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const socket = connectTcp(port, '127.0.0.1', () => socket.write(head));
+    let received = '';
+    let sent = 0;
+    const timer = setInterval(() => {
+      if (sent < drip.length) socket.write(drip[sent++]);
+    }, 100);
+    const finish = () => {
+      clearInterval(timer);
+      resolve({ statusLine: received.split('\r\n')[0], ms: Date.now() - started });
+    };
+    socket.on('data', (chunk) => {
+      received += chunk.toString('latin1');
+    });
+    socket.on('close', finish);
+    socket.on('error', (error) => {
+      clearInterval(timer);
+      if (received) finish();
+      else reject(error);
+    });
+  });
+}
+
+describe('request timeouts against slow clients (HTTP_HEADERS_TIMEOUT, HTTP_REQUEST_TIMEOUT)', () => {
+  let slow: Listeners;
+  let slowPort: number;
+
+  beforeAll(async () => {
+    slow = createListeners({ port: 0, issuer: 'http://localhost:3000', httpHeadersTimeout: 1, httpRequestTimeout: 2 }, createApp(ctx));
+    slowPort = (await slow.listen()).port;
+  });
+  afterAll(() => slow.close(100));
+
+  it('defaults to seconds, not minutes, and checks for expired requests at least every second', () => {
+    const config = loadConfig({}, { databaseUrl: 'sqlite::memory:' });
+    expect({ headers: config.httpHeadersTimeout, request: config.httpRequestTimeout }).toEqual({ headers: 10, request: 30 });
+    expect(requestTimeouts(config)).toEqual({ headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1000 });
+  });
+
+  it('refuses a headers timeout longer than the request timeout at start', () => {
+    expect(() => loadConfig({ HTTP_HEADERS_TIMEOUT: 'PT1M', HTTP_REQUEST_TIMEOUT: 'PT30S' }, { databaseUrl: 'sqlite::memory:' })).toThrow(/HTTP_HEADERS_TIMEOUT must not be longer/);
+  });
+
+  it('MUST answer 408 and close a connection whose headers arrive too slowly', async () => {
+    const { statusLine, ms } = await slowClient(slowPort, 'GET /jwks HTTP/1.1\r\nHost: localhost\r\n', 'X-Slow: ' + 'a'.repeat(60));
+    expect(statusLine).toBe('HTTP/1.1 408 Request Timeout');
+    expect(ms).toBeLessThan(3000);
+  });
+
+  it('MUST answer 408 and close a connection whose body arrives too slowly', async () => {
+    const body = 'grant_type=client_credentials&client_id=' + 'a'.repeat(60);
+    const head = `POST /token HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n`;
+    const { statusLine, ms } = await slowClient(slowPort, head, body);
+    expect(statusLine).toBe('HTTP/1.1 408 Request Timeout');
+    expect(ms).toBeGreaterThanOrEqual(1900);
+    expect(ms).toBeLessThan(4000);
   });
 });
