@@ -142,17 +142,22 @@ function managementPath(): Json {
   };
 }
 
+/** Operations that never wait for the database: they keep answering through a database fault. */
+const WITHOUT_DATABASE = new Set<string>([PATHS.discovery, PATHS.asMetadata, OPENAPI_PATH]);
+
 /**
  * The answers any operation can get before its endpoint runs: 408 and 431 from the listener, 413
- * from the body parser of every operation that takes a body.
+ * from the body parser of every operation that takes a body; and 503 with Retry-After from every
+ * operation that needs the database while it does not answer within DATABASE_TIMEOUT.
  */
 function withTransportResponses(paths: Json): Json {
-  for (const item of Object.values(paths) as Json[]) {
+  for (const [path, item] of Object.entries(paths) as [string, Json][]) {
     for (const operation of Object.values(item).filter((value): value is Json => typeof value === 'object' && value !== null && 'responses' in value)) {
       const responses = operation.responses as Json;
       if (operation.requestBody) responses[413] = response('PayloadTooLarge');
       responses[408] = response('RequestTimeout');
       responses[431] = response('HeadersTooLarge');
+      if (!WITHOUT_DATABASE.has(path)) responses[503] = response('Unavailable');
     }
   }
   return paths;

@@ -101,6 +101,11 @@ export const COMPONENTS: Json = {
       content: { 'application/json': { schema: ref('OAuthError') }, 'text/html': { schema: { type: 'string' } } },
     },
     HeadersTooLarge: { description: 'Request headers (the URL included) over 16 KB: no body, and the connection is closed' },
+    Unavailable: {
+      description: 'The database did not answer within DATABASE_TIMEOUT: temporarily_unavailable, as JSON, or as an HTML error page when the request prefers HTML',
+      headers: { 'Retry-After': { required: true, schema: { type: 'integer' } } },
+      content: { 'application/json': { schema: ref('OAuthError') }, 'text/html': { schema: { type: 'string' } } },
+    },
     RequestTimeout: { description: 'Headers or body sent slower than HTTP_HEADERS_TIMEOUT or HTTP_REQUEST_TIMEOUT allow: no body, and the connection is closed' },
   },
   securitySchemes: {

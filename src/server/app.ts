@@ -82,7 +82,8 @@ export function createApp(ctx: Context): express.Express {
     const status = (error as { status?: number }).status;
     if (status === 413) return sendError(req, res, new OAuthError('invalid_request', 'Request body too large', { status: 413 }));
     if (status && status >= 400 && status < 500) return sendError(req, res, new OAuthError('invalid_request', 'Malformed request', { status }));
-    sendOAuthError(res, error, ctx.logger);
+    // A dependency fault becomes 503 temporarily_unavailable (OAuthError.from); anything else server_error.
+    sendError(req, res, error);
   });
   return app;
 }
