@@ -30,9 +30,10 @@ function expectUnavailableInTime(answer: Timed): void {
   expect(answer.ms).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
 }
 
-/** A token request during the fault, and discovery asked while that request waits. */
-async function duringFault(rig: FaultRig): Promise<{ token: Timed; discovery: Timed }> {
+/** A token request during the fault, and discovery asked while that request waits; the numbers go to the CI log. */
+async function duringFault(rig: FaultRig, fault: string): Promise<{ token: Timed; discovery: Timed }> {
   const [token, discovery] = await Promise.all([rig.token(), sleep(100).then(() => rig.discovery())]);
+  console.info(`${fault}: /token answered ${token.status} (Retry-After ${token.retryAfter}) in ${token.ms} ms, discovery ${discovery.status} in ${discovery.ms} ms`);
   return { token, discovery };
 }
 
@@ -74,11 +75,12 @@ describe('SQLite file locked by another connection (a backup, the CLI, a second 
         lag = Math.max(lag, now - last - 20);
         last = now;
       }, 20);
-      const { token, discovery } = await duringFault(rig);
+      const { token, discovery } = await duringFault(rig, 'SQLite locked');
       clearInterval(watch);
       expectUnavailableInTime(token);
       expect(discovery.status).toBe(200);
       expect(discovery.ms).toBeLessThan(DISCOVERY_MS);
+      console.info(`SQLite locked: longest event-loop stall ${Math.round(lag)} ms`);
       expect(lag).toBeLessThan(100);
     } finally {
       clearInterval(probe);
@@ -108,11 +110,11 @@ describe.skipIf(!postgresUrl)('PostgreSQL that stalls or refuses', () => {
     ['MUST answer 503 with Retry-After within the timeout while PostgreSQL stalls, keep discovery answering, and lose nothing acknowledged', () => proxy.stall()],
     ['MUST answer 503 with Retry-After when PostgreSQL refuses connections, and recover when it is back', () => proxy.refuse()],
   ];
-  it.each(faults)('%s', async (_name, fault) => {
+  it.each(faults)('%s', async (name, fault) => {
     const acknowledged = await rig.token();
     expect(acknowledged.status).toBe(200);
     await fault();
-    const { token, discovery } = await duringFault(rig);
+    const { token, discovery } = await duringFault(rig, name.includes('stalls') ? 'PostgreSQL stalled' : 'PostgreSQL refusing');
     expectUnavailableInTime(token);
     expect(discovery.status).toBe(200);
     expect(discovery.ms).toBeLessThan(DISCOVERY_MS);
@@ -128,6 +130,7 @@ describe('start-up with the database unreachable', () => {
     const started = performance.now();
     const failure = await startServer(config, { handleSignals: false }).then(() => undefined, (error: unknown) => error as Error);
     const waited = performance.now() - started;
+    console.info(`start-up with the database down: gave up after ${Math.round(waited)} ms: ${failure?.message}`);
     expect(failure?.message).toMatch(/^cannot open the database DATABASE_URL=postgres:\/\/castellan:\*\*\*@127\.0\.0\.1:1\/castellan: connect ECONNREFUSED 127\.0\.0\.1:1 \(still unreachable after 1 s\)$/);
     expect(failure?.message).not.toContain('s3cret');
     expect(waited).toBeGreaterThanOrEqual(900);
@@ -156,11 +159,13 @@ describe.skipIf(!redisUrl)('Redis that stalls (rate-limit counters)', () => {
     expect(rig.ctx.limits.store).toBe('redis');
     proxy.stall();
     const first = await rig.token();
+    console.info(`Redis stalled: first /token ${first.status} in ${first.ms} ms (one REDIS_TIMEOUT), then the fallback`);
     expect(first.status).toBe(200);
     expect(first.ms).toBeLessThan(REDIS_TIMEOUT_MS + MARGIN_MS);
     // The breaker is open: no request waits for Redis any more.
     for (let i = 0; i < 5; i += 1) {
       const next = await rig.token();
+      console.info(`Redis stalled, breaker open: /token ${next.status} in ${next.ms} ms`);
       expect(next.status).toBe(200);
       expect(next.ms).toBeLessThan(REDIS_TIMEOUT_MS);
     }
