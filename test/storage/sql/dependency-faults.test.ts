@@ -12,6 +12,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/config.js';
 import { startServer } from '../../../src/server/start.js';
+import { authorizeUrl, browser, csrfOf, defaultParams, pathOf, REDIRECT_URI, registerClient, registerUser, submitLogin } from '../../support/browser-flow.js';
 import { startFaultRig, type FaultRig, type Timed } from '../../support/fault-rig.js';
 import { startTcpProxy, viaProxy, type TcpProxy } from '../../support/tcp-proxy.js';
 
@@ -89,6 +90,35 @@ describe('SQLite file locked by another connection (a backup, the CLI, a second 
     }
     expect((await recovered(rig)).status).toBe(200);
     expect((await rig.introspect(acknowledged.body.access_token as string)).body.active).toBe(true);
+  });
+
+  it('MUST show a browser the HTML error page with 503 and Retry-After when its sign-in cannot be written, and redirect /authorize errors as temporarily_unavailable', async () => {
+    const client = await registerClient(rig.ctx);
+    const { user, password } = await registerUser(rig.ctx);
+    const agent = browser(rig.ctx);
+    const start = await agent.get(authorizeUrl(defaultParams(client))).expect(303);
+    const loginPath = pathOf(start.headers.location as string);
+    const page = await agent.get(loginPath).expect(200);
+    const other = new BetterSqlite3(join(dir, 'castellan.sqlite'));
+    other.exec('begin immediate');
+    try {
+      const login = await agent.post(loginPath).type('form').set('accept', 'text/html').send({ csrf: csrfOf(page.text), username: user.username, password });
+      expect(login.status).toBe(503);
+      expect(Number(login.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect(login.headers['content-type']).toMatch(/^text\/html/);
+      expect(login.text).toContain('temporarily_unavailable');
+      // A new authorization needs an interaction row: the error goes back to the proven redirect_uri (RFC 6749 §4.1.2.1).
+      const refused = await browser(rig.ctx).get(authorizeUrl(defaultParams(client))).expect(303);
+      const location = new URL(refused.headers.location as string);
+      expect(`${location.origin}${location.pathname}`).toBe(REDIRECT_URI);
+      expect(location.searchParams.get('error')).toBe('temporarily_unavailable');
+      expect(location.searchParams.get('state')).toBe('af0ifjsldkj');
+    } finally {
+      other.exec('rollback');
+      other.close();
+    }
+    // Once the lock is gone, the same sign-in goes through.
+    expect((await submitLogin(agent, loginPath, user.username, password)).status).toBe(303);
   });
 });
 
