@@ -4,7 +4,7 @@
  * afterwards reports the recovery with that count. A dependency that fails for an hour writes two
  * lines, however many requests it refused.
  */
-import type { StorageDependency } from './storage-errors.js';
+import { StorageUnavailableError, type StorageDependency } from './storage-errors.js';
 
 export interface FaultReport {
   dependency: StorageDependency;
@@ -29,7 +29,8 @@ export class FaultEpisodes {
   private failures = 0;
   private reporter: FaultReporter = stderrReporter;
 
-  constructor(readonly dependency: StorageDependency) {}
+  /** `retryAfterSeconds`: what a refused request is told to wait (the dependency's timeout, at least 1 s). */
+  constructor(readonly dependency: StorageDependency, private readonly retryAfterSeconds = 5) {}
 
   /** Where reports go from now on (the server's logger). */
   reportTo(reporter: FaultReporter): void {
@@ -45,6 +46,12 @@ export class FaultEpisodes {
     if (this.since !== undefined) return;
     this.since = Date.now();
     this.reporter({ dependency: this.dependency, state: 'failing', cause });
+  }
+
+  /** Records a failure and gives the error that answers it: 503 with Retry-After (OAuthError.from). */
+  unavailable(message: string, cause?: unknown): StorageUnavailableError {
+    this.failed(message);
+    return new StorageUnavailableError(this.dependency, message, { cause, retryAfterSeconds: this.retryAfterSeconds });
   }
 
   succeeded(): void {

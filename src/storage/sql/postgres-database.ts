@@ -61,7 +61,7 @@ function checkedValues(params: Params): unknown[] {
 export class PostgresDatabase implements Database {
   readonly dialect = 'postgres' as const;
   readonly inTransaction = false as const;
-  readonly faults = new FaultEpisodes('database');
+  readonly faults: FaultEpisodes;
   private readonly pool: pg.Pool;
   private readonly named = new Map<string, NamedStatement & { generation: number }>();
   private readonly watched = new WeakSet<pg.PoolClient>();
@@ -70,6 +70,7 @@ export class PostgresDatabase implements Database {
 
   constructor(private readonly options: PostgresOptions) {
     this.settings = { connectionString: options.connectionString, searchPath: options.searchPath };
+    this.faults = new FaultEpisodes('database', Math.max(1, Math.ceil(options.timeoutMs / 1000)));
     this.pool = new pg.Pool({
       connectionString: options.connectionString,
       max: options.maxConnections,
@@ -109,7 +110,7 @@ export class PostgresDatabase implements Database {
   }
 
   private transactionOnce<T>(work: (tx: TransactionSql) => Promise<T>): Promise<T> {
-    return this.withClient(Date.now() + this.options.timeoutMs, async (client) => {
+    return this.withClient(async (client) => {
       const statement = (sql: string, params: Params = []) => this.query(client, sql, params, Date.now() + this.options.timeoutMs, true);
       await statement('begin');
       const tx: TransactionSql = {
@@ -141,11 +142,11 @@ export class PostgresDatabase implements Database {
 
   private alone(sql: string, params: Params): Promise<pg.QueryResult<Row>> {
     const deadline = Date.now() + this.options.timeoutMs;
-    return this.withClient(deadline, (client) => this.query(client, sql, params, deadline));
+    return this.withClient((client) => this.query(client, sql, params, deadline));
   }
 
-  /** Takes a connection (bounded wait), runs `work`, and returns it, or destroys it after a fault. */
-  private async withClient<T>(deadline: number, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  /** Takes a connection (waiting at most the timeout: connectionTimeoutMillis), runs `work`, and returns it, or destroys it after a fault. */
+  private async withClient<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
@@ -193,7 +194,7 @@ export class PostgresDatabase implements Database {
   private timed(running: Promise<pg.QueryResult<Row>>, deadline: number): Promise<pg.QueryResult<Row>> {
     return new Promise((resolve, reject) => {
       const limit = Math.max(MIN_STATEMENT_MS, deadline - Date.now());
-      const timer = setTimeout(() => reject(this.unavailable(`no answer from PostgreSQL within ${this.options.timeoutMs} ms`)), limit);
+      const timer = setTimeout(() => reject(this.faults.unavailable(`no answer from PostgreSQL within ${this.options.timeoutMs} ms`)), limit);
       running.then(
         (result) => {
           clearTimeout(timer);
@@ -208,19 +209,14 @@ export class PostgresDatabase implements Database {
     });
   }
 
-  private unavailable(message: string, cause?: unknown): StorageUnavailableError {
-    this.faults.failed(message);
-    return new StorageUnavailableError('database', message, { cause, retryAfterSeconds: Math.max(1, Math.ceil(this.options.timeoutMs / 1000)) });
-  }
-
   /** A driver error as one of storage-errors.ts; server errors keep their SQLSTATE in `cause`. */
   private typed(error: unknown): unknown {
     const code = String((error as { code?: unknown }).code ?? '');
     const fromServer = (error as { severity?: unknown }).severity !== undefined;
-    if (!fromServer) return this.unavailable(`cannot reach PostgreSQL: ${(error as Error).message ?? String(error)}`, error);
+    if (!fromServer) return this.faults.unavailable(`cannot reach PostgreSQL: ${(error as Error).message ?? String(error)}`, error);
     if (code === '23505') return new StorageConflictError('the row already exists', { cause: error });
     if (code.startsWith('22')) return new StorageInputError('the database refused a value', { cause: error });
-    if (UNAVAILABLE_STATES.test(code)) return this.unavailable(`PostgreSQL refused the statement (${code}: ${(error as Error).message})`, error);
+    if (UNAVAILABLE_STATES.test(code)) return this.faults.unavailable(`PostgreSQL refused the statement (${code}: ${(error as Error).message})`, error);
     return new Error(`PostgreSQL error ${code}`, { cause: error });
   }
 }

@@ -21,7 +21,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import BetterSqlite3 from 'better-sqlite3';
 import { setBounded } from '../bounded-map.js';
 import { FaultEpisodes } from '../fault-episodes.js';
-import { StorageConflictError, StorageInputError, StorageUnavailableError, assertStorableText } from '../storage-errors.js';
+import { StorageConflictError, StorageInputError, assertStorableText } from '../storage-errors.js';
 import type { Checkpointer } from './sqlite-checkpointer.js';
 import type { Database, Params, Row, TransactionSql } from './statements.js';
 import { Turns } from './turns.js';
@@ -37,14 +37,6 @@ const BUSY_CODES = new Set(['SQLITE_BUSY', 'SQLITE_BUSY_RECOVERY', 'SQLITE_BUSY_
 const UNAVAILABLE_PREFIXES = ['SQLITE_IOERR', 'SQLITE_FULL', 'SQLITE_CANTOPEN', 'SQLITE_READONLY', 'SQLITE_PROTOCOL', 'SQLITE_NOMEM'];
 
 const codeOf = (error: unknown): string => String((error as { code?: unknown }).code ?? '');
-
-function typed(error: unknown): unknown {
-  const code = codeOf(error);
-  if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return new StorageConflictError('the row already exists', { cause: error });
-  if (code === 'SQLITE_TOOBIG' || code === 'SQLITE_MISMATCH') return new StorageInputError('the database refused a value', { cause: error });
-  if (UNAVAILABLE_PREFIXES.some((prefix) => code.startsWith(prefix))) return new StorageUnavailableError('database', `SQLite cannot use the database file (${code})`, { cause: error });
-  return error;
-}
 
 /** better-sqlite3 binds numbers, strings, bigints, buffers and null; booleans become 0/1 as knex stored them. */
 function bindable(params: Params): unknown[] {
@@ -68,7 +60,7 @@ export interface SqliteOptions {
 export class SqliteDatabase implements Database {
   readonly dialect = 'sqlite' as const;
   readonly inTransaction = false as const;
-  readonly faults = new FaultEpisodes('database');
+  readonly faults: FaultEpisodes;
   private readonly connection: BetterSqlite3.Database;
   private readonly statements = new Map<string, Statement>();
   private readonly turns = new Turns();
@@ -76,6 +68,7 @@ export class SqliteDatabase implements Database {
   private checkpointer: Checkpointer | undefined;
 
   constructor(readonly filename: string, private readonly options: SqliteOptions) {
+    this.faults = new FaultEpisodes('database', Math.max(1, Math.ceil(options.timeoutMs / 1000)));
     if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
     this.connection = new BetterSqlite3(filename);
     this.connection.pragma('journal_mode = WAL');
@@ -130,7 +123,7 @@ export class SqliteDatabase implements Database {
       await this.retried(() => this.prepared('begin immediate').run(), deadline);
       try {
         const result = await work(this.inside);
-        this.prepared('commit').run();
+        await this.retried(() => this.prepared('commit').run(), deadline);
         return result;
       } catch (error) {
         if (this.connection.inTransaction) this.prepared('rollback').run();
@@ -156,17 +149,21 @@ export class SqliteDatabase implements Database {
     this.connection.close();
   }
 
-  private readonly timedOut = () => this.unavailable(`no turn on the database connection within ${this.options.timeoutMs} ms`);
+  private readonly timedOut = () => this.faults.unavailable(`no turn on the database connection within ${this.options.timeoutMs} ms`);
 
-  private unavailable(message: string, cause?: unknown): StorageUnavailableError {
-    this.faults.failed(message);
-    return new StorageUnavailableError('database', message, { cause, retryAfterSeconds: Math.max(1, Math.ceil(this.options.timeoutMs / 1000)) });
+  /** A driver error other than busy as one of storage-errors.ts. */
+  private typed(error: unknown): unknown {
+    const code = codeOf(error);
+    if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return new StorageConflictError('the row already exists', { cause: error });
+    if (code === 'SQLITE_TOOBIG' || code === 'SQLITE_MISMATCH') return new StorageInputError('the database refused a value', { cause: error });
+    if (UNAVAILABLE_PREFIXES.some((prefix) => code.startsWith(prefix))) return this.faults.unavailable(`SQLite cannot use the database file (${code})`, error);
+    return error;
   }
 
-  /** A statement outside any transaction: the fast path runs at once when nobody holds the connection. */
+  /** A statement outside any transaction: it runs at once when nobody holds the connection (Turns.take's fast path). */
   private async alone<T>(statement: () => T): Promise<T> {
     const deadline = Date.now() + this.options.timeoutMs;
-    if (!this.turns.tryTake()) await this.turns.take(deadline, this.timedOut);
+    await this.turns.take(deadline, this.timedOut);
     try {
       return await this.retried(statement, deadline);
     } finally {
@@ -182,12 +179,8 @@ export class SqliteDatabase implements Database {
         this.faults.succeeded();
         return result;
       } catch (error) {
-        if (!BUSY_CODES.has(codeOf(error))) {
-          const mapped = typed(error);
-          if (mapped instanceof StorageUnavailableError) this.faults.failed(mapped.message);
-          throw mapped;
-        }
-        if (Date.now() + pause > deadline) throw this.unavailable(`the database stayed locked by another connection for ${this.options.timeoutMs} ms (${codeOf(error)})`, error);
+        if (!BUSY_CODES.has(codeOf(error))) throw this.typed(error);
+        if (Date.now() + pause > deadline) throw this.faults.unavailable(`the database stayed locked by another connection for ${this.options.timeoutMs} ms (${codeOf(error)})`, error);
         await sleep(pause);
       }
     }

@@ -13,7 +13,7 @@ export class Turns {
   private readonly queue: Waiter[] = [];
 
   /** Takes the turn now if nobody holds it and nobody waits (the common case: no promise, no timer). */
-  tryTake(): boolean {
+  private tryTake(): boolean {
     if (this.held || this.queue.length > 0) return false;
     this.held = true;
     return true;
