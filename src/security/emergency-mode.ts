@@ -18,7 +18,7 @@ import { addRegistrationCheck } from '../rfc7591-registration/registration-gate.
 import type { Context } from '../server/context.js';
 import type { SessionRecord, Stores } from '../storage/stores.js';
 import { audit } from './audit.js';
-import { STATE_REFRESH_SECONDS, STATE_RELOAD_WAIT_MS, settledWithin } from './ip-blocklist.js';
+import { NodeState } from './node-state.js';
 
 export interface EmergencyState {
   active: boolean;
@@ -44,33 +44,22 @@ function asState(value: unknown): EmergencyState {
 
 class EmergencyWatch {
   state: EmergencyState = OFF;
-  private loadedAt = -Infinity;
-  private loading?: Promise<void>;
+  private readonly node = new NodeState<Context>('emergency mode state', async (ctx) => {
+    try {
+      this.state = asState((await ctx.stores.settings.get(EMERGENCY_SETTING))?.value);
+    } finally {
+      // Applied after every reload, failed or not: the factor follows the state in force.
+      ctx.limits.setFactor(this.state.active ? EMERGENCY_RATE_FACTOR : 1);
+    }
+  });
 
   async fresh(ctx: Context): Promise<EmergencyState> {
-    // A stale copy is reloaded; the request waits for that at most STATE_RELOAD_WAIT_MS, then the
-    // reload goes on in the background and the last known state answers, so a stalled database
-    // never holds a request here (README: "When a dependency fails"). Only the first use waits for it.
-    if (this.loadedAt === -Infinity) await this.reload(ctx);
-    else if (ctx.clock() - this.loadedAt >= STATE_REFRESH_SECONDS) await settledWithin(this.reload(ctx), STATE_RELOAD_WAIT_MS);
+    await this.node.fresh(ctx);
     return this.state;
   }
 
-  /** One query at a time per node; on failure the last known state stays in force. */
   reload(ctx: Context): Promise<void> {
-    this.loading ??= (async () => {
-      const now = ctx.clock();
-      try {
-        this.state = asState((await ctx.stores.settings.get(EMERGENCY_SETTING))?.value);
-      } catch (error) {
-        ctx.logger.warn({ cause: error instanceof Error ? error.message : String(error) }, 'emergency mode state not reloaded; the last known state stays in force');
-      } finally {
-        this.loadedAt = now;
-        this.loading = undefined;
-      }
-      ctx.limits.setFactor(this.state.active ? EMERGENCY_RATE_FACTOR : 1);
-    })();
-    return this.loading;
+    return this.node.reload(ctx);
   }
 }
 

@@ -15,23 +15,9 @@ import type { IpBlockRecord, Stores, Tx } from '../storage/stores.js';
 import { audit, requestIpOf } from './audit.js';
 import { auditRefusal } from './audit-rate-limit.js';
 import { normalizeIp, parseProxyEntry } from './client-ip.js';
+import { NodeState } from './node-state.js';
 
-/** Seconds a node serves its cached incident state (blocks, emergency mode) before reloading it. */
-export const STATE_REFRESH_SECONDS = 5;
-/** The longest a request waits for a reload of that state; a healthy database answers in about a millisecond. */
-export const STATE_RELOAD_WAIT_MS = 50;
-
-/** Resolves when `work` settles or after `ms`, whichever comes first (`work` goes on either way). */
-export function settledWithin(work: Promise<unknown>, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    timer.unref();
-    work.then(() => undefined, () => undefined).finally(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
+export { STATE_REFRESH_SECONDS } from './node-state.js';
 
 /** `203.0.113.7`, `::ffff:203.0.113.7`, `2001:DB8::/32` → one spelling; undefined when not an address or range. */
 export function normalizeBlockEntry(text: string): string | undefined {
@@ -53,43 +39,29 @@ export class Blocklist {
   /** Every entry at once, so an unblocked address costs one check. */
   private all = new BlockList();
   private entries: { record: IpBlockRecord; list: BlockList }[] = [];
-  private loadedAt = -Infinity;
-  private loading?: Promise<void>;
+  private readonly state = new NodeState<Pick<Context, 'stores' | 'clock' | 'logger'>>('IP blocklist', async (ctx, now) => {
+    const records = await ctx.stores.ipBlocks.listActive(now);
+    const all = new BlockList();
+    const entries: { record: IpBlockRecord; list: BlockList }[] = [];
+    for (const record of records) {
+      const list = compile(record.ip);
+      if (!list) continue;
+      compile(record.ip, all);
+      entries.push({ record, list });
+    }
+    this.all = all;
+    this.entries = entries;
+  });
 
-  /** The cached blocks, reloaded when older than STATE_REFRESH_SECONDS (waited for briefly, then in the background). */
+  /** The cached blocks, reloaded when older than STATE_REFRESH_SECONDS (node-state.ts). */
   async fresh(ctx: Pick<Context, 'stores' | 'clock' | 'logger'>): Promise<this> {
-    // A stale copy is reloaded; the request waits for that at most STATE_RELOAD_WAIT_MS, then the
-    // reload goes on in the background and the last known state answers, so a stalled database
-    // never holds a request here (README: "When a dependency fails"). Only the first use waits for it.
-    if (this.loadedAt === -Infinity) await this.reload(ctx);
-    else if (ctx.clock() - this.loadedAt >= STATE_REFRESH_SECONDS) await settledWithin(this.reload(ctx), STATE_RELOAD_WAIT_MS);
+    await this.state.fresh(ctx);
     return this;
   }
 
   /** Reloads now (one query at a time per node); on failure the previous blocks stay in force. */
   reload(ctx: Pick<Context, 'stores' | 'clock' | 'logger'>): Promise<void> {
-    this.loading ??= (async () => {
-      const now = ctx.clock();
-      try {
-        const records = await ctx.stores.ipBlocks.listActive(now);
-        const all = new BlockList();
-        const entries: { record: IpBlockRecord; list: BlockList }[] = [];
-        for (const record of records) {
-          const list = compile(record.ip);
-          if (!list) continue;
-          compile(record.ip, all);
-          entries.push({ record, list });
-        }
-        this.all = all;
-        this.entries = entries;
-      } catch (error) {
-        ctx.logger.warn({ cause: error instanceof Error ? error.message : String(error) }, 'IP blocklist not reloaded; the previous one stays in force');
-      } finally {
-        this.loadedAt = now;
-        this.loading = undefined;
-      }
-    })();
-    return this.loading;
+    return this.state.reload(ctx);
   }
 
   /** The block covering `ip` (expired ones are ignored even before the next reload), if any. */
