@@ -10,6 +10,7 @@ import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { FaultEpisodes } from '../storage/fault-episodes.js';
 
 export interface LimiterSpec {
   keyPrefix: string;
@@ -54,15 +55,25 @@ const PROBE_INTERVAL_MS = 2_000;
  * the first answer closes the breaker. Each trip and each recovery is logged once.
  */
 class RedisBreaker {
-  tripped = false;
+  /** The breaker is open exactly while a fault episode lasts (storage/fault-episodes.ts logs each once). */
+  private readonly episodes = new FaultEpisodes('redis');
   private probe: NodeJS.Timeout | undefined;
 
-  constructor(private readonly client: Redis, private readonly logger: Logger, private readonly where: string, private readonly timeoutMs: number) {}
+  constructor(private readonly client: Redis, logger: Logger, where: string, private readonly timeoutMs: number) {
+    this.episodes.reportTo((report) => {
+      if (report.state === 'failing') logger.warn({ redis: where, cause: report.cause }, 'Redis unavailable: rate limits fall back to per-node in-memory counters');
+      else logger.info({ redis: where, failures: report.failures, durationMs: report.durationMs }, 'Redis reachable again: rate limits are shared across nodes');
+    });
+  }
+
+  get tripped(): boolean {
+    return this.episodes.failing;
+  }
 
   trip(cause: string): void {
-    if (this.tripped) return;
-    this.tripped = true;
-    this.logger.warn({ redis: this.where, cause }, 'Redis unavailable: rate limits fall back to per-node in-memory counters');
+    const opening = !this.episodes.failing;
+    this.episodes.failed(cause);
+    if (!opening) return;
     this.probe = setInterval(() => void this.tryClose(), PROBE_INTERVAL_MS);
     this.probe.unref();
   }
@@ -74,9 +85,8 @@ class RedisBreaker {
       new Promise<boolean>((resolve) => setTimeout(resolve, this.timeoutMs, false).unref()),
     ]);
     if (!answered || !this.tripped) return;
-    this.tripped = false;
     clearInterval(this.probe);
-    this.logger.info({ redis: this.where }, 'Redis reachable again: rate limits are shared across nodes');
+    this.episodes.succeeded();
   }
 
   stop(): void {
