@@ -6,7 +6,7 @@
 import type { AuditEvent, AuditFilter, AuditStore, ReplayStore, StoredAuditEvent, Tx } from '../stores.js';
 import { fromJson, toNumber } from './json.js';
 import { on } from './on.js';
-import { type Database, insertSql, placeholders, type Row } from './statements.js';
+import { type Database, placeholders, type Row, insertRow } from './statements.js';
 
 /**
  * One statement, so two nodes racing on one jti cannot both win: the row is inserted, or an expired
@@ -40,8 +40,7 @@ export class SqlAuditStore implements AuditStore {
   constructor(private readonly db: Database) {}
 
   async record(event: AuditEvent, at: number, tx?: Tx) {
-    const { sql, params } = insertSql('audit_events', auditRow(event, at));
-    await on(this.db, tx).run(sql, params);
+    await insertRow(on(this.db, tx), 'audit_events', auditRow(event, at));
   }
 
   async list(filter: AuditFilter, tx?: Tx) {

@@ -2,7 +2,7 @@
 import type { ClientRecord, ClientStore, Tx } from '../stores.js';
 import { fromJson, toNumber } from './json.js';
 import { on } from './on.js';
-import { insertSql, setClause, type Database, type Row } from './statements.js';
+import { type Database, type Row, insertRow, updateRow } from './statements.js';
 
 const toRecord = (row: Row): ClientRecord => ({
   clientId: row.client_id as string,
@@ -41,13 +41,11 @@ export class SqlClientStore implements ClientStore {
   }
 
   async insert(client: ClientRecord, tx?: Tx) {
-    const { sql, params } = insertSql('clients', toRow(client));
-    await on(this.db, tx).run(sql, params);
+    await insertRow(on(this.db, tx), 'clients', toRow(client));
   }
 
   async update(client: ClientRecord, tx?: Tx) {
-    const set = setClause(toRow(client));
-    await on(this.db, tx).run(`update "clients" ${set.sql} where "client_id" = ?`, [...set.params, client.clientId]);
+    await updateRow(on(this.db, tx), 'clients', toRow(client), 'client_id');
   }
 
   async remove(clientId: string, tx?: Tx) {

@@ -6,7 +6,7 @@
 import type { LogoutDeliveryRecord, LogoutDeliveryStore, Tx } from '../stores.js';
 import { toNumber } from './json.js';
 import { on } from './on.js';
-import { type Database, insertSql, type Row } from './statements.js';
+import { type Database, type Row, insertRow } from './statements.js';
 
 const toRecord = (row: Row): LogoutDeliveryRecord => ({
   id: row.id as string,
@@ -35,8 +35,7 @@ export class SqlLogoutDeliveryStore implements LogoutDeliveryStore {
   constructor(private readonly db: Database) {}
 
   async insert(delivery: LogoutDeliveryRecord, tx?: Tx) {
-    const { sql, params } = insertSql('logout_deliveries', deliveryRow(delivery));
-    await on(this.db, tx).run(sql, params);
+    await insertRow(on(this.db, tx), 'logout_deliveries', deliveryRow(delivery));
   }
 
   async find(id: string, tx?: Tx) {

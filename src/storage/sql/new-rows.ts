@@ -14,7 +14,7 @@ import type { NewRows, SingleUseConsumption, Tx } from '../stores.js';
 import { auditRow } from './audit-replay-stores.js';
 import { grantRow } from './grant-store.js';
 import { on } from './on.js';
-import { insertSql, placeholders, quoteName, type Database, type Row, type Sql } from './statements.js';
+import { placeholders, quoteName, type Database, type Row, type Sql, insertRow } from './statements.js';
 import { accessTokenRow, authorizationCodeRow, refreshTokenRow } from './token-stores.js';
 
 interface TableRows {
@@ -43,8 +43,7 @@ async function writeEach(sql: Sql, tables: TableRows[], consume?: SingleUseConsu
   if (consume && (await sql.run(CONSUME_SQL[consume.kind], [consume.at, consume.hash])) !== 1) return false;
   for (const { table, rows } of tables) {
     for (const row of rows) {
-      const insert = insertSql(table, row);
-      await sql.run(insert.sql, insert.params);
+      await insertRow(sql, table, row);
     }
   }
   return true;

@@ -7,7 +7,7 @@ import type {
 } from '../stores.js';
 import { fromJson, toJson, toNumber } from './json.js';
 import { on } from './on.js';
-import { insertSql, type Database, type Row } from './statements.js';
+import { type Database, type Row, insertRow, insertThen } from './statements.js';
 
 /** A session joined to its user: a deleted user's session is no session, found in the same read. */
 const SESSION_OF_EXISTING_USER = 'select s.* from "sessions" as s inner join "users" as u on u."id" = s."user_id" where s."id_hash" = ? limit 1';
@@ -28,7 +28,7 @@ const FIND_CONSENT = 'select * from "consents" where "user_id" = ? and "client_i
 const REMOVE_CONSENT = 'delete from "consents" where "user_id" = ? and "client_id" = ?';
 const LIST_CONSENTS_BY_USER = 'select * from "consents" where "user_id" = ? order by "granted_at", "client_id"';
 /** Appended to the consent insert: a second consent for the same user and client replaces the first. */
-const CONSENT_ON_CONFLICT = ' on conflict ("user_id", "client_id") do update set "scope" = excluded."scope", "granted_at" = excluded."granted_at"';
+const upsertConsentSql = insertThen('consents', () => 'on conflict ("user_id", "client_id") do update set "scope" = excluded."scope", "granted_at" = excluded."granted_at"');
 
 const toSession = (row: Row): SessionRecord => ({
   idHash: row.id_hash as string, userId: row.user_id as string, sid: row.sid as string,
@@ -64,8 +64,7 @@ export class SqlSessionStore implements SessionStore {
   constructor(private readonly db: Database) {}
 
   async insert(s: SessionRecord, tx?: Tx) {
-    const { sql, params } = insertSql('sessions', sessionRow(s));
-    await on(this.db, tx).run(sql, params);
+    await insertRow(on(this.db, tx), 'sessions', sessionRow(s));
   }
 
   async find(idHash: string, tx?: Tx) {
@@ -96,8 +95,7 @@ export class SqlInteractionStore implements InteractionStore {
   constructor(private readonly db: Database) {}
 
   async insert(i: InteractionRecord, tx?: Tx) {
-    const { sql, params } = insertSql('interactions', interactionRow(i));
-    await on(this.db, tx).run(sql, params);
+    await insertRow(on(this.db, tx), 'interactions', interactionRow(i));
   }
 
   async find(uidHash: string, tx?: Tx) {
@@ -123,8 +121,8 @@ export class SqlConsentStore implements ConsentStore {
   }
 
   async upsert(c: ConsentRecord, tx?: Tx) {
-    const { sql, params } = insertSql('consents', consentRow(c));
-    await on(this.db, tx).run(sql + CONSENT_ON_CONFLICT, params);
+    const { sql, params } = upsertConsentSql(consentRow(c));
+    await on(this.db, tx).run(sql, params);
   }
 
   async remove(userId: string, clientId: string, tx?: Tx) {

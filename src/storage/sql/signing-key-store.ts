@@ -2,7 +2,7 @@
 import type { SigningKeyRecord, SigningKeyStore, Tx } from '../stores.js';
 import { fromJson, toNumber, toNumberOrNull } from './json.js';
 import { on } from './on.js';
-import { insertSql, setClause, type Database, type Row } from './statements.js';
+import { type Database, type Row, insertRow, updateRow } from './statements.js';
 
 /** Advisory lock id for key changes on PostgreSQL ("castkeys" in ASCII). */
 const KEY_CHANGE_LOCK = '7161131826351012211';
@@ -48,13 +48,11 @@ export class SqlSigningKeyStore implements SigningKeyStore {
   }
 
   async insert(key: SigningKeyRecord, tx?: Tx) {
-    const { sql, params } = insertSql('signing_keys', toRow(key));
-    await on(this.db, tx).run(sql, params);
+    await insertRow(on(this.db, tx), 'signing_keys', toRow(key));
   }
 
   async update(key: SigningKeyRecord, tx?: Tx) {
-    const set = setClause(toRow(key));
-    await on(this.db, tx).run(`update "signing_keys" ${set.sql} where "kid" = ?`, [...set.params, key.kid]);
+    await updateRow(on(this.db, tx), 'signing_keys', toRow(key), 'kid');
   }
 
   async removeExpired(now: number, tx?: Tx) {

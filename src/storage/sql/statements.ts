@@ -64,10 +64,24 @@ export function insertSql(table: string, row: Row): { sql: string; params: unkno
   return { sql: known.sql, params: columns.map((column) => row[column] ?? null) };
 }
 
-/** `update "t" set "a" = ?, "b" = ?` for the columns of `changes`, with their values. */
-export function setClause(changes: Row): { sql: string; params: unknown[] } {
-  const columns = Object.keys(changes);
-  return { sql: `set ${columns.map((column) => `${quoteName(column)} = ?`).join(', ')}`, params: columns.map((column) => changes[column] ?? null) };
+/** Inserts a row as its table's mapper gives it. */
+export async function insertRow(sql: Sql, table: string, row: Row): Promise<void> {
+  const insert = insertSql(table, row);
+  await sql.run(insert.sql, insert.params);
+}
+
+/** Update texts per table and key, built once like the insert texts (a mapper always gives the same columns). */
+const updateTexts = new Map<string, { columns: string[]; sql: string }>();
+
+/** Writes every column of a mapped row to the row whose `key` column has the same value; the rows changed. */
+export function updateRow(sql: Sql, table: string, row: Row, key: string): Promise<number> {
+  const columns = Object.keys(row);
+  let known = updateTexts.get(`${table}\u0000${key}`);
+  if (known === undefined || known.columns.length !== columns.length || !known.columns.every((column, i) => column === columns[i])) {
+    known = { columns, sql: `update ${quoteName(table)} set ${columns.map((column) => `${quoteName(column)} = ?`).join(', ')} where ${quoteName(key)} = ?` };
+    updateTexts.set(`${table}\u0000${key}`, known);
+  }
+  return sql.run(known.sql, [...columns.map((column) => row[column] ?? null), row[key]]);
 }
 
 /**

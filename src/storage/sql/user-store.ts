@@ -2,7 +2,7 @@
 import type { Tx, UserProfile, UserRecord, UserStore } from '../stores.js';
 import { fromJson, toNumber } from './json.js';
 import { on } from './on.js';
-import { insertSql, setClause, type Database, type Row } from './statements.js';
+import { type Database, type Row, insertRow, updateRow } from './statements.js';
 
 /** The columns of a user's profile: everything but the password hash. */
 export const USER_PROFILE_COLUMNS = ['id', 'username', 'claims', 'created_at', 'updated_at'] as const;
@@ -56,13 +56,11 @@ export class SqlUserStore implements UserStore {
   }
 
   async insert(user: UserRecord, tx?: Tx) {
-    const { sql, params } = insertSql('users', toRow(user));
-    await on(this.db, tx).run(sql, params);
+    await insertRow(on(this.db, tx), 'users', toRow(user));
   }
 
   async update(user: UserRecord, tx?: Tx) {
-    const set = setClause(toRow(user));
-    await on(this.db, tx).run(`update "users" ${set.sql} where "id" = ?`, [...set.params, user.id]);
+    await updateRow(on(this.db, tx), 'users', toRow(user), 'id');
   }
 
   async remove(id: string, tx?: Tx) {
