@@ -14,7 +14,9 @@ import { checkOutboundUrl, outboundPolicy, type SafeFetchPolicy } from '../secur
 import type { ClientMetadata } from '../storage/stores.js';
 
 export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'] as const;
-export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
+export const DEVICE_CODE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code';
+export const TOKEN_EXCHANGE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials', DEVICE_CODE_GRANT_TYPE, TOKEN_EXCHANGE_GRANT_TYPE] as const;
 
 const fail = (description: string) => new OAuthError('invalid_client_metadata', description);
 const failRedirect = (description: string) => new OAuthError('invalid_redirect_uri', description);

@@ -5,7 +5,7 @@
  * @spec https://www.rfc-editor.org/rfc/rfc8414#section-2
  */
 import type { Config } from '../config/config.js';
-import { AUTH_METHODS } from '../clients/client-metadata.js';
+import { AUTH_METHODS, GRANT_TYPES } from '../clients/client-metadata.js';
 import { SUPPORTED_CLAIMS, SUPPORTED_SCOPES } from '../oidc-core/claims.js';
 
 /** Paths of the endpoints; other modules import these so routes and metadata cannot disagree. */
@@ -20,6 +20,8 @@ export const PATHS = {
   endSession: '/logout',
   discovery: '/.well-known/openid-configuration',
   asMetadata: '/.well-known/oauth-authorization-server',
+  deviceAuthorization: '/device_authorization',
+  deviceVerification: '/device',
 } as const;
 
 /** JWS algorithms accepted for client assertions, wherever clients authenticate (token, introspection, revocation). */
@@ -44,7 +46,7 @@ export function providerMetadata(config: Config): Record<string, unknown> {
     scopes_supported: SUPPORTED_SCOPES,
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
-    grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
+    grant_types_supported: [...GRANT_TYPES],
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: ['RS256', 'ES256'],
     userinfo_signing_alg_values_supported: ['none'],
