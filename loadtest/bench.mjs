@@ -23,6 +23,7 @@ import { prepareTarget } from './lib/target.mjs';
 import { FLOORS, threshold } from './lib/thresholds.mjs';
 import * as authorizationCode from './scenarios/authorization-code.mjs';
 import * as clientCredentials from './scenarios/client-credentials.mjs';
+import * as deviceCode from './scenarios/device-code.mjs';
 import * as introspection from './scenarios/introspection.mjs';
 import * as tokenLatency from './scenarios/token-latency.mjs';
 
@@ -59,6 +60,7 @@ async function measureAll(targets) {
   }
   await each('code', 'authorization code + PKCE through an existing session', (t, o) => authorizationCode.run(t, o), (o) => o.rows[0]);
   await each('introspection', 'introspection of opaque tokens', (t, o) => introspection.run(t, o), (o) => o.rows[0]);
+  await each('device', 'device authorization + first poll (public client)', (t, o) => deviceCode.run(t, o), (o) => o.rows[0]);
   // The peak is measured again just before the paced run, on the same server: a peak from the start
   // of the run would be offered to a server (and machine) in another state minutes later.
   await each('halfPeak', 'token endpoint at half its peak (peak, then paced at half)', (t, o) => tokenLatency.run(t, { ...o, floors: false }), (o) => o.rows[1]);
@@ -121,6 +123,7 @@ const ratioRows = [
   ...Object.keys(clientCredentials.METHODS).map((m) => [`client credentials, JWT access token (${m})`, `cc:${m}`, 'rps']),
   ['authorization code + PKCE, existing session (flows/s)', 'code', 'flows'],
   ['introspection, opaque token', 'introspection', 'rps'],
+  ['device authorization + first poll (flows/s)', 'device', 'flows'],
 ];
 const ratio = (castellan, key, metric) => {
   const ours = value(results[castellan]?.[key], metric);

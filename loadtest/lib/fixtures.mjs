@@ -22,6 +22,7 @@ export const CLIENTS = {
   web: 'web-app',
   webRefresh: 'web-refresh',
   rateLimited: 'cc-rate-limited',
+  device: 'device-app',
 };
 
 export function makeFixture() {
@@ -30,6 +31,7 @@ export function makeFixture() {
   const publicJwk = { ...publicKey.export({ format: 'jwk' }), kid, alg: 'ES256', use: 'sig' };
   const secrets = Object.fromEntries(Object.values(CLIENTS).map((id) => [id, secret()]));
   delete secrets[CLIENTS.ccPrivateKeyJwt];
+  delete secrets[CLIENTS.device];
 
   const cc = (clientId, method, format) => ({
     client_id: clientId,
@@ -62,6 +64,16 @@ export function makeFixture() {
     cc(CLIENTS.rateLimited, 'client_secret_basic', 'opaque'),
     web(CLIENTS.web, ['authorization_code'], 'openid profile email'),
     web(CLIENTS.webRefresh, ['authorization_code', 'refresh_token'], 'openid profile email offline_access'),
+    // A public client, as TVs and command-line tools are (RFC 8628 §3.1 allows them).
+    {
+      client_id: CLIENTS.device,
+      client_name: CLIENTS.device,
+      grant_types: ['urn:ietf:params:oauth:grant-type:device_code'],
+      response_types: [],
+      token_endpoint_auth_method: 'none',
+      scope: 'openid profile',
+      access_token_format: 'opaque',
+    },
   ];
   const users = Array.from({ length: 64 }, (_, i) => ({
     username: `bench-user-${i}`,

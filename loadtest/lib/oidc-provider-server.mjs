@@ -1,7 +1,7 @@
 /**
  * Child process: oidc-provider configured like Castellan for the comparison. Same clients, RS256
  * with a 2048-bit key, an unbounded in-memory adapter, its development interactions for login and
- * consent, JWT access tokens for the client credentials clients (through a resource indicator, the
+ * consent, the device flow (RFC 8628), JWT access tokens for the client credentials clients (through a resource indicator, the
  * only way oidc-provider issues them), opaque ones otherwise, introspection on.
  * Reads its settings from the JSON file named by OP_CONFIG; prints "ready <port>" when listening.
  */
@@ -34,6 +34,7 @@ const provider = new Provider(issuer, {
   features: {
     devInteractions: { enabled: true },
     clientCredentials: { enabled: true },
+    deviceFlow: { enabled: true },
     introspection: { enabled: true },
     revocation: { enabled: true },
     userinfo: { enabled: true },
@@ -53,7 +54,7 @@ const provider = new Provider(issuer, {
   },
   ttl: {
     AccessToken: 3600, ClientCredentials: 3600, AuthorizationCode: 600, IdToken: 3600,
-    RefreshToken: 30 * 86400, Interaction: 900, Session: 12 * 3600, Grant: 30 * 86400,
+    RefreshToken: 30 * 86400, DeviceCode: 600, Interaction: 900, Session: 12 * 3600, Grant: 30 * 86400,
   },
 });
 provider.proxy = false;

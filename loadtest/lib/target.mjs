@@ -27,6 +27,7 @@ export async function prepareTarget(server, fixture, label) {
       introspection: path(meta.introspection_endpoint),
       userinfo: path(meta.userinfo_endpoint),
       jwks: path(meta.jwks_uri),
+      deviceAuthorization: path(meta.device_authorization_endpoint),
     },
   };
 }
