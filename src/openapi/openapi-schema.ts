@@ -100,13 +100,13 @@ export const COMPONENTS: Json = {
       description: 'Request body over 64 KB: invalid_request, as JSON, or as an HTML error page when the request prefers HTML',
       content: { 'application/json': { schema: ref('OAuthError') }, 'text/html': { schema: { type: 'string' } } },
     },
-    HeadersTooLarge: { description: 'Request headers (the URL included) over 16 KB: no body, and the connection is closed' },
+    HeadersTooLarge: jsonResponse('Request headers (the URL included) over 16 KB: invalid_request as JSON (http/listener-errors.ts), and the connection is closed', ref('OAuthError')),
     Unavailable: {
       description: 'The database did not answer within DATABASE_TIMEOUT: temporarily_unavailable, as JSON, or as an HTML error page when the request prefers HTML',
       headers: { 'Retry-After': { required: true, schema: { type: 'integer' } } },
       content: { 'application/json': { schema: ref('OAuthError') }, 'text/html': { schema: { type: 'string' } } },
     },
-    RequestTimeout: { description: 'Headers or body sent slower than HTTP_HEADERS_TIMEOUT or HTTP_REQUEST_TIMEOUT allow: no body, and the connection is closed' },
+    RequestTimeout: jsonResponse('Headers or body sent slower than HTTP_HEADERS_TIMEOUT or HTTP_REQUEST_TIMEOUT allow: invalid_request as JSON, and the connection is closed', ref('OAuthError')),
   },
   securitySchemes: {
     clientSecretBasic: { type: 'http', scheme: 'basic', description: 'RFC 6749 §2.3.1: form-urlencoded client_id and client_secret' },

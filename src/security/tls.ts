@@ -5,7 +5,7 @@
  * @spec https://www.rfc-editor.org/rfc/rfc9325#section-4.2 (TLS 1.2 cipher suite recommendations)
  * @spec https://www.rfc-editor.org/rfc/rfc8996 (TLS 1.0 and 1.1 deprecated)
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-1.6 (TLS on every endpoint)
- * @spec https://www.rfc-editor.org/rfc/rfc9110#section-15.5.9 (408 Request Timeout)
+ * @spec https://www.rfc-editor.org/rfc/rfc9110#section-15.5.9 (408 Request Timeout, with a body: http/listener-errors.ts)
  * @spec https://owasp.org/www-community/attacks/Slow_Loris (slow headers and bodies hold connections)
  */
 import { readFileSync } from 'node:fs';
@@ -15,6 +15,7 @@ import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import type { Config } from '../config/config.js';
 import { expressRequestClasses } from '../http/express-request-classes.js';
+import { answerClientError } from '../http/listener-errors.js';
 
 /** TLS 1.3 suites first, then TLS 1.2 forward-secret AEAD suites (RFC 9325 §4.2), nothing with CBC or RSA key exchange. */
 export const TLS_CIPHERS = [
@@ -74,6 +75,7 @@ export function createListeners(config: TlsSettings, app: Express): Listeners {
     : createHttpServer({ ...classes, ...timeouts }, app);
   const redirect = secure && config.httpRedirectPort !== undefined ? createHttpServer(timeouts, redirectToHttps(config.issuer)) : undefined;
   const servers = redirect ? [server, redirect] : [server];
+  for (const each of servers) each.on('clientError', answerClientError);
   return {
     server,
     secure,

@@ -161,7 +161,7 @@ describe('plain http application listener', () => {
  * Sends `head` at once, then `drip` one byte every 100 ms until the server answers or closes;
  * resolves with the status line and how long the server let the connection live.
  */
-function slowClient(port: number, head: string, drip: string): Promise<{ statusLine: string; ms: number }> {
+function slowClient(port: number, head: string, drip: string): Promise<{ statusLine: string; body: string; ms: number }> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const socket = connectTcp(port, '127.0.0.1', () => socket.write(head));
@@ -172,7 +172,7 @@ function slowClient(port: number, head: string, drip: string): Promise<{ statusL
     }, 100);
     const finish = () => {
       clearInterval(timer);
-      resolve({ statusLine: received.split('\r\n')[0], ms: Date.now() - started });
+      resolve({ statusLine: received.split('\r\n')[0], body: received.split('\r\n\r\n')[1] ?? '', ms: Date.now() - started });
     };
     socket.on('data', (chunk) => {
       received += chunk.toString('latin1');
@@ -207,16 +207,30 @@ describe('request timeouts against slow clients (HTTP_HEADERS_TIMEOUT, HTTP_REQU
   });
 
   it('MUST answer 408 and close a connection whose headers arrive too slowly', async () => {
-    const { statusLine, ms } = await slowClient(slowPort, 'GET /jwks HTTP/1.1\r\nHost: localhost\r\n', 'X-Slow: ' + 'a'.repeat(60));
+    const { statusLine, body, ms } = await slowClient(slowPort, 'GET /jwks HTTP/1.1\r\nHost: localhost\r\n', 'X-Slow: ' + 'a'.repeat(60));
     expect(statusLine).toBe('HTTP/1.1 408 Request Timeout');
+    expect(JSON.parse(body)).toEqual({ error: 'invalid_request', error_description: expect.stringContaining('HTTP_HEADERS_TIMEOUT') });
     expect(ms).toBeLessThan(3000);
+  });
+
+  it('answers 431 with a JSON error when the headers are too large', async () => {
+    const { statusLine, body } = await slowClient(slowPort, `GET /jwks HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, '');
+    expect(statusLine).toBe('HTTP/1.1 431 Request Header Fields Too Large');
+    expect(JSON.parse(body)).toEqual({ error: 'invalid_request', error_description: 'The request headers are too large' });
+  });
+
+  it('answers 400 with a JSON error to a request line that is not HTTP', async () => {
+    const { statusLine, body } = await slowClient(slowPort, 'NOT HTTP AT ALL\r\n\r\n', '');
+    expect(statusLine).toBe('HTTP/1.1 400 Bad Request');
+    expect(JSON.parse(body).error).toBe('invalid_request');
   });
 
   it('MUST answer 408 and close a connection whose body arrives too slowly', async () => {
     const body = 'grant_type=client_credentials&client_id=' + 'a'.repeat(60);
     const head = `POST /token HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n`;
-    const { statusLine, ms } = await slowClient(slowPort, head, body);
+    const { statusLine, body: answer, ms } = await slowClient(slowPort, head, body);
     expect(statusLine).toBe('HTTP/1.1 408 Request Timeout');
+    expect(JSON.parse(answer).error).toBe('invalid_request');
     expect(ms).toBeGreaterThanOrEqual(1900);
     expect(ms).toBeLessThan(4000);
   });
