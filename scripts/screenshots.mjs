@@ -61,6 +61,9 @@ async function startCastellan(dir, port, callback) {
       client_id: 'example-app', client_secret: 'example-app-secret-for-screenshots-0123456789', client_name: 'Example App',
       application_type: 'web', redirect_uris: [callback], grant_types: ['authorization_code', 'refresh_token'],
       token_endpoint_auth_method: 'client_secret_basic', scope: 'openid profile email offline_access',
+    }, {
+      client_id: 'living-room-tv', client_name: 'Living Room TV', token_endpoint_auth_method: 'none',
+      grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'],
     }],
     users: [{ ...USER, claims: { name: 'Alice Liddell', email: 'alice@example.com', email_verified: true } }],
   };
@@ -161,6 +164,20 @@ async function run() {
     await shot('consent', 'the login form posted with the right password: the consent page');
     await page.click('#approve');
     await page.waitForSelector('#landed');
+
+    // RFC 8628: a device asks for a code; the signed-in browser opens verification_uri_complete.
+    const device = await (await fetch(`${server.issuer}/device_authorization`, {
+      method: 'POST', body: new URLSearchParams({ client_id: 'living-room-tv', scope: 'openid profile offline_access' }),
+    })).json();
+    await page.goto(device.verification_uri_complete);
+    await page.waitForSelector('#device-submit');
+    await shot('device-code-entry', 'GET verification_uri_complete from a device authorization: the code entry form, pre-filled, awaiting confirmation');
+    await page.click('#device-submit');
+    await page.waitForSelector('#device-warning');
+    await shot('device-consent', 'the code confirmed while signed in: the device consent page with its remote-phishing warning');
+    await page.click('#approve');
+    await page.waitForSelector('#device-done');
+    await shot('device-done', 'the device approved: return to your device');
 
     await page.goto(`${server.issuer}/account/mfa`);
     await page.waitForSelector('#mfa-qr');

@@ -31,6 +31,9 @@ export interface Config extends SecurityConfig, LoginConfig, RegistrationConfig,
   sessionIdleTtl: number;
   sessionAbsoluteTtl: number;
   interactionTtl: number;
+  /** RFC 8628: lifetime of a device_code and its user_code, and the minimum seconds between polls. */
+  deviceCodeTtl: number;
+  devicePollInterval: number;
   /** Scheduled key rotation period in seconds. */
   keyRotationInterval: number;
   signingAlg: SigningAlg;
@@ -96,6 +99,8 @@ export const SETTINGS: Setting<keyof Config>[] = [
   { key: 'sessionIdleTtl', env: 'SESSION_IDLE_TTL', default: seconds('PT30M'), parse: asDuration, describe: 'an ISO 8601 duration such as PT30M' },
   { key: 'sessionAbsoluteTtl', env: 'SESSION_ABSOLUTE_TTL', default: seconds('PT12H'), parse: asDuration, describe: 'an ISO 8601 duration such as PT12H' },
   { key: 'interactionTtl', env: 'INTERACTION_TTL', default: seconds('PT15M'), parse: asDuration, describe: 'an ISO 8601 duration such as PT15M' },
+  { key: 'deviceCodeTtl', env: 'DEVICE_CODE_TTL', default: seconds('PT10M'), parse: asDuration, describe: 'an ISO 8601 duration such as PT10M' },
+  { key: 'devicePollInterval', env: 'DEVICE_POLL_INTERVAL', default: seconds('PT5S'), parse: asDuration, describe: 'an ISO 8601 duration such as PT5S' },
   { key: 'keyRotationInterval', env: 'KEY_ROTATION_INTERVAL', default: seconds('P90D'), parse: asDuration, describe: 'an ISO 8601 duration such as P90D' },
   { key: 'signingAlg', env: 'SIGNING_ALG', default: 'RS256', parse: (raw) => (raw === 'RS256' || raw === 'ES256' ? raw : undefined), describe: 'RS256 or ES256' },
   { key: 'rsaModulusLength', env: 'RSA_KEY_BITS', default: 2048, parse: (raw) => ([2048, 3072, 4096].includes(Number(raw)) ? (Number(raw) as 2048) : undefined), describe: '2048, 3072 or 4096' },
@@ -117,6 +122,8 @@ export const SETTINGS: Setting<keyof Config>[] = [
   { key: 'rateLimitUserinfo', env: 'RATE_LIMIT_USERINFO', default: { points: 300, duration: 60 }, parse: asRateLimitRule(60), describe: 'requests per minute, or requests/window such as 300/PT1M (window at most P24D)' },
   { key: 'rateLimitIntrospection', env: 'RATE_LIMIT_INTROSPECTION', default: { points: 180, duration: 60 }, parse: asRateLimitRule(60), describe: 'requests per minute, or requests/window such as 180/PT1M (window at most P24D)' },
   { key: 'rateLimitRegistration', env: 'RATE_LIMIT_REGISTRATION', default: { points: 5, duration: 3600 }, parse: asRateLimitRule(3600), describe: 'requests per hour, or requests/window such as 5/PT1H (window at most P24D)' },
+  { key: 'rateLimitDeviceVerification', env: 'RATE_LIMIT_DEVICE_VERIFICATION', default: { points: 10, duration: 60 }, parse: asRateLimitRule(60), describe: 'requests per minute, or requests/window such as 10/PT1M (window at most P24D)' },
+  { key: 'rateLimitDeviceVerificationGlobal', env: 'RATE_LIMIT_DEVICE_VERIFICATION_GLOBAL', default: { points: 300, duration: 60 }, parse: asRateLimitRule(60), describe: 'requests per minute, or requests/window such as 300/PT1M (window at most P24D)' },
   { key: 'rateLimitSoftBan', env: 'RATE_LIMIT_SOFT_BAN', default: { violations: 3, duration: 3600 }, parse: asPenaltyRule, describe: 'violations/ban duration such as 3/PT1H (ban at most P24D)' },
   { key: 'rateLimitHardBan', env: 'RATE_LIMIT_HARD_BAN', default: { violations: 10, duration: 86_400 }, parse: asPenaltyRule, describe: 'violations/ban duration such as 10/P1D (ban at most P24D)' },
   { key: 'rateLimitViolationWindow', env: 'RATE_LIMIT_VIOLATION_WINDOW', default: 86_400, parse: asLimitDuration, describe: 'an ISO 8601 duration such as P1D (at most P24D)' },

@@ -92,6 +92,9 @@ export interface SecurityConfig {
   rateLimitUserinfo: RateLimitRule;
   rateLimitIntrospection: RateLimitRule;
   rateLimitRegistration: RateLimitRule;
+  /** RFC 8628 §5.1: user_code entries per client address, and over all addresses together. */
+  rateLimitDeviceVerification: RateLimitRule;
+  rateLimitDeviceVerificationGlobal: RateLimitRule;
   rateLimitSoftBan: PenaltyRule;
   rateLimitHardBan: PenaltyRule;
   /** Seconds over which violations are counted per key. */

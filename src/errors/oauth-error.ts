@@ -4,6 +4,7 @@
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-5.2
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
  * @spec https://www.rfc-editor.org/rfc/rfc6750#section-3.1
+ * @spec https://www.rfc-editor.org/rfc/rfc8628#section-3.5 (authorization_pending, slow_down, expired_token)
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#AuthError
  */
 import { StorageInputError, StorageUnavailableError } from '../storage/storage-errors.js';
@@ -37,6 +38,9 @@ export const ERROR_TABLE = {
   invalid_software_statement: { status: 400, section: 'RFC7591 §3.2.2' },
   unapproved_software_statement: { status: 400, section: 'RFC7591 §3.2.2' },
   too_many_requests: { status: 429, section: 'RFC6585 §4' },
+  authorization_pending: { status: 400, section: 'RFC8628 §3.5' },
+  slow_down: { status: 400, section: 'RFC8628 §3.5' },
+  expired_token: { status: 400, section: 'RFC8628 §3.5' },
 } as const;
 
 export type OAuthErrorCode = keyof typeof ERROR_TABLE;

@@ -10,6 +10,7 @@ import { PATHS } from '../oidc-discovery/provider-metadata.js';
 import { authorizationRequestSchema } from '../rfc6749-oauth2/authorization-request.schema.js';
 import { clientAuthenticationSchema } from '../rfc6749-oauth2/client-authentication.schema.js';
 import { revocationSchema } from '../rfc7009-revocation/revocation.schema.js';
+import { deviceAuthorizationSchema } from '../rfc8628-device-authorization/device-authorization.schema.js';
 import { registrationSchema, updateSchema } from '../rfc7591-registration/registration.schema.js';
 import { introspectionSchema } from '../rfc7662-introspection/introspection.schema.js';
 import { findGrant, supportedGrantTypes } from '../server/grant-registry.js';
@@ -93,6 +94,15 @@ function protocolPaths(): Json {
     },
     [PATHS.introspection]: clientAuthenticated('introspect', 'Token introspection (authenticated confidential clients)', 'RFC 7662',
       mergeSchemas(introspectionSchema, clientAuthenticationSchema), jsonOk('{"active": false} or the token description', { type: 'object', properties: { active: { type: 'boolean' } }, required: ['active'] })),
+    [PATHS.deviceAuthorization]: clientAuthenticated('deviceAuthorization', 'Device authorization request: device_code and user_code, never cached', 'RFC 8628',
+      mergeSchemas(deviceAuthorizationSchema, clientAuthenticationSchema), jsonOk('RFC 8628 §3.2 device authorization response', {
+        type: 'object',
+        properties: {
+          device_code: { type: 'string' }, user_code: { type: 'string' }, verification_uri: { type: 'string', format: 'uri' },
+          verification_uri_complete: { type: 'string', format: 'uri' }, expires_in: { type: 'integer' }, interval: { type: 'integer' },
+        },
+        required: ['device_code', 'user_code', 'verification_uri', 'expires_in'],
+      })),
     [PATHS.revocation]: clientAuthenticated('revoke', 'Token revocation', 'RFC 7009',
       mergeSchemas(revocationSchema, clientAuthenticationSchema), { description: 'Revoked, or the token was unknown (empty body)' }),
     [PATHS.userinfo]: {

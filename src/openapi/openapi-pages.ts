@@ -50,6 +50,20 @@ export function pagePaths(): Json {
     '/interaction/{uid}/consent': interaction(
       page('consentPage', 'Consent page (id="approve", id="deny")'),
       submit('consent', 'Approve or deny the request', { csrf: CSRF, decision: 'approve or deny' }, ['csrf', 'decision'])),
+    '/interaction/{uid}/device': interaction(
+      page('deviceConsentPage', 'RFC 8628 device consent page with the remote-phishing warning (id="device-warning", id="approve", id="deny")'),
+      submit('deviceConsent', 'Approve or deny a device; 303 to the done page', { csrf: CSRF, decision: 'approve or deny' }, ['csrf', 'decision'])),
+    [PATHS.deviceVerification]: {
+      get: page('deviceCodePage', 'RFC 8628 verification URI: the code entry form (name="user_code", id="device-submit"), pre-filled from ?user_code=', {
+        parameters: [{ name: 'user_code', in: 'query', required: false, description: 'From verification_uri_complete; the user still confirms it', schema: { type: 'string', maxLength: 64 } }],
+      }),
+      post: submit('deviceCode', 'Enter a user code; 303 to the login or device consent step, or the form again (400, 429 with Retry-After)', { csrf: CSRF, user_code: 'The code shown on the device' }, ['csrf', 'user_code']),
+    },
+    [`${PATHS.deviceVerification}/done`]: {
+      get: page('deviceDonePage', 'After the decision: return to your device', {
+        parameters: [{ name: 'outcome', in: 'query', required: false, description: 'approved or denied', schema: { type: 'string', enum: ['approved', 'denied'] } }],
+      }),
+    },
     '/interaction/{uid}/mfa': interaction(
       page('mfaPage', 'Second factor page (name="otp", id="mfa-submit", or a recovery code)'),
       submit('mfa', 'Enter a TOTP code or a recovery code', { csrf: CSRF, otp: 'TOTP code', recovery_code: 'A recovery code' }, ['csrf'])),

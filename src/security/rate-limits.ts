@@ -13,8 +13,14 @@ import type { Config } from '../config/config.js';
 import type { PenaltyRule, RateLimitRule } from '../config/security-settings.js';
 import { memoryBackend, redisBackend, type RateLimitBackend } from './rate-limit-backend.js';
 
-export type RateLimitPolicy = 'token' | 'authorization' | 'userinfo' | 'introspection' | 'registration';
-export const POLICIES: readonly RateLimitPolicy[] = ['token', 'authorization', 'userinfo', 'introspection', 'registration'];
+export type RateLimitPolicy = 'token' | 'authorization' | 'userinfo' | 'introspection' | 'registration' | 'device_verification' | 'device_verification_global';
+export const POLICIES: readonly RateLimitPolicy[] = ['token', 'authorization', 'userinfo', 'introspection', 'registration', 'device_verification', 'device_verification_global'];
+
+/**
+ * Policies whose key is shared by everyone (one global counter): refusing past the limit is their
+ * whole point, and a ban on that one key would shut every user out for an hour, so none is imposed.
+ */
+const UNPENALISED: ReadonlySet<RateLimitPolicy> = new Set(['device_verification_global']);
 
 export interface RateLimitDecision {
   allowed: boolean;
@@ -28,10 +34,13 @@ export interface RateLimitDecision {
   ban?: 'soft' | 'hard';
 }
 
-type LimitSettings = Pick<Config, 'rateLimitEnabled' | 'rateLimitToken' | 'rateLimitAuthorization' | 'rateLimitUserinfo' | 'rateLimitIntrospection' | 'rateLimitRegistration' | 'rateLimitSoftBan' | 'rateLimitHardBan' | 'rateLimitViolationWindow'>;
+type LimitSettings = Pick<Config, 'rateLimitEnabled' | 'rateLimitToken' | 'rateLimitAuthorization' | 'rateLimitUserinfo' | 'rateLimitIntrospection' | 'rateLimitRegistration' | 'rateLimitDeviceVerification' | 'rateLimitDeviceVerificationGlobal' | 'rateLimitSoftBan' | 'rateLimitHardBan' | 'rateLimitViolationWindow'>;
 
 const ruleOf = (config: LimitSettings, policy: RateLimitPolicy): RateLimitRule =>
-  ({ token: config.rateLimitToken, authorization: config.rateLimitAuthorization, userinfo: config.rateLimitUserinfo, introspection: config.rateLimitIntrospection, registration: config.rateLimitRegistration })[policy];
+  ({
+    token: config.rateLimitToken, authorization: config.rateLimitAuthorization, userinfo: config.rateLimitUserinfo, introspection: config.rateLimitIntrospection, registration: config.rateLimitRegistration,
+    device_verification: config.rateLimitDeviceVerification, device_verification_global: config.rateLimitDeviceVerificationGlobal,
+  })[policy];
 
 interface PolicyLimiters {
   window: RateLimiterAbstract;
@@ -107,6 +116,7 @@ export class RateLimits {
     const resetSeconds = seconds(outcome.res.msBeforeNext);
     // The window limiter counts against the configured limit; a tightened one refuses past its share.
     if (outcome.allowed && outcome.res.consumedPoints <= limit) return { allowed: true, limit, remaining: limit - outcome.res.consumedPoints, resetSeconds };
+    if (UNPENALISED.has(policy)) return { allowed: false, limit, remaining: 0, resetSeconds, retryAfter: resetSeconds };
     return this.violation(policy, limiters, storeKey, { allowed: false, limit, remaining: 0, resetSeconds, retryAfter: resetSeconds });
   }
 

@@ -26,6 +26,9 @@ import { managementRouter } from '../rfc7592-management/management-endpoint.js';
 import { introspectionRouter } from '../rfc7662-introspection/introspection-endpoint.js';
 import { revocationRouter } from '../rfc7009-revocation/revocation-endpoint.js';
 import { openApiRouter } from '../openapi/openapi-endpoint.js';
+import { deviceAuthorizationRouter } from '../rfc8628-device-authorization/device-authorization-endpoint.js';
+import { codeEntryRouter } from '../rfc8628-device-authorization/code-entry-routes.js';
+import { deviceConsentRouter } from '../rfc8628-device-authorization/device-consent-routes.js';
 import { authorizationRouter } from './authorization-endpoint.js';
 import type { Context } from './context.js';
 import { tokenRouter } from './token-endpoint.js';
@@ -49,6 +52,8 @@ export function createApp(ctx: Context): express.Express {
   app.post(PATHS.token, formBody, rateLimit(ctx.limits, 'token', byClientIpAndClientId(proxies), ctx.logger));
   app.get(PATHS.authorization, rateLimit(ctx.limits, 'authorization', byClientIp(proxies), ctx.logger));
   app.post(PATHS.authorization, rateLimit(ctx.limits, 'authorization', byClientIp(proxies), ctx.logger));
+  // RFC 8628 §3.1: the device authorization endpoint is limited like the token endpoint (same policy and key).
+  app.post(PATHS.deviceAuthorization, formBody, rateLimit(ctx.limits, 'token', byClientIpAndClientId(proxies), ctx.logger));
   app.post(PATHS.registration, rateLimit(ctx.limits, 'registration', byClientIp(proxies), ctx.logger));
   // Every router sees each request until one answers, and no two share a path, so the order is
   // only about cost: the endpoints relying parties call most come first, the browser pages after.
@@ -58,9 +63,13 @@ export function createApp(ctx: Context): express.Express {
   app.use(authorizationRouter(ctx));
   app.use(userinfoRouter(ctx));
   app.use(revocationRouter(ctx));
+  app.use(deviceAuthorizationRouter(ctx));
   app.use(discoveryRouter(ctx));
   app.use(interactionRouter(ctx));
   app.use(mfaRouter(ctx));
+  // User code entry is limited inside its page (policies device_verification and device_verification_global), answered on the page.
+  app.use(codeEntryRouter(ctx));
+  app.use(deviceConsentRouter(ctx));
   app.use(registrationRouter(ctx));
   app.use(managementRouter(ctx));
   app.use(endSessionRouter(ctx));

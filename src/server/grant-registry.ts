@@ -5,6 +5,7 @@
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-4.4.2
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-6
+ * @spec https://www.rfc-editor.org/rfc/rfc8628#section-3.4
  * @spec https://www.rfc-editor.org/rfc/rfc9700#section-2.4 (no password grant; the implicit flow is not a grant)
  */
 import type { OAuthError } from '../errors/oauth-error.js';
@@ -14,6 +15,7 @@ import type { TokenResponseBody } from '../rfc6749-oauth2/token-response.js';
 import { authorizationCodeGrant } from '../rfc6749-oauth2/authorization-code-grant.js';
 import { clientCredentialsGrant } from '../rfc6749-oauth2/client-credentials-grant.js';
 import { refreshTokenGrant } from '../rfc6749-oauth2/refresh-token-grant.js';
+import { deviceCodeGrant } from '../rfc8628-device-authorization/device-code-grant.js';
 import type { RequestOrigin } from '../security/audit.js';
 import type { Context } from './context.js';
 
@@ -61,3 +63,4 @@ export function supportedGrantTypes(): string[] {
 registerGrant(authorizationCodeGrant);
 registerGrant(refreshTokenGrant);
 registerGrant(clientCredentialsGrant);
+registerGrant(deviceCodeGrant);

@@ -28,7 +28,8 @@ export interface Tx {
 
 /** A code or refresh token (by its hash) marked consumed at `at`, only if it is not consumed yet. */
 export interface SingleUseConsumption {
-  kind: 'authorization_code' | 'refresh_token';
+  /** device_code: an approved device authorization (RFC 8628), redeemed once. */
+  kind: 'authorization_code' | 'refresh_token' | 'device_code';
   hash: string;
   at: number;
 }
@@ -235,6 +236,47 @@ export interface AccessTokenStore {
   findWithGrant(tokenHash: string, tx?: Tx): Promise<TokenWithGrant<AccessTokenRecord> | undefined>;
 }
 
+export type DeviceAuthorizationStatus = 'pending' | 'approved' | 'denied';
+
+/** RFC 8628: one device authorization request, from the device's first request until its tokens are issued. */
+export interface DeviceAuthorizationRecord {
+  deviceCodeHash: string;
+  /** SHA-256 of the normalised user_code (upper case, no separators). */
+  userCodeHash: string;
+  clientId: string;
+  /** The scope the user is asked to approve (already decided by the scope policy). */
+  scope: string;
+  status: DeviceAuthorizationStatus;
+  /** Seconds the device must wait between polls; grows by 5 with each slow_down. */
+  pollInterval: number;
+  lastPolledAt: number | null;
+  /** Set on approval: the grant (user, session, scope) the tokens will belong to. */
+  grantId: string | null;
+  /** The user who approved or denied. */
+  userId: string | null;
+  createdAt: number;
+  expiresAt: number;
+  decidedAt: number | null;
+  /** Set when the tokens were issued (by the issuance write's consumption). */
+  consumedAt: number | null;
+}
+
+/** What one poll was: on time, too soon (the interval has grown), or of a row that does not exist. */
+export type DevicePoll = 'on_time' | 'too_fast' | 'missing';
+
+export interface DeviceAuthorizationStore {
+  /** False (nothing written) when the user_code's hash is already held by another row. */
+  insert(record: DeviceAuthorizationRecord, tx?: Tx): Promise<boolean>;
+  find(deviceCodeHash: string, tx?: Tx): Promise<DeviceAuthorizationRecord | undefined>;
+  findByUserCode(userCodeHash: string, tx?: Tx): Promise<DeviceAuthorizationRecord | undefined>;
+  /** Records a poll at `now` atomically; a poll within the interval raises the interval by `penalty` seconds. */
+  poll(deviceCodeHash: string, now: number, penalty: number, tx?: Tx): Promise<DevicePoll>;
+  /** Only a pending, unexpired request becomes approved (for `grantId`); false otherwise. */
+  approve(deviceCodeHash: string, grantId: string, userId: string, now: number, tx?: Tx): Promise<boolean>;
+  /** Only a pending, unexpired request becomes denied; false otherwise. */
+  deny(deviceCodeHash: string, userId: string, now: number, tx?: Tx): Promise<boolean>;
+}
+
 /** Deleting what can no longer be used, in bounded batches (security/audit-retention.ts runs it). */
 export interface RetentionStore {
   /** One pass over every table; the rows deleted per table. */
@@ -267,6 +309,7 @@ export interface Stores {
   codes: AuthorizationCodeStore;
   refreshTokens: RefreshTokenStore;
   accessTokens: AccessTokenStore;
+  deviceAuthorizations: DeviceAuthorizationStore;
   sessions: SessionStore;
   interactions: InteractionStore;
   consents: ConsentStore;

@@ -110,11 +110,22 @@ export async function recordLogin(ctx: Context, who: { clientId: string | null; 
 /** After a login: remember who signed in for this interaction, then resume the authorization (consent or the code). */
 export async function continueAfterLogin(ctx: Context, req: Request, res: Response, interaction: Interaction, session: SessionRecord): Promise<void> {
   await ctx.stores.interactions.setUser(interaction.uidHash, session.userId);
+  // RFC 8628 §3.3: a sign-in started at the device verification page goes on to its own consent step,
+  // which always asks (rfc8628-device-authorization/device-consent-routes.ts), never to /authorize.
+  if (interaction.device) {
+    noStore(res);
+    return res.redirect(303, interactionUrl(ctx, interaction.uid, 'device'));
+  }
   await resumeAuthorization(ctx, req, res, interaction, { session, loggedIn: true });
 }
 
+/** The /authorize consent step never serves a device interaction: that one has no redirect_uri to answer. */
+function authorizationOnly(interaction: Interaction): void {
+  if (interaction.device) throw new OAuthError('invalid_request', 'This sign-in request belongs to a device; continue on the device approval page.');
+}
+
 /** The session that may approve: live and belonging to the user who logged in for this interaction. */
-async function approvingSession(ctx: Context, req: Request, interaction: Interaction): Promise<SessionRecord | undefined> {
+export async function approvingSession(ctx: Context, req: Request, interaction: Interaction): Promise<SessionRecord | undefined> {
   if (!interaction.record.userId) return undefined;
   const session = await loadSession(ctx, req);
   return session && session.userId === interaction.record.userId ? session : undefined;
@@ -127,6 +138,7 @@ function backToLogin(ctx: Context, res: Response, interaction: Interaction): voi
 
 async function showConsent(ctx: Context, req: Request, res: Response): Promise<void> {
   const interaction = await loadInteraction(ctx, req, uidOf(req));
+  authorizationOnly(interaction);
   const session = await approvingSession(ctx, req, interaction);
   if (!session) return backToLogin(ctx, res, interaction);
   const user = await ctx.stores.users.findById(session.userId);
@@ -145,6 +157,7 @@ async function showConsent(ctx: Context, req: Request, res: Response): Promise<v
 
 async function submitConsent(ctx: Context, req: Request, res: Response): Promise<void> {
   const interaction = await loadInteraction(ctx, req, uidOf(req));
+  authorizationOnly(interaction);
   const form = formParams(req);
   checkCsrf(interaction, form.csrf);
   const session = await approvingSession(ctx, req, interaction);

@@ -13,7 +13,7 @@ import { hashHandle, newHandle, safeEqual } from '../tokens/handles.js';
 import { isHttpsIssuer, issuerPath, readCookies, setCookie } from '../http/session-cookie.js';
 import type { AuthorizationRequest } from '../rfc6749-oauth2/authorization-request.js';
 
-export type InteractionStep = 'login' | 'mfa' | 'consent';
+export type InteractionStep = 'login' | 'mfa' | 'consent' | 'device';
 
 export interface Interaction {
   uid: string;
@@ -21,6 +21,15 @@ export interface Interaction {
   record: InteractionRecord;
   request: AuthorizationRequest;
   csrf: string;
+  /** RFC 8628: set when the interaction verifies a device's user code instead of continuing an /authorize request. */
+  device?: DeviceVerification;
+}
+
+/** The device authorization an interaction decides: after login it goes to the device consent step. */
+export interface DeviceVerification {
+  deviceCodeHash: string;
+  /** In display form, shown on the consent page so the user can compare it with the device's screen. */
+  userCode: string;
 }
 
 /** A uid is a 256-bit handle in base64url. */
@@ -48,13 +57,14 @@ export async function createInteraction(
   res: Response,
   request: AuthorizationRequest,
   userId: string | null,
+  device?: DeviceVerification,
 ): Promise<string> {
   const uid = newHandle();
   const csrf = newHandle();
   const now = ctx.clock();
   await ctx.stores.interactions.insert({
     uidHash: hashHandle(uid),
-    request: request as unknown as Record<string, unknown>,
+    request: (device ? { ...request, device } : request) as unknown as Record<string, unknown>,
     userId,
     csrfTokenHash: hashHandle(csrf),
     createdAt: now,
@@ -86,7 +96,8 @@ export async function loadInteraction(ctx: Context, req: Request, uid: string): 
   const uidHash = hashHandle(uid);
   const record = await ctx.stores.interactions.find(uidHash);
   if (!record || record.expiresAt <= ctx.clock()) throw expired();
-  return { uid, uidHash, record, request: record.request as unknown as AuthorizationRequest, csrf };
+  const device = record.request.device as DeviceVerification | undefined;
+  return { uid, uidHash, record, request: record.request as unknown as AuthorizationRequest, csrf, ...(device ? { device } : {}) };
 }
 
 /** Constant-time check of the form's csrf field against the interaction's stored hash. */

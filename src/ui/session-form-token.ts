@@ -11,7 +11,7 @@ import { OAuthError } from '../errors/oauth-error.js';
 import type { Context } from '../server/context.js';
 import { safeEqual } from '../tokens/handles.js';
 
-export type FormPurpose = 'logout' | 'consents' | 'mfa-enroll';
+export type FormPurpose = 'logout' | 'consents' | 'mfa-enroll' | 'device-verification';
 
 /** Seconds a rendered form stays usable. */
 export const FORM_TOKEN_TTL = 15 * 60;

@@ -12,6 +12,9 @@ button.secondary { background: #e3e6ec; color: #1d2330; }
 .error, .error-code { color: #b3261e; font-weight: 600; }
 ul.scopes { padding-left: 1.2rem; }
 .muted { color: #5b6475; font-size: .9rem; }
+.warning { background: #fff4e5; border-left: 4px solid #c25e00; padding: .75rem 1rem; color: #5c2d00; }
+code.user-code { font-size: 1.4rem; letter-spacing: .15em; font-weight: 700; }
+input.user-code { font-family: ui-monospace, monospace; font-size: 1.3rem; letter-spacing: .15em; text-transform: uppercase; }
 p.qr { text-align: center; }
 p.qr img { image-rendering: pixelated; border: 1px solid #e3e6ec; }
 code.secret { font-size: 1.05rem; letter-spacing: .05em; word-break: break-all; }

@@ -128,4 +128,26 @@ describe('castellan clients (SQLite file)', () => {
     expect(grant).toMatchObject({ revokedReason: 'client_removed' });
     expect((await rig.cli(['clients', 'show', 'doomed'])).code).toBe(1);
   });
+
+  it('adds a public device client without redirect URIs (RFC 8628), which can start a device authorization', async () => {
+    const added = await rig.cli(['clients', 'add', '--client-id', 'tv-1', '--name', 'TV', '--grant-type', 'urn:ietf:params:oauth:grant-type:device_code', '--auth-method', 'none']);
+    expect(added).toMatchObject({ code: 0, stderr: '' });
+    expect(added.stdout).not.toMatch(/client_secret:/);
+    const record = await rig.withStores((stores) => stores.clients.find('tv-1'));
+    expect(record!.metadata).toMatchObject({ redirect_uris: [], response_types: [], grant_types: ['urn:ietf:params:oauth:grant-type:device_code'], token_endpoint_auth_method: 'none' });
+    expect(record!.secretHash).toBeNull();
+    // The record works at the endpoint: a device authorization for it succeeds.
+    const { createTestContext } = await import('../support/test-context.js');
+    const { createApp } = await import('../../src/server/app.js');
+    const request = (await import('supertest')).default;
+    const ctx = await createTestContext();
+    try {
+      await ctx.stores.clients.insert(record!);
+      const response = await request(createApp(ctx)).post('/device_authorization').type('form').send({ client_id: 'tv-1', scope: 'openid' });
+      expect(response.status, response.text).toBe(200);
+      expect(response.body.user_code).toMatch(/^[A-Z]{4}-[A-Z]{4}$/);
+    } finally {
+      await ctx.close();
+    }
+  });
 });

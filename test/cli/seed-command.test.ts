@@ -2,6 +2,7 @@
  * `castellan seed FILE`, run in-process on a SQLite file: applies, is idempotent, and a bad file
  * writes nothing.
  */
+import { GRANT_TYPES } from '../../src/clients/client-metadata.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import argon2 from 'argon2';
@@ -24,7 +25,7 @@ describe('castellan seed (SQLite file)', () => {
     writeFileSync(path, JSON.stringify({ ...example, clients: [example.clients[0], { client_id: 'broken', grant_types: ['implicit'] }] }));
     const result = await rig.cli(['seed', path]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe('castellan: clients[1] (client_id "broken"): grant_types[0] must be one of authorization_code, refresh_token, client_credentials\n');
+    expect(result.stderr).toBe(`castellan: clients[1] (client_id "broken"): grant_types[0] must be one of ${GRANT_TYPES.join(', ')}\n`);
     expect(await counts()).toEqual({ clients: 0, users: 0 });
   });
 

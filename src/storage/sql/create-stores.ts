@@ -2,6 +2,7 @@
 import type { Stores, Tx } from '../stores.js';
 import { SqlAuditStore, SqlReplayStore } from './audit-replay-stores.js';
 import { SqlClientStore } from './client-store.js';
+import { SqlDeviceAuthorizationStore } from './device-authorization-store.js';
 import { SqlGrantStore } from './grant-store.js';
 import { SqlFindingStore, SqlIpBlockStore, SqlSettingStore } from './incident-stores.js';
 import { SqlLogoutDeliveryStore } from './logout-delivery-store.js';
@@ -26,6 +27,7 @@ export function createStores(db: Database): Stores {
     codes: new SqlAuthorizationCodeStore(db),
     refreshTokens: new SqlRefreshTokenStore(db),
     accessTokens: new SqlAccessTokenStore(db),
+    deviceAuthorizations: new SqlDeviceAuthorizationStore(db),
     sessions: new SqlSessionStore(db),
     interactions: new SqlInteractionStore(db),
     consents: new SqlConsentStore(db),

@@ -9,6 +9,7 @@
  * in one IMMEDIATE transaction on the layer's connection (nothing else can interleave).
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2 (a code is used once)
  * @spec https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2 (a rotated refresh token is used once)
+ * @spec https://www.rfc-editor.org/rfc/rfc8628#section-3.5 (an approved device_code yields tokens once)
  */
 import type { NewRows, SingleUseConsumption, Tx } from '../stores.js';
 import { auditRow } from './audit-replay-stores.js';
@@ -36,6 +37,8 @@ export function rowsByTable(rows: NewRows): TableRows[] {
 const CONSUME_SQL = {
   authorization_code: 'update "authorization_codes" set "consumed_at" = ? where "code_hash" = ? and "consumed_at" is null',
   refresh_token: 'update "refresh_tokens" set "consumed_at" = ? where "token_hash" = ? and "consumed_at" is null',
+  // RFC 8628 §3.5: only an approved device authorization yields tokens, and only once.
+  device_code: 'update "device_authorizations" set "consumed_at" = ? where "device_code_hash" = ? and "status" = \'approved\' and "consumed_at" is null',
 } as const;
 
 /** SQLite: the consumption, then one single-row insert per row (each text stays the same, so its statement is reused). */

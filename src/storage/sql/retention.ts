@@ -35,6 +35,8 @@ const TARGETS: Target[] = [
   { table: 'interactions', key: 'uid_hash', column: 'expires_at', cutoff: (now) => now },
   { table: 'mfa_challenges', key: 'uid_hash', column: 'expires_at', cutoff: (now) => now },
   { table: 'sessions', key: 'id_hash', column: 'absolute_expires_at', cutoff: (now) => now },
+  // RFC 8628: past expires_at a device code can only be answered expired_token, so the row has no use.
+  { table: 'device_authorizations', key: 'device_code_hash', column: 'expires_at', cutoff: (now) => now },
   { table: 'used_assertions', key: 'key_hash', column: 'expires_at', cutoff: (now) => now },
   // A grant outlives its refresh tokens by the grace period, so replay detection keeps working.
   { table: 'grants', key: 'id', column: 'expires_at', cutoff: afterGrace },

@@ -1,0 +1,54 @@
+/**
+ * The user's decision on a device authorization, each one transaction: the interaction is used up,
+ * the request changes state only if it is still pending and unexpired (a conditional update, so an
+ * expiry, a second tab or a second node cannot race it), and on approval the grant row is written
+ * with the approving session's user, auth_time, acr, amr and sid: the device's tokens all carry its id.
+ * @spec https://www.rfc-editor.org/rfc/rfc8628#section-3.3 (the user approves or denies)
+ * @spec https://openid.net/specs/openid-connect-core-1_0.html#IDToken (auth_time, acr, amr)
+ */
+import type { Request } from 'express';
+import { OAuthError } from '../errors/oauth-error.js';
+import { requestOrigin } from '../security/audit.js';
+import type { Context } from '../server/context.js';
+import type { GrantRecord, SessionRecord } from '../storage/stores.js';
+import { newId } from '../tokens/handles.js';
+import type { Interaction, DeviceVerification } from '../ui/interaction.js';
+
+export type DeviceDecision = 'approve' | 'deny';
+
+const noLongerPending = () => new OAuthError('invalid_request', 'This code has expired or was already used. Start again on your device.');
+
+export async function decideDevice(ctx: Context, req: Request, interaction: Interaction & { device: DeviceVerification }, session: SessionRecord, decision: DeviceDecision): Promise<void> {
+  const { deviceCodeHash } = interaction.device;
+  const origin = requestOrigin(ctx, req);
+  await ctx.stores.transaction(async (tx) => {
+    const now = ctx.clock();
+    if (!(await ctx.stores.interactions.take(interaction.uidHash, tx))) throw new OAuthError('invalid_request', 'This sign-in request was already completed');
+    const device = await ctx.stores.deviceAuthorizations.find(deviceCodeHash, tx);
+    if (!device) throw noLongerPending();
+    if (decision === 'deny') {
+      if (!(await ctx.stores.deviceAuthorizations.deny(deviceCodeHash, session.userId, now, tx))) throw noLongerPending();
+      await ctx.stores.audit.record({ type: 'device.denied', clientId: device.clientId, userId: session.userId, ...origin, details: { sid: session.sid } }, now, tx);
+      return;
+    }
+    const grant: GrantRecord = {
+      id: newId(),
+      clientId: device.clientId,
+      userId: session.userId,
+      scope: device.scope,
+      claims: null,
+      resource: null,
+      authTime: session.authTime,
+      acr: session.acr,
+      amr: session.amr,
+      sid: session.sid,
+      createdAt: now,
+      expiresAt: now + ctx.config.refreshTokenTtl,
+      revokedAt: null,
+      revokedReason: null,
+    };
+    if (!(await ctx.stores.deviceAuthorizations.approve(deviceCodeHash, grant.id, session.userId, now, tx))) throw noLongerPending();
+    const event = { type: 'device.approved', clientId: device.clientId, userId: session.userId, ...origin, details: { grant_id: grant.id, scope: device.scope, sid: session.sid } };
+    await ctx.stores.insertNewRows({ grants: [grant], auditEvents: [{ event, at: now }] }, undefined, tx);
+  });
+}
