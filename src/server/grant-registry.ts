@@ -14,6 +14,7 @@ import type { TokenResponseBody } from '../rfc6749-oauth2/token-response.js';
 import { authorizationCodeGrant } from '../rfc6749-oauth2/authorization-code-grant.js';
 import { clientCredentialsGrant } from '../rfc6749-oauth2/client-credentials-grant.js';
 import { refreshTokenGrant } from '../rfc6749-oauth2/refresh-token-grant.js';
+import { tokenExchangeGrant } from '../rfc8693-token-exchange/token-exchange-grant.js';
 import type { RequestOrigin } from '../security/audit.js';
 import type { Context } from './context.js';
 
@@ -61,3 +62,4 @@ export function supportedGrantTypes(): string[] {
 registerGrant(authorizationCodeGrant);
 registerGrant(refreshTokenGrant);
 registerGrant(clientCredentialsGrant);
+registerGrant(tokenExchangeGrant);
