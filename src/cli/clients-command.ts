@@ -3,10 +3,13 @@
  * at creation; only its SHA-256 is stored. Removing a client revokes every grant it holds.
  * @spec https://www.rfc-editor.org/rfc/rfc7591#section-2 (client metadata)
  * @spec https://www.rfc-editor.org/rfc/rfc7591#section-3.2.1 (client information response)
+ * @spec https://www.rfc-editor.org/rfc/rfc8693#section-5 (the token exchange policy: --exchange-* options)
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { AUTH_METHODS, GRANT_TYPES } from '../clients/client-metadata.js';
 import { createClient, deleteClient, newClientId } from '../clients/client-service.js';
+import { POLICY_METADATA } from '../rfc8693-token-exchange/exchange-policy.js';
+import { tokenTypeFromName } from '../rfc8693-token-exchange/token-types.js';
 import type { ClientRecord } from '../storage/stores.js';
 import { CliError, collect, isoTime, printFields, printJson, printTable, readJsonFile, withContext, type CliIo } from './output.js';
 
@@ -26,7 +29,37 @@ interface AddOptions {
   clientId?: string;
   clientSecret?: string;
   json?: boolean;
+  exchangeSubjectType?: string[];
+  exchangeSubjectIssuer?: string[];
+  exchangeSubjectClient?: string[];
+  exchangeAudience?: string[];
+  exchangeScope?: string[];
+  exchangeImpersonation?: boolean;
+  exchangeDelegation?: boolean;
+  exchangeActorType?: string[];
+  exchangeActorIssuer?: string[];
 }
+
+/** The token exchange policy from --exchange-* options on top of the metadata file's; undefined when neither gives one. */
+function exchangePolicyInput(options: AddOptions, fromFile: unknown): Record<string, unknown> | undefined {
+  const given = {
+    subject_token_types: options.exchangeSubjectType, subject_issuers: options.exchangeSubjectIssuer, subject_clients: options.exchangeSubjectClient,
+    audiences: options.exchangeAudience, scopes: options.exchangeScope, impersonation: options.exchangeImpersonation, delegation: options.exchangeDelegation,
+    actor_token_types: options.exchangeActorType, actor_issuers: options.exchangeActorIssuer,
+  };
+  const set = Object.entries(given).filter(([, value]) => value !== undefined);
+  if (set.length === 0) return undefined;
+  const base = typeof fromFile === 'object' && fromFile !== null ? (fromFile as Record<string, unknown>) : {};
+  // An operator who sets a policy on the command line states both modes; an unstated one is off.
+  return { impersonation: false, delegation: false, ...base, ...Object.fromEntries(set) };
+}
+
+/** Commander parser for a repeatable token type: a short name (access_token, jwt, ...) or its URN. */
+const collectTokenType = (value: string, previous: string[] = []) => {
+  const type = tokenTypeFromName(value);
+  if (!type) throw new InvalidArgumentError('Allowed token types are access_token, refresh_token, id_token and jwt (or their URNs).');
+  return [...previous, type];
+};
 
 /** The public view of a client: RFC 7591 names, never the secret hash or sealed secret. */
 export function clientView(record: ClientRecord): Record<string, unknown> {
@@ -56,6 +89,7 @@ function metadataInput(options: AddOptions, command: Command): Record<string, un
   if (options.jwks) metadata.jwks = readJsonFile(options.jwks, 'JWK Set file');
   // --no-require-pkce has an implicit default of true; only an explicit flag overrides the file.
   if (command.getOptionValueSource('requirePkce') === 'cli') metadata.require_pkce = options.requirePkce;
+  set(POLICY_METADATA, exchangePolicyInput(options, metadata[POLICY_METADATA]));
   return metadata;
 }
 
@@ -83,6 +117,15 @@ function registerAdd(clients: Command, io: CliIo): void {
     .option('--jwks <file>', 'JWK Set file with the client public keys (private_key_jwt)')
     .option('--client-id <id>', 'choose the client_id (default: random)')
     .option('--client-secret <secret>', 'choose the secret, at least 32 characters (default: 256 random bits)')
+    .option('--exchange-subject-type <type>', 'token exchange: accepted subject token type, repeatable (access_token, refresh_token, id_token, jwt)', collectTokenType)
+    .option('--exchange-subject-issuer <issuer>', 'token exchange: "self" or a TOKEN_EXCHANGE_TRUSTED_ISSUERS issuer, repeatable (default self)', collect)
+    .option('--exchange-subject-client <client_id>', 'token exchange: another client whose tokens may be exchanged, repeatable', collect)
+    .option('--exchange-audience <audience>', 'token exchange: an audience or resource the client may ask for, repeatable', collect)
+    .option('--exchange-scope <scope>', 'token exchange: a scope the issued token may carry, repeatable (default: no cap)', collect)
+    .option('--exchange-impersonation', 'token exchange: may exchange without an actor token')
+    .option('--exchange-delegation', 'token exchange: may exchange with an actor token (the token carries act)')
+    .option('--exchange-actor-type <type>', 'token exchange: accepted actor token type, repeatable (default: the subject types)', collectTokenType)
+    .option('--exchange-actor-issuer <issuer>', 'token exchange: "self" or a trusted issuer for actor tokens, repeatable (default self)', collect)
     .option('--json', 'machine-readable output')
     .action(async (options: AddOptions, command: Command) => {
       const input = metadataInput(options, command);

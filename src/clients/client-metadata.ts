@@ -10,6 +10,7 @@
  */
 import { OAuthError } from '../errors/oauth-error.js';
 import { validateResourcesMetadata } from '../rfc8707-resource-indicators/resource-policy.js';
+import { POLICY_METADATA, validateExchangePolicy } from '../rfc8693-token-exchange/exchange-policy.js';
 import { checkOutboundUrl, outboundPolicy, type SafeFetchPolicy } from '../security/safe-fetch.js';
 import type { ClientMetadata } from '../storage/stores.js';
 
@@ -174,8 +175,11 @@ export function validateClientMetadata(input: Record<string, unknown>, options: 
     client_id: _id, client_secret: _secret, client_secret_expires_at: _exp, client_id_issued_at: _iat,
     registration_access_token: _rat, registration_client_uri: _uri, software_statement: _statement, ...rest
   } = input;
+  // Castellan extension: the RFC 8693 exchange policy, deny-by-default (src/rfc8693-token-exchange/exchange-policy.ts).
+  const exchangePolicy = validateExchangePolicy(input[POLICY_METADATA], { grant_types: grantTypes, token_endpoint_auth_method: authMethod });
   return {
     ...rest,
+    ...(exchangePolicy ? { [POLICY_METADATA]: exchangePolicy } : {}),
     application_type: applicationType,
     grant_types: grantTypes,
     response_types: responseTypes,

@@ -16,10 +16,11 @@ import {
 import { asResourceList, type ResourceConfig } from './resource-settings.js';
 import { asOptionalInterval, asPositiveDuration, asWebhookUrl, threatProblems, type ThreatConfig } from './threat-settings.js';
 import { asTimeoutMs, type StorageConfig } from './storage-settings.js';
+import { asTrustedIssuers, tokenExchangeProblems, type TokenExchangeConfig } from './token-exchange-settings.js';
 
 export type SigningAlg = 'RS256' | 'ES256';
 
-export interface Config extends SecurityConfig, LoginConfig, RegistrationConfig, ResourceConfig, ThreatConfig, StorageConfig {
+export interface Config extends SecurityConfig, LoginConfig, RegistrationConfig, ResourceConfig, ThreatConfig, StorageConfig, TokenExchangeConfig {
   port: number;
   issuer: string;
   databaseUrl: string;
@@ -147,6 +148,8 @@ export const SETTINGS: Setting<keyof Config>[] = [
   { key: 'mfaIssuerName', env: 'MFA_ISSUER_NAME', parse: asIssuerName, describe: 'a name of 1-64 characters without ":"' },
   // Resource indicators (src/rfc8707-resource-indicators/, src/rfc9068-jwt-access-token/).
   { key: 'jwtAccessTokenResources', env: 'JWT_ACCESS_TOKEN_RESOURCES', default: [], parse: asResourceList, describe: 'comma-separated absolute URIs without fragment' },
+  // Token exchange (src/rfc8693-token-exchange/): external issuers whose JWTs may be exchanged.
+  { key: 'tokenExchangeTrustedIssuers', env: 'TOKEN_EXCHANGE_TRUSTED_ISSUERS', default: [], parse: asTrustedIssuers, describe: 'a JSON array of {"issuer": "...", "jwks_uri": "http(s)://..."}, each issuer once' },
   // Audit, threat detection and incident response (src/security/audit*.ts, threat-detection.ts, ip-blocklist.ts).
   { key: 'threatDetectionInterval', env: 'THREAT_DETECTION_INTERVAL', default: 60, parse: asOptionalInterval, describe: 'an ISO 8601 duration such as PT1M, or 0 to turn the detector off' },
   { key: 'threatWebhookUrl', env: 'THREAT_WEBHOOK_URL', parse: asWebhookUrl, describe: 'an http(s) URL without credentials or fragment' },
@@ -200,6 +203,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   applyRegistrationDefaults(result);
   problems.push(...registrationProblems(result));
   problems.push(...threatProblems(result));
+  problems.push(...tokenExchangeProblems(result));
   if (problems.length > 0) throw new ConfigError(problems);
   return result;
 }

@@ -50,6 +50,7 @@ const tokenResponse: Json = {
     scope: { type: 'string' },
     refresh_token: { type: 'string' },
     id_token: { type: 'string' },
+    issued_token_type: { type: 'string', description: 'RFC 8693 §2.2.1: token exchange responses only' },
   },
   required: ['access_token', 'token_type', 'expires_in'],
 };

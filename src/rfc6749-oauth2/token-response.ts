@@ -9,7 +9,7 @@ import type { Context } from '../server/context.js';
 import type { ClientRecord, GrantRecord, NewRows, UserProfile } from '../storage/stores.js';
 import { mintAccessToken, type IssuedAccessToken } from '../tokens/access-token.js';
 import { mintIdToken } from '../oidc-core/id-token.js';
-import { accessTokenFormat } from '../rfc9068-jwt-access-token/access-token-format.js';
+import { accessTokenFormat, type AccessTokenFormat } from '../rfc9068-jwt-access-token/access-token-format.js';
 import { mintRefreshToken, type IssuedRefreshToken } from './refresh-token.js';
 
 export interface TokenResponseBody {
@@ -19,6 +19,8 @@ export interface TokenResponseBody {
   scope?: string;
   refresh_token?: string;
   id_token?: string;
+  /** RFC 8693 §2.2.1: the type of the token issued by a token exchange. */
+  issued_token_type?: string;
 }
 
 export interface TokenSetRequest {
@@ -32,6 +34,10 @@ export interface TokenSetRequest {
   refreshScope?: string;
   /** Present when an ID token is to be issued. */
   idToken?: { user: UserProfile; nonce: string | null };
+  /** Overrides the client's and the audience's choice (RFC 8693 requested_token_type jwt). */
+  format?: AccessTokenFormat;
+  /** Latest expiry of the access token (RFC 8693: never past the subject token's). */
+  notAfter?: number;
 }
 
 export interface IssuedTokenSet {
@@ -50,9 +56,10 @@ export async function issueTokenSet(ctx: Context, request: TokenSetRequest): Pro
   const accessToken = await mintAccessToken(ctx, {
     grant,
     scope,
-    format: accessTokenFormat(ctx.config, client.metadata, audience),
+    format: request.format ?? accessTokenFormat(ctx.config, client.metadata, audience),
     audience,
-    subject: grant.userId ?? client.clientId,
+    subject: grant.subject ?? grant.userId ?? client.clientId,
+    notAfter: request.notAfter,
   });
   const refreshToken = request.refreshScope !== undefined ? mintRefreshToken(ctx, grant, request.refreshScope) : undefined;
   const idToken = request.idToken

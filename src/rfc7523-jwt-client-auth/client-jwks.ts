@@ -59,6 +59,14 @@ export async function clientKeySet(ctx: Context, client: ClientRecord): Promise<
   if (client.metadata.jwks) return localSet(client.metadata.jwks.keys as JWK[]);
   const uri = client.metadata.jwks_uri;
   if (!uri) throw new Error('the client registered neither jwks nor jwks_uri');
+  return remoteKeySet(ctx, uri);
+}
+
+/**
+ * The key set published at `uri`, fetched through the guarded client and cached as above; also the
+ * keys of issuers trusted for token exchange (src/rfc8693-token-exchange/trusted-issuers.ts).
+ */
+export async function remoteKeySet(ctx: Context, uri: string): Promise<JWTVerifyGetKey> {
   let entry = cache.get(uri);
   if (!entry || ctx.clock() - entry.fetchedAt >= JWKS_MAX_AGE) entry = await fetchKeys(ctx, uri);
   const current = entry;

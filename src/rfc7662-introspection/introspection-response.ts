@@ -6,6 +6,7 @@
  * @spec https://www.rfc-editor.org/rfc/rfc7662#section-4 (a token is active only while usable)
  * @spec https://www.rfc-editor.org/rfc/rfc8707#section-2 (aud: the token's resources)
  * @spec https://www.rfc-editor.org/rfc/rfc9068#section-2.2 (the same claims a JWT access token carries)
+ * @spec https://www.rfc-editor.org/rfc/rfc8693#section-4.1 (act in an introspection response)
  */
 import type { Context } from '../server/context.js';
 import type { AccessTokenRecord, GrantRecord, RefreshTokenRecord, TokenWithGrant } from '../storage/stores.js';
@@ -30,11 +31,14 @@ function common(ctx: Context, token: AccessTokenRecord | RefreshTokenRecord, gra
   if (username !== null && grant.userId !== null) body.username = username;
   body.exp = token.expiresAt;
   body.iat = token.createdAt;
-  // The subject is the user, or the client itself for client credentials (as in the JWT's sub).
-  body.sub = grant.userId ?? token.clientId;
+  // The subject is the user, or the client itself for client credentials, or the subject an exchanged
+  // grant speaks for (as in the JWT's sub).
+  body.sub = grant.subject ?? grant.userId ?? token.clientId;
   body.iss = ctx.config.issuer;
   if (grant.userId !== null && grant.authTime !== null) body.auth_time = grant.authTime;
   if (grant.acr) body.acr = grant.acr;
+  // RFC 8693 §4.1: the delegation chain, so an opaque exchanged token shows what its JWT would carry.
+  if (grant.act) body.act = grant.act;
   return body;
 }
 

@@ -8,6 +8,7 @@
  * @spec https://www.rfc-editor.org/rfc/rfc9068#section-2.2.3 (scope)
  * @spec https://www.rfc-editor.org/rfc/rfc9068#section-3 (aud: the requested resource, else a default)
  * @spec https://www.rfc-editor.org/rfc/rfc9068#section-4 (validation: typ, iss, signature, exp)
+ * @spec https://www.rfc-editor.org/rfc/rfc8693#section-4.1 (act: the delegation chain of an exchanged token)
  */
 import { decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
 import type { Context } from '../server/context.js';
@@ -18,7 +19,7 @@ export interface JwtAccessTokenContent {
   scope: string;
   /** RFC 8707 audiences; none means the default audience, the issuer. */
   audience: string[] | null;
-  /** The user id, or the client id for client credentials. */
+  /** The user id, or the client id for client credentials, or an exchanged grant's subject. */
   subject: string;
   issuedAt: number;
   expiresAt: number;
@@ -43,6 +44,8 @@ export function jwtAccessTokenClaims(issuer: string, content: JwtAccessTokenCont
   if (grant.userId && grant.authTime !== null) payload.auth_time = grant.authTime;
   if (grant.acr) payload.acr = grant.acr;
   if (grant.amr) payload.amr = grant.amr;
+  // RFC 8693 §4.1: a token obtained by delegation names its actor (earlier actors nested inside).
+  if (grant.act) payload.act = grant.act;
   return payload;
 }
 

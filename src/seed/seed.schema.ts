@@ -7,10 +7,24 @@
  */
 import { AUTH_METHODS, GRANT_TYPES } from '../clients/client-metadata.js';
 import { MIN_SECRET_LENGTH } from '../clients/client-service.js';
+import { PRESENTED_TOKEN_TYPES } from '../rfc8693-token-exchange/token-types.js';
 
 const text = (maxLength = 255) => ({ type: 'string', minLength: 1, maxLength });
 const uri = { type: 'string', format: 'uri', maxLength: 2000 };
 const uriList = { type: 'array', maxItems: 50, items: { type: 'string', minLength: 1, maxLength: 2000 } };
+const nameList = { type: 'array', maxItems: 100, items: { type: 'string', minLength: 1, maxLength: 2048 } };
+const tokenTypeList = { type: 'array', minItems: 1, items: { type: 'string', enum: [...PRESENTED_TOKEN_TYPES] } };
+
+/** RFC 8693 exchange policy (src/rfc8693-token-exchange/exchange-policy.ts checks the rest). */
+const tokenExchangePolicy = {
+  type: 'object',
+  properties: {
+    subject_token_types: tokenTypeList, subject_issuers: nameList, subject_clients: nameList, audiences: nameList, scopes: nameList,
+    impersonation: { type: 'boolean' }, delegation: { type: 'boolean' }, actor_token_types: tokenTypeList, actor_issuers: nameList,
+  },
+  required: ['subject_token_types', 'audiences', 'impersonation', 'delegation'],
+  additionalProperties: false,
+};
 
 /** Address claim members, OIDC Core §5.1.1. */
 const address = {
@@ -64,6 +78,8 @@ export const seedClientSchema = {
     access_token_format: { type: 'string', enum: ['opaque', 'jwt'] },
     // Castellan extension: RFC 8707 resource indicators the client may request (src/rfc8707-resource-indicators/).
     resources: uriList,
+    // Castellan extension: the token exchange policy; only operators set it (registration drops it).
+    token_exchange: tokenExchangePolicy,
   },
   required: ['client_id'],
 } as const;

@@ -16,6 +16,7 @@ import { authorizationCodeGrant } from '../rfc6749-oauth2/authorization-code-gra
 import { clientCredentialsGrant } from '../rfc6749-oauth2/client-credentials-grant.js';
 import { refreshTokenGrant } from '../rfc6749-oauth2/refresh-token-grant.js';
 import { deviceCodeGrant } from '../rfc8628-device-authorization/device-code-grant.js';
+import { tokenExchangeGrant } from '../rfc8693-token-exchange/token-exchange-grant.js';
 import type { RequestOrigin } from '../security/audit.js';
 import type { Context } from './context.js';
 
@@ -64,3 +65,4 @@ registerGrant(authorizationCodeGrant);
 registerGrant(refreshTokenGrant);
 registerGrant(clientCredentialsGrant);
 registerGrant(deviceCodeGrant);
+registerGrant(tokenExchangeGrant);

@@ -145,11 +145,32 @@ export interface GrantRecord {
   expiresAt: number;
   revokedAt: number | null;
   revokedReason: string | null;
+  /**
+   * RFC 8693 token exchange only (absent on every other grant): the grant of the subject token this
+   * grant was exchanged from. Revoking that grant revokes this one, and this grant counts as revoked
+   * while its parent is (or when the parent is gone).
+   */
+  parentGrantId?: string | null;
+  /** RFC 8693: the `sub` of the subject token, the subject of every token of this grant. */
+  subject?: string | null;
+  /** RFC 8693 §4.1: the act claim of this grant's tokens (the current actor, prior ones nested). */
+  act?: ActClaim | null;
+}
+
+/** RFC 8693 §4.1: who acts for the subject; a nested `act` is the actor before this one. */
+export interface ActClaim {
+  sub: string;
+  iss?: string;
+  act?: ActClaim;
 }
 
 export interface GrantStore {
   find(id: string, tx?: Tx): Promise<GrantRecord | undefined>;
-  /** Revokes the grant and so every code and token derived from it; returns false if already revoked. */
+  /**
+   * Revokes the grant and so every code and token derived from it, and every grant exchanged from
+   * it (RFC 8693), however deep; every revoke method below cascades the same way and counts the
+   * exchanged grants it revoked. Returns false if nothing was left to revoke.
+   */
   revoke(id: string, reason: string, now: number, tx?: Tx): Promise<boolean>;
   revokeByClient(clientId: string, reason: string, now: number, tx?: Tx): Promise<number>;
   /** Refresh and access tokens of the client's live grants that are still usable (incident reports). */

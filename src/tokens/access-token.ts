@@ -22,14 +22,16 @@ export interface AccessTokenRequest {
   format: 'opaque' | 'jwt';
   /** RFC 8707 audiences; defaults to the issuer. */
   audience?: string[] | null;
-  /** Subject: the user id, or the client id for client credentials. */
+  /** Subject: the user id, or the client id for client credentials, or an exchanged grant's subject. */
   subject: string;
+  /** Latest expiry: an exchanged token never outlives its subject token (RFC 8693). */
+  notAfter?: number;
 }
 
 /** Builds the token and its row; the caller writes the row in its own transaction. */
 export async function mintAccessToken(ctx: Context, request: AccessTokenRequest): Promise<IssuedAccessToken> {
   const now = ctx.clock();
-  const expiresAt = now + ctx.config.accessTokenTtl;
+  const expiresAt = Math.min(now + ctx.config.accessTokenTtl, request.notAfter ?? Infinity);
   const base = { grantId: request.grant.id, clientId: request.grant.clientId, scope: request.scope, audience: request.audience ?? null, createdAt: now, expiresAt, revokedAt: null };
   if (request.format === 'opaque') {
     const token = newHandle();

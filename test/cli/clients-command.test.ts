@@ -150,4 +150,24 @@ describe('castellan clients (SQLite file)', () => {
       await ctx.close();
     }
   });
+
+  it('sets a token exchange policy with the --exchange-* options (short type names become URNs)', async () => {
+    const added = await rig.cli(['clients', 'add', '--client-id', 'exchanger', '--grant-type', 'urn:ietf:params:oauth:grant-type:token-exchange',
+      '--exchange-subject-type', 'access_token', '--exchange-subject-type', 'urn:ietf:params:oauth:token-type:jwt', '--exchange-subject-client', 'web-1',
+      '--exchange-audience', 'https://api.example/', '--exchange-scope', 'orders:read', '--exchange-delegation']);
+    expect(added).toMatchObject({ code: 0, stderr: '' });
+    const record = await rig.withStores((stores) => stores.clients.find('exchanger'));
+    expect(record!.metadata.token_exchange).toEqual({
+      subject_token_types: ['urn:ietf:params:oauth:token-type:access_token', 'urn:ietf:params:oauth:token-type:jwt'], subject_issuers: ['self'], subject_clients: ['web-1'],
+      audiences: ['https://api.example/'], scopes: ['orders:read'], impersonation: false, delegation: true,
+      actor_token_types: ['urn:ietf:params:oauth:token-type:access_token', 'urn:ietf:params:oauth:token-type:jwt'], actor_issuers: ['self'],
+    });
+  });
+
+  it('refuses an unknown exchange token type and a policy without the grant type', async () => {
+    expect((await rig.cli(['clients', 'add', '--exchange-subject-type', 'saml2'])).code).not.toBe(0);
+    const refused = await rig.cli(['clients', 'add', '--grant-type', 'client_credentials', '--exchange-subject-type', 'jwt', '--exchange-audience', 'x', '--exchange-impersonation']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('token_exchange: needs the grant type');
+  });
 });

@@ -54,6 +54,8 @@ describe('seed file validation', () => {
     [{ users: [{ ...user, claims: { sub: 'chosen' } }] }, "users[0].claims.sub: sub is the user's generated id and cannot be set"],
     [{ users: [{ ...user, claims: { birthdate: '4 May 1852' } }] }, 'users[0] (username "ada"): claims.birthdate must match pattern "^\\d{4}(-\\d{2}-\\d{2})?$"'],
     [{ users: [user, user] }, 'users[1] (username "ada"): username appears more than once'],
+    [{ clients: [{ ...web, grant_types: ['authorization_code', 'urn:ietf:params:oauth:grant-type:token-exchange'], token_exchange: { subject_token_types: ['urn:ietf:params:oauth:token-type:saml2'], audiences: ['a'], impersonation: true, delegation: false } }] }, 'clients[0] (client_id "web"): token_exchange.subject_token_types[0] must be one of urn:ietf:params:oauth:token-type:access_token, urn:ietf:params:oauth:token-type:refresh_token, urn:ietf:params:oauth:token-type:id_token, urn:ietf:params:oauth:token-type:jwt'],
+    [{ clients: [{ ...web, token_exchange: { subject_token_types: ['urn:ietf:params:oauth:token-type:jwt'], audiences: ['a'], impersonation: true, delegation: false } }] }, 'clients[0] (client_id "web"): token_exchange: needs the grant type urn:ietf:params:oauth:grant-type:token-exchange'],
   ])('reports %j as: %s', (document, message) => {
     expect(problem(document)).toBe(message);
   });

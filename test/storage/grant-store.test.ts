@@ -87,4 +87,68 @@ describe(`GrantStore conformance on ${backendName}`, () => {
     await ctx.stores.insertNewRows({ grants: [...live, revoked, otherClient] });
     expect((await ctx.stores.grants.listUnrevokedByUserAndClient(userId, 'rp-3')).map((g) => g.id)).toEqual(live.map((g) => g.id));
   });
+
+  describe('RFC 8693 exchanged grants (parentGrantId) revoke with the grant they came from', () => {
+    /** A root grant, a grant exchanged from it, and one exchanged from that (a chain of two exchanges). */
+    async function chain(root: Partial<GrantRecord> = {}) {
+      const first = grant(root);
+      const second = grant({ clientId: 'exchanger-1', sid: null, parentGrantId: first.id, subject: first.userId, act: { sub: 'exchanger-1' } });
+      const third = grant({ clientId: 'exchanger-2', sid: null, parentGrantId: second.id, subject: first.userId, act: { sub: 'exchanger-2', act: { sub: 'exchanger-1' } } });
+      await ctx.stores.insertNewRows({ grants: [first, second, third] });
+      return [first, second, third];
+    }
+    const revokedIds = async (records: GrantRecord[]) => {
+      const found = await Promise.all(records.map((record) => ctx.stores.grants.find(record.id)));
+      return found.filter((record) => record?.revokedAt !== null).map((record) => record!.id);
+    };
+
+    it('keeps parent, subject and act intact', async () => {
+      const [, second, third] = await chain();
+      expect(await ctx.stores.grants.find(second.id)).toEqual(second);
+      expect(await ctx.stores.grants.find(third.id)).toEqual(third);
+    });
+
+    it('revoke cascades down the whole chain, with the same time and reason', async () => {
+      const records = await chain();
+      expect(await ctx.stores.grants.revoke(records[0].id, 'refresh_token_reuse', 40)).toBe(true);
+      expect(await revokedIds(records)).toEqual(records.map((record) => record.id));
+      expect(await ctx.stores.grants.find(records[2].id)).toMatchObject({ revokedAt: 40, revokedReason: 'refresh_token_reuse' });
+    });
+
+    it('revoking the middle of a chain leaves its parent alone', async () => {
+      const records = await chain();
+      expect(await ctx.stores.grants.revoke(records[1].id, 'test', 41)).toBe(true);
+      expect(await revokedIds(records)).toEqual([records[1].id, records[2].id]);
+    });
+
+    it('revokeByClient, revokeBySid, revokeByUser and revokeByUserAndClient cascade and count the exchanged grants', async () => {
+      const byClient = await chain({ clientId: 'cascade-client' });
+      expect(await ctx.stores.grants.revokeByClient('cascade-client', 'client_removed', 50)).toBe(3);
+      expect(await revokedIds(byClient)).toHaveLength(3);
+      const sid = newId();
+      const bySid = await chain({ sid });
+      expect(await ctx.stores.grants.revokeBySid(sid, 'logout', 51)).toBe(3);
+      expect(await revokedIds(bySid)).toHaveLength(3);
+      const userId = newId();
+      const byUser = await chain({ userId });
+      expect(await ctx.stores.grants.revokeByUser(userId, 'user_removed', 52)).toBe(3);
+      expect(await revokedIds(byUser)).toHaveLength(3);
+      const pairUser = newId();
+      const byPair = await chain({ userId: pairUser, clientId: 'pair-client' });
+      expect(await ctx.stores.grants.revokeByUserAndClient(pairUser, 'pair-client', 'consent_revoked', 53)).toBe(3);
+      expect(await revokedIds(byPair)).toHaveLength(3);
+    });
+
+    it('a token read with its grant sees the grant revoked while its parent is revoked, or gone', async () => {
+      const [first, second] = await chain();
+      const token = { tokenHash: newId(), format: 'opaque' as const, grantId: second.id, clientId: second.clientId, scope: 'openid', audience: null, createdAt: 1, expiresAt: 2_000_000_000, revokedAt: null };
+      await ctx.stores.insertNewRows({ accessTokens: [token] });
+      expect((await ctx.stores.accessTokens.findWithGrant(token.tokenHash))?.grant).toMatchObject({ revokedAt: null, parentGrantId: first.id, act: { sub: 'exchanger-1' } });
+      // The parent revoked behind the cascade's back (as if revoked between an exchange's check and its write).
+      await ctx.knex('grants').where({ id: first.id }).update({ revoked_at: 60, revoked_reason: 'logout' });
+      expect((await ctx.stores.accessTokens.findWithGrant(token.tokenHash))?.grant).toMatchObject({ revokedAt: 60, revokedReason: 'logout' });
+      await ctx.knex('grants').where({ id: first.id }).delete();
+      expect((await ctx.stores.accessTokens.findWithGrant(token.tokenHash))?.grant).toMatchObject({ revokedReason: 'parent_grant_removed' });
+    });
+  });
 });

@@ -16,8 +16,9 @@ import * as mfaLockout from './004-mfa-lockout.js';
 import * as incident from './005-incident.js';
 import * as writeIndexes from './006-write-indexes.js';
 import * as deviceAuthorization from './007-device-authorization.js';
+import * as tokenExchange from './008-token-exchange.js';
 
-const MIGRATIONS: { name: string; up: (knex: Knex) => Promise<void>; down: (knex: Knex) => Promise<void> }[] = [initial, tokenLifecycle, logout, mfaLockout, incident, writeIndexes, deviceAuthorization];
+const MIGRATIONS: { name: string; up: (knex: Knex) => Promise<void>; down: (knex: Knex) => Promise<void> }[] = [initial, tokenLifecycle, logout, mfaLockout, incident, writeIndexes, deviceAuthorization, tokenExchange];
 
 const migrationSource: Knex.MigrationSource<(typeof MIGRATIONS)[number]> = {
   getMigrations: async () => MIGRATIONS,

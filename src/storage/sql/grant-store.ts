@@ -1,9 +1,13 @@
 /**
- * Grants: the root of every token family. Revoking a grant is one statement.
+ * Grants: the root of every token family. Revoking a grant is one statement, and it reaches the
+ * grants exchanged from it (RFC 8693 token exchange records the subject token's grant as
+ * `parent_grant_id`): a recursive CTE collects the matching grants and their descendants, however
+ * long the chain of exchanges, and one update revokes them all.
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2 (code replay revokes tokens issued from it)
  * @spec https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2 (refresh token reuse revokes the family)
+ * @spec https://www.rfc-editor.org/rfc/rfc8693#section-1 (an exchanged token acts for its subject token)
  */
-import type { GrantRecord, GrantStore, Tx } from '../stores.js';
+import type { ActClaim, GrantRecord, GrantStore, Tx } from '../stores.js';
 import { fromJson, toJson, toNumber, toNumberOrNull } from './json.js';
 import { on } from './on.js';
 import type { Database, Row } from './statements.js';
@@ -24,6 +28,10 @@ export const toRecord = (row: Row): GrantRecord => ({
   expiresAt: toNumber(row.expires_at),
   revokedAt: toNumberOrNull(row.revoked_at),
   revokedReason: (row.revoked_reason as string) ?? null,
+  // Only exchanged grants carry these; other grants keep the shape they always had.
+  ...(row.parent_grant_id ? { parentGrantId: row.parent_grant_id as string } : {}),
+  ...(row.subject ? { subject: row.subject as string } : {}),
+  ...(row.act ? { act: fromJson<ActClaim>(row.act) } : {}),
 });
 
 /** The row of a grant (also written by the atomic insert of new rows). */
@@ -42,12 +50,22 @@ export const grantRow = (grant: GrantRecord): Row => ({
   expires_at: grant.expiresAt,
   revoked_at: grant.revokedAt,
   revoked_reason: grant.revokedReason,
+  parent_grant_id: grant.parentGrantId ?? null,
+  subject: grant.subject ?? null,
+  act: toJson(grant.act ?? null),
 });
 
 const FIND = 'select * from "grants" where "id" = ? limit 1';
 
-/** Revokes the unrevoked grants matching `condition`; parameters: revoked_at, revoked_reason, then the condition's. */
-const revokeWhere = (condition: string) => `update "grants" set "revoked_at" = ?, "revoked_reason" = ? where ${condition} and "revoked_at" is null`;
+/**
+ * Revokes the unrevoked grants matching `condition` and every grant exchanged from them, at any
+ * depth (`union` stops a cycle, which exchange cannot create anyway). Parameters: the condition's,
+ * then revoked_at, revoked_reason.
+ */
+const revokeWhere = (condition: string) => 'with recursive "family" ("id") as ('
+  + `select "id" from "grants" where ${condition} `
+  + 'union select "child"."id" from "grants" as "child" inner join "family" on "child"."parent_grant_id" = "family"."id") '
+  + 'update "grants" set "revoked_at" = ?, "revoked_reason" = ? where "id" in (select "id" from "family") and "revoked_at" is null';
 const REVOKE = revokeWhere('"id" = ?');
 const REVOKE_BY_CLIENT = revokeWhere('"client_id" = ?');
 const REVOKE_BY_SID = revokeWhere('"sid" = ?');
@@ -71,11 +89,11 @@ export class SqlGrantStore implements GrantStore {
   }
 
   async revoke(id: string, reason: string, now: number, tx?: Tx) {
-    return (await on(this.db, tx).run(REVOKE, [now, reason, id])) > 0;
+    return (await on(this.db, tx).run(REVOKE, [id, now, reason])) > 0;
   }
 
   async revokeByClient(clientId: string, reason: string, now: number, tx?: Tx) {
-    return on(this.db, tx).run(REVOKE_BY_CLIENT, [now, reason, clientId]);
+    return on(this.db, tx).run(REVOKE_BY_CLIENT, [clientId, now, reason]);
   }
 
   async countUsableTokensByClient(clientId: string, now: number, tx?: Tx) {
@@ -88,11 +106,11 @@ export class SqlGrantStore implements GrantStore {
   }
 
   async revokeBySid(sid: string, reason: string, now: number, tx?: Tx) {
-    return on(this.db, tx).run(REVOKE_BY_SID, [now, reason, sid]);
+    return on(this.db, tx).run(REVOKE_BY_SID, [sid, now, reason]);
   }
 
   async revokeByUser(userId: string, reason: string, now: number, tx?: Tx) {
-    return on(this.db, tx).run(REVOKE_BY_USER, [now, reason, userId]);
+    return on(this.db, tx).run(REVOKE_BY_USER, [userId, now, reason]);
   }
 
   async listBySid(sid: string, tx?: Tx) {
@@ -104,6 +122,6 @@ export class SqlGrantStore implements GrantStore {
   }
 
   async revokeByUserAndClient(userId: string, clientId: string, reason: string, now: number, tx?: Tx) {
-    return on(this.db, tx).run(REVOKE_BY_USER_AND_CLIENT, [now, reason, userId, clientId]);
+    return on(this.db, tx).run(REVOKE_BY_USER_AND_CLIENT, [userId, clientId, now, reason]);
   }
 }

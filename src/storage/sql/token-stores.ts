@@ -14,13 +14,26 @@ import { on } from './on.js';
 import type { Database, Row } from './statements.js';
 import { USER_PROFILE_COLUMNS, userProfileFromRow } from './user-store.js';
 
-const GRANT_COLUMNS = ['id', 'client_id', 'user_id', 'scope', 'claims', 'resource', 'auth_time', 'acr', 'amr', 'sid', 'created_at', 'expires_at', 'revoked_at', 'revoked_reason'];
+const GRANT_COLUMNS = ['id', 'client_id', 'user_id', 'scope', 'claims', 'resource', 'auth_time', 'acr', 'amr', 'sid', 'created_at', 'expires_at', 'revoked_at', 'revoked_reason', 'parent_grant_id', 'subject', 'act'];
+
+/**
+ * RFC 8693: an exchanged grant counts as revoked while the grant it was exchanged from is revoked or
+ * gone. Revocation cascades down to it anyway (grant-store.ts); reading the parent as well closes the
+ * window where the parent was revoked between the exchange's check and its write.
+ */
+const EFFECTIVE: Record<string, string> = {
+  revoked_at: 'case when g."revoked_at" is not null or g."parent_grant_id" is null then g."revoked_at" '
+    + 'when p."id" is null then g."created_at" else p."revoked_at" end',
+  revoked_reason: 'case when g."revoked_at" is not null or g."parent_grant_id" is null then g."revoked_reason" '
+    + 'when p."id" is null then \'parent_grant_removed\' else p."revoked_reason" end',
+};
+const grantColumn = (column: string) => EFFECTIVE[column] ?? `g."${column}"`;
 
 type JoinedTable = 'access_tokens' | 'refresh_tokens' | 'authorization_codes';
 
 /** The join for one table, built once: grant and user columns come back prefixed (g_*, u_*) so they cannot collide. */
-const joinedSql = (table: JoinedTable, key: string, userColumns: readonly string[] = ['username']) => `select t.*, ${GRANT_COLUMNS.map((column) => `g."${column}" as "g_${column}"`).join(', ')}, ${userColumns.map((column) => `u."${column}" as "u_${column}"`).join(', ')} `
-  + `from "${table}" as t inner join "grants" as g on g."id" = t."grant_id" left join "users" as u on u."id" = g."user_id" `
+const joinedSql = (table: JoinedTable, key: string, userColumns: readonly string[] = ['username']) => `select t.*, ${GRANT_COLUMNS.map((column) => `${grantColumn(column)} as "g_${column}"`).join(', ')}, ${userColumns.map((column) => `u."${column}" as "u_${column}"`).join(', ')} `
+  + `from "${table}" as t inner join "grants" as g on g."id" = t."grant_id" left join "grants" as p on p."id" = g."parent_grant_id" left join "users" as u on u."id" = g."user_id" `
   + `where t."${key}" = ? limit 1`;
 const JOINED_SQL: Record<JoinedTable, string> = {
   access_tokens: joinedSql('access_tokens', 'token_hash'),
