@@ -24,6 +24,7 @@ import { FLOORS, threshold } from './lib/thresholds.mjs';
 import * as authorizationCode from './scenarios/authorization-code.mjs';
 import * as clientCredentials from './scenarios/client-credentials.mjs';
 import * as deviceCode from './scenarios/device-code.mjs';
+import * as tokenExchange from './scenarios/token-exchange.mjs';
 import * as introspection from './scenarios/introspection.mjs';
 import * as tokenLatency from './scenarios/token-latency.mjs';
 
@@ -61,6 +62,8 @@ async function measureAll(targets) {
   await each('code', 'authorization code + PKCE through an existing session', (t, o) => authorizationCode.run(t, o), (o) => o.rows[0]);
   await each('introspection', 'introspection of opaque tokens', (t, o) => introspection.run(t, o), (o) => o.rows[0]);
   await each('device', 'device authorization + first poll (public client)', (t, o) => deviceCode.run(t, o), (o) => o.rows[0]);
+  // oidc-provider has no token exchange: its row is "not available" and the ratio n/a.
+  await each('exchange', 'token exchange, delegation (Castellan only)', (t, o) => tokenExchange.run(t, o), (o) => o.rows[0]);
   // The peak is measured again just before the paced run, on the same server: a peak from the start
   // of the run would be offered to a server (and machine) in another state minutes later.
   await each('halfPeak', 'token endpoint at half its peak (peak, then paced at half)', (t, o) => tokenLatency.run(t, { ...o, floors: false }), (o) => o.rows[1]);
@@ -124,6 +127,7 @@ const ratioRows = [
   ['authorization code + PKCE, existing session (flows/s)', 'code', 'flows'],
   ['introspection, opaque token', 'introspection', 'rps'],
   ['device authorization + first poll (flows/s)', 'device', 'flows'],
+  ['token exchange, delegation (Castellan only)', 'exchange', 'rps'],
 ];
 const ratio = (castellan, key, metric) => {
   const ours = value(results[castellan]?.[key], metric);
@@ -228,7 +232,12 @@ Written by \`npm run bench\` (loadtest/bench.mjs) on ${startedAt.toISOString()}.
   code + PKCE through an existing session (${options.connections} users signed in and consented before the run; each
   iteration is /authorize answered with a redirect carrying the code, then the code exchange giving an
   opaque access token and an RS256 ID token; req/s counts both requests, flows/s the completed pairs);
-  introspection of opaque client credentials tokens by a client using HTTP Basic; the token endpoint's
+  introspection of opaque client credentials tokens by a client using HTTP Basic; the device
+  authorization grant as a waiting device drives it (a public client asks for a device code, then
+  polls once and is told authorization_pending; approval needs a person, so it is not in the loop);
+  token exchange with delegation (a gateway exchanges a user's opaque access token from the code
+  flow, with its own client credentials token as actor, for a JWT for one backend; oidc-provider has
+  no token exchange, so that row is Castellan's alone); the token endpoint's
   p99 with the offered rate fixed at half its measured peak (client_secret_basic; see below).
 - "errors" counts connection errors, timeouts and any answer other than the step's expected one;
   "non-2xx" includes the expected 302/303 redirects of /authorize.

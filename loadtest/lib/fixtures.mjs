@@ -9,6 +9,8 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 export const REDIRECT_URI = 'http://127.0.0.1:9/cb';
 /** The resource server oidc-provider issues JWT access tokens for (Castellan's JWT clients use aud = issuer). */
 export const RESOURCE = 'urn:castellan:bench:api';
+/** The downstream service the gateway exchanges users' tokens for (RFC 8693 audience). */
+export const BACKEND_AUDIENCE = 'https://backend.bench.test';
 
 const secret = () => randomBytes(32).toString('base64url');
 
@@ -23,6 +25,7 @@ export const CLIENTS = {
   webRefresh: 'web-refresh',
   rateLimited: 'cc-rate-limited',
   device: 'device-app',
+  gateway: 'exchange-gateway',
 };
 
 export function makeFixture() {
@@ -74,6 +77,19 @@ export function makeFixture() {
       scope: 'openid profile',
       access_token_format: 'opaque',
     },
+    // An API gateway that calls a backend for the user (RFC 8693 delegation): its own client
+    // credentials token is the actor, the user's access token from web-app the subject.
+    {
+      ...cc(CLIENTS.gateway, 'client_secret_basic', 'jwt'),
+      grant_types: ['client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange'],
+      token_exchange: {
+        subject_token_types: ['urn:ietf:params:oauth:token-type:access_token'],
+        subject_clients: [CLIENTS.web],
+        audiences: [BACKEND_AUDIENCE],
+        impersonation: false,
+        delegation: true,
+      },
+    },
   ];
   const users = Array.from({ length: 64 }, (_, i) => ({
     username: `bench-user-${i}`,
@@ -90,7 +106,8 @@ export function castellanSeed(fixture) {
 
 /** The oidc-provider static client list for a fixture (its metadata names, no Castellan extensions). */
 export function oidcProviderClients(fixture) {
-  return fixture.clients.map(({ access_token_format: _format, require_pkce: _pkce, ...client }) => client);
+  // oidc-provider has no token exchange: the gateway client is Castellan's alone.
+  return fixture.clients.filter((client) => !client.token_exchange).map(({ access_token_format: _format, require_pkce: _pkce, ...client }) => client);
 }
 
 /** Client ids whose access tokens are JWTs (oidc-provider: via the resource indicator). */
