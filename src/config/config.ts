@@ -16,10 +16,11 @@ import {
 import { asResourceList, type ResourceConfig } from './resource-settings.js';
 import { asOptionalInterval, asPositiveDuration, asWebhookUrl, threatProblems, type ThreatConfig } from './threat-settings.js';
 import { asTimeoutMs, type StorageConfig } from './storage-settings.js';
+import { asNonceLifetime, asProofAge, type DpopConfig } from './dpop-settings.js';
 
 export type SigningAlg = 'RS256' | 'ES256';
 
-export interface Config extends SecurityConfig, LoginConfig, RegistrationConfig, ResourceConfig, ThreatConfig, StorageConfig {
+export interface Config extends SecurityConfig, LoginConfig, RegistrationConfig, ResourceConfig, ThreatConfig, StorageConfig, DpopConfig {
   port: number;
   issuer: string;
   databaseUrl: string;
@@ -140,6 +141,11 @@ export const SETTINGS: Setting<keyof Config>[] = [
   { key: 'mfaIssuerName', env: 'MFA_ISSUER_NAME', parse: asIssuerName, describe: 'a name of 1-64 characters without ":"' },
   // Resource indicators (src/rfc8707-resource-indicators/, src/rfc9068-jwt-access-token/).
   { key: 'jwtAccessTokenResources', env: 'JWT_ACCESS_TOKEN_RESOURCES', default: [], parse: asResourceList, describe: 'comma-separated absolute URIs without fragment' },
+  // DPoP, RFC 9449 (src/rfc9449-dpop/).
+  { key: 'dpopProofMaxAge', env: 'DPOP_PROOF_MAX_AGE', default: 60, parse: asProofAge, describe: 'an ISO 8601 duration up to PT10M, such as PT60S' },
+  { key: 'dpopProofClockSkew', env: 'DPOP_PROOF_CLOCK_SKEW', default: 5, parse: asProofAge, describe: 'an ISO 8601 duration up to PT10M, such as PT5S' },
+  { key: 'dpopNonceRequired', env: 'DPOP_NONCE_REQUIRED', default: false, parse: asBoolean, describe: 'true or false' },
+  { key: 'dpopNonceLifetime', env: 'DPOP_NONCE_LIFETIME', default: 300, parse: asNonceLifetime, describe: 'an ISO 8601 duration from PT1M to P1D, such as PT5M' },
   // Audit, threat detection and incident response (src/security/audit*.ts, threat-detection.ts, ip-blocklist.ts).
   { key: 'threatDetectionInterval', env: 'THREAT_DETECTION_INTERVAL', default: 60, parse: asOptionalInterval, describe: 'an ISO 8601 duration such as PT1M, or 0 to turn the detector off' },
   { key: 'threatWebhookUrl', env: 'THREAT_WEBHOOK_URL', parse: asWebhookUrl, describe: 'an http(s) URL without credentials or fragment' },

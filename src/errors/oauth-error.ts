@@ -5,6 +5,7 @@
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
  * @spec https://www.rfc-editor.org/rfc/rfc6750#section-3.1
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#AuthError
+ * @spec https://www.rfc-editor.org/rfc/rfc9449#section-12.2 (invalid_dpop_proof, use_dpop_nonce)
  */
 import { StorageInputError, StorageUnavailableError } from '../storage/storage-errors.js';
 
@@ -37,6 +38,9 @@ export const ERROR_TABLE = {
   invalid_software_statement: { status: 400, section: 'RFC7591 §3.2.2' },
   unapproved_software_statement: { status: 400, section: 'RFC7591 §3.2.2' },
   too_many_requests: { status: 429, section: 'RFC6585 §4' },
+  // RFC 9449: 400 at the token endpoint; a protected resource answers 401 with a DPoP challenge.
+  invalid_dpop_proof: { status: 400, section: 'RFC9449 §5' },
+  use_dpop_nonce: { status: 400, section: 'RFC9449 §8' },
 } as const;
 
 export type OAuthErrorCode = keyof typeof ERROR_TABLE;
