@@ -15,8 +15,9 @@ import * as logout from './003-logout.js';
 import * as mfaLockout from './004-mfa-lockout.js';
 import * as incident from './005-incident.js';
 import * as writeIndexes from './006-write-indexes.js';
+import * as dpop from './009-dpop.js';
 
-const MIGRATIONS: { name: string; up: (knex: Knex) => Promise<void>; down: (knex: Knex) => Promise<void> }[] = [initial, tokenLifecycle, logout, mfaLockout, incident, writeIndexes];
+const MIGRATIONS: { name: string; up: (knex: Knex) => Promise<void>; down: (knex: Knex) => Promise<void> }[] = [initial, tokenLifecycle, logout, mfaLockout, incident, writeIndexes, dpop];
 
 const migrationSource: Knex.MigrationSource<(typeof MIGRATIONS)[number]> = {
   getMigrations: async () => MIGRATIONS,

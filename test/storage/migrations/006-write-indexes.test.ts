@@ -35,7 +35,7 @@ describe(`006 write indexes (${backendName})`, () => {
     // Applied by the migrator (test-context migrates with it), which finds nothing left to run.
     const report = await migrate(ctx.database);
     expect(report.ran).toEqual([]);
-    expect(report.applied.at(-1)).toBe('006-write-indexes');
+    expect(report.applied).toContain('006-write-indexes');
     const current = await indexes();
     expect(Object.keys(current)).not.toContain('audit_events_type_index');
     expect(Object.keys(current)).not.toContain('access_tokens_client_id_index');
