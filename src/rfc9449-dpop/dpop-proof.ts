@@ -9,17 +9,21 @@
  * @spec https://www.rfc-editor.org/rfc/rfc9449#section-11.1 (replay: jti remembered within the window)
  * @spec https://www.rfc-editor.org/rfc/rfc7638 (the key's SHA-256 thumbprint, jkt)
  */
+import { hash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { calculateJwkThumbprint, decodeProtectedHeader, importJWK, jwtVerify, type JWK, type JWTPayload } from 'jose';
 import { OAuthError } from '../errors/oauth-error.js';
+import { contributeMetadata } from '../oidc-discovery/provider-metadata.js';
 import type { Context } from '../server/context.js';
-import { hash } from 'node:crypto';
 import { hashHandle } from '../tokens/handles.js';
 import { htuMatches } from './dpop-htu.js';
 import { currentNonce, isFreshNonce } from './dpop-nonce.js';
 
 /** Asymmetric algorithms only (§4.2: none and MACs MUST NOT be used); published as dpop_signing_alg_values_supported. */
 export const DPOP_SIGNING_ALGS = ['ES256', 'ES384', 'PS256', 'PS384', 'RS256', 'EdDSA'] as const;
+
+// RFC 9449 §5.1: the algorithms the server accepts for proofs.
+contributeMetadata(() => ({ dpop_signing_alg_values_supported: [...DPOP_SIGNING_ALGS] }));
 
 /** JWK members that carry private or symmetric key material (RFC 7518 §6, RFC 8037 §2). */
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k', 'priv'];
