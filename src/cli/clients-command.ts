@@ -25,6 +25,7 @@ interface AddOptions {
   public?: boolean;
   requirePkce: boolean;
   accessTokenFormat?: string;
+  dpopBoundAccessTokens?: boolean;
   jwks?: string;
   clientId?: string;
   clientSecret?: string;
@@ -86,6 +87,7 @@ function metadataInput(options: AddOptions, command: Command): Record<string, un
   set('application_type', options.applicationType);
   set('scope', options.scope);
   set('access_token_format', options.accessTokenFormat);
+  set('dpop_bound_access_tokens', options.dpopBoundAccessTokens);
   if (options.jwks) metadata.jwks = readJsonFile(options.jwks, 'JWK Set file');
   // --no-require-pkce has an implicit default of true; only an explicit flag overrides the file.
   if (command.getOptionValueSource('requirePkce') === 'cli') metadata.require_pkce = options.requirePkce;
@@ -114,6 +116,7 @@ function registerAdd(clients: Command, io: CliIo): void {
     .option('--public', 'public client: token_endpoint_auth_method none (PKCE always required)')
     .option('--no-require-pkce', 'let this confidential client omit PKCE')
     .addOption(new Option('--access-token-format <format>', 'opaque (default) or jwt (RFC 9068)').choices(['opaque', 'jwt']))
+    .option('--dpop-bound-access-tokens', 'every token request must carry a DPoP proof (RFC 9449 §5.2)')
     .option('--jwks <file>', 'JWK Set file with the client public keys (private_key_jwt)')
     .option('--client-id <id>', 'choose the client_id (default: random)')
     .option('--client-secret <secret>', 'choose the secret, at least 32 characters (default: 256 random bits)')

@@ -7,6 +7,7 @@
  * @spec https://www.rfc-editor.org/rfc/rfc9700#section-2.1.2 (no implicit grant) and #section-2.4 (no password grant)
  * @spec https://cheatsheetseries.owasp.org/cheatsheets/Server_Side_Request_Forgery_Prevention_Cheat_Sheet.html (SSRF: URLs the server will fetch are checked)
  * @spec https://www.rfc-editor.org/rfc/rfc6761#section-6.3 (localhost names resolve to loopback)
+ * @spec https://www.rfc-editor.org/rfc/rfc9449#section-5.2 (dpop_bound_access_tokens, a boolean defaulting to false)
  */
 import { OAuthError } from '../errors/oauth-error.js';
 import { validateResourcesMetadata } from '../rfc8707-resource-indicators/resource-policy.js';
@@ -145,6 +146,9 @@ export function validateClientMetadata(input: Record<string, unknown>, options: 
 
   const format = input.access_token_format ?? 'opaque';
   if (format !== 'opaque' && format !== 'jwt') throw fail('access_token_format must be opaque or jwt');
+  if (input.dpop_bound_access_tokens !== undefined && typeof input.dpop_bound_access_tokens !== 'boolean') {
+    throw fail('dpop_bound_access_tokens must be a boolean');
+  }
 
   for (const name of ['client_name', 'scope', 'jwks_uri', 'backchannel_logout_uri', 'id_token_signed_response_alg', 'client_uri', 'logo_uri', 'policy_uri', 'tos_uri', 'software_id', 'software_version']) {
     if (input[name] !== undefined && typeof input[name] !== 'string') throw fail(`${name} must be a string`);

@@ -17,10 +17,11 @@ import { asResourceList, type ResourceConfig } from './resource-settings.js';
 import { asOptionalInterval, asPositiveDuration, asWebhookUrl, threatProblems, type ThreatConfig } from './threat-settings.js';
 import { asTimeoutMs, type StorageConfig } from './storage-settings.js';
 import { asTrustedIssuers, tokenExchangeProblems, type TokenExchangeConfig } from './token-exchange-settings.js';
+import { asNonceLifetime, asProofAge, type DpopConfig } from './dpop-settings.js';
 
 export type SigningAlg = 'RS256' | 'ES256';
 
-export interface Config extends SecurityConfig, LoginConfig, RegistrationConfig, ResourceConfig, ThreatConfig, StorageConfig, TokenExchangeConfig {
+export interface Config extends SecurityConfig, LoginConfig, RegistrationConfig, ResourceConfig, ThreatConfig, StorageConfig, TokenExchangeConfig, DpopConfig {
   port: number;
   issuer: string;
   databaseUrl: string;
@@ -150,6 +151,11 @@ export const SETTINGS: Setting<keyof Config>[] = [
   { key: 'jwtAccessTokenResources', env: 'JWT_ACCESS_TOKEN_RESOURCES', default: [], parse: asResourceList, describe: 'comma-separated absolute URIs without fragment' },
   // Token exchange (src/rfc8693-token-exchange/): external issuers whose JWTs may be exchanged.
   { key: 'tokenExchangeTrustedIssuers', env: 'TOKEN_EXCHANGE_TRUSTED_ISSUERS', default: [], parse: asTrustedIssuers, describe: 'a JSON array of {"issuer": "...", "jwks_uri": "http(s)://..."}, each issuer once' },
+  // DPoP, RFC 9449 (src/rfc9449-dpop/).
+  { key: 'dpopProofMaxAge', env: 'DPOP_PROOF_MAX_AGE', default: 60, parse: asProofAge, describe: 'an ISO 8601 duration up to PT10M, such as PT60S' },
+  { key: 'dpopProofClockSkew', env: 'DPOP_PROOF_CLOCK_SKEW', default: 5, parse: asProofAge, describe: 'an ISO 8601 duration up to PT10M, such as PT5S' },
+  { key: 'dpopNonceRequired', env: 'DPOP_NONCE_REQUIRED', default: false, parse: asBoolean, describe: 'true or false' },
+  { key: 'dpopNonceLifetime', env: 'DPOP_NONCE_LIFETIME', default: 300, parse: asNonceLifetime, describe: 'an ISO 8601 duration from PT1M to P1D, such as PT5M' },
   // Audit, threat detection and incident response (src/security/audit*.ts, threat-detection.ts, ip-blocklist.ts).
   { key: 'threatDetectionInterval', env: 'THREAT_DETECTION_INTERVAL', default: 60, parse: asOptionalInterval, describe: 'an ISO 8601 duration such as PT1M, or 0 to turn the detector off' },
   { key: 'threatWebhookUrl', env: 'THREAT_WEBHOOK_URL', parse: asWebhookUrl, describe: 'an http(s) URL without credentials or fragment' },

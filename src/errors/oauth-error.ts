@@ -6,6 +6,7 @@
  * @spec https://www.rfc-editor.org/rfc/rfc6750#section-3.1
  * @spec https://www.rfc-editor.org/rfc/rfc8628#section-3.5 (authorization_pending, slow_down, expired_token)
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#AuthError
+ * @spec https://www.rfc-editor.org/rfc/rfc9449#section-12.2 (invalid_dpop_proof, use_dpop_nonce)
  */
 import { StorageInputError, StorageUnavailableError } from '../storage/storage-errors.js';
 
@@ -41,6 +42,9 @@ export const ERROR_TABLE = {
   authorization_pending: { status: 400, section: 'RFC8628 §3.5' },
   slow_down: { status: 400, section: 'RFC8628 §3.5' },
   expired_token: { status: 400, section: 'RFC8628 §3.5' },
+  // RFC 9449: 400 at the token endpoint; a protected resource answers 401 with a DPoP challenge.
+  invalid_dpop_proof: { status: 400, section: 'RFC9449 §5' },
+  use_dpop_nonce: { status: 400, section: 'RFC9449 §8' },
 } as const;
 
 export type OAuthErrorCode = keyof typeof ERROR_TABLE;

@@ -5,15 +5,17 @@
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#UserInfoError
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#ScopeClaims
  * @spec https://www.rfc-editor.org/rfc/rfc6750#section-3.1 (invalid_token 401, insufficient_scope 403)
+ * @spec https://www.rfc-editor.org/rfc/rfc9449#section-7 (DPoP-bound tokens: the DPoP scheme and a proof)
  */
 import { Router, type Request, type Response } from 'express';
+import type { OAuthErrorCode } from '../errors/oauth-error.js';
 import { formBody } from '../http/params.js';
 import { handle, noStore, sendJson, sendOAuthError } from '../http/respond.js';
 import { PATHS } from '../oidc-discovery/provider-metadata.js';
-import { bearerChallenge, bearerError, bearerToken } from '../rfc6750-bearer/bearer-token.js';
+import { bearerChallenge } from '../rfc6750-bearer/bearer-token.js';
+import { presentedAccessToken, resolveResourceToken, resourceError } from '../rfc9449-dpop/dpop-resource.js';
 import type { Context } from '../server/context.js';
 import { applyRateLimit } from '../security/rate-limit-middleware.js';
-import { resolveAccessToken } from '../tokens/access-token.js';
 import { claimNamesForScope, scopeList, userClaims } from './claims.js';
 import { requestedClaimNames, type ClaimsRequest } from './claims-parameter.js';
 
@@ -32,30 +34,32 @@ function audienceIncludesOp(ctx: Context, audience: string[] | null): boolean {
 }
 
 async function userinfo(ctx: Context, req: Request, res: Response): Promise<void> {
-  const token = bearerToken(req);
-  if (token === undefined) {
+  const presented = presentedAccessToken(req);
+  if (presented === undefined) {
     // RFC 6750 §3.1: a request without credentials gets a challenge with no error code.
     noStore(res);
     res.set('WWW-Authenticate', bearerChallenge()).status(401).end();
     return;
   }
-  const active = await resolveAccessToken(ctx, token);
-  if (!active) throw bearerError('invalid_token', 'The access token is invalid, expired or revoked');
-  const { record, grant } = active;
+  const headers: Record<string, string> = {};
+  const { record, grant } = await resolveResourceToken(ctx, req, presented, PATHS.userinfo, headers);
+  // Later errors are challenged in the scheme the client used.
+  const fail = (code: OAuthErrorCode, description: string, extra?: Record<string, string>) => resourceError(presented.scheme, code, description, extra);
   // RFC 8707 §2 / RFC 9068 §4: a token narrowed to other resources is not for UserInfo, which the OP serves.
   if (!audienceIncludesOp(ctx, record.audience)) {
-    throw bearerError('invalid_token', 'The access token is meant for another resource, not for UserInfo');
+    throw fail('invalid_token', 'The access token is meant for another resource, not for UserInfo');
   }
   // A client-credentials token has no user; without openid the token was not issued for UserInfo.
   if (!grant.userId || !scopeList(record.scope).includes('openid')) {
-    throw bearerError('insufficient_scope', 'The access token does not grant the openid scope for a user', { scope: 'openid' });
+    throw fail('insufficient_scope', 'The access token does not grant the openid scope for a user', { scope: 'openid' });
   }
   // The security guide limits userinfo per user (300/min by default), whichever token is presented.
   if (!(await applyRateLimit(res, ctx.limits, 'userinfo', grant.userId, ctx.logger))) return;
   const user = await ctx.stores.users.findById(grant.userId);
-  if (!user) throw bearerError('invalid_token', 'The user of this access token no longer exists');
+  if (!user) throw fail('invalid_token', 'The user of this access token no longer exists');
   // The token's own scope decides (a refreshed token may carry less than the grant).
   const names = claimNamesForScope(record.scope);
   for (const name of requestedClaimNames(grant.claims as ClaimsRequest | null, 'userinfo')) names.add(name);
+  res.set(headers);
   sendJson(res, 200, userClaims(user, names));
 }

@@ -45,7 +45,8 @@ const tokenResponse: Json = {
   type: 'object',
   properties: {
     access_token: { type: 'string' },
-    token_type: { const: 'Bearer' },
+    // RFC 9449 §5: DPoP when the request carried a DPoP proof.
+    token_type: { enum: ['Bearer', 'DPoP'] },
     expires_in: { type: 'integer' },
     scope: { type: 'string' },
     refresh_token: { type: 'string' },
@@ -68,12 +69,20 @@ const authorize = (method: 'get' | 'post'): Json => ({
   },
 });
 
+/** RFC 9449 §4.1: the proof header, accepted wherever Castellan checks proofs. */
+const DPOP_HEADER: Json = {
+  name: 'DPoP', in: 'header', required: false,
+  description: 'RFC 9449 DPoP proof JWT (typ dpop+jwt) for this method and URL; at most one',
+  schema: { type: 'string', maxLength: 8192 },
+};
+
 const clientAuthenticated = (operationId: string, summary: string, tag: string, schema: Json, ok: Json): Json => ({
   post: {
     operationId,
     tags: [tag],
     summary,
     security: CLIENT_AUTH_SECURITY,
+    parameters: [DPOP_HEADER],
     requestBody: formBody(schema),
     responses: { 200: ok, 400: response('BadRequest'), 401: response('Unauthorized'), 429: response('TooManyRequests') },
   },
@@ -107,10 +116,11 @@ function protocolPaths(): Json {
     [PATHS.revocation]: clientAuthenticated('revoke', 'Token revocation', 'RFC 7009',
       mergeSchemas(revocationSchema, clientAuthenticationSchema), { description: 'Revoked, or the token was unknown (empty body)' }),
     [PATHS.userinfo]: {
-      get: { operationId: 'userinfoGet', tags: ['OpenID Connect Core'], summary: 'Claims of the signed-in user', security: [{ bearer: [] }], responses: userinfoResponses() },
+      get: { operationId: 'userinfoGet', tags: ['OpenID Connect Core'], summary: 'Claims of the signed-in user (Authorization: Bearer, or DPoP with a DPoP proof)', security: [{ bearer: [] }], parameters: [DPOP_HEADER], responses: userinfoResponses() },
       post: {
         operationId: 'userinfoPost', tags: ['OpenID Connect Core'], summary: 'Claims of the signed-in user (token in the header or the form body)',
         security: [{ bearer: [] }, {}],
+        parameters: [DPOP_HEADER],
         requestBody: formBody({ type: 'object', properties: { access_token: { type: 'string', maxLength: 8192 } } }, false),
         responses: userinfoResponses(),
       },
@@ -133,7 +143,7 @@ function userinfoResponses(): Json {
     400: response('BadRequest'),
     // RFC 6750 §3.1: a request without any token gets the challenge alone, with no error code and no body.
     401: {
-      ...jsonResponse('No token: WWW-Authenticate with no error and an empty body. An invalid token: invalid_token in WWW-Authenticate and in the JSON body', ref('OAuthError')),
+      ...jsonResponse('No token: WWW-Authenticate with no error and an empty body. An invalid token: invalid_token in WWW-Authenticate and in the JSON body. DPoP (RFC 9449 §7.1): a DPoP challenge with invalid_token, invalid_dpop_proof or use_dpop_nonce (then with DPoP-Nonce)', ref('OAuthError')),
       headers: { 'WWW-Authenticate': { required: true, schema: { type: 'string' } } },
     },
     403: response('Unauthorized'),

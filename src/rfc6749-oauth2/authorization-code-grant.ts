@@ -7,10 +7,12 @@
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#TokenRequestValidation
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#OfflineAccess
  * @spec https://www.rfc-editor.org/rfc/rfc8707#section-2.2 (resource: a subset of the grant's)
+ * @spec https://www.rfc-editor.org/rfc/rfc9449#section-10 (a code requested with dpop_jkt needs a proof by that key)
  */
 import { OAuthError } from '../errors/oauth-error.js';
 import { scopeList } from '../oidc-core/claims.js';
 import { verifyCodeVerifier } from '../rfc7636-pkce/code-verifier.js';
+import { checkBoundKey } from '../rfc9449-dpop/dpop-binding.js';
 import { narrowResources } from '../rfc8707-resource-indicators/resource-policy.js';
 import type { GrantModule } from '../server/grant-registry.js';
 import type { ClientRecord, UserProfile } from '../storage/stores.js';
@@ -43,7 +45,7 @@ export const authorizationCodeGrant: GrantModule<AuthorizationCodeInput> = {
   grantType: 'authorization_code',
   schema: authorizationCodeSchema,
 
-  async handle(ctx, input, client, origin) {
+  async handle(ctx, input, client, { origin, dpopJkt }) {
     const now = ctx.clock();
     const codeHash = hashHandle(input.code);
     // One read for the code and its grant; a code whose grant is gone is as invalid as an unknown one.
@@ -61,6 +63,7 @@ export const authorizationCodeGrant: GrantModule<AuthorizationCodeInput> = {
     // RFC 6749 §4.1.3: redirect_uri must be identical to the one sent in the authorization request.
     if (input.redirect_uri !== code.redirectUri) throw invalidGrant('redirect_uri does not match the authorization request');
     verifyCodeVerifier(code, input.code_verifier, client.metadata.require_pkce);
+    checkBoundKey(code.dpopJkt, dpopJkt, 'authorization code');
 
     const grant = found?.grant;
     if (!grant || grant.clientId !== client.clientId || grant.revokedAt !== null || grant.expiresAt <= now) {
@@ -75,6 +78,7 @@ export const authorizationCodeGrant: GrantModule<AuthorizationCodeInput> = {
       audience,
       refreshScope: refreshAllowed(client, code.scope) ? code.scope : undefined,
       idToken: openid ? { user: userForIdToken(found.user), nonce: code.nonce } : undefined,
+      dpopJkt,
     });
 
     return {

@@ -68,6 +68,7 @@ function buildCode(ctx: Context, issue: CodeIssue, now: number): CodeRows {
     createdAt: now,
     expiresAt: now + ctx.config.authorizationCodeTtl,
     consumedAt: null,
+    ...(request.dpopJkt !== undefined ? { dpopJkt: request.dpopJkt } : {}),
   };
   // The code itself never reaches the audit log.
   const event: AuditEvent = { type: 'authorization.code_issued', clientId: request.clientId, userId: session.userId, details: { grantId: grant.id, scope, sid: session.sid } };

@@ -6,6 +6,7 @@
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
  * @spec https://openid.net/specs/oauth-v2-multiple-response-types-1_0.html#ResponseModes (response_mode)
  * @spec https://www.rfc-editor.org/rfc/rfc8707#section-2.1 (resource, may repeat)
+ * @spec https://www.rfc-editor.org/rfc/rfc9449#section-10 (dpop_jkt: a JWK SHA-256 thumbprint)
  */
 import type { JsonSchemaObject } from '../schema/validator.js';
 import { RESOURCE_PARAMETER } from '../rfc8707-resource-indicators/resource-indicator.js';
@@ -35,6 +36,7 @@ export interface AuthorizationRequestParams {
   request?: string;
   request_uri?: string;
   resource?: string | string[];
+  dpop_jkt?: string;
 }
 
 export const authorizationRequestSchema: JsonSchemaObject = {
@@ -58,6 +60,8 @@ export const authorizationRequestSchema: JsonSchemaObject = {
     ui_locales: text(255),
     claims: text(8192),
     resource: RESOURCE_PARAMETER,
+    // RFC 9449 §10: base64url of a SHA-256 thumbprint (RFC 7638) is 43 characters.
+    dpop_jkt: { type: 'string', pattern: '^[A-Za-z0-9_-]{43}$' },
     // OIDC Core §3.1.2.1: space-separated, in order of preference; voluntary.
     acr_values: text(1024),
     // Declared only so their presence can be answered with request(_uri)_not_supported.

@@ -40,6 +40,8 @@ export interface AuthorizationRequest {
   resource?: string[] | null;
   /** acr_values (absent in interactions stored before it was recorded). */
   acrValues?: string[];
+  /** RFC 9449 §10: the DPoP key the code is to be bound to (absent when not requested). */
+  dpopJkt?: string;
 }
 
 /** Where a redirected answer goes, known as soon as the redirect_uri is proven. */

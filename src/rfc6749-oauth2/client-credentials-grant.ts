@@ -19,7 +19,7 @@ export const clientCredentialsGrant: GrantModule<ClientCredentialsInput> = {
   grantType: 'client_credentials',
   schema: clientCredentialsSchema,
 
-  async handle(ctx, input, client) {
+  async handle(ctx, input, client, request) {
     // RFC 6749 §4.4: only confidential clients; metadata validation forbids it too, this is the second line.
     if (client.metadata.token_endpoint_auth_method === 'none') {
       throw new OAuthError('unauthorized_client', 'a public client cannot use the client_credentials grant');
@@ -33,7 +33,7 @@ export const clientCredentialsGrant: GrantModule<ClientCredentialsInput> = {
       createdAt: now, expiresAt: now + ctx.config.accessTokenTtl, revokedAt: null, revokedReason: null,
     };
     // RFC 6749 §4.4.3: a refresh token SHOULD NOT be included; none is, and no ID token (no user).
-    const tokens = await issueTokenSet(ctx, { grant, client, scope });
+    const tokens = await issueTokenSet(ctx, { grant, client, scope, dpopJkt: request.dpopJkt });
     return {
       body: tokens.body,
       userId: null,

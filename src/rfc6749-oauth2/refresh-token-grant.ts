@@ -6,9 +6,11 @@
  * @spec https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2 (rotation and reuse detection)
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#RefreshTokenResponse
  * @spec https://www.rfc-editor.org/rfc/rfc8707#section-2.2 (resource: a subset of the grant's; the refresh token keeps the grant)
+ * @spec https://www.rfc-editor.org/rfc/rfc9449#section-5 (a bound refresh token needs a proof by its key)
  */
 import { OAuthError } from '../errors/oauth-error.js';
 import { scopeList } from '../oidc-core/claims.js';
+import { checkBoundKey } from '../rfc9449-dpop/dpop-binding.js';
 import { narrowResources } from '../rfc8707-resource-indicators/resource-policy.js';
 import type { GrantModule } from '../server/grant-registry.js';
 import { hashHandle } from '../tokens/handles.js';
@@ -23,7 +25,7 @@ export const refreshTokenGrant: GrantModule<RefreshTokenInput> = {
   grantType: 'refresh_token',
   schema: refreshTokenSchema,
 
-  async handle(ctx, input, client, origin) {
+  async handle(ctx, input, client, { origin, dpopJkt }) {
     const now = ctx.clock();
     const tokenHash = hashHandle(input.refresh_token);
     const presented = await ctx.stores.refreshTokens.find(tokenHash);
@@ -35,6 +37,8 @@ export const refreshTokenGrant: GrantModule<RefreshTokenInput> = {
       throw invalidGrant('the refresh token was already used');
     }
     if (presented.expiresAt <= now) throw invalidGrant('the refresh token has expired');
+    // RFC 9449 §5: checked before anything is used up, so a thief without the key changes nothing.
+    checkBoundKey(presented.dpopJkt, dpopJkt, 'refresh token');
     const grant = await ctx.stores.grants.find(presented.grantId);
     if (!grant || grant.clientId !== client.clientId || grant.revokedAt !== null || grant.expiresAt <= now) {
       throw invalidGrant('the authorization grant is no longer valid');
@@ -57,6 +61,7 @@ export const refreshTokenGrant: GrantModule<RefreshTokenInput> = {
       refreshScope: presented.scope,
       // OIDC Core §12.2: same sub and auth_time (both from the grant); no nonce on refresh.
       idToken: user ? { user, nonce: null } : undefined,
+      dpopJkt,
     });
 
     return {

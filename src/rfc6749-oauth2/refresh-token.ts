@@ -4,6 +4,7 @@
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-1.5
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-10.4 (refresh tokens bound to the client)
  * @spec https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2 (rotation)
+ * @spec https://www.rfc-editor.org/rfc/rfc9449#section-5 (a public client's refresh token is bound to its DPoP key)
  */
 import type { Context } from '../server/context.js';
 import type { GrantRecord, RefreshTokenRecord } from '../storage/stores.js';
@@ -15,7 +16,7 @@ export interface IssuedRefreshToken {
 }
 
 /** Builds a refresh token and its row in memory; the caller writes the row in its transaction. */
-export function mintRefreshToken(ctx: Context, grant: GrantRecord, scope: string): IssuedRefreshToken {
+export function mintRefreshToken(ctx: Context, grant: GrantRecord, scope: string, dpopJkt?: string): IssuedRefreshToken {
   const now = ctx.clock();
   const token = newHandle();
   return {
@@ -28,6 +29,7 @@ export function mintRefreshToken(ctx: Context, grant: GrantRecord, scope: string
       createdAt: now,
       expiresAt: Math.min(now + ctx.config.refreshTokenTtl, grant.expiresAt),
       consumedAt: null,
+      ...(dpopJkt !== undefined ? { dpopJkt } : {}),
     },
   };
 }

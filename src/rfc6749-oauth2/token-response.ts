@@ -4,17 +4,21 @@
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-5.1
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-3.3 (scope in the response when it differs from the request)
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#TokenResponse
+ * @spec https://www.rfc-editor.org/rfc/rfc9449#section-5 (token_type DPoP; public clients' refresh tokens bound)
+ * @spec https://www.rfc-editor.org/rfc/rfc9449#section-6 (bound access tokens carry or record cnf.jkt)
  */
 import type { Context } from '../server/context.js';
 import type { ClientRecord, GrantRecord, NewRows, UserProfile } from '../storage/stores.js';
 import { mintAccessToken, type IssuedAccessToken } from '../tokens/access-token.js';
 import { mintIdToken } from '../oidc-core/id-token.js';
 import { accessTokenFormat, type AccessTokenFormat } from '../rfc9068-jwt-access-token/access-token-format.js';
+import { refreshTokenBinding } from '../rfc9449-dpop/dpop-binding.js';
 import { mintRefreshToken, type IssuedRefreshToken } from './refresh-token.js';
 
 export interface TokenResponseBody {
   access_token: string;
-  token_type: 'Bearer';
+  /** RFC 9449 §5: DPoP when the access token is bound to the request's proof key. */
+  token_type: 'Bearer' | 'DPoP';
   expires_in: number;
   scope?: string;
   refresh_token?: string;
@@ -38,6 +42,12 @@ export interface TokenSetRequest {
   format?: AccessTokenFormat;
   /** Latest expiry of the access token (RFC 8693: never past the subject token's). */
   notAfter?: number;
+  /**
+   * RFC 9449: the thumbprint of the token request's DPoP proof key (`TokenRequestContext.dpopJkt`),
+   * or undefined without a proof. Required, so no grant can forget it: the access token is bound to
+   * it, and so is a public client's refresh token.
+   */
+  dpopJkt: string | undefined;
 }
 
 export interface IssuedTokenSet {
@@ -60,15 +70,16 @@ export async function issueTokenSet(ctx: Context, request: TokenSetRequest): Pro
     audience,
     subject: grant.subject ?? grant.userId ?? client.clientId,
     notAfter: request.notAfter,
+    dpopJkt: request.dpopJkt,
   });
-  const refreshToken = request.refreshScope !== undefined ? mintRefreshToken(ctx, grant, request.refreshScope) : undefined;
+  const refreshToken = request.refreshScope !== undefined ? mintRefreshToken(ctx, grant, request.refreshScope, refreshTokenBinding(client, request.dpopJkt)) : undefined;
   const idToken = request.idToken
     ? await mintIdToken(ctx, { grant, client, user: request.idToken.user, nonce: request.idToken.nonce, accessToken: accessToken.token })
     : undefined;
 
   const body: TokenResponseBody = {
     access_token: accessToken.token,
-    token_type: 'Bearer',
+    token_type: request.dpopJkt !== undefined ? 'DPoP' : 'Bearer',
     expires_in: accessToken.record.expiresAt - ctx.clock(),
   };
   // RFC 6749 §3.3: scope MUST be sent when it differs from the request (scope-policy.ts may drop values);
@@ -81,7 +92,7 @@ export async function issueTokenSet(ctx: Context, request: TokenSetRequest): Pro
     body,
     accessToken,
     refreshToken,
-    summary: { grant_id: grant.id, scope, ...(audience ? { audience } : {}), access_token_format: accessToken.record.format, refresh_token: Boolean(refreshToken), id_token: Boolean(idToken) },
+    summary: { grant_id: grant.id, scope, ...(audience ? { audience } : {}), access_token_format: accessToken.record.format, refresh_token: Boolean(refreshToken), id_token: Boolean(idToken), ...(request.dpopJkt !== undefined ? { dpop_jkt: request.dpopJkt } : {}) },
     rows: { accessTokens: [accessToken.record], refreshTokens: refreshToken ? [refreshToken.record] : [] },
   };
 }

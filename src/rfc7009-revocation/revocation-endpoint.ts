@@ -1,7 +1,7 @@
 /**
  * POST /revoke: the one place where the phases of a revocation request are ordered:
  *   parse form -> validate parameters (invalid_request) -> authenticate the client (invalid_client)
- *   -> find the token -> it must be this client's (invalid_request) -> revoke, audit included, in
+ *   -> DPoP proof, when sent (invalid_dpop_proof) -> find the token -> it must be this client's (invalid_request) -> revoke, audit included, in
  *   one transaction -> 200. An unknown token is answered 200 too: the client's goal is reached.
  *
  * What is revoked: an access token alone (opaque or JWT, by its recorded jti); for a refresh token,
@@ -13,6 +13,7 @@
  * @spec https://www.rfc-editor.org/rfc/rfc7009#section-2.2 (200 for revoked and for invalid tokens)
  * @spec https://www.rfc-editor.org/rfc/rfc7009#section-2.2.1 (errors as in RFC 6749 §5.2; unsupported_token_type)
  * @spec https://www.rfc-editor.org/rfc/rfc8414#section-2 (revocation_endpoint metadata)
+ * @spec https://www.rfc-editor.org/rfc/rfc9449#section-4.3 (a DPoP proof, when sent, is checked)
  */
 import type { Request, Response, Router } from 'express';
 import { AUTH_METHODS } from '../clients/client-metadata.js';
@@ -23,6 +24,7 @@ import { noStore } from '../http/respond.js';
 import { CLIENT_AUTH_SIGNING_ALGS, contributeMetadata, PATHS } from '../oidc-discovery/provider-metadata.js';
 import { authenticateClient } from '../rfc6749-oauth2/client-authentication.js';
 import { findPresentedToken, type PresentedToken } from '../rfc7662-introspection/presented-token.js';
+import { checkOptionalProof } from '../rfc9449-dpop/dpop-binding.js';
 import { validateParams, type Params } from '../schema/validator.js';
 import { requestOrigin } from '../security/audit.js';
 import { auditedClientAuthentication } from '../security/audit-client-auth.js';
@@ -41,6 +43,7 @@ export const REVOKED_BY_CLIENT = 'refresh_token_revoked';
 
 interface Revocation {
   readonly req: Request;
+  readonly res: Response;
   params: Params;
   input: RevocationParams;
   client: ClientRecord;
@@ -59,6 +62,11 @@ function validateParameters(_ctx: Context, exchange: Revocation): void {
 
 async function authenticate(ctx: Context, exchange: Revocation): Promise<void> {
   exchange.client = (await auditedClientAuthentication(ctx, exchange.req, () => authenticateClient(ctx, { authorization: exchange.req.get('authorization'), params: exchange.params }))).client;
+}
+
+/** Extension hook, RFC 9449: a proof sent here is checked like at the token endpoint. */
+function checkDpopProof(ctx: Context, exchange: Revocation): Promise<void> {
+  return checkOptionalProof(ctx, exchange.req, exchange.res, PATHS.revocation);
 }
 
 async function findToken(ctx: Context, exchange: Revocation): Promise<void> {
@@ -96,11 +104,11 @@ async function revoke(ctx: Context, exchange: Revocation): Promise<void> {
   });
 }
 
-export const REVOCATION_PHASES: readonly Phase[] = [parseForm, validateParameters, authenticate, findToken, checkOwner, revoke];
+export const REVOCATION_PHASES: readonly Phase[] = [parseForm, validateParameters, authenticate, checkDpopProof, findToken, checkOwner, revoke];
 
 export function revocationRouter(ctx: Context): Router {
   return postOnlyRouter({ path: PATHS.revocation, parseBody: formBody, logger: ctx.logger, otherMethods: 'the revocation endpoint accepts only POST' }, async (req: Request, res: Response) => {
-      const exchange = { req } as Revocation;
+      const exchange = { req, res } as Revocation;
       for (const phase of REVOCATION_PHASES) await phase(ctx, exchange);
       // §2.2: the status code says it all; the body is empty.
       noStore(res);

@@ -50,6 +50,8 @@ const metadataProperties = {
   // Castellan's own: PKCE may be relaxed by confidential clients only; RFC 9068 JWT access tokens.
   require_pkce: { type: 'boolean' },
   access_token_format: text(16),
+  // RFC 9449 §5.2.
+  dpop_bound_access_tokens: { type: 'boolean' },
 };
 
 export const registrationSchema: JsonSchemaObject = { type: 'object', properties: metadataProperties };

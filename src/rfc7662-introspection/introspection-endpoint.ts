@@ -1,13 +1,14 @@
 /**
  * POST /introspect: the one place where the phases of an introspection request are ordered:
  *   parse form -> validate parameters (invalid_request) -> authenticate the client (invalid_client;
- *   a public client is refused) -> rate limit per client (429) -> find the token with its grant in
+ *   a public client is refused) -> DPoP proof, when sent (invalid_dpop_proof) -> rate limit per client (429) -> find the token with its grant in
  *   one read -> answer for this client. Nothing is written on this path.
  * @spec https://www.rfc-editor.org/rfc/rfc7662#section-2.1 (POST, form-encoded, the caller MUST be authorized)
  * @spec https://www.rfc-editor.org/rfc/rfc7662#section-2.2 (JSON answer)
  * @spec https://www.rfc-editor.org/rfc/rfc7662#section-2.3 (errors as in RFC 6749 §5.2)
  * @spec https://www.rfc-editor.org/rfc/rfc7662#section-4 (token scanning: authenticate, limit)
  * @spec https://www.rfc-editor.org/rfc/rfc8414#section-2 (introspection_endpoint metadata)
+ * @spec https://www.rfc-editor.org/rfc/rfc9449#section-4.3 (a DPoP proof, when sent, is checked)
  */
 import type { Request, Response, Router } from 'express';
 import { AUTH_METHODS } from '../clients/client-metadata.js';
@@ -17,6 +18,7 @@ import { postOnlyRouter } from '../http/post-endpoint.js';
 import { sendJson } from '../http/respond.js';
 import { CLIENT_AUTH_SIGNING_ALGS, contributeMetadata, PATHS } from '../oidc-discovery/provider-metadata.js';
 import { authenticateClient } from '../rfc6749-oauth2/client-authentication.js';
+import { checkOptionalProof } from '../rfc9449-dpop/dpop-binding.js';
 import { validateParams, type Params } from '../schema/validator.js';
 import { auditedClientAuthentication } from '../security/audit-client-auth.js';
 import { applyRateLimit } from '../security/rate-limit-middleware.js';
@@ -63,6 +65,11 @@ async function authenticate(ctx: Context, exchange: Introspection): Promise<void
   exchange.client = client;
 }
 
+/** Extension hook, RFC 9449: a proof sent here is checked like at the token endpoint. */
+function checkDpopProof(ctx: Context, exchange: Introspection): Promise<void> {
+  return checkOptionalProof(ctx, exchange.req, exchange.res, PATHS.introspection);
+}
+
 /** Limited per authenticated client, so one noisy resource server cannot starve the others. */
 function limitPerClient(ctx: Context, exchange: Introspection): Promise<boolean> {
   return applyRateLimit(exchange.res, ctx.limits, 'introspection', exchange.client.clientId, ctx.logger);
@@ -76,7 +83,7 @@ function answer(ctx: Context, exchange: Introspection): void {
   exchange.body = introspectionResponse(ctx, exchange.presented, exchange.client.clientId);
 }
 
-export const INTROSPECTION_PHASES: readonly Phase[] = [parseForm, validateParameters, authenticate, limitPerClient, findToken, answer];
+export const INTROSPECTION_PHASES: readonly Phase[] = [parseForm, validateParameters, authenticate, checkDpopProof, limitPerClient, findToken, answer];
 
 export function introspectionRouter(ctx: Context): Router {
   return postOnlyRouter({ path: PATHS.introspection, parseBody: formBody, logger: ctx.logger, otherMethods: 'the introspection endpoint accepts only POST' }, async (req: Request, res: Response) => {

@@ -7,6 +7,7 @@
  * @spec https://www.rfc-editor.org/rfc/rfc8707#section-2 (aud: the token's resources)
  * @spec https://www.rfc-editor.org/rfc/rfc9068#section-2.2 (the same claims a JWT access token carries)
  * @spec https://www.rfc-editor.org/rfc/rfc8693#section-4.1 (act in an introspection response)
+ * @spec https://www.rfc-editor.org/rfc/rfc9449#section-6.2 (cnf.jkt and token_type DPoP of a bound token)
  */
 import type { Context } from '../server/context.js';
 import type { AccessTokenRecord, GrantRecord, RefreshTokenRecord, TokenWithGrant } from '../storage/stores.js';
@@ -63,7 +64,9 @@ export function introspectionResponse(ctx: Context, presented: PresentedToken | 
   return {
     active: true,
     ...common(ctx, token, found.grant, found.username),
-    token_type: 'Bearer',
+    // RFC 9449 §6.2: a bound token says so, and names its key, so the resource checks the proof.
+    token_type: token.dpopJkt ? 'DPoP' : 'Bearer',
+    ...(token.dpopJkt ? { cnf: { jkt: token.dpopJkt } } : {}),
     // The same aud a JWT of this token would carry: its resources, else the issuer (RFC 9068 §3 default).
     aud: audience.length === 1 ? audience[0] : audience,
     ...(token.format === 'jwt' ? { jti: token.tokenHash } : {}),

@@ -29,7 +29,7 @@ export const deviceCodeGrant: GrantModule<DeviceCodeInput> = {
   grantType: DEVICE_CODE_GRANT_TYPE,
   schema: deviceCodeSchema,
 
-  async handle(ctx, input, client, origin) {
+  async handle(ctx, input, client, { origin, dpopJkt }) {
     const now = ctx.clock();
     const hash = hashHandle(input.device_code);
     const device = await ctx.stores.deviceAuthorizations.find(hash);
@@ -60,6 +60,8 @@ export const deviceCodeGrant: GrantModule<DeviceCodeInput> = {
       scope: grant.scope,
       refreshScope: refreshAllowed(client, grant.scope) ? grant.scope : undefined,
       idToken: openid ? { user: await userForIdToken(ctx, grant.userId), nonce: null } : undefined,
+      // RFC 9449: a device with a DPoP key gets tokens bound to it (a public client's refresh token too).
+      dpopJkt,
     });
     return {
       body: tokens.body,

@@ -32,7 +32,7 @@ const described = (token: ExchangeToken) => ({
   sub: token.subject, iss: token.issuer, token_type: token.type, client_id: token.clientId, ...(token.grant ? { grant_id: token.grant.id } : {}),
 });
 
-async function exchange(ctx: Context, input: TokenExchangeInput, client: ClientRecord): Promise<GrantOutcome> {
+async function exchange(ctx: Context, input: TokenExchangeInput, client: ClientRecord, dpopJkt: string | undefined): Promise<GrantOutcome> {
   // §2.1: actor_token_type is REQUIRED with actor_token and MUST NOT be sent without it.
   if ((input.actor_token === undefined) !== (input.actor_token_type === undefined)) {
     throw new OAuthError('invalid_request', 'actor_token and actor_token_type must be sent together');
@@ -69,9 +69,11 @@ async function exchange(ctx: Context, input: TokenExchangeInput, client: ClientR
     grant, client, scope, audience,
     format: requestedType === TOKEN_TYPES.jwt ? 'jwt' : undefined,
     notAfter: grant.expiresAt,
+    // RFC 9449: with a proof, the exchanged token is bound to the exchanging client's key.
+    dpopJkt,
   });
   return {
-    // §2.2.1: issued_token_type is REQUIRED; the token is a bearer access token either way.
+    // §2.2.1: issued_token_type is REQUIRED; token_type is Bearer, or DPoP when bound (RFC 9449 §5).
     body: { ...tokens.body, issued_token_type: requestedType },
     userId: grant.userId,
     details: {
@@ -91,9 +93,9 @@ export const tokenExchangeGrant: GrantModule<TokenExchangeInput> = {
   grantType: TOKEN_EXCHANGE_GRANT_TYPE,
   schema: tokenExchangeSchema,
 
-  async handle(ctx, input, client, origin?: RequestOrigin) {
+  async handle(ctx, input, client, { origin, dpopJkt }) {
     try {
-      return await exchange(ctx, input, client);
+      return await exchange(ctx, input, client, dpopJkt);
     } catch (error) {
       if (error instanceof OAuthError) {
         // A refusal changes no state; its event is written on its own so it never delays the answer's error.

@@ -9,6 +9,7 @@
  * @spec https://www.rfc-editor.org/rfc/rfc9068#section-3 (aud: the requested resource, else a default)
  * @spec https://www.rfc-editor.org/rfc/rfc9068#section-4 (validation: typ, iss, signature, exp)
  * @spec https://www.rfc-editor.org/rfc/rfc8693#section-4.1 (act: the delegation chain of an exchanged token)
+ * @spec https://www.rfc-editor.org/rfc/rfc9449#section-6.1 (cnf.jkt of a DPoP-bound JWT)
  */
 import { decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
 import type { Context } from '../server/context.js';
@@ -24,6 +25,8 @@ export interface JwtAccessTokenContent {
   issuedAt: number;
   expiresAt: number;
   jti: string;
+  /** RFC 9449: the DPoP key thumbprint of a bound token. */
+  dpopJkt?: string;
 }
 
 /** The claims of one JWT access token. */
@@ -46,6 +49,8 @@ export function jwtAccessTokenClaims(issuer: string, content: JwtAccessTokenCont
   if (grant.amr) payload.amr = grant.amr;
   // RFC 8693 §4.1: a token obtained by delegation names its actor (earlier actors nested inside).
   if (grant.act) payload.act = grant.act;
+  // RFC 9449 §6.1: a resource server validating locally learns the key from the token itself.
+  if (content.dpopJkt !== undefined) payload.cnf = { jkt: content.dpopJkt };
   return payload;
 }
 

@@ -76,6 +76,8 @@ export const seedClientSchema = {
     software_id: text(), software_version: text(64),
     require_pkce: { type: 'boolean' },
     access_token_format: { type: 'string', enum: ['opaque', 'jwt'] },
+    // RFC 9449 §5.2: token requests without a DPoP proof are refused.
+    dpop_bound_access_tokens: { type: 'boolean' },
     // Castellan extension: RFC 8707 resource indicators the client may request (src/rfc8707-resource-indicators/).
     resources: uriList,
     // Castellan extension: the token exchange policy; only operators set it (registration drops it).

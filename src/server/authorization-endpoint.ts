@@ -101,6 +101,8 @@ async function validate(ctx: Context, authorization: Authorization): Promise<voi
     claims,
     resource,
     acrValues: scopeList(params.acr_values ?? ''),
+    // RFC 9449 §10: the token request for this code must then prove this key.
+    ...(params.dpop_jkt !== undefined ? { dpopJkt: params.dpop_jkt } : {}),
   };
 }
 

@@ -35,12 +35,22 @@ export interface GrantOutcome {
   consume?: { kind: SingleUseConsumption['kind']; hash: string; replayed(): Promise<OAuthError> };
 }
 
+/** What the token endpoint's phases learned about the request beyond its parameters and client. */
+export interface TokenRequestContext {
+  /** Where the request came from, for the audit events a grant records itself (replays). */
+  origin?: RequestOrigin;
+  /**
+   * RFC 9449: the JWK SHA-256 thumbprint of the request's valid DPoP proof, absent without one. A
+   * grant passes it to `issueTokenSet` (its `dpopJkt`), which binds the tokens.
+   */
+  dpopJkt?: string;
+}
+
 export interface GrantModule<Input = Record<string, unknown>> {
   grantType: string;
   /** Validates this grant's own parameters (client authentication parameters are validated apart). */
   schema: JsonSchemaObject;
-  /** `origin`: where the request came from, for the audit events a grant records itself (replays). */
-  handle(ctx: Context, input: Input, client: ClientRecord, origin?: RequestOrigin): Promise<GrantOutcome>;
+  handle(ctx: Context, input: Input, client: ClientRecord, request: TokenRequestContext): Promise<GrantOutcome>;
 }
 
 const grants = new Map<string, GrantModule>();

@@ -3,10 +3,11 @@
  * function, so a stack trace or a review reads like the spec:
  *   parse form -> find grant (unsupported_grant_type) -> validate its parameters (invalid_request)
  *   -> authenticate the client (invalid_client) -> grant allowed for it (unauthorized_client)
- *   -> run the grant, writing its rows and audit event in one transaction -> §5.1 response.
+ *   -> extension hooks: DPoP proof (invalid_dpop_proof, use_dpop_nonce) -> run the grant, writing its rows and audit event in one transaction -> §5.1 response.
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-3.2 (POST, form-encoded, no-store)
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-5.1
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ * @spec https://www.rfc-editor.org/rfc/rfc9449#section-5 (DPoP proofs at the token endpoint, for every grant)
  */
 import type { Request, Response, Router } from 'express';
 import { OAuthError } from '../errors/oauth-error.js';
@@ -18,6 +19,8 @@ import { authenticateClient } from '../rfc6749-oauth2/client-authentication.js';
 import { requestOrigin } from '../security/audit.js';
 import { auditedClientAuthentication } from '../security/audit-client-auth.js';
 import type { TokenResponseBody } from '../rfc6749-oauth2/token-response.js';
+import { tokenRequestProof } from '../rfc9449-dpop/dpop-binding.js';
+import { nonceHeaders } from '../rfc9449-dpop/dpop-nonce.js';
 import { validateParams, type JsonSchemaObject, type Params } from '../schema/validator.js';
 import type { ClientRecord } from '../storage/stores.js';
 import type { Context } from './context.js';
@@ -31,7 +34,11 @@ interface TokenExchange {
   grant: GrantModule;
   input: Record<string, unknown>;
   client: ClientRecord;
+  /** RFC 9449: thumbprint of the request's DPoP proof key, when it sent a valid proof. */
+  dpopJkt?: string;
   body: TokenResponseBody;
+  /** Headers of the success response (a fresh DPoP-Nonce). */
+  headers: Record<string, string>;
 }
 
 type Phase = (ctx: Context, exchange: TokenExchange) => Promise<void> | void;
@@ -70,10 +77,21 @@ function checkGrantAllowed(_ctx: Context, exchange: TokenExchange): void {
   }
 }
 
+/** Extension hook, RFC 9449: a DPoP proof, when sent (or required), is checked for every grant alike. */
+async function checkDpopProof(ctx: Context, exchange: TokenExchange): Promise<void> {
+  exchange.dpopJkt = await tokenRequestProof(ctx, exchange.req, exchange.client);
+  if (exchange.dpopJkt !== undefined) exchange.headers = nonceHeaders(ctx);
+}
+
 async function runGrant(ctx: Context, exchange: TokenExchange): Promise<void> {
-  const { req, client, grantType } = exchange;
+  const { req, client, grantType, dpopJkt } = exchange;
   const origin = requestOrigin(ctx, req);
-  const outcome = await exchange.grant.handle(ctx, exchange.input, client, origin);
+  const outcome = await exchange.grant.handle(ctx, exchange.input, client, { origin, dpopJkt });
+  // A grant that did not hand the proof's key to issueTokenSet would issue a bearer token to a
+  // client that asked for binding; nothing is written then.
+  if (dpopJkt !== undefined && outcome.body.token_type !== 'DPoP') {
+    throw new OAuthError('server_error', 'the grant did not bind its tokens to the DPoP key', { cause: new Error(`grant ${grantType} ignored dpopJkt`) });
+  }
   const issued = { type: 'token.issued', clientId: client.clientId, userId: outcome.userId, ...origin, details: { grant_type: grantType, ...outcome.details } };
   // The rows, their audit event and the use of the code or refresh token go in one atomic write.
   const { consume } = outcome;
@@ -84,12 +102,13 @@ async function runGrant(ctx: Context, exchange: TokenExchange): Promise<void> {
   exchange.body = outcome.body;
 }
 
-export const TOKEN_PHASES: readonly Phase[] = [parseForm, findGrantType, validateGrantParameters, authenticate, checkGrantAllowed, runGrant];
+export const TOKEN_PHASES: readonly Phase[] = [parseForm, findGrantType, validateGrantParameters, authenticate, checkGrantAllowed, checkDpopProof, runGrant];
 
 export function tokenRouter(ctx: Context): Router {
   return postOnlyRouter({ path: PATHS.token, parseBody: formBody, logger: ctx.logger, otherMethods: 'the token endpoint accepts only POST' }, async (req: Request, res: Response) => {
-      const exchange = { req } as TokenExchange;
+      const exchange = { req, headers: {} } as unknown as TokenExchange;
       for (const phase of TOKEN_PHASES) await phase(ctx, exchange);
+      res.set(exchange.headers);
       // §5.1: sendJson adds Cache-Control: no-store and Pragma: no-cache.
       sendJson(res, 200, exchange.body);
   });

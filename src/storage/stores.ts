@@ -73,6 +73,8 @@ export interface ClientMetadata {
   require_pkce: boolean;
   /** Castellan: opaque (default) or RFC 9068 JWT access tokens. */
   access_token_format?: 'opaque' | 'jwt';
+  /** RFC 9449 §5.2: every token request must carry a DPoP proof (access tokens always bound). */
+  dpop_bound_access_tokens?: boolean;
   [extension: string]: unknown;
 }
 
@@ -198,6 +200,8 @@ export interface AuthorizationCodeRecord {
   createdAt: number;
   expiresAt: number;
   consumedAt: number | null;
+  /** RFC 9449 §10: the JWK thumbprint (dpop_jkt) the token request must prove; null or absent when none. */
+  dpopJkt?: string | null;
 }
 
 export interface AuthorizationCodeStore {
@@ -213,6 +217,8 @@ export interface RefreshTokenRecord {
   createdAt: number;
   expiresAt: number;
   consumedAt: number | null;
+  /** RFC 9449 §5: the JWK thumbprint a public client's refresh token is bound to; null or absent when unbound. */
+  dpopJkt?: string | null;
 }
 
 export interface RefreshTokenStore {
@@ -247,6 +253,8 @@ export interface AccessTokenRecord {
   expiresAt: number;
   /** RFC 7009: set when this one token was revoked (its grant may still be live). */
   revokedAt: number | null;
+  /** RFC 9449 §6: the JWK thumbprint (cnf.jkt) of a DPoP-bound token; null or absent for a bearer token. */
+  dpopJkt?: string | null;
 }
 
 export interface AccessTokenStore {

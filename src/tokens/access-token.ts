@@ -26,19 +26,21 @@ export interface AccessTokenRequest {
   subject: string;
   /** Latest expiry: an exchanged token never outlives its subject token (RFC 8693). */
   notAfter?: number;
+  /** RFC 9449 §6: the DPoP key thumbprint the token is bound to (recorded, and cnf.jkt in a JWT). */
+  dpopJkt?: string;
 }
 
 /** Builds the token and its row; the caller writes the row in its own transaction. */
 export async function mintAccessToken(ctx: Context, request: AccessTokenRequest): Promise<IssuedAccessToken> {
   const now = ctx.clock();
   const expiresAt = Math.min(now + ctx.config.accessTokenTtl, request.notAfter ?? Infinity);
-  const base = { grantId: request.grant.id, clientId: request.grant.clientId, scope: request.scope, audience: request.audience ?? null, createdAt: now, expiresAt, revokedAt: null };
+  const base = { grantId: request.grant.id, clientId: request.grant.clientId, scope: request.scope, audience: request.audience ?? null, createdAt: now, expiresAt, revokedAt: null, ...(request.dpopJkt !== undefined ? { dpopJkt: request.dpopJkt } : {}) };
   if (request.format === 'opaque') {
     const token = newHandle();
     return { token, record: { ...base, tokenHash: hashHandle(token), format: 'opaque' } };
   }
   const jti = newId();
-  const token = await signJwtAccessToken(ctx, { grant: request.grant, scope: request.scope, audience: request.audience ?? null, subject: request.subject, issuedAt: now, expiresAt, jti });
+  const token = await signJwtAccessToken(ctx, { grant: request.grant, scope: request.scope, audience: request.audience ?? null, subject: request.subject, issuedAt: now, expiresAt, jti, dpopJkt: request.dpopJkt });
   return { token, record: { ...base, tokenHash: jti, format: 'jwt' } };
 }
 

@@ -3,13 +3,18 @@
  * The master key comes from CASTELLAN_MASTER_KEY, or from a 0600 key file generated on first start.
  * Ciphertext format: `v1.<iv>.<tag>.<ciphertext>` in base64url.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export interface Sealer {
   seal(plaintext: string): string;
   open(sealed: string): string;
+  /**
+   * A 32-byte key for one purpose (such as DPoP nonces), derived with HKDF-SHA256: every node with
+   * the same master key derives the same one, and no purpose's key reveals another's.
+   */
+  deriveKey(purpose: string): Buffer;
 }
 
 export class MasterKey implements Sealer {
@@ -22,6 +27,10 @@ export class MasterKey implements Sealer {
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     return ['v1', iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), body.toString('base64url')].join('.');
+  }
+
+  deriveKey(purpose: string): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.key, Buffer.alloc(0), `castellan:${purpose}`, 32));
   }
 
   open(sealed: string): string {

@@ -90,7 +90,7 @@ describe(`RFC 6749 §4.4 client credentials grant (${backendName})`, () => {
   it('MUST refuse a public client even if its metadata slipped through (second line of defence)', async () => {
     const { record } = await createClient(ctx, { client_id: 'spa', token_endpoint_auth_method: 'none', redirect_uris: [REDIRECT] });
     const forged = { ...record, metadata: { ...record.metadata, grant_types: ['client_credentials'] } };
-    const error = await clientCredentialsGrant.handle(ctx, {}, forged).catch((e: unknown) => e);
+    const error = await clientCredentialsGrant.handle(ctx, {}, forged, {}).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OAuthError);
     expect((error as OAuthError).code).toBe('unauthorized_client');
   });

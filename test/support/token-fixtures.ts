@@ -41,6 +41,8 @@ export interface CodeOptions {
   pkce?: boolean;
   nonce?: string | null;
   grant?: Partial<GrantRecord>;
+  /** RFC 9449 §10: the dpop_jkt the authorization request named. */
+  dpopJkt?: string;
 }
 
 /** A grant row and its authorization code row, as the authorization endpoint writes them. */
@@ -58,6 +60,7 @@ export async function issueCode(ctx: Context, options: CodeOptions): Promise<Iss
     codeHash: hashHandle(code), grantId: grant.id, clientId: options.clientId, redirectUri: options.redirectUri ?? REDIRECT,
     codeChallenge: pkce?.challenge ?? null, codeChallengeMethod: pkce ? 'S256' : null, nonce: options.nonce === undefined ? 'n-0S6_WzA2Mj' : options.nonce,
     scope: grant.scope, createdAt: now, expiresAt: now + ctx.config.authorizationCodeTtl, consumedAt: null,
+    ...(options.dpopJkt !== undefined ? { dpopJkt: options.dpopJkt } : {}),
   };
   await ctx.stores.insertNewRows({ grants: [grant], authorizationCodes: [record] });
   return { code, verifier: pkce?.verifier, grant, record };

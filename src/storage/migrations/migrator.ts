@@ -17,8 +17,9 @@ import * as incident from './005-incident.js';
 import * as writeIndexes from './006-write-indexes.js';
 import * as deviceAuthorization from './007-device-authorization.js';
 import * as tokenExchange from './008-token-exchange.js';
+import * as dpop from './009-dpop.js';
 
-const MIGRATIONS: { name: string; up: (knex: Knex) => Promise<void>; down: (knex: Knex) => Promise<void> }[] = [initial, tokenLifecycle, logout, mfaLockout, incident, writeIndexes, deviceAuthorization, tokenExchange];
+const MIGRATIONS: { name: string; up: (knex: Knex) => Promise<void>; down: (knex: Knex) => Promise<void> }[] = [initial, tokenLifecycle, logout, mfaLockout, incident, writeIndexes, deviceAuthorization, tokenExchange, dpop];
 
 const migrationSource: Knex.MigrationSource<(typeof MIGRATIONS)[number]> = {
   getMigrations: async () => MIGRATIONS,

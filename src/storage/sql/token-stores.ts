@@ -54,24 +54,26 @@ async function findJoined<T, M extends object = object>(db: Database, tx: Tx | u
   return { token: toToken(row), grant: grantFromRow(grant), username: (row.u_username as string) ?? null, ...(more?.(row) as M) };
 }
 
+/** dpop_jkt (RFC 9449) reads back as an absent member when null: an unbound row looks as it did before binding existed. */
 const codeFromRow = (row: Row): AuthorizationCodeRecord => ({
   codeHash: row.code_hash as string, grantId: row.grant_id as string, clientId: row.client_id as string,
   redirectUri: row.redirect_uri as string, codeChallenge: (row.code_challenge as string) ?? null,
   codeChallengeMethod: (row.code_challenge_method as string) ?? null, nonce: (row.nonce as string) ?? null,
   scope: row.scope as string, createdAt: toNumber(row.created_at), expiresAt: toNumber(row.expires_at),
-  consumedAt: toNumberOrNull(row.consumed_at),
+  consumedAt: toNumberOrNull(row.consumed_at), dpopJkt: (row.dpop_jkt as string) ?? undefined,
 });
 
 const refreshFromRow = (row: Row): RefreshTokenRecord => ({
   tokenHash: row.token_hash as string, grantId: row.grant_id as string, clientId: row.client_id as string,
   scope: row.scope as string, createdAt: toNumber(row.created_at), expiresAt: toNumber(row.expires_at),
-  consumedAt: toNumberOrNull(row.consumed_at),
+  consumedAt: toNumberOrNull(row.consumed_at), dpopJkt: (row.dpop_jkt as string) ?? undefined,
 });
 
 const accessFromRow = (row: Row): AccessTokenRecord => ({
   tokenHash: row.token_hash as string, format: row.format as 'opaque' | 'jwt', grantId: row.grant_id as string,
   clientId: row.client_id as string, scope: row.scope as string, audience: fromJson<string[]>(row.audience),
   createdAt: toNumber(row.created_at), expiresAt: toNumber(row.expires_at), revokedAt: toNumberOrNull(row.revoked_at),
+  dpopJkt: (row.dpop_jkt as string) ?? undefined,
 });
 
 /** Code and token rows (also written by the atomic insert of new rows). */
@@ -79,17 +81,19 @@ export const authorizationCodeRow = (code: AuthorizationCodeRecord): Row => ({
   code_hash: code.codeHash, grant_id: code.grantId, client_id: code.clientId, redirect_uri: code.redirectUri,
   code_challenge: code.codeChallenge, code_challenge_method: code.codeChallengeMethod, nonce: code.nonce,
   scope: code.scope, created_at: code.createdAt, expires_at: code.expiresAt, consumed_at: code.consumedAt,
+  dpop_jkt: code.dpopJkt ?? null,
 });
 
 export const refreshTokenRow = (token: RefreshTokenRecord): Row => ({
   token_hash: token.tokenHash, grant_id: token.grantId, client_id: token.clientId, scope: token.scope,
   created_at: token.createdAt, expires_at: token.expiresAt, consumed_at: token.consumedAt,
+  dpop_jkt: token.dpopJkt ?? null,
 });
 
 export const accessTokenRow = (token: AccessTokenRecord): Row => ({
   token_hash: token.tokenHash, format: token.format, grant_id: token.grantId, client_id: token.clientId,
   scope: token.scope, audience: toJson(token.audience), created_at: token.createdAt, expires_at: token.expiresAt,
-  revoked_at: token.revokedAt,
+  revoked_at: token.revokedAt, dpop_jkt: token.dpopJkt ?? null,
 });
 
 const FIND_REFRESH_TOKEN = 'select * from "refresh_tokens" where "token_hash" = ? limit 1';

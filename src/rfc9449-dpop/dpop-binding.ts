@@ -1,0 +1,59 @@
+/**
+ * DPoP at the token endpoint: the phase that checks the request's proof (any grant, present or
+ * future, goes through it), and the rules that tie what a grant redeems to the proof's key. The key's
+ * thumbprint then travels to `issueTokenSet`, which binds the tokens in one place.
+ * @spec https://www.rfc-editor.org/rfc/rfc9449#section-5 (proof at the token endpoint; public clients' refresh tokens bound)
+ * @spec https://www.rfc-editor.org/rfc/rfc9449#section-5.2 (dpop_bound_access_tokens: requests without a proof are refused)
+ * @spec https://www.rfc-editor.org/rfc/rfc9449#section-10 (dpop_jkt: the code is for that key only)
+ * @spec https://www.rfc-editor.org/rfc/rfc9449#section-4.3 (a proof sent to introspection or revocation is checked too)
+ */
+import type { Request, Response } from 'express';
+import { OAuthError } from '../errors/oauth-error.js';
+import { PATHS } from '../oidc-discovery/provider-metadata.js';
+import type { Context } from '../server/context.js';
+import type { ClientRecord } from '../storage/stores.js';
+import { endpointUrl } from './dpop-htu.js';
+import { dpopHeader, invalidProof, verifyDpopProof } from './dpop-proof.js';
+import { nonceHeaders } from './dpop-nonce.js';
+
+/**
+ * The thumbprint of the key of a request's DPoP proof at one of our endpoints (`path`), checked like
+ * any proof; undefined when the request sends none. Introspection and revocation use it as is.
+ */
+export async function endpointProof(ctx: Context, req: Request, path: string): Promise<string | undefined> {
+  const proof = dpopHeader(req);
+  return proof === undefined ? undefined : (await verifyDpopProof(ctx, proof, { method: req.method, url: endpointUrl(ctx, path) })).jkt;
+}
+
+/**
+ * The thumbprint of the token request's valid proof, or undefined when it sends none. A client
+ * registered with dpop_bound_access_tokens must send one (§5.2).
+ */
+export async function tokenRequestProof(ctx: Context, req: Request, client: ClientRecord): Promise<string | undefined> {
+  const jkt = await endpointProof(ctx, req, PATHS.token);
+  if (jkt === undefined && client.metadata.dpop_bound_access_tokens === true) throw invalidProof('this client must send a DPoP proof with every token request');
+  return jkt;
+}
+
+/**
+ * What a code (dpop_jkt) or refresh token was bound to must be proven again with the same key: no
+ * proof is invalid_dpop_proof, a proof by another key makes the code or token invalid for this request.
+ */
+export function checkBoundKey(boundJkt: string | null | undefined, presentedJkt: string | undefined, what: 'authorization code' | 'refresh token'): void {
+  if (!boundJkt) return;
+  if (presentedJkt === undefined) throw invalidProof(`the ${what} is bound to a DPoP key: send a DPoP proof made with it`);
+  if (presentedJkt !== boundJkt) throw new OAuthError('invalid_grant', `the ${what} is bound to another DPoP key`);
+}
+
+/**
+ * §5: a public client's refresh token is bound to the proof's key; a confidential client's is not
+ * (it authenticates anyway), but every access token it refreshes is bound to that request's proof.
+ */
+/** Extension hook of introspection and revocation: a proof, when sent, must be valid; a fresh nonce goes back. */
+export async function checkOptionalProof(ctx: Context, req: Request, res: Response, path: string): Promise<void> {
+  if ((await endpointProof(ctx, req, path)) !== undefined) res.set(nonceHeaders(ctx));
+}
+
+export function refreshTokenBinding(client: ClientRecord, dpopJkt: string | undefined): string | undefined {
+  return client.metadata.token_endpoint_auth_method === 'none' ? dpopJkt : undefined;
+}
