@@ -16,7 +16,6 @@ import { TOKEN_EXCHANGE_GRANT_TYPE } from '../clients/client-metadata.js';
 import { OAuthError } from '../errors/oauth-error.js';
 import type { GrantModule, GrantOutcome } from '../server/grant-registry.js';
 import { issueTokenSet } from '../rfc6749-oauth2/token-response.js';
-import type { RequestOrigin } from '../security/audit.js';
 import type { Context } from '../server/context.js';
 import type { ClientRecord, GrantRecord } from '../storage/stores.js';
 import { newId } from '../tokens/handles.js';
