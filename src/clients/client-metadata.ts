@@ -43,6 +43,11 @@ export function checkRedirectUri(uri: string, applicationType: 'web' | 'native',
   }
   if (uri.includes('#')) throw failRedirect('redirect_uri must not contain a fragment');
   if (['javascript:', 'data:', 'vbscript:', 'file:'].includes(url.protocol)) throw failRedirect(`redirect_uri scheme ${url.protocol} is not allowed`);
+  // RFC 8252 §7.1: besides http(s), only private-use schemes in reverse domain notation. Without
+  // this, `localhost:8080/cb` passes as the scheme "localhost:", and no browser would ever come back.
+  if (url.protocol !== 'https:' && url.protocol !== 'http:' && !url.protocol.includes('.')) {
+    throw failRedirect(`redirect_uri ${uri} has no valid scheme: use https://, http:// or a private-use scheme in reverse domain notation such as com.example.app:/callback`);
+  }
   if (!production) return;
   // RFC 8252 §7.3: only native clients redirect to the loopback interface, and by IP literal, never by name.
   if (isLocalhostName(url.hostname)) throw failRedirect('redirect_uri must not use localhost in production');

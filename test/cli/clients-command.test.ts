@@ -129,6 +129,13 @@ describe('castellan clients (SQLite file)', () => {
     expect((await rig.cli(['clients', 'show', 'doomed'])).code).toBe(1);
   });
 
+  it('refuses a redirect URI without a valid scheme, such as localhost:8080/cb', async () => {
+    const refused = await rig.cli(['clients', 'add', '--client-id', 'no-scheme', '--redirect-uri', 'localhost:8080/cb']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('no valid scheme');
+    expect(await rig.withStores((stores) => stores.clients.find('no-scheme'))).toBeUndefined();
+  });
+
   it('adds a public device client without redirect URIs (RFC 8628), which can start a device authorization', async () => {
     const added = await rig.cli(['clients', 'add', '--client-id', 'tv-1', '--name', 'TV', '--grant-type', 'urn:ietf:params:oauth:grant-type:device_code', '--auth-method', 'none']);
     expect(added).toMatchObject({ code: 0, stderr: '' });

@@ -119,6 +119,12 @@ describe(`RFC 7591 §3 client registration endpoint (${backendName})`, () => {
 
     it('MUST answer invalid_redirect_uri for a redirect URI with a fragment', () => expectError({ redirect_uris: ['https://rp.example/cb#frag'] }, 'invalid_redirect_uri', /fragment/));
     it('MUST answer invalid_redirect_uri for a relative redirect URI', () => expectError({ redirect_uris: ['/cb'] }, 'invalid_redirect_uri'));
+    it('MUST answer invalid_redirect_uri for a redirect URI without a valid scheme (localhost:8080/cb parses as scheme "localhost:")', () =>
+      expectError({ redirect_uris: ['localhost:8080/cb'] }, 'invalid_redirect_uri', /no valid scheme/));
+    it('accepts a native client\'s private-use scheme in reverse domain notation (RFC 8252 §7.1)', async () => {
+      const res = await register(app, { redirect_uris: ['com.example.app:/callback'], application_type: 'native', token_endpoint_auth_method: 'none' });
+      expect(res.status, res.text).toBe(201);
+    });
     it('MUST answer invalid_redirect_uri when the code grant has no redirect URI', () => expectError({ grant_types: ['authorization_code'] }, 'invalid_redirect_uri', /required/));
     it('answers invalid_redirect_uri for a redirect URI of the wrong type', () => expectError({ redirect_uris: 'https://rp.example/cb' }, 'invalid_redirect_uri', /array/));
     it('answers invalid_redirect_uri for a javascript: redirect URI', () => expectError({ redirect_uris: ['javascript:alert(1)'] }, 'invalid_redirect_uri'));
