@@ -8,6 +8,9 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { AUTH_METHODS, GRANT_TYPES } from '../clients/client-metadata.js';
 import { createClient, deleteClient, newClientId } from '../clients/client-service.js';
+import { effectiveLifetime, LIFETIME_METADATA, type EffectiveLifetime, type LifetimeKind } from '../clients/token-lifetimes.js';
+import type { Config } from '../config/config.js';
+import { parseDuration } from '../config/duration.js';
 import { POLICY_METADATA } from '../rfc8693-token-exchange/exchange-policy.js';
 import { tokenTypeFromName } from '../rfc8693-token-exchange/token-types.js';
 import type { ClientRecord } from '../storage/stores.js';
@@ -26,6 +29,10 @@ interface AddOptions {
   requirePkce: boolean;
   accessTokenFormat?: string;
   dpopBoundAccessTokens?: boolean;
+  accessTokenLifetime?: number;
+  refreshTokenLifetime?: number;
+  idTokenLifetime?: number;
+  authorizationCodeLifetime?: number;
   jwks?: string;
   clientId?: string;
   clientSecret?: string;
@@ -62,6 +69,14 @@ const collectTokenType = (value: string, previous: string[] = []) => {
   return [...previous, type];
 };
 
+const LIFETIME_SOURCES: Record<EffectiveLifetime['source'], string> = { client: 'this client', server: 'server default', capped: 'capped by the server maximum' };
+
+/** What each of the client's tokens lives, and why: its own value, the server's default, or the server's cap. */
+function lifetimesOf(config: Config, client: ClientRecord): Record<LifetimeKind, EffectiveLifetime> {
+  const kinds = Object.keys(LIFETIME_METADATA) as LifetimeKind[];
+  return Object.fromEntries(kinds.map((kind) => [kind, effectiveLifetime(config, client.metadata, kind)])) as Record<LifetimeKind, EffectiveLifetime>;
+}
+
 /** The public view of a client: RFC 7591 names, never the secret hash or sealed secret. */
 export function clientView(record: ClientRecord): Record<string, unknown> {
   return { client_id: record.clientId, client_id_issued_at: record.createdAt, ...record.metadata };
@@ -88,12 +103,23 @@ function metadataInput(options: AddOptions, command: Command): Record<string, un
   set('scope', options.scope);
   set('access_token_format', options.accessTokenFormat);
   set('dpop_bound_access_tokens', options.dpopBoundAccessTokens);
+  set(LIFETIME_METADATA.access_token, options.accessTokenLifetime);
+  set(LIFETIME_METADATA.refresh_token, options.refreshTokenLifetime);
+  set(LIFETIME_METADATA.id_token, options.idTokenLifetime);
+  set(LIFETIME_METADATA.authorization_code, options.authorizationCodeLifetime);
   if (options.jwks) metadata.jwks = readJsonFile(options.jwks, 'JWK Set file');
   // --no-require-pkce has an implicit default of true; only an explicit flag overrides the file.
   if (command.getOptionValueSource('requirePkce') === 'cli') metadata.require_pkce = options.requirePkce;
   set(POLICY_METADATA, exchangePolicyInput(options, metadata[POLICY_METADATA]));
   return metadata;
 }
+
+/** Commander parser for a lifetime: an ISO 8601 duration (PT15M), stored as seconds. */
+const lifetimeOption = (value: string) => {
+  const seconds = parseDuration(value);
+  if (seconds === undefined || seconds < 1) throw new InvalidArgumentError('Expected an ISO 8601 duration such as PT15M.');
+  return seconds;
+};
 
 /** Commander parser for a repeatable option restricted to `choices`. */
 const collectChoice = (choices: readonly string[]) => (value: string, previous: string[] = []) => {
@@ -117,6 +143,10 @@ function registerAdd(clients: Command, io: CliIo): void {
     .option('--no-require-pkce', 'let this confidential client omit PKCE')
     .addOption(new Option('--access-token-format <format>', 'opaque (default) or jwt (RFC 9068)').choices(['opaque', 'jwt']))
     .option('--dpop-bound-access-tokens', 'every token request must carry a DPoP proof (RFC 9449 §5.2)')
+    .option('--access-token-lifetime <duration>', 'this client\'s access token lifetime, e.g. PT15M (capped by ACCESS_TOKEN_TTL_MAX)', lifetimeOption)
+    .option('--refresh-token-lifetime <duration>', 'this client\'s refresh token (and grant) lifetime, e.g. P7D (capped by REFRESH_TOKEN_TTL_MAX)', lifetimeOption)
+    .option('--id-token-lifetime <duration>', 'this client\'s ID token lifetime (capped by ID_TOKEN_TTL_MAX)', lifetimeOption)
+    .option('--authorization-code-lifetime <duration>', 'this client\'s authorization code lifetime (capped by AUTHORIZATION_CODE_TTL_MAX)', lifetimeOption)
     .option('--jwks <file>', 'JWK Set file with the client public keys (private_key_jwt)')
     .option('--client-id <id>', 'choose the client_id (default: random)')
     .option('--client-secret <secret>', 'choose the secret, at least 32 characters (default: 256 random bits)')
@@ -162,14 +192,20 @@ export function registerClientsCommand(program: Command, io: CliIo): void {
     .argument('<client_id>')
     .option('--json', 'machine-readable output')
     .action(async (clientId: string, options: { json?: boolean }) => {
-      const record = await withContext(io, (ctx) => ctx.stores.clients.find(clientId));
-      if (!record) throw new CliError(`client "${clientId}" not found`);
-      const view = clientView(record);
-      if (options.json) return printJson(io, view);
-      printFields(io, Object.entries(view).map(([name, value]) => [
-        name,
-        name === 'client_id_issued_at' ? isoTime(value as number) : Array.isArray(value) ? value.join(' ') || '-' : typeof value === 'object' ? JSON.stringify(value) : String(value),
-      ]));
+      const found = await withContext(io, async (ctx) => {
+        const client = await ctx.stores.clients.find(clientId);
+        return client && { client, lifetimes: lifetimesOf(ctx.config, client) };
+      });
+      if (!found) throw new CliError(`client "${clientId}" not found`);
+      const view = clientView(found.client);
+      if (options.json) return printJson(io, { ...view, effective_lifetimes: found.lifetimes });
+      printFields(io, [
+        ...Object.entries(view).map(([name, value]): [string, string] => [
+          name,
+          name === 'client_id_issued_at' ? isoTime(value as number) : Array.isArray(value) ? value.join(' ') || '-' : typeof value === 'object' ? JSON.stringify(value) : String(value),
+        ]),
+        ...Object.entries(found.lifetimes).map(([kind, { seconds, source }]): [string, string] => [`${kind} lifetime`, `${seconds} s (${LIFETIME_SOURCES[source]})`]),
+      ]);
     });
 
   clients

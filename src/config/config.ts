@@ -18,10 +18,11 @@ import { asOptionalInterval, asPositiveDuration, asWebhookUrl, threatProblems, t
 import { asTimeoutMs, type StorageConfig } from './storage-settings.js';
 import { asTrustedIssuers, tokenExchangeProblems, type TokenExchangeConfig } from './token-exchange-settings.js';
 import { asNonceLifetime, asProofAge, type DpopConfig } from './dpop-settings.js';
+import { lifetimeProblems, type LifetimeConfig } from './lifetime-settings.js';
 
 export type SigningAlg = 'RS256' | 'ES256';
 
-export interface Config extends SecurityConfig, LoginConfig, RegistrationConfig, ResourceConfig, ThreatConfig, StorageConfig, TokenExchangeConfig, DpopConfig {
+export interface Config extends SecurityConfig, LoginConfig, RegistrationConfig, ResourceConfig, ThreatConfig, StorageConfig, TokenExchangeConfig, DpopConfig, LifetimeConfig {
   port: number;
   issuer: string;
   databaseUrl: string;
@@ -98,6 +99,11 @@ export const SETTINGS: Setting<keyof Config>[] = [
   { key: 'refreshTokenTtl', env: 'REFRESH_TOKEN_TTL', default: seconds('P30D'), parse: asDuration, describe: 'an ISO 8601 duration such as P30D' },
   { key: 'authorizationCodeTtl', env: 'AUTHORIZATION_CODE_TTL', default: seconds('PT10M'), parse: asDuration, describe: 'an ISO 8601 duration such as PT10M' },
   { key: 'idTokenTtl', env: 'ID_TOKEN_TTL', default: seconds('PT1H'), parse: asDuration, describe: 'an ISO 8601 duration such as PT1H' },
+  // Ceilings of per-client lifetimes (clients/token-lifetimes.ts); unset, the lifetime above is the ceiling.
+  { key: 'accessTokenTtlMax', env: 'ACCESS_TOKEN_TTL_MAX', parse: asDuration, describe: 'an ISO 8601 duration such as PT2H' },
+  { key: 'refreshTokenTtlMax', env: 'REFRESH_TOKEN_TTL_MAX', parse: asDuration, describe: 'an ISO 8601 duration such as P90D' },
+  { key: 'idTokenTtlMax', env: 'ID_TOKEN_TTL_MAX', parse: asDuration, describe: 'an ISO 8601 duration such as PT2H' },
+  { key: 'authorizationCodeTtlMax', env: 'AUTHORIZATION_CODE_TTL_MAX', parse: asDuration, describe: 'an ISO 8601 duration such as PT10M' },
   { key: 'sessionIdleTtl', env: 'SESSION_IDLE_TTL', default: seconds('PT30M'), parse: asDuration, describe: 'an ISO 8601 duration such as PT30M' },
   { key: 'sessionAbsoluteTtl', env: 'SESSION_ABSOLUTE_TTL', default: seconds('PT12H'), parse: asDuration, describe: 'an ISO 8601 duration such as PT12H' },
   { key: 'interactionTtl', env: 'INTERACTION_TTL', default: seconds('PT15M'), parse: asDuration, describe: 'an ISO 8601 duration such as PT15M' },
@@ -210,6 +216,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   problems.push(...registrationProblems(result));
   problems.push(...threatProblems(result));
   problems.push(...tokenExchangeProblems(result));
+  problems.push(...lifetimeProblems(result));
   if (problems.length > 0) throw new ConfigError(problems);
   return result;
 }

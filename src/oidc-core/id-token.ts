@@ -7,6 +7,7 @@
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#ClaimsParameter
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#RefreshTokenResponse
  */
+import { tokenLifetime } from '../clients/token-lifetimes.js';
 import { hash } from 'node:crypto';
 import type { JWTPayload } from 'jose';
 import type { Context } from '../server/context.js';
@@ -59,7 +60,7 @@ export async function mintIdToken(ctx: Context, request: IdTokenRequest): Promis
     iss: ctx.config.issuer,
     sub: user.id,
     aud: client.clientId,
-    exp: now + ctx.config.idTokenTtl,
+    exp: now + tokenLifetime(ctx.config, client.metadata, 'id_token'),
     iat: now,
     azp: client.clientId,
   };

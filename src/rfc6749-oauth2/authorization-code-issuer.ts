@@ -10,7 +10,8 @@
  */
 import { OAuthError } from '../errors/oauth-error.js';
 import type { Context } from '../server/context.js';
-import type { AuditEvent, AuthorizationCodeRecord, ConsentRecord, GrantRecord, SessionRecord, Tx } from '../storage/stores.js';
+import { tokenLifetime } from '../clients/token-lifetimes.js';
+import type { AuditEvent, AuthorizationCodeRecord, ClientRecord, ConsentRecord, GrantRecord, SessionRecord, Tx } from '../storage/stores.js';
 import { hashHandle, newHandle, newId } from '../tokens/handles.js';
 import { scopeList } from '../oidc-core/claims.js';
 import { requireAuthTime } from '../oidc-core/claims-parameter.js';
@@ -23,6 +24,8 @@ export interface CodeIssue {
   scope: string;
   /** The remembered consent as the caller already read it (undefined: none, or not read). */
   consent?: ConsentRecord;
+  /** The client as the caller already read it; read here when absent (a resumed interaction). */
+  client?: ClientRecord;
 }
 
 export interface IssuedCode {
@@ -35,8 +38,15 @@ interface CodeRows extends IssuedCode {
   event: AuditEvent;
 }
 
+/** The client's registration, for its lifetimes; a client removed during the interaction gets no code. */
+async function clientOf(ctx: Context, issue: CodeIssue): Promise<ClientRecord> {
+  const client = issue.client ?? (await ctx.stores.clients.find(issue.request.clientId));
+  if (!client) throw new OAuthError('invalid_client', 'invalid client: the client is no longer registered');
+  return client;
+}
+
 /** The grant, the code and its audit event, built in memory; nothing is written. */
-function buildCode(ctx: Context, issue: CodeIssue, now: number): CodeRows {
+function buildCode(ctx: Context, issue: CodeIssue, client: ClientRecord, now: number): CodeRows {
   const { request, session, scope } = issue;
   const grant: GrantRecord = {
     id: newId(),
@@ -51,7 +61,8 @@ function buildCode(ctx: Context, issue: CodeIssue, now: number): CodeRows {
     amr: session.amr,
     sid: session.sid,
     createdAt: now,
-    expiresAt: now + ctx.config.refreshTokenTtl,
+    // The grant lives as long as the client's refresh tokens may (each rotation stays within it).
+    expiresAt: now + tokenLifetime(ctx.config, client.metadata, 'refresh_token'),
     revokedAt: null,
     revokedReason: null,
   };
@@ -66,7 +77,7 @@ function buildCode(ctx: Context, issue: CodeIssue, now: number): CodeRows {
     nonce: request.nonce,
     scope,
     createdAt: now,
-    expiresAt: now + ctx.config.authorizationCodeTtl,
+    expiresAt: now + tokenLifetime(ctx.config, client.metadata, 'authorization_code'),
     consumedAt: null,
     ...(request.dpopJkt !== undefined ? { dpopJkt: request.dpopJkt } : {}),
   };
@@ -82,10 +93,10 @@ function widenedConsent(previous: ConsentRecord | undefined, scope: string): str
   return !previous || added.length > 0 ? [...known, ...added].join(' ') : undefined;
 }
 
-/** Writes grant, code, consent and audit with `tx`; the caller owns the transaction. */
-export async function issueAuthorizationCode(ctx: Context, issue: CodeIssue, tx: Tx): Promise<IssuedCode> {
+/** Writes grant, code, consent and audit with `tx`; the caller owns the transaction (and read the client before it). */
+export async function issueAuthorizationCode(ctx: Context, issue: CodeIssue, client: ClientRecord, tx: Tx): Promise<IssuedCode> {
   const now = ctx.clock();
-  const { code, grant, row, event } = buildCode(ctx, issue, now);
+  const { code, grant, row, event } = buildCode(ctx, issue, client, now);
   const userId = issue.session.userId;
   const remembered = widenedConsent(await ctx.stores.consents.find(userId, issue.request.clientId, tx), issue.scope);
   // Remembered consent that already covers the scope is left as it is.
@@ -102,9 +113,11 @@ export async function issueAuthorizationCode(ctx: Context, issue: CodeIssue, tx:
  * written in one atomic insert (the common silent re-authorization).
  */
 export async function completeAuthorization(ctx: Context, issue: CodeIssue, interactionUidHash?: string): Promise<IssuedCode> {
+  // Read before the transaction: on SQLite a read outside it would wait for the transaction's own turn.
+  const client = await clientOf(ctx, issue);
   if (interactionUidHash === undefined && issue.consent && widenedConsent(issue.consent, issue.scope) === undefined) {
     const now = ctx.clock();
-    const { code, grant, row, event } = buildCode(ctx, issue, now);
+    const { code, grant, row, event } = buildCode(ctx, issue, client, now);
     await ctx.stores.insertNewRows({ grants: [grant], authorizationCodes: [row], auditEvents: [{ event, at: now }] });
     return { code, grant };
   }
@@ -112,6 +125,6 @@ export async function completeAuthorization(ctx: Context, issue: CodeIssue, inte
     if (interactionUidHash !== undefined && !(await ctx.stores.interactions.take(interactionUidHash, tx))) {
       throw new OAuthError('invalid_request', 'This sign-in request was already completed');
     }
-    return issueAuthorizationCode(ctx, issue, tx);
+    return issueAuthorizationCode(ctx, issue, client, tx);
   });
 }

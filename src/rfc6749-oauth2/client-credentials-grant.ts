@@ -14,6 +14,7 @@ import { newId } from '../tokens/handles.js';
 import { clientCredentialsSchema, type ClientCredentialsInput } from './client-credentials-grant.schema.js';
 import { clientCredentialsScope } from './scope-policy.js';
 import { issueTokenSet } from './token-response.js';
+import { tokenLifetime } from '../clients/token-lifetimes.js';
 
 export const clientCredentialsGrant: GrantModule<ClientCredentialsInput> = {
   grantType: 'client_credentials',
@@ -30,7 +31,7 @@ export const clientCredentialsGrant: GrantModule<ClientCredentialsInput> = {
     const grant: GrantRecord = {
       id: newId(), clientId: client.clientId, userId: null, scope, claims: null, resource,
       authTime: null, acr: null, amr: null, sid: null,
-      createdAt: now, expiresAt: now + ctx.config.accessTokenTtl, revokedAt: null, revokedReason: null,
+      createdAt: now, expiresAt: now + tokenLifetime(ctx.config, client.metadata, 'access_token'), revokedAt: null, revokedReason: null,
     };
     // RFC 6749 §4.4.3: a refresh token SHOULD NOT be included; none is, and no ID token (no user).
     const tokens = await issueTokenSet(ctx, { grant, client, scope, dpopJkt: request.dpopJkt });

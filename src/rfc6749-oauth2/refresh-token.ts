@@ -7,7 +7,8 @@
  * @spec https://www.rfc-editor.org/rfc/rfc9449#section-5 (a public client's refresh token is bound to its DPoP key)
  */
 import type { Context } from '../server/context.js';
-import type { GrantRecord, RefreshTokenRecord } from '../storage/stores.js';
+import { tokenLifetime } from '../clients/token-lifetimes.js';
+import type { ClientRecord, GrantRecord, RefreshTokenRecord } from '../storage/stores.js';
 import { hashHandle, newHandle } from '../tokens/handles.js';
 
 export interface IssuedRefreshToken {
@@ -16,7 +17,7 @@ export interface IssuedRefreshToken {
 }
 
 /** Builds a refresh token and its row in memory; the caller writes the row in its transaction. */
-export function mintRefreshToken(ctx: Context, grant: GrantRecord, scope: string, dpopJkt?: string): IssuedRefreshToken {
+export function mintRefreshToken(ctx: Context, client: ClientRecord, grant: GrantRecord, scope: string, dpopJkt?: string): IssuedRefreshToken {
   const now = ctx.clock();
   const token = newHandle();
   return {
@@ -27,7 +28,7 @@ export function mintRefreshToken(ctx: Context, grant: GrantRecord, scope: string
       clientId: grant.clientId,
       scope,
       createdAt: now,
-      expiresAt: Math.min(now + ctx.config.refreshTokenTtl, grant.expiresAt),
+      expiresAt: Math.min(now + tokenLifetime(ctx.config, client.metadata, 'refresh_token'), grant.expiresAt),
       consumedAt: null,
       ...(dpopJkt !== undefined ? { dpopJkt } : {}),
     },

@@ -13,6 +13,7 @@ import { mintAccessToken, type IssuedAccessToken } from '../tokens/access-token.
 import { mintIdToken } from '../oidc-core/id-token.js';
 import { accessTokenFormat, type AccessTokenFormat } from '../rfc9068-jwt-access-token/access-token-format.js';
 import { refreshTokenBinding } from '../rfc9449-dpop/dpop-binding.js';
+import { tokenLifetime } from '../clients/token-lifetimes.js';
 import { mintRefreshToken, type IssuedRefreshToken } from './refresh-token.js';
 
 export interface TokenResponseBody {
@@ -70,9 +71,10 @@ export async function issueTokenSet(ctx: Context, request: TokenSetRequest): Pro
     audience,
     subject: grant.subject ?? grant.userId ?? client.clientId,
     notAfter: request.notAfter,
+    lifetime: tokenLifetime(ctx.config, client.metadata, 'access_token'),
     dpopJkt: request.dpopJkt,
   });
-  const refreshToken = request.refreshScope !== undefined ? mintRefreshToken(ctx, grant, request.refreshScope, refreshTokenBinding(client, request.dpopJkt)) : undefined;
+  const refreshToken = request.refreshScope !== undefined ? mintRefreshToken(ctx, client, grant, request.refreshScope, refreshTokenBinding(client, request.dpopJkt)) : undefined;
   const idToken = request.idToken
     ? await mintIdToken(ctx, { grant, client, user: request.idToken.user, nonce: request.idToken.nonce, accessToken: accessToken.token })
     : undefined;

@@ -52,6 +52,11 @@ const metadataProperties = {
   access_token_format: text(16),
   // RFC 9449 §5.2.
   dpop_bound_access_tokens: { type: 'boolean' },
+  // Castellan extension: per-client lifetimes in seconds, capped by the server (src/clients/token-lifetimes.ts).
+  access_token_lifetime: { type: 'integer' },
+  refresh_token_lifetime: { type: 'integer' },
+  id_token_lifetime: { type: 'integer' },
+  authorization_code_lifetime: { type: 'integer' },
 };
 
 export const registrationSchema: JsonSchemaObject = { type: 'object', properties: metadataProperties };

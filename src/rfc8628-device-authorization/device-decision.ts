@@ -7,6 +7,7 @@
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#IDToken (auth_time, acr, amr)
  */
 import type { Request } from 'express';
+import { tokenLifetime } from '../clients/token-lifetimes.js';
 import { OAuthError } from '../errors/oauth-error.js';
 import { requestOrigin } from '../security/audit.js';
 import type { Context } from '../server/context.js';
@@ -21,6 +22,9 @@ const noLongerPending = () => new OAuthError('invalid_request', 'This code has e
 export async function decideDevice(ctx: Context, req: Request, interaction: Interaction & { device: DeviceVerification }, session: SessionRecord, decision: DeviceDecision): Promise<void> {
   const { deviceCodeHash } = interaction.device;
   const origin = requestOrigin(ctx, req);
+  // Its refresh lifetime bounds the grant; a client removed meanwhile gets nothing approved.
+  const client = await ctx.stores.clients.find(interaction.request.clientId);
+  if (!client) throw new OAuthError('invalid_client', 'invalid client: the client is no longer registered');
   await ctx.stores.transaction(async (tx) => {
     const now = ctx.clock();
     if (!(await ctx.stores.interactions.take(interaction.uidHash, tx))) throw new OAuthError('invalid_request', 'This sign-in request was already completed');
@@ -43,7 +47,7 @@ export async function decideDevice(ctx: Context, req: Request, interaction: Inte
       amr: session.amr,
       sid: session.sid,
       createdAt: now,
-      expiresAt: now + ctx.config.refreshTokenTtl,
+      expiresAt: now + tokenLifetime(ctx.config, client.metadata, 'refresh_token'),
       revokedAt: null,
       revokedReason: null,
     };

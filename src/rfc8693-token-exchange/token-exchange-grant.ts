@@ -12,6 +12,7 @@
  * @spec https://www.rfc-editor.org/rfc/rfc8693#section-1.1 (delegation and impersonation)
  * @spec https://www.rfc-editor.org/rfc/rfc8693#section-5 (security considerations)
  */
+import { tokenLifetime } from '../clients/token-lifetimes.js';
 import { TOKEN_EXCHANGE_GRANT_TYPE } from '../clients/client-metadata.js';
 import { OAuthError } from '../errors/oauth-error.js';
 import type { GrantModule, GrantOutcome } from '../server/grant-registry.js';
@@ -61,7 +62,7 @@ async function exchange(ctx: Context, input: TokenExchangeInput, client: ClientR
     id: newId(), clientId: client.clientId, userId: source?.userId ?? null, scope, claims: null, resource: audience,
     authTime: source?.authTime ?? null, acr: source?.acr ?? null, amr: source?.amr ?? null, sid: null,
     // The new grant never outlives the subject token, and is revoked with the subject token's grant.
-    createdAt: now, expiresAt: Math.min(now + ctx.config.accessTokenTtl, subject.expiresAt), revokedAt: null, revokedReason: null,
+    createdAt: now, expiresAt: Math.min(now + tokenLifetime(ctx.config, client.metadata, 'access_token'), subject.expiresAt), revokedAt: null, revokedReason: null,
     parentGrantId: source?.id ?? null, subject: subject.subject, act: act ?? null,
   };
   const tokens = await issueTokenSet(ctx, {

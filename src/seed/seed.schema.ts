@@ -78,6 +78,11 @@ export const seedClientSchema = {
     access_token_format: { type: 'string', enum: ['opaque', 'jwt'] },
     // RFC 9449 §5.2: token requests without a DPoP proof are refused.
     dpop_bound_access_tokens: { type: 'boolean' },
+    // Castellan extension: per-client lifetimes in seconds, capped by the server (src/clients/token-lifetimes.ts).
+    access_token_lifetime: { type: 'integer' },
+    refresh_token_lifetime: { type: 'integer' },
+    id_token_lifetime: { type: 'integer' },
+    authorization_code_lifetime: { type: 'integer' },
     // Castellan extension: RFC 8707 resource indicators the client may request (src/rfc8707-resource-indicators/).
     resources: uriList,
     // Castellan extension: the token exchange policy; only operators set it (registration drops it).

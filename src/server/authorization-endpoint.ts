@@ -138,7 +138,7 @@ async function issue(ctx: Context, authorization: Authorization): Promise<void> 
   const { next, request, session, interaction, res } = authorization;
   if (next.step !== 'issue' || !session) throw new Error(`no code can be issued at step ${next.step}`);
   // With an interaction, it is consumed in the same transaction, so a replayed approval issues nothing.
-  const { code } = await completeAuthorization(ctx, { request, session, scope: next.scope, consent: authorization.consent }, interaction?.uidHash);
+  const { code } = await completeAuthorization(ctx, { request, session, scope: next.scope, consent: authorization.consent, client: authorization.client }, interaction?.uidHash);
   if (interaction) clearInteractionCookie(ctx, res, interaction.uid);
   sendAuthorizationResponse(res, ctx, targetOf(request), code, request.uiLocale ?? undefined);
   authorization.answered = true;

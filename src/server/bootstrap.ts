@@ -4,6 +4,7 @@
  */
 import pino from 'pino';
 import type { Config } from '../config/config.js';
+import { lifetimeMaximum } from '../clients/token-lifetimes.js';
 import { RateLimits } from '../security/rate-limits.js';
 import { openStores } from '../storage/sql/create-stores.js';
 import type { Stores } from '../storage/stores.js';
@@ -32,8 +33,9 @@ export async function bootstrap(config: Config, options: BootstrapOptions = {}):
     sealer,
     clock,
     rsaModulusLength: config.rsaModulusLength,
-    // A retired key must verify every ID token and JWT access token it signed, plus a day of clock skew and caches.
-    retirementPeriod: Math.max(config.idTokenTtl, config.accessTokenTtl) + 86_400,
+    // A retired key must verify every ID token and JWT access token it signed (the longest any client's
+    // may live), plus a day of clock skew and caches.
+    retirementPeriod: Math.max(lifetimeMaximum(config, 'id_token'), lifetimeMaximum(config, 'access_token')) + 86_400,
   });
   await keystore.initialise();
   // Limits passed in belong to the caller, who closes them.

@@ -26,6 +26,8 @@ export interface AccessTokenRequest {
   subject: string;
   /** Latest expiry: an exchanged token never outlives its subject token (RFC 8693). */
   notAfter?: number;
+  /** Seconds the token lives: the client's lifetime (clients/token-lifetimes.ts); the server-wide one when absent. */
+  lifetime?: number;
   /** RFC 9449 §6: the DPoP key thumbprint the token is bound to (recorded, and cnf.jkt in a JWT). */
   dpopJkt?: string;
 }
@@ -33,7 +35,7 @@ export interface AccessTokenRequest {
 /** Builds the token and its row; the caller writes the row in its own transaction. */
 export async function mintAccessToken(ctx: Context, request: AccessTokenRequest): Promise<IssuedAccessToken> {
   const now = ctx.clock();
-  const expiresAt = Math.min(now + ctx.config.accessTokenTtl, request.notAfter ?? Infinity);
+  const expiresAt = Math.min(now + (request.lifetime ?? ctx.config.accessTokenTtl), request.notAfter ?? Infinity);
   const base = { grantId: request.grant.id, clientId: request.grant.clientId, scope: request.scope, audience: request.audience ?? null, createdAt: now, expiresAt, revokedAt: null, ...(request.dpopJkt !== undefined ? { dpopJkt: request.dpopJkt } : {}) };
   if (request.format === 'opaque') {
     const token = newHandle();

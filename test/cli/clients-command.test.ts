@@ -129,6 +129,20 @@ describe('castellan clients (SQLite file)', () => {
     expect((await rig.cli(['clients', 'show', 'doomed'])).code).toBe(1);
   });
 
+  it('sets per-client token lifetimes from ISO 8601 durations, and clients show gives each effective lifetime and its source', async () => {
+    const added = await rig.cli(['clients', 'add', '--client-id', 'brief', '--redirect-uri', 'https://rp.example/cb', '--access-token-lifetime', 'PT15M', '--id-token-lifetime', 'PT2H']);
+    expect(added).toMatchObject({ code: 0, stderr: '' });
+    const record = await rig.withStores((stores) => stores.clients.find('brief'));
+    expect(record!.metadata).toMatchObject({ access_token_lifetime: 900, id_token_lifetime: 7200 });
+    const shown = await rig.cli(['clients', 'show', 'brief']);
+    expect(shown.stdout).toContain('900 s (this client)');
+    expect(shown.stdout).toContain('3600 s (capped by the server maximum)');
+    expect(shown.stdout).toContain('2592000 s (server default)');
+    const json = JSON.parse((await rig.cli(['clients', 'show', 'brief', '--json'])).stdout);
+    expect(json.effective_lifetimes.access_token).toEqual({ seconds: 900, source: 'client' });
+    expect((await rig.cli(['clients', 'add', '--access-token-lifetime', '15 minutes'])).code).not.toBe(0);
+  });
+
   it('refuses a redirect URI without a valid scheme, such as localhost:8080/cb', async () => {
     const refused = await rig.cli(['clients', 'add', '--client-id', 'no-scheme', '--redirect-uri', 'localhost:8080/cb']);
     expect(refused.code).not.toBe(0);

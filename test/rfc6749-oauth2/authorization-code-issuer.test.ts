@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeAuthorization, issueAuthorizationCode } from '../../src/rfc6749-oauth2/authorization-code-issuer.js';
 import type { AuthorizationRequest } from '../../src/rfc6749-oauth2/authorization-request.js';
-import type { SessionRecord } from '../../src/storage/stores.js';
+import type { ClientRecord, SessionRecord } from '../../src/storage/stores.js';
 import { hashHandle, newHandle, newId } from '../../src/tokens/handles.js';
 import { backendName, createTestContext, type TestContext } from '../support/test-context.js';
 import { REDIRECT_URI, registerClient, registerUser } from '../support/browser-flow.js';
@@ -10,10 +10,11 @@ describe(`RFC 6749 §4.1.2 issuing the authorization code (${backendName})`, () 
   let ctx: TestContext;
   let request: AuthorizationRequest;
   let session: SessionRecord;
+  let client: ClientRecord;
 
   beforeAll(async () => {
     ctx = await createTestContext();
-    const client = await registerClient(ctx);
+    client = await registerClient(ctx);
     const { user } = await registerUser(ctx);
     const now = ctx.clock();
     session = {
@@ -29,7 +30,7 @@ describe(`RFC 6749 §4.1.2 issuing the authorization code (${backendName})`, () 
   afterAll(() => ctx.close());
 
   it('MUST write the grant and the hashed code in one transaction, bound to client, redirect_uri and PKCE', async () => {
-    const { code, grant } = await ctx.stores.transaction((tx) => issueAuthorizationCode(ctx, { request, session, scope: 'openid email' }, tx));
+    const { code, grant } = await ctx.stores.transaction((tx) => issueAuthorizationCode(ctx, { request, session, scope: 'openid email' }, client, tx));
     expect(code).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(await ctx.stores.codes.findWithGrant(code)).toBeUndefined();
     const row = (await ctx.stores.codes.findWithGrant(hashHandle(code)))?.token;
