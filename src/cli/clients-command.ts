@@ -33,6 +33,7 @@ interface AddOptions {
   refreshTokenLifetime?: number;
   idTokenLifetime?: number;
   authorizationCodeLifetime?: number;
+  refreshReuseGrace?: number;
   jwks?: string;
   clientId?: string;
   clientSecret?: string;
@@ -107,6 +108,7 @@ function metadataInput(options: AddOptions, command: Command): Record<string, un
   set(LIFETIME_METADATA.refresh_token, options.refreshTokenLifetime);
   set(LIFETIME_METADATA.id_token, options.idTokenLifetime);
   set(LIFETIME_METADATA.authorization_code, options.authorizationCodeLifetime);
+  set('refresh_token_reuse_grace', options.refreshReuseGrace);
   if (options.jwks) metadata.jwks = readJsonFile(options.jwks, 'JWK Set file');
   // --no-require-pkce has an implicit default of true; only an explicit flag overrides the file.
   if (command.getOptionValueSource('requirePkce') === 'cli') metadata.require_pkce = options.requirePkce;
@@ -147,6 +149,10 @@ function registerAdd(clients: Command, io: CliIo): void {
     .option('--refresh-token-lifetime <duration>', 'this client\'s refresh token (and grant) lifetime, e.g. P7D (capped by REFRESH_TOKEN_TTL_MAX)', lifetimeOption)
     .option('--id-token-lifetime <duration>', 'this client\'s ID token lifetime (capped by ID_TOKEN_TTL_MAX)', lifetimeOption)
     .option('--authorization-code-lifetime <duration>', 'this client\'s authorization code lifetime (capped by AUTHORIZATION_CODE_TTL_MAX)', lifetimeOption)
+    .option('--refresh-reuse-grace <seconds>', 'a retried refresh token gets the same answer for this many seconds after rotation (0-60; default off)', (value: string) => {
+      if (!/^\d{1,2}$/.test(value)) throw new InvalidArgumentError('Expected whole seconds from 0 to 60.');
+      return Number(value);
+    })
     .option('--jwks <file>', 'JWK Set file with the client public keys (private_key_jwt)')
     .option('--client-id <id>', 'choose the client_id (default: random)')
     .option('--client-secret <secret>', 'choose the secret, at least 32 characters (default: 256 random bits)')

@@ -12,6 +12,7 @@
 import { OAuthError } from '../errors/oauth-error.js';
 import { validateResourcesMetadata } from '../rfc8707-resource-indicators/resource-policy.js';
 import { validateLifetimes } from './token-lifetimes.js';
+import { validateReuseGrace } from '../rfc6749-oauth2/refresh-reuse-grace.js';
 import { POLICY_METADATA, validateExchangePolicy } from '../rfc8693-token-exchange/exchange-policy.js';
 import { checkOutboundUrl, outboundPolicy, type SafeFetchPolicy } from '../security/safe-fetch.js';
 import type { ClientMetadata } from '../storage/stores.js';
@@ -176,6 +177,7 @@ export function validateClientMetadata(input: Record<string, unknown>, options: 
   if (input.contacts !== undefined && (!isStringArray(input.contacts) || input.contacts.some((c) => c.length === 0))) throw fail('contacts must be an array of non-empty strings');
   // Castellan extensions: per-client token lifetimes, and the RFC 8707 resource indicators this client may request.
   validateLifetimes(input);
+  validateReuseGrace(input);
   validateResourcesMetadata(input.resources);
   if (input.id_token_signed_response_alg !== undefined && !['RS256', 'ES256'].includes(input.id_token_signed_response_alg as string)) {
     throw fail('id_token_signed_response_alg must be RS256 or ES256');

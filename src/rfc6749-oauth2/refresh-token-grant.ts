@@ -3,7 +3,7 @@
  * inserted in one transaction; a consumed token that comes back revokes the whole grant.
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-6 (the scope may only narrow: scope-policy.ts)
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-10.4 (bound to the client)
- * @spec https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2 (rotation and reuse detection)
+ * @spec https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2 (rotation and reuse detection; an opt-in grace period for retries)
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#RefreshTokenResponse
  * @spec https://www.rfc-editor.org/rfc/rfc8707#section-2.2 (resource: a subset of the grant's; the refresh token keeps the grant)
  * @spec https://www.rfc-editor.org/rfc/rfc9449#section-5 (a bound refresh token needs a proof by its key)
@@ -16,6 +16,7 @@ import type { GrantModule } from '../server/grant-registry.js';
 import { hashHandle } from '../tokens/handles.js';
 import { refreshTokenSchema, type RefreshTokenInput } from './refresh-token-grant.schema.js';
 import { revokeOnReplayNow } from './replay-revocation.js';
+import { retryAnswer, reuseGrace, sealRetryAnswer } from './refresh-reuse-grace.js';
 import { refreshScope } from './scope-policy.js';
 import { issueTokenSet } from './token-response.js';
 
@@ -32,6 +33,10 @@ export const refreshTokenGrant: GrantModule<RefreshTokenInput> = {
     // RFC 6749 §10.4: the token is bound to its client; another client's token is refused and left intact.
     if (!presented || presented.clientId !== client.clientId) throw invalidGrant('the refresh token is invalid');
     if (presented.consumedAt !== null) {
+      // A retry within the client's opt-in grace period gets the rotation's own answer (refresh-reuse-grace.ts).
+      checkBoundKey(presented.dpopJkt, dpopJkt, 'refresh token');
+      const again = await retryAnswer(ctx, client, input.refresh_token, tokenHash, dpopJkt !== undefined);
+      if (again) return { body: again, userId: null, details: { grant_id: presented.grantId, retried_within_grace: true }, newRows: {} };
       // RFC 9700 §4.14.2: a rotated token presented again means one copy is stolen; end the family.
       await revokeOnReplayNow(ctx, presented.grantId, client.clientId, 'refresh_token_reuse', origin);
       throw invalidGrant('the refresh token was already used');
@@ -68,11 +73,15 @@ export const refreshTokenGrant: GrantModule<RefreshTokenInput> = {
       body: tokens.body,
       userId: grant.userId,
       details: { ...tokens.summary, rotated: true },
-      newRows: tokens.rows,
+      newRows: { ...tokens.rows, refreshRetryAnswers: reuseGrace(client) > 0 ? [sealRetryAnswer(input.refresh_token, tokenHash, client, grant.id, tokens.body, now)] : [] },
       consume: {
         kind: 'refresh_token',
         hash: tokenHash,
         async replayed() {
+          // Lost a race with a concurrent use of the same token: within the grace period that was the
+          // same client retrying, and the winner's answer (committed with its rotation) is this one's too.
+          const again = await retryAnswer(ctx, client, input.refresh_token, tokenHash, dpopJkt !== undefined);
+          if (again) return again;
           await revokeOnReplayNow(ctx, grant.id, client.clientId, 'refresh_token_reuse', origin);
           return invalidGrant('the refresh token was already used');
         },

@@ -57,6 +57,8 @@ const metadataProperties = {
   refresh_token_lifetime: { type: 'integer' },
   id_token_lifetime: { type: 'integer' },
   authorization_code_lifetime: { type: 'integer' },
+  // Castellan extension: seconds a retried refresh token gets the rotation's answer (0 or absent: off).
+  refresh_token_reuse_grace: { type: 'integer' },
 };
 
 export const registrationSchema: JsonSchemaObject = { type: 'object', properties: metadataProperties };

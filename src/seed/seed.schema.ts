@@ -83,6 +83,8 @@ export const seedClientSchema = {
     refresh_token_lifetime: { type: 'integer' },
     id_token_lifetime: { type: 'integer' },
     authorization_code_lifetime: { type: 'integer' },
+    // Castellan extension: seconds a retried refresh token gets the rotation's answer (0 or absent: off).
+    refresh_token_reuse_grace: { type: 'integer' },
     // Castellan extension: RFC 8707 resource indicators the client may request (src/rfc8707-resource-indicators/).
     resources: uriList,
     // Castellan extension: the token exchange policy; only operators set it (registration drops it).

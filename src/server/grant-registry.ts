@@ -30,9 +30,10 @@ export interface GrantOutcome {
   /**
    * The code or refresh token this request uses up, consumed in the same atomic
    * write. When it turns out already used, nothing is written and `replayed()` (revoking the grant
-   * in its own transaction) gives the error to answer with.
+   * in its own transaction) gives the error to answer with, or, for a retry within a client's refresh
+   * reuse grace period, the answer the winning request got.
    */
-  consume?: { kind: SingleUseConsumption['kind']; hash: string; replayed(): Promise<OAuthError> };
+  consume?: { kind: SingleUseConsumption['kind']; hash: string; replayed(): Promise<OAuthError | TokenResponseBody> };
 }
 
 /** What the token endpoint's phases learned about the request beyond its parameters and client. */

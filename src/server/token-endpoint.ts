@@ -97,8 +97,15 @@ async function runGrant(ctx: Context, exchange: TokenExchange): Promise<void> {
   const { consume } = outcome;
   const now = ctx.clock();
   const written = await ctx.stores.insertNewRows({ ...outcome.newRows, auditEvents: [{ event: issued, at: now }] }, consume && { kind: consume.kind, hash: consume.hash, at: now });
-  // The conditional update decided between concurrent redemptions: the loser is a replay.
-  if (!written && consume) throw await consume.replayed();
+  // The conditional update decided between concurrent redemptions: the loser is a replay, or the
+  // same client's retry within its refresh reuse grace period, which gets the winner's answer.
+  if (!written && consume) {
+    const answer = await consume.replayed();
+    if (answer instanceof OAuthError) throw answer;
+    await ctx.stores.audit.record({ ...issued, details: { grant_type: grantType, retried_within_grace: true } }, now);
+    exchange.body = answer;
+    return;
+  }
   exchange.body = outcome.body;
 }
 

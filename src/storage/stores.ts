@@ -40,6 +40,8 @@ export interface NewRows {
   authorizationCodes?: AuthorizationCodeRecord[];
   accessTokens?: AccessTokenRecord[];
   refreshTokens?: RefreshTokenRecord[];
+  /** The sealed answer of a rotation, for a retry within the client's reuse grace period. */
+  refreshRetryAnswers?: RefreshRetryAnswer[];
   auditEvents?: { event: AuditEvent; at: number }[];
 }
 
@@ -227,6 +229,21 @@ export interface RefreshTokenStore {
   findWithGrant(tokenHash: string, tx?: Tx): Promise<TokenWithGrant<RefreshTokenRecord> | undefined>;
 }
 
+/** A rotation's token response, sealed with a key only the holder of the consumed refresh token can derive. */
+export interface RefreshRetryAnswer {
+  /** SHA-256 of the refresh token the rotation consumed. */
+  parentHash: string;
+  clientId: string;
+  grantId: string;
+  sealed: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface RefreshRetryStore {
+  find(parentHash: string, tx?: Tx): Promise<RefreshRetryAnswer | undefined>;
+}
+
 /** A token row joined with its grant (and the user's username, if any): one read instead of three. */
 export interface TokenWithGrant<T> {
   token: T;
@@ -337,6 +354,7 @@ export interface Stores {
   grants: GrantStore;
   codes: AuthorizationCodeStore;
   refreshTokens: RefreshTokenStore;
+  refreshRetryAnswers: RefreshRetryStore;
   accessTokens: AccessTokenStore;
   deviceAuthorizations: DeviceAuthorizationStore;
   sessions: SessionStore;

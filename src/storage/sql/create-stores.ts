@@ -1,4 +1,5 @@
 /** Builds every store over one database of the statement layer. */
+import { SqlRefreshRetryStore } from './refresh-retry-store.js';
 import type { Stores, Tx } from '../stores.js';
 import { SqlAuditStore, SqlReplayStore } from './audit-replay-stores.js';
 import { SqlClientStore } from './client-store.js';
@@ -26,6 +27,7 @@ export function createStores(db: Database): Stores {
     grants: new SqlGrantStore(db),
     codes: new SqlAuthorizationCodeStore(db),
     refreshTokens: new SqlRefreshTokenStore(db),
+    refreshRetryAnswers: new SqlRefreshRetryStore(db),
     accessTokens: new SqlAccessTokenStore(db),
     deviceAuthorizations: new SqlDeviceAuthorizationStore(db),
     sessions: new SqlSessionStore(db),

@@ -15,6 +15,7 @@ import type { NewRows, SingleUseConsumption, Tx } from '../stores.js';
 import { auditRow } from './audit-replay-stores.js';
 import { grantRow } from './grant-store.js';
 import { on } from './on.js';
+import { refreshRetryRow } from './refresh-retry-store.js';
 import { placeholders, quoteName, type Database, type Row, type Sql, insertRow } from './statements.js';
 import { accessTokenRow, authorizationCodeRow, refreshTokenRow } from './token-stores.js';
 
@@ -30,6 +31,7 @@ export function rowsByTable(rows: NewRows): TableRows[] {
     { table: 'authorization_codes', rows: (rows.authorizationCodes ?? []).map(authorizationCodeRow) },
     { table: 'access_tokens', rows: (rows.accessTokens ?? []).map(accessTokenRow) },
     { table: 'refresh_tokens', rows: (rows.refreshTokens ?? []).map(refreshTokenRow) },
+    { table: 'refresh_retry_answers', rows: (rows.refreshRetryAnswers ?? []).map(refreshRetryRow) },
     { table: 'audit_events', rows: (rows.auditEvents ?? []).map(({ event, at }) => auditRow(event, at)) },
   ].filter((entry) => entry.rows.length > 0);
 }

@@ -36,6 +36,7 @@ const TARGETS: Target[] = [
   { table: 'mfa_challenges', key: 'uid_hash', column: 'expires_at', cutoff: (now) => now },
   { table: 'sessions', key: 'id_hash', column: 'absolute_expires_at', cutoff: (now) => now },
   // RFC 8628: past expires_at a device code can only be answered expired_token, so the row has no use.
+  { table: 'refresh_retry_answers', key: 'parent_hash', column: 'expires_at', cutoff: (now) => now },
   { table: 'device_authorizations', key: 'device_code_hash', column: 'expires_at', cutoff: (now) => now },
   { table: 'used_assertions', key: 'key_hash', column: 'expires_at', cutoff: (now) => now },
   // A grant outlives its refresh tokens by the grace period, so replay detection keeps working.
