@@ -123,3 +123,38 @@ export async function flushPrefix(url, prefix) {
     client.disconnect();
   }
 }
+
+/**
+ * Deletes the keys of earlier runs under `family` (`<family><pid>-<random>:`) whose bench process
+ * is gone: a run stopped by a signal cannot clear its prefix on the way out. Keys of a run still
+ * going (its process alive) are left alone; so is everything outside `family`.
+ */
+export async function flushStalePrefixes(url, family) {
+  const client = new Redis(url, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 1 });
+  client.on('error', () => undefined);
+  const stale = new Set();
+  try {
+    await client.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${family}*`, 'COUNT', 1000);
+      cursor = next;
+      for (const key of keys) {
+        const match = /^(\d+)-[0-9a-f]+:/.exec(key.slice(family.length));
+        if (!match) continue;
+        const pid = Number(match[1]);
+        let alive = true;
+        try {
+          process.kill(pid, 0);
+        } catch (error) {
+          alive = error.code === 'EPERM';
+        }
+        if (!alive) stale.add(key.slice(0, family.length + match[0].length));
+      }
+    } while (cursor !== '0');
+  } finally {
+    client.disconnect();
+  }
+  for (const prefix of stale) await flushPrefix(url, prefix);
+  return [...stale];
+}

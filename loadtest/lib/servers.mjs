@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT, freePort, startChild, tempDir } from './children.mjs';
 import { processTree, redisServerPids } from './cpu.mjs';
-import { flushPrefix } from './redis-adapter.mjs';
+import { flushPrefix, flushStalePrefixes } from './redis-adapter.mjs';
 import { RESOURCE, castellanSeed, jwtClientIds, oidcProviderClients } from './fixtures.mjs';
 
 export const PG_ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://castellan:castellan@127.0.0.1:5432/castellan';
@@ -127,7 +127,10 @@ export async function startOidcProvider({ fixture, adapter = 'memory', dir = tem
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
   const configFile = join(dir, 'oidc-provider.json');
-  const redisPrefix = `castellan-bench:oidc-provider:${process.pid}-${randomBytes(6).toString('hex')}:`;
+  const redisFamily = 'castellan-bench:oidc-provider:';
+  const redisPrefix = `${redisFamily}${process.pid}-${randomBytes(6).toString('hex')}:`;
+  // Keys left by an earlier run that was killed (its process is gone): only this bench's own prefixes.
+  if (adapter === 'redis') await flushStalePrefixes(redisUrl, redisFamily);
   const name = OIDC_PROVIDER_ADAPTERS[adapter];
   writeFileSync(configFile, JSON.stringify({
     port, issuer,
