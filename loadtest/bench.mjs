@@ -163,7 +163,7 @@ async function startTarget(spec) {
     return await startCastellan({ fixture, db: spec.db, env, dir, name: spec.name, databaseUrl });
   } catch (error) {
     const tail = logTail(join(dir, `${spec.name}.log`));
-    const configError = /Invalid configuration|WORKERS/i.test(tail);
+    const configError = /Invalid configuration|is not valid|unknown setting|WORKERS/i.test(tail);
     log(`\n${configError ? 'CONFIG ERROR' : 'START FAILED'}: ${spec.name} (${spec.workers === 'auto' ? 'env WORKERS=auto' : 'one worker'}) did not start: ${error.message}`);
     log(tail.split('\n').map((l) => `   | ${l}`).join('\n'));
     log('');
