@@ -12,14 +12,13 @@
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { tempDir } from './lib/children.mjs';
-import { basicAuthorization, formBody, FORM } from './lib/auth.mjs';
+import { basicAuthorization, formBody, FORM, pkcePair } from './lib/auth.mjs';
 import { CLIENTS, makeFixture, REDIRECT_URI } from './lib/fixtures.mjs';
 import { redisAvailable } from './lib/redis.mjs';
 import { createRedisAdapter, flushPrefix } from './lib/redis-adapter.mjs';
 import { createSqliteAdapter } from './lib/sqlite-adapter.mjs';
 import { BENCH_REDIS_URL, startOidcProvider } from './lib/servers.mjs';
 import { authorizeQuery, prepareTarget, signIn } from './lib/target.mjs';
-import { pkcePair } from './lib/auth.mjs';
 
 const wanted = (process.env.CHECK_ADAPTERS ?? 'memory,redis,sqlite').split(',').map((s) => s.trim()).filter(Boolean);
 const results = [];
