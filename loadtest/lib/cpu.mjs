@@ -38,6 +38,44 @@ function postgresTicks() {
   return total;
 }
 
+/** `pid` and every process descended from it (a cluster primary's workers), from /proc. */
+export function processTree(pid) {
+  const children = new Map();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (!children.has(parent)) children.set(parent, []);
+      children.get(parent).push(Number(name));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const tree = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    const next = queue.shift();
+    tree.push(next);
+    queue.push(...(children.get(next) ?? []));
+  }
+  return tree;
+}
+
+/** The local redis-server processes (their CPU is a Redis-backed server's, not "other"). */
+export function redisServerPids() {
+  const pids = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/comm`, 'utf8').trim() === 'redis-server') pids.push(Number(name));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return pids;
+}
+
 export function snapshot(serverPids = []) {
   return { at: Date.now(), machine: machineTicks(), servers: serverPids.reduce((sum, pid) => sum + processTicks(pid), 0), postgres: postgresTicks(), self: processTicks(process.pid) };
 }

@@ -1,6 +1,8 @@
 /**
  * Child process: oidc-provider configured like Castellan for the comparison. Same clients, RS256
- * with a 2048-bit key, an unbounded in-memory adapter, its development interactions for login and
+ * with a 2048-bit key, the storage adapter named in its settings (`adapter`: `memory`, an unbounded
+ * Map, lib/map-adapter.mjs; `redis`, lib/redis-adapter.mjs with `redisUrl` and `redisPrefix`;
+ * `sqlite`, lib/sqlite-adapter.mjs on `sqliteFile`), its development interactions for login and
  * consent, the device flow (RFC 8628), JWT access tokens for the client credentials clients (through a resource indicator, the
  * only way oidc-provider issues them), opaque ones otherwise, introspection on.
  * Reads its settings from the JSON file named by OP_CONFIG; prints "ready <port>" when listening.
@@ -9,8 +11,24 @@ import { readFileSync } from 'node:fs';
 import { generateKeyPairSync } from 'node:crypto';
 import Provider, { errors } from 'oidc-provider';
 import { MapAdapter } from './map-adapter.mjs';
+import { createRedisAdapter } from './redis-adapter.mjs';
+import { createSqliteAdapter } from './sqlite-adapter.mjs';
 
 const settings = JSON.parse(readFileSync(process.env.OP_CONFIG, 'utf8'));
+const storage = (() => {
+  switch (settings.adapter ?? 'memory') {
+    case 'memory': return { Adapter: MapAdapter, close: async () => undefined };
+    case 'redis': {
+      const { Adapter, client } = createRedisAdapter({ url: settings.redisUrl, prefix: settings.redisPrefix });
+      return { Adapter, close: async () => client.quit() };
+    }
+    case 'sqlite': {
+      const { Adapter, db } = createSqliteAdapter({ file: settings.sqliteFile });
+      return { Adapter, close: async () => db.close() };
+    }
+    default: throw new Error(`unknown adapter ${settings.adapter}`);
+  }
+})();
 const { port, issuer, clients, jwtClients, resource, users } = settings;
 const jwtClientIds = new Set(jwtClients);
 const accounts = new Map(users.map((user) => [user.username, user.claims]));
@@ -19,7 +37,7 @@ const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: 'op-rs256', alg: 'RS256', use: 'sig' };
 
 const provider = new Provider(issuer, {
-  adapter: MapAdapter,
+  adapter: storage.Adapter,
   clients,
   jwks: { keys: [signingKey] },
   cookies: { keys: [settings.cookieKey] },
@@ -62,6 +80,6 @@ provider.proxy = false;
 provider.on('server_error', (_ctx, error) => console.error('server_error', error));
 
 const server = provider.listen(port, '127.0.0.1', () => console.log(`ready ${server.address().port}`));
-const stop = () => server.close(() => process.exit(0));
+const stop = () => server.close(() => storage.close().finally(() => process.exit(0)));
 process.once('SIGTERM', stop);
 process.once('SIGINT', stop);

@@ -95,6 +95,7 @@ export function machineInfo() {
       jose: version('jose'),
       knex: version('knex'),
       'better-sqlite3': version('better-sqlite3'),
+      ioredis: version('ioredis'),
       pg: version('pg'),
       argon2: version('argon2'),
       PostgreSQL: postgresVersion(),

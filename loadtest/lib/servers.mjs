@@ -1,6 +1,7 @@
 /**
  * Start and stop the servers under test, each in its own child process on 127.0.0.1:
- * Castellan on SQLite (a temp file), Castellan on PostgreSQL (a fresh database), and oidc-provider.
+ * Castellan on SQLite (a temp file), Castellan on PostgreSQL (a fresh database), each with one
+ * worker or more (env WORKERS), and oidc-provider on its in-memory, Redis or SQLite adapter.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -8,6 +9,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT, freePort, startChild, tempDir } from './children.mjs';
+import { processTree, redisServerPids } from './cpu.mjs';
+import { flushPrefix, flushStalePrefixes } from './redis-adapter.mjs';
 import { RESOURCE, castellanSeed, jwtClientIds, oidcProviderClients } from './fixtures.mjs';
 
 export const PG_ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://castellan:castellan@127.0.0.1:5432/castellan';
@@ -52,7 +55,9 @@ export function postgresAvailable() {
  */
 export async function blankInheritedSettings() {
   const { SETTINGS } = await import(pathToFileURL(join(ROOT, 'dist/config/config.js')).href);
-  const names = ['CONFIG_FILE', ...SETTINGS.map((setting) => setting.env)];
+  // WORKERS is listed by name as well: a shell's WORKERS must not turn a 1-worker target into many
+  // (an empty value counts as unset), also before the setting exists in this build.
+  const names = [...new Set(['CONFIG_FILE', 'WORKERS', ...SETTINGS.map((setting) => setting.env)])];
   return Object.fromEntries(names.filter((name) => process.env[name] !== undefined).map((name) => [name, '']));
 }
 
@@ -101,14 +106,32 @@ export async function startCastellan({ fixture, db = 'sqlite', env = {}, cpuProf
     // Seeding hashes 64 passwords with argon2id before the listener opens.
     timeoutMs: 120_000,
   });
-  return { ...server, url, issuer, kind: 'castellan', db, dir, databaseUrl, port };
+  // With WORKERS the node is a primary and its workers: their CPU is the server's too.
+  return { ...server, url, issuer, kind: 'castellan', db, dir, databaseUrl, port, cpuPids: () => processTree(server.pid) };
 }
 
-/** Starts oidc-provider (see oidc-provider-server.mjs) with the fixture's clients and users. */
-export async function startOidcProvider({ fixture, dir = tempDir(), cpuProfDir } = {}) {
+export const BENCH_REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** The storage adapters oidc-provider can run on here, and the target name of each. */
+export const OIDC_PROVIDER_ADAPTERS = { memory: 'oidc-provider', redis: 'oidc-provider-redis', sqlite: 'oidc-provider-sqlite' };
+
+/**
+ * Starts oidc-provider (see oidc-provider-server.mjs) with the fixture's clients and users, on the
+ * storage `adapter`: 'memory' (unbounded Map), 'redis' (lib/redis-adapter.mjs on BENCH_REDIS_URL,
+ * keys under a prefix of its own, deleted again by stop()) or 'sqlite' (lib/sqlite-adapter.mjs on a
+ * temp file, WAL, synchronous=NORMAL). `cpuPids()` names the processes whose CPU is the server's:
+ * the child, and for Redis the redis-server as well (as PostgreSQL's is counted for Castellan).
+ */
+export async function startOidcProvider({ fixture, adapter = 'memory', dir = tempDir(), cpuProfDir, redisUrl = BENCH_REDIS_URL } = {}) {
+  if (!OIDC_PROVIDER_ADAPTERS[adapter]) throw new Error(`unknown oidc-provider adapter ${adapter}`);
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
   const configFile = join(dir, 'oidc-provider.json');
+  const redisFamily = 'castellan-bench:oidc-provider:';
+  const redisPrefix = `${redisFamily}${process.pid}-${randomBytes(6).toString('hex')}:`;
+  // Keys left by an earlier run that was killed (its process is gone): only this bench's own prefixes.
+  if (adapter === 'redis') await flushStalePrefixes(redisUrl, redisFamily);
+  const name = OIDC_PROVIDER_ADAPTERS[adapter];
   writeFileSync(configFile, JSON.stringify({
     port, issuer,
     clients: oidcProviderClients(fixture),
@@ -116,16 +139,28 @@ export async function startOidcProvider({ fixture, dir = tempDir(), cpuProfDir }
     resource: RESOURCE,
     users: fixture.users.map(({ username, claims }) => ({ username, claims })),
     cookieKey: randomBytes(32).toString('base64url'),
+    adapter,
+    ...(adapter === 'redis' ? { redisUrl, redisPrefix } : {}),
+    ...(adapter === 'sqlite' ? { sqliteFile: join(dir, 'oidc-provider.sqlite') } : {}),
   }));
   const server = await startChild({
-    name: 'oidc-provider',
+    name,
     script: join(ROOT, 'loadtest/lib/oidc-provider-server.mjs'),
     nodeArgs: cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [],
     env: { OP_CONFIG: configFile, NODE_ENV: 'production' },
     readyUrl: `${issuer}/.well-known/openid-configuration`,
-    logFile: join(dir, 'oidc-provider.log'),
+    logFile: join(dir, `${name}.log`),
   });
-  return { ...server, url: issuer, kind: 'oidc-provider', db: 'memory', dir };
+  const stop = adapter === 'redis'
+    ? async (...args) => {
+      const result = await server.stop(...args);
+      // Only this run's keys: other users of the Redis database keep theirs.
+      await flushPrefix(redisUrl, redisPrefix).catch((error) => console.error(`could not delete the Redis keys under ${redisPrefix}: ${error.message}`));
+      return result;
+    }
+    : server.stop;
+  const redisPids = adapter === 'redis' ? redisServerPids() : [];
+  return { ...server, stop, url: issuer, kind: 'oidc-provider', db: adapter, adapter, dir, redisPrefix: adapter === 'redis' ? redisPrefix : undefined, cpuPids: () => [server.pid, ...redisPids] };
 }
 
 /** A limit far above what one 2-core machine can offer in a bounded run. */
