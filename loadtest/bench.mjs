@@ -11,7 +11,7 @@
  * Environment: BENCH_DURATION (s, default 10), BENCH_WARMUP (s, 3), BENCH_CONNECTIONS (32),
  * BENCH_PROFILE=0 to skip profiling, BENCH_QUIET_WAIT (s, 300) / BENCH_DISTURBED (% of a core, 25) /
  * BENCH_RETRIES (2) for measuring on a shared machine, BENCH_POSTGRES=0 to skip PostgreSQL,
- * BENCH_REDIS_URL (redis://127.0.0.1:6379), BENCH_FLOWS (cc,code,introspection,device,exchange,halfPeak)
+ * BENCH_REDIS_URL (redis://127.0.0.1:6379), BENCH_FLOWS (cc,dpop,code,introspection,device,exchange,halfPeak)
  * and BENCH_TARGETS (target names) to run a part only, BENCH_STRICT=1 to exit non-zero when a target
  * is missed (correctness failures always do).
  */
@@ -46,7 +46,7 @@ const log = (line = '') => console.log(line);
 const fmt = (n, digits = 0) => formatNumber(n, digits, 'n/a');
 
 /** The flows, in the order they are measured; BENCH_FLOWS names a subset. */
-const FLOWS = ['cc', 'code', 'introspection', 'device', 'exchange', 'halfPeak'];
+const FLOWS = ['cc', 'dpop', 'code', 'introspection', 'device', 'exchange', 'halfPeak'];
 /**
  * The targets. Peers: oidc-provider on each storage adapter. Castellan: SQLite and PostgreSQL, one
  * worker (WORKERS not passed) and `WORKERS=auto` (one worker per core, the other engineer's
@@ -108,6 +108,7 @@ async function measureAll(targets) {
       await each(`cc:${method}`, `client credentials, ${method}`, (t, o) => clientCredentials.clientCredentials(t, method, o));
     }
   }
+  if (flowOn('dpop')) await each('dpop', 'client credentials, private_key_jwt (ES256) + DPoP proof (ES256)', (t, o) => clientCredentials.dpopClientCredentials(t, o));
   if (flowOn('code')) await each('code', 'authorization code + PKCE through an existing session', (t, o) => authorizationCode.run(t, o), (o) => o.rows[0]);
   if (flowOn('introspection')) await each('introspection', 'introspection of opaque tokens', (t, o) => introspection.run(t, o), (o) => o.rows[0]);
   if (flowOn('device')) await each('device', 'device authorization + first poll (public client)', (t, o) => deviceCode.run(t, o), (o) => o.rows[0]);
@@ -259,6 +260,7 @@ const castellans = servers.filter((s) => !specOf(s).peer);
 const value = (row, metric) => (row?.available === false || !row ? undefined : metric === 'flows' ? row.iterationsPerSec : row.rps);
 const ratioRows = [
   ...Object.keys(clientCredentials.METHODS).map((m) => [`client credentials, JWT access token (${m})`, `cc:${m}`, 'rps']),
+  ['client credentials, DPoP-bound JWT access token (private_key_jwt + DPoP, ES256)', 'dpop', 'rps'],
   ['authorization code + PKCE, existing session (flows/s)', 'code', 'flows'],
   ['introspection, opaque token', 'introspection', 'rps'],
   ['device authorization + first poll (flows/s)', 'device', 'flows'],

@@ -1,7 +1,7 @@
 /**
  * Synchronous request builders for the load generator (autocannon's setupRequest cannot await):
  * client authentication for each token endpoint method, RFC 7523 assertions signed with node:crypto,
- * and PKCE pairs.
+ * DPoP proofs, and PKCE pairs.
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1 (Basic and body credentials)
  * @spec https://www.rfc-editor.org/rfc/rfc7523#section-3 (assertion claims)
  * @spec https://www.rfc-editor.org/rfc/rfc7636#section-4.2 (S256 challenge)
@@ -57,6 +57,15 @@ export function clientAuth(fixture, clientId, tokenEndpoint) {
     default:
       throw new Error(`no load-test authentication for ${client.token_endpoint_auth_method}`);
   }
+}
+
+/**
+ * RFC 9449 §4.2: a DPoP proof for one request, ES256 with the public key in the header, a fresh jti.
+ * `key` is { privateKey, publicJwk } (the fixture's dpopKey).
+ */
+export function dpopProof(key, htm, htu) {
+  const input = `${b64url({ typ: 'dpop+jwt', alg: 'ES256', jwk: key.publicJwk })}.${b64url({ jti: randomBytes(16).toString('base64url'), htm, htu, iat: Math.floor(Date.now() / 1000) })}`;
+  return `${input}.${sign('sha256', Buffer.from(input), { key: key.privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
 }
 
 export function pkcePair() {

@@ -96,7 +96,9 @@ export function makeFixture() {
     password: `bench-password-${secret()}`,
     claims: { name: `Bench User ${i}`, email: `bench-user-${i}@example.test`, email_verified: true },
   }));
-  return { clients, secrets, users, clientKey: { privateKey, kid, publicJwk } };
+  // The key a DPoP-binding client proves possession of (RFC 9449), apart from its assertion key.
+  const dpop = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return { clients, secrets, users, clientKey: { privateKey, kid, publicJwk }, dpopKey: { privateKey: dpop.privateKey, publicJwk: dpop.publicKey.export({ format: 'jwk' }) } };
 }
 
 /** The Castellan seed file for a fixture. */

@@ -5,7 +5,7 @@
  * @spec https://www.rfc-editor.org/rfc/rfc7523#section-2.2
  * @spec https://www.rfc-editor.org/rfc/rfc9068#section-2
  */
-import { clientAuth, formBody, FORM } from '../lib/auth.mjs';
+import { clientAuth, dpopProof, formBody, FORM } from '../lib/auth.mjs';
 import { CLIENTS } from '../lib/fixtures.mjs';
 import { runLoad } from '../lib/runner.mjs';
 import { correctness, floor, FLOORS } from '../lib/thresholds.mjs';
@@ -38,6 +38,38 @@ export function clientCredentialsSteps(target, clientId, { expectJwt = true } = 
       return typeof token === 'string' && (!expectJwt || token.split('.').length === 3);
     },
   }];
+}
+
+/**
+ * private_key_jwt (ES256 assertion) with a DPoP proof (ES256) on every request: both servers verify
+ * two signatures, check the proof's jti once, and bind the JWT access token (cnf.jkt, token_type DPoP).
+ * @spec https://www.rfc-editor.org/rfc/rfc9449#section-5
+ */
+export function dpopClientCredentialsSteps(target) {
+  const auth = clientAuth(target.fixture, CLIENTS.ccPrivateKeyJwt, target.meta.token_endpoint);
+  return [{
+    name: 'token',
+    method: 'POST',
+    path: target.paths.token,
+    setup: () => {
+      const { params } = auth();
+      return {
+        headers: { 'content-type': FORM, dpop: dpopProof(target.fixture.dpopKey, 'POST', target.meta.token_endpoint) },
+        body: formBody({ grant_type: 'client_credentials', scope: 'api', ...params }),
+      };
+    },
+    expect: 200,
+    check: (_status, body) => {
+      const answer = JSON.parse(body);
+      return answer.token_type === 'DPoP' && answer.access_token.split('.').length === 3;
+    },
+  }];
+}
+
+export const DPOP_LABEL = 'client credentials (private_key_jwt, DPoP-bound)';
+
+export async function dpopClientCredentials(target, options = {}) {
+  return { label: DPOP_LABEL, target: target.name, ...(await runLoad(target.url, dpopClientCredentialsSteps(target), options)) };
 }
 
 /** Runs one method; returns the row. */
