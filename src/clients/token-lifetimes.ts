@@ -22,6 +22,9 @@ export const LIFETIME_METADATA: Record<LifetimeKind, string> = {
   authorization_code: 'authorization_code_lifetime',
 };
 
+/** The lifetime members in the request schemas of registration and the seed file (validated below). */
+export const LIFETIME_PROPERTIES: Record<string, { type: 'integer' }> = Object.fromEntries(Object.values(LIFETIME_METADATA).map((name) => [name, { type: 'integer' }]));
+
 /** A lifetime longer than ten years is a mistake, not a policy. */
 const LONGEST = 10 * 366 * 86_400;
 

@@ -10,42 +10,23 @@
  * @spec https://www.rfc-editor.org/rfc/rfc9449#section-10 (a code requested with dpop_jkt needs a proof by that key)
  */
 import { OAuthError } from '../errors/oauth-error.js';
-import { scopeList } from '../oidc-core/claims.js';
 import { verifyCodeVerifier } from '../rfc7636-pkce/code-verifier.js';
 import { checkBoundKey } from '../rfc9449-dpop/dpop-binding.js';
 import { narrowResources } from '../rfc8707-resource-indicators/resource-policy.js';
 import type { GrantModule } from '../server/grant-registry.js';
-import type { ClientRecord, UserProfile } from '../storage/stores.js';
 import { hashHandle } from '../tokens/handles.js';
-import type { Context } from '../server/context.js';
 import { authorizationCodeSchema, type AuthorizationCodeInput } from './authorization-code-grant.schema.js';
-import { clientMayRefresh } from './refresh-token.js';
+import { redeemGrant } from './grant-redemption.js';
 import { revokeOnReplayNow } from './replay-revocation.js';
-import { issueTokenSet } from './token-response.js';
 
 const invalidGrant = (description: string) => new OAuthError('invalid_grant', description);
-
-/**
- * A refresh token goes to clients registered for the refresh_token grant; for OpenID requests only
- * when offline_access was granted (OIDC Core §11), plain OAuth requests need no such scope.
- */
-export function refreshAllowed(client: ClientRecord, scope: string): boolean {
-  if (!clientMayRefresh(client.metadata.grant_types)) return false;
-  const scopes = scopeList(scope);
-  return !scopes.includes('openid') || scopes.includes('offline_access');
-}
-
-/** The ID token's subject, read with the code: a grant whose user is gone is no longer valid. */
-function userForIdToken(user: UserProfile | null): UserProfile {
-  if (!user) throw invalidGrant('the authorization grant is no longer valid');
-  return user;
-}
 
 export const authorizationCodeGrant: GrantModule<AuthorizationCodeInput> = {
   grantType: 'authorization_code',
   schema: authorizationCodeSchema,
 
-  async handle(ctx, input, client, { origin, dpopJkt }) {
+  async handle(ctx, input, client, request) {
+    const { origin, dpopJkt } = request;
     const now = ctx.clock();
     const codeHash = hashHandle(input.code);
     // One read for the code and its grant; a code whose grant is gone is as invalid as an unknown one.
@@ -69,31 +50,16 @@ export const authorizationCodeGrant: GrantModule<AuthorizationCodeInput> = {
     if (!grant || grant.clientId !== client.clientId || grant.revokedAt !== null || grant.expiresAt <= now) {
       throw invalidGrant('the authorization grant is no longer valid');
     }
-    const audience = narrowResources(input.resource, grant.resource);
-    const openid = scopeList(code.scope).includes('openid');
-    const tokens = await issueTokenSet(ctx, {
+    return redeemGrant(ctx, {
       grant,
       client,
       scope: code.scope,
-      audience,
-      refreshScope: refreshAllowed(client, code.scope) ? code.scope : undefined,
-      idToken: openid ? { user: userForIdToken(found.user), nonce: code.nonce } : undefined,
-      dpopJkt,
+      audience: narrowResources(input.resource, grant.resource),
+      nonce: code.nonce,
+      // Read with the code, in the same statement.
+      user: () => found.user,
+      artifact: { kind: 'authorization_code', hash: codeHash, replay: 'code_replay', usedTwice: 'the authorization code was already used' },
+      request,
     });
-
-    return {
-      body: tokens.body,
-      userId: grant.userId,
-      details: tokens.summary,
-      newRows: tokens.rows,
-      consume: {
-        kind: 'authorization_code',
-        hash: codeHash,
-        async replayed() {
-          await revokeOnReplayNow(ctx, grant.id, client.clientId, 'code_replay', origin);
-          return invalidGrant('the authorization code was already used');
-        },
-      },
-    };
   },
 };

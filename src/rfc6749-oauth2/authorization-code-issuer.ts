@@ -45,17 +45,16 @@ async function clientOf(ctx: Context, issue: CodeIssue): Promise<ClientRecord> {
   return client;
 }
 
-/** The grant, the code and its audit event, built in memory; nothing is written. */
-function buildCode(ctx: Context, issue: CodeIssue, client: ClientRecord, now: number): CodeRows {
-  const { request, session, scope } = issue;
-  const grant: GrantRecord = {
+/**
+ * The grant a signed-in user's approval creates, here and at the device consent step: the user and
+ * how they authenticated (auth_time, acr, amr, sid) from the session, what was approved from the request.
+ */
+export function sessionGrant(ctx: Context, client: ClientRecord, session: SessionRecord, approved: Pick<GrantRecord, 'scope' | 'claims' | 'resource'>, now: number): GrantRecord {
+  return {
     id: newId(),
-    clientId: request.clientId,
+    clientId: client.clientId,
     userId: session.userId,
-    scope,
-    // OIDC Core §3.1.2.1: with max_age the ID token MUST carry auth_time, recorded as an essential claim.
-    claims: (request.maxAge !== null ? requireAuthTime(request.claims) : request.claims) as Record<string, unknown> | null,
-    resource: request.resource ?? null,
+    ...approved,
     authTime: session.authTime,
     acr: session.acr,
     amr: session.amr,
@@ -66,6 +65,17 @@ function buildCode(ctx: Context, issue: CodeIssue, client: ClientRecord, now: nu
     revokedAt: null,
     revokedReason: null,
   };
+}
+
+/** The grant, the code and its audit event, built in memory; nothing is written. */
+function buildCode(ctx: Context, issue: CodeIssue, client: ClientRecord, now: number): CodeRows {
+  const { request, session, scope } = issue;
+  const grant = sessionGrant(ctx, client, session, {
+    scope,
+    // OIDC Core §3.1.2.1: with max_age the ID token MUST carry auth_time, recorded as an essential claim.
+    claims: (request.maxAge !== null ? requireAuthTime(request.claims) : request.claims) as Record<string, unknown> | null,
+    resource: request.resource ?? null,
+  }, now);
   const code = newHandle();
   const row: AuthorizationCodeRecord = {
     codeHash: hashHandle(code),

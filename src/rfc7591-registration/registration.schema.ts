@@ -10,6 +10,7 @@
  * @spec https://openid.net/specs/openid-connect-registration-1_0.html#ClientMetadata
  * @spec https://www.rfc-editor.org/rfc/rfc8259#section-8.1 (JSON text is UTF-8)
  */
+import { LIFETIME_PROPERTIES } from '../clients/token-lifetimes.js';
 import express, { type Request } from 'express';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { OAuthError } from '../errors/oauth-error.js';
@@ -53,10 +54,7 @@ const metadataProperties = {
   // RFC 9449 §5.2.
   dpop_bound_access_tokens: { type: 'boolean' },
   // Castellan extension: per-client lifetimes in seconds, capped by the server (src/clients/token-lifetimes.ts).
-  access_token_lifetime: { type: 'integer' },
-  refresh_token_lifetime: { type: 'integer' },
-  id_token_lifetime: { type: 'integer' },
-  authorization_code_lifetime: { type: 'integer' },
+  ...LIFETIME_PROPERTIES,
   // Castellan extension: seconds a retried refresh token gets the rotation's answer (0 or absent: off).
   refresh_token_reuse_grace: { type: 'integer' },
 };

@@ -11,10 +11,8 @@
  */
 import { DEVICE_CODE_GRANT_TYPE } from '../clients/client-metadata.js';
 import { OAuthError } from '../errors/oauth-error.js';
-import { scopeList } from '../oidc-core/claims.js';
-import { refreshAllowed } from '../rfc6749-oauth2/authorization-code-grant.js';
+import { redeemGrant } from '../rfc6749-oauth2/grant-redemption.js';
 import { revokeOnReplayNow } from '../rfc6749-oauth2/replay-revocation.js';
-import { issueTokenSet } from '../rfc6749-oauth2/token-response.js';
 import type { GrantModule } from '../server/grant-registry.js';
 import type { UserProfile } from '../storage/stores.js';
 import { hashHandle } from '../tokens/handles.js';
@@ -29,7 +27,8 @@ export const deviceCodeGrant: GrantModule<DeviceCodeInput> = {
   grantType: DEVICE_CODE_GRANT_TYPE,
   schema: deviceCodeSchema,
 
-  async handle(ctx, input, client, { origin, dpopJkt }) {
+  async handle(ctx, input, client, request) {
+    const { origin } = request;
     const now = ctx.clock();
     const hash = hashHandle(input.device_code);
     const device = await ctx.stores.deviceAuthorizations.find(hash);
@@ -53,37 +52,23 @@ export const deviceCodeGrant: GrantModule<DeviceCodeInput> = {
     if (!grant || grant.clientId !== client.clientId || grant.revokedAt !== null || grant.expiresAt <= now || !grant.userId) {
       throw invalidGrant('the authorization grant is no longer valid');
     }
-    const openid = scopeList(grant.scope).includes('openid');
-    const tokens = await issueTokenSet(ctx, {
+    const userId = grant.userId;
+    return redeemGrant(ctx, {
       grant,
       client,
       scope: grant.scope,
-      refreshScope: refreshAllowed(client, grant.scope) ? grant.scope : undefined,
-      idToken: openid ? { user: await userForIdToken(ctx, grant.userId), nonce: null } : undefined,
-      // RFC 9449: a device with a DPoP key gets tokens bound to it (a public client's refresh token too).
-      dpopJkt,
+      nonce: null,
+      user: () => userForIdToken(ctx, userId),
+      artifact: { kind: 'device_code', hash, replay: 'device_code_replay', usedTwice: 'the device_code was already used' },
+      request,
     });
-    return {
-      body: tokens.body,
-      userId: grant.userId,
-      details: tokens.summary,
-      newRows: tokens.rows,
-      consume: {
-        kind: 'device_code',
-        hash,
-        async replayed() {
-          await revokeOnReplayNow(ctx, grant.id, client.clientId, 'device_code_replay', origin);
-          return invalidGrant('the device_code was already used');
-        },
-      },
-    };
   },
 };
 
-/** The ID token's subject: a user deleted since the approval leaves nothing to issue. */
-async function userForIdToken(ctx: Parameters<typeof deviceCodeGrant.handle>[0], userId: string): Promise<UserProfile> {
+/** The ID token's subject; undefined when the user was deleted since the approval. */
+async function userForIdToken(ctx: Parameters<typeof deviceCodeGrant.handle>[0], userId: string): Promise<UserProfile | undefined> {
   const user = await ctx.stores.users.findById(userId);
-  if (!user) throw invalidGrant('the authorization grant is no longer valid');
+  if (!user) return undefined;
   const { passwordHash: _secret, ...profile } = user;
   return profile;
 }

@@ -7,12 +7,11 @@
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#IDToken (auth_time, acr, amr)
  */
 import type { Request } from 'express';
-import { tokenLifetime } from '../clients/token-lifetimes.js';
+import { sessionGrant } from '../rfc6749-oauth2/authorization-code-issuer.js';
 import { OAuthError } from '../errors/oauth-error.js';
 import { requestOrigin } from '../security/audit.js';
 import type { Context } from '../server/context.js';
-import type { GrantRecord, SessionRecord } from '../storage/stores.js';
-import { newId } from '../tokens/handles.js';
+import type { SessionRecord } from '../storage/stores.js';
 import type { Interaction, DeviceVerification } from '../ui/interaction.js';
 
 export type DeviceDecision = 'approve' | 'deny';
@@ -35,22 +34,7 @@ export async function decideDevice(ctx: Context, req: Request, interaction: Inte
       await ctx.stores.audit.record({ type: 'device.denied', clientId: device.clientId, userId: session.userId, ...origin, details: { sid: session.sid } }, now, tx);
       return;
     }
-    const grant: GrantRecord = {
-      id: newId(),
-      clientId: device.clientId,
-      userId: session.userId,
-      scope: device.scope,
-      claims: null,
-      resource: null,
-      authTime: session.authTime,
-      acr: session.acr,
-      amr: session.amr,
-      sid: session.sid,
-      createdAt: now,
-      expiresAt: now + tokenLifetime(ctx.config, client.metadata, 'refresh_token'),
-      revokedAt: null,
-      revokedReason: null,
-    };
+    const grant = sessionGrant(ctx, client, session, { scope: device.scope, claims: null, resource: null }, now);
     if (!(await ctx.stores.deviceAuthorizations.approve(deviceCodeHash, grant.id, session.userId, now, tx))) throw noLongerPending();
     const event = { type: 'device.approved', clientId: device.clientId, userId: session.userId, ...origin, details: { grant_id: grant.id, scope: device.scope, sid: session.sid } };
     await ctx.stores.insertNewRows({ grants: [grant], auditEvents: [{ event, at: now }] }, undefined, tx);

@@ -5,6 +5,7 @@
  * @spec https://www.rfc-editor.org/rfc/rfc7591#section-2 (client metadata)
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#StandardClaims
  */
+import { LIFETIME_PROPERTIES } from '../clients/token-lifetimes.js';
 import { AUTH_METHODS, GRANT_TYPES } from '../clients/client-metadata.js';
 import { MIN_SECRET_LENGTH } from '../clients/client-service.js';
 import { PRESENTED_TOKEN_TYPES } from '../rfc8693-token-exchange/token-types.js';
@@ -79,10 +80,7 @@ export const seedClientSchema = {
     // RFC 9449 §5.2: token requests without a DPoP proof are refused.
     dpop_bound_access_tokens: { type: 'boolean' },
     // Castellan extension: per-client lifetimes in seconds, capped by the server (src/clients/token-lifetimes.ts).
-    access_token_lifetime: { type: 'integer' },
-    refresh_token_lifetime: { type: 'integer' },
-    id_token_lifetime: { type: 'integer' },
-    authorization_code_lifetime: { type: 'integer' },
+    ...LIFETIME_PROPERTIES,
     // Castellan extension: seconds a retried refresh token gets the rotation's answer (0 or absent: off).
     refresh_token_reuse_grace: { type: 'integer' },
     // Castellan extension: RFC 8707 resource indicators the client may request (src/rfc8707-resource-indicators/).
