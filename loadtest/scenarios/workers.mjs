@@ -199,16 +199,18 @@ export async function run(base) {
     const rollAgent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
     const rollLoad = tokenLoad(target, rollAgent);
     await sleep(300);
-    const before = new Set(startedWorkers(server).map((w) => w.worker));
     process.kill(server.pid, 'SIGHUP');
     await waitForLog(server, (l) => l.msg === 'rolling restart finished', 'the end of the rolling restart', 60_000);
     await sleep(300);
     await rollLoad.stop();
     rollAgent.destroy();
-    const replaced = logLines(server).filter((l) => l.msg === 'worker replaced').length;
-    rows.push({ label: 'workers: rolling restart (SIGHUP) under load', target: target.name, acknowledged: rollLoad.acknowledged.length, errors: rollLoad.errors.length, refused: rollLoad.refused.length, replaced });
+    const pairs = logLines(server).filter((l) => l.msg === 'worker replaced').map((l) => `${l.replaced} by ${l.by}`);
+    const replaced = pairs.length;
+    const rollRow = { label: 'workers: rolling restart (SIGHUP) under load', target: target.name, acknowledged: rollLoad.acknowledged.length, errors: rollLoad.errors.length, refused: rollLoad.refused.length, replaced: pairs.join(', ') };
+    rows.push(rollRow);
+    console.log(`workers: SIGHUP -> ${JSON.stringify(rollRow)}`);
     thresholds.push(threshold('workers: SIGHUP replaced every worker one at a time without a failed request', replaced === WORKERS && rollLoad.errors.length === 0 && rollLoad.refused.length === 0 && rollLoad.acknowledged.length > 0,
-      `${replaced} replaced, ${rollLoad.acknowledged.length} tokens, ${rollLoad.errors.length} errors ${JSON.stringify([...new Set(rollLoad.errors.map((e) => e.code))])}, ${rollLoad.refused.length} non-200; workers before: ${[...before].join(', ')}`));
+      `${replaced} replaced, ${rollLoad.acknowledged.length} tokens, ${rollLoad.errors.length} errors ${JSON.stringify([...new Set(rollLoad.errors.map((e) => e.code))])}, ${rollLoad.refused.length} non-200; worker ${pairs.join(', worker ')}`));
 
     // (b) Jobs ran in the primary only.
     const lines = logLines(server);
