@@ -2,7 +2,8 @@
  * Workers: one Castellan node with WORKERS=2 on SQLite (one database file in WAL mode shared by
  * both workers; the primary holds the rate-limit counters and runs the scheduled jobs). Checks:
  * - a rate limit (userinfo, 50 per hour per user) admits exactly 50 of 200 concurrent requests,
- *   though the requests are spread over both workers;
+ *   though the requests are spread over both workers; the login throttle, too, checks no more
+ *   wrong passwords than one process would;
  * - both workers answer (each worker's CPU time grows under load; worker ids read from the log);
  * - the jobs that must run once per node run in the primary only: one "scheduled jobs started" line,
  *   and every threat detection pass (THREAT_DETECTION_INTERVAL=PT1S here) logged by the primary;
@@ -15,10 +16,11 @@
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { basicAuthorization, formBody, FORM } from '../lib/auth.mjs';
+import { basicAuthorization, formBody, FORM, pkcePair } from '../lib/auth.mjs';
+import { Browser, parseForm } from '../lib/browser.mjs';
 import { CLIENTS } from '../lib/fixtures.mjs';
 import { castellanBenchEnv, startCastellan } from '../lib/servers.mjs';
-import { authorizeWithSession, prepareTarget, signIn } from '../lib/target.mjs';
+import { authorizeQuery, authorizeWithSession, prepareTarget, signIn } from '../lib/target.mjs';
 import { threshold } from '../lib/thresholds.mjs';
 import { runStandalone } from '../lib/standalone.mjs';
 import { SCOPE } from './authorization-code.mjs';
@@ -134,6 +136,35 @@ async function freshConnectionBurst(target, count) {
   return statuses.filter((status) => status === 200).length;
 }
 
+/**
+ * 20 concurrent wrong passwords for one username from one address, over both workers. The throttle
+ * allows LOGIN_MAX_ATTEMPTS_PER_USER_IP (5) failures, then one attempt at a time through its gate:
+ * exactly 6 are checked (401) and 14 refused (429), as in one process. Counters kept per worker
+ * would let each worker check 6.
+ */
+async function loginThrottleCheck(target, user) {
+  const browser = new Browser();
+  const { challenge } = pkcePair();
+  let url = `${target.url}${target.paths.authorization}?${authorizeQuery(CLIENTS.web, SCOPE, challenge)}`;
+  let form;
+  for (let hop = 0; hop < 5 && !form; hop += 1) {
+    const response = await browser.request(url);
+    const location = response.headers.get('location');
+    if (location) url = new URL(location, url).toString();
+    else form = parseForm(await response.text(), url);
+  }
+  if (!form) throw new Error('no login page');
+  const fields = Object.fromEntries(form.fields.map((field) => [field.name, field.value]));
+  const body = formBody({ ...fields, username: user.username, password: `wrong-${user.password}` });
+  const statuses = await Promise.all(Array.from({ length: 20 }, () => browser.request(form.action, { method: 'POST', body }).then(async (response) => {
+    await response.arrayBuffer();
+    return response.status;
+  })));
+  const checked = statuses.filter((status) => status === 401).length;
+  const refused = statuses.filter((status) => status === 429).length;
+  return threshold('workers: login throttle across 2 workers: of 20 concurrent wrong passwords, 5 + 1 through the gate are checked, 14 refused', checked === 6 && refused === 14, `${checked} × 401, ${refused} × 429, others ${JSON.stringify(statuses.filter((status) => status !== 401 && status !== 429))}`);
+}
+
 export async function run(base) {
   const fixture = { ...base.fixture, users: base.fixture.users.slice(0, 2) };
   const rows = [];
@@ -158,6 +189,7 @@ export async function run(base) {
     }, { targetName: target.name });
     rows.push(exact.row);
     thresholds.push(...exact.thresholds);
+    thresholds.push(await loginThrottleCheck(target, fixture.users[1]));
 
     // (d) kill -9 of one worker under load.
     const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
