@@ -1,5 +1,8 @@
 # Castellan: build with the dev toolchain, run with production dependencies only.
 # The image serves `castellan start`; configuration comes from the environment (see README.md).
+# WORKERS=auto runs one worker per core the container may use (its CPU affinity); with a CPU quota
+# instead (docker run --cpus=2), set WORKERS to that number. The primary is PID 1 and drains every
+# worker on the SIGTERM of `docker stop`.
 FROM node:20-bookworm AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./

@@ -71,9 +71,10 @@ export function castellanEntry() {
 /**
  * Starts `castellan start` with the fixture's seed. `db` is 'sqlite' or 'postgres'; `env` adds
  * settings (rate limits, audit); `cpuProfDir` turns on --cpu-prof for this child; `port` restarts a
- * node where it listened before (a free port otherwise).
+ * node where it listened before (a free port otherwise); `workers` above 1 runs that many worker
+ * processes behind the child, which is then their primary (`pid` is the primary's).
  */
-export async function startCastellan({ fixture, db = 'sqlite', env = {}, cpuProfDir, dir = tempDir(), name, databaseUrl: sharedDatabase, masterKey, issuer: sharedIssuer, port: fixedPort } = {}) {
+export async function startCastellan({ fixture, db = 'sqlite', env = {}, cpuProfDir, dir = tempDir(), name, databaseUrl: sharedDatabase, masterKey, issuer: sharedIssuer, port: fixedPort, workers } = {}) {
   const port = fixedPort ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   // Nodes behind one (imagined) load balancer share one issuer, whichever port each listens on.
@@ -99,6 +100,7 @@ export async function startCastellan({ fixture, db = 'sqlite', env = {}, cpuProf
       SIGNING_ALG: 'RS256',
       RSA_KEY_BITS: '2048',
       NODE_ENV: 'production',
+      ...(workers ? { WORKERS: String(workers) } : {}),
       ...env,
     },
     readyUrl: `${url}/.well-known/openid-configuration`,

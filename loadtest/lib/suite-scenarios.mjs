@@ -12,6 +12,7 @@ import * as rateLimit from '../scenarios/rate-limit.mjs';
 import * as refreshRotation from '../scenarios/refresh-rotation.mjs';
 import * as scaleOut from '../scenarios/scale-out.mjs';
 import * as userinfo from '../scenarios/userinfo.mjs';
+import * as workers from '../scenarios/workers.mjs';
 
 export const SHARED_SCENARIOS = [
   ['client-credentials', clientCredentials],
@@ -26,4 +27,5 @@ export const SHARED_SCENARIOS = [
 export const OWN_SCENARIOS = [
   ['rate-limit', rateLimit],
   ['scale-out', scaleOut],
+  ['workers', workers],
 ];

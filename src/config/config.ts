@@ -19,10 +19,11 @@ import { asTimeoutMs, type StorageConfig } from './storage-settings.js';
 import { asTrustedIssuers, tokenExchangeProblems, type TokenExchangeConfig } from './token-exchange-settings.js';
 import { asNonceLifetime, asProofAge, type DpopConfig } from './dpop-settings.js';
 import { lifetimeProblems, type LifetimeConfig } from './lifetime-settings.js';
+import { asWorkerCount, workerProblems, type WorkerConfig } from './worker-settings.js';
 
 export type SigningAlg = 'RS256' | 'ES256';
 
-export interface Config extends SecurityConfig, LoginConfig, RegistrationConfig, ResourceConfig, ThreatConfig, StorageConfig, TokenExchangeConfig, DpopConfig, LifetimeConfig {
+export interface Config extends SecurityConfig, LoginConfig, RegistrationConfig, ResourceConfig, ThreatConfig, StorageConfig, TokenExchangeConfig, DpopConfig, LifetimeConfig, WorkerConfig {
   port: number;
   issuer: string;
   databaseUrl: string;
@@ -93,6 +94,7 @@ export const SETTINGS: Setting<keyof Config>[] = [
   { key: 'port', env: 'PORT', default: 3000, parse: asPort, describe: 'an integer 0-65535' },
   { key: 'issuer', env: 'ISSUER', default: 'http://localhost:3000', parse: asIssuer, describe: 'an http(s) URL without query, fragment or trailing slash' },
   { key: 'databaseUrl', env: 'DATABASE_URL', default: 'sqlite:./data/castellan.sqlite', parse: (raw) => (typeof raw === 'string' && /^(sqlite:|postgres(ql)?:\/\/)/.test(raw) ? raw : undefined), describe: 'sqlite:PATH or postgres://...' },
+  { key: 'workers', env: 'WORKERS', default: 1, parse: (raw) => asWorkerCount(raw), describe: 'auto (one per core) or an integer from 1 to 64' },
   { key: 'databaseTimeout', env: 'DATABASE_TIMEOUT', default: 3_000, parse: asTimeoutMs, describe: 'an ISO 8601 duration from PT0.05S to PT10M, such as PT3S' },
   { key: 'databaseStartupWait', env: 'DATABASE_STARTUP_WAIT', default: 30_000, parse: asTimeoutMs, describe: 'an ISO 8601 duration from PT0.05S to PT10M, such as PT30S' },
   { key: 'accessTokenTtl', env: 'ACCESS_TOKEN_TTL', default: seconds('PT1H'), parse: asDuration, describe: 'an ISO 8601 duration such as PT1H' },
@@ -217,6 +219,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   problems.push(...threatProblems(result));
   problems.push(...tokenExchangeProblems(result));
   problems.push(...lifetimeProblems(result));
+  problems.push(...workerProblems(result));
   if (problems.length > 0) throw new ConfigError(problems);
   return result;
 }

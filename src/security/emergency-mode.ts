@@ -19,6 +19,7 @@ import type { Context } from '../server/context.js';
 import type { SessionRecord, Stores } from '../storage/stores.js';
 import { audit } from './audit.js';
 import { NodeState } from './node-state.js';
+import { announce } from '../server/cluster-notices.js';
 
 export interface EmergencyState {
   active: boolean;
@@ -74,6 +75,11 @@ function watchOf(ctx: Pick<Context, 'stores'>): EmergencyWatch {
   return watch;
 }
 
+/** Reloads this process's view now (another process of the node switched the mode). */
+export function reloadEmergencyState(ctx: Context): Promise<void> {
+  return watchOf(ctx).reload(ctx);
+}
+
 /** The state as this node knows it (at most STATE_REFRESH_SECONDS old). */
 export function emergencyState(ctx: Context): Promise<EmergencyState> {
   return watchOf(ctx).fresh(ctx);
@@ -90,6 +96,7 @@ export async function setEmergencyMode(ctx: Context, active: boolean, reason: st
     return previous;
   });
   await watchOf(ctx).reload(ctx);
+  announce({ type: 'emergency-changed' });
   return before;
 }
 

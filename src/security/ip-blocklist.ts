@@ -16,6 +16,7 @@ import { audit, requestIpOf } from './audit.js';
 import { auditRefusal } from './audit-rate-limit.js';
 import { normalizeIp, parseProxyEntry } from './client-ip.js';
 import { NodeState } from './node-state.js';
+import { announce } from '../server/cluster-notices.js';
 
 export { STATE_REFRESH_SECONDS } from './node-state.js';
 
@@ -121,6 +122,7 @@ export async function blockIp(ctx: Context, request: BlockRequest, tx?: Tx): Pro
   if (tx) await write(tx);
   else await ctx.stores.transaction(write);
   await blocklistOf(ctx).reload(ctx);
+  announce({ type: 'ip-blocks-changed' });
   return block;
 }
 
@@ -134,5 +136,6 @@ export async function unblockIp(ctx: Context, text: string): Promise<boolean> {
     return found;
   });
   await blocklistOf(ctx).reload(ctx);
+  announce({ type: 'ip-blocks-changed' });
   return removed;
 }

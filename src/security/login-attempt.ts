@@ -31,9 +31,13 @@ export function throttling(ctx: Context): LoginThrottle {
   if (!throttle) {
     const { redisUrl } = ctx.config;
     // With rate limiting on Redis, the throttle uses the same connection; otherwise it opens its own.
-    const backend = ctx.limits.store === 'redis'
-      ? { kind: 'redis' as const, open: () => ctx.limits.sharedBackend() }
-      : redisUrl ? { kind: 'redis' as const, open: () => redisBackend(redisUrl, ctx.logger, { commandTimeoutMs: ctx.config.redisTimeout }) } : memoryBackend();
+    // A worker process (WORKERS above 1) counts in the primary, like its rate limits, so N workers
+    // allow no more guesses than one process.
+    const shared = ctx.limits.store === 'redis' || (ctx.limits.store === 'cluster' && !redisUrl);
+    const local = ctx.limits.store === 'cluster' ? 'cluster' as const : 'memory' as const;
+    const backend = shared
+      ? { kind: ctx.limits.store, open: () => ctx.limits.sharedBackend() }
+      : redisUrl ? { kind: 'redis' as const, open: () => redisBackend(redisUrl, ctx.logger, { commandTimeoutMs: ctx.config.redisTimeout, insurance: local }) } : memoryBackend();
     const created = new LoginThrottle(backend, ctx.config.loginThrottleWindow);
     nodes.set(ctx.limits, created);
     ctx.shutdown.push(() => created.close());

@@ -1,7 +1,9 @@
 /**
- * Where rate-limit counters live: in process memory (one node, the default) or in Redis (several
- * nodes share every limit). Both stores increment atomically, in-process or by a Lua script, so a
- * limit of N admits exactly N requests however many arrive at once.
+ * Where rate-limit counters live: in process memory (one node, the default), in the primary process
+ * of a node running several workers (each worker asks it over node:cluster's IPC channel), or in
+ * Redis (several nodes share every limit). Every store increments atomically, in one process or by a
+ * Lua script, so a limit of N admits exactly N requests however many arrive at once.
+ * @spec https://github.com/animir/node-rate-limiter-flexible/wiki/Cluster
  * @spec https://github.com/animir/node-rate-limiter-flexible/wiki/Redis
  * @spec https://github.com/animir/node-rate-limiter-flexible/wiki/Insurance-Strategy
  */
@@ -9,7 +11,7 @@ import { once } from 'node:events';
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterCluster, RateLimiterClusterMaster, RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { FaultEpisodes } from '../storage/fault-episodes.js';
 
 export interface LimiterSpec {
@@ -20,7 +22,7 @@ export interface LimiterSpec {
 }
 
 export interface RateLimitBackend {
-  readonly kind: 'memory' | 'redis';
+  readonly kind: 'memory' | 'cluster' | 'redis';
   limiter(spec: LimiterSpec): RateLimiterAbstract;
   close(): Promise<void>;
 }
@@ -33,7 +35,41 @@ export function memoryBackend(): RateLimitBackend {
   };
 }
 
+/**
+ * How long a worker waits for the primary's answer. The primary answers from memory in microseconds;
+ * only a primary stuck in a long synchronous job could be slower, and then the request fails rather
+ * than waiting without bound.
+ */
+const CLUSTER_ANSWER_MS = 3_000;
+
+/**
+ * The store of a worker process: every counter lives in the primary (startClusterLimitStore), so N
+ * workers together admit exactly what one process would. rate-limiter-flexible's RateLimiterCluster
+ * sends each consume/penalty/block/get/delete to the primary and waits for its answer.
+ */
+export function clusterBackend(): RateLimitBackend {
+  return {
+    kind: 'cluster',
+    limiter: (spec) => new RateLimiterCluster({ ...spec, timeoutMs: CLUSTER_ANSWER_MS }),
+    close: async () => undefined,
+  };
+}
+
+/** In the primary, before the first fork: answers the workers' RateLimiterCluster requests from memory. */
+export function startClusterLimitStore(): void {
+  // The library keeps one instance per process; constructing it again returns that one.
+  new RateLimiterClusterMaster();
+}
+
+/** Where a limiter falls back while Redis is down: this process's memory, or the primary's in a cluster. */
+export type InsuranceStore = 'memory' | 'cluster';
+
 export interface RedisBackendOptions {
+  /**
+   * Workers of one node fall back to the primary's counters, so during an outage the node as a
+   * whole keeps each limit (per node, as a single process would) instead of each worker doing so.
+   */
+  insurance?: InsuranceStore;
   /** How long start-up waits for Redis before carrying on with in-process counters. */
   connectWaitMs?: number;
   /** A command slower than this counts as Redis being down for that request. */
@@ -95,21 +131,19 @@ class RedisBreaker {
 }
 
 /** The insurance limiter: used only when a Redis call failed, so being used trips the breaker. */
-class TrippingMemoryLimiter extends RateLimiterMemory {
-  constructor(spec: LimiterSpec, private readonly breaker: RedisBreaker) {
-    super(spec);
-    for (const method of ['consume', 'penalty', 'reward', 'block', 'get', 'delete'] as const) {
-      const own = this[method].bind(this) as (...args: unknown[]) => unknown;
-      (this as Record<string, unknown>)[method] = (...args: unknown[]) => {
-        this.breaker.trip('a Redis command failed or timed out');
-        return own(...args);
-      };
-    }
+function trippingLimiter(limiter: RateLimiterAbstract, breaker: RedisBreaker): RateLimiterAbstract {
+  for (const method of ['consume', 'penalty', 'reward', 'block', 'get', 'delete'] as const) {
+    const own = limiter[method].bind(limiter) as (...args: unknown[]) => unknown;
+    (limiter as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+      breaker.trip('a Redis command failed or timed out');
+      return own(...args);
+    };
   }
+  return limiter;
 }
 
 /** Redis while the breaker is closed; the insurance limiter, directly, while it is tripped. */
-function breakerLimiter(redis: RateLimiterRedis, insurance: RateLimiterMemory, breaker: RedisBreaker): RateLimiterAbstract {
+function breakerLimiter(redis: RateLimiterRedis, insurance: RateLimiterAbstract, breaker: RedisBreaker): RateLimiterAbstract {
   return new Proxy(redis, {
     get(target, property) {
       const chosen: object = breaker.tripped ? insurance : target;
@@ -140,7 +174,8 @@ export async function redisBackend(url: string, logger: Logger, options: RedisBa
   return {
     kind: 'redis',
     limiter: (spec) => {
-      const insurance = new TrippingMemoryLimiter(spec, breaker);
+      const local = options.insurance === 'cluster' ? new RateLimiterCluster({ ...spec, timeoutMs: CLUSTER_ANSWER_MS }) : new RateLimiterMemory(spec);
+      const insurance = trippingLimiter(local, breaker);
       // rejectIfRedisNotReady: fall back at once while disconnected instead of waiting for the client's own error.
       return breakerLimiter(new RateLimiterRedis({ ...spec, storeClient: client, rejectIfRedisNotReady: true, insuranceLimiter: insurance }), insurance, breaker);
     },

@@ -11,7 +11,7 @@ import pino, { type Logger } from 'pino';
 import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Config } from '../config/config.js';
 import type { PenaltyRule, RateLimitRule } from '../config/security-settings.js';
-import { memoryBackend, redisBackend, type RateLimitBackend } from './rate-limit-backend.js';
+import { clusterBackend, memoryBackend, redisBackend, type InsuranceStore, type RateLimitBackend } from './rate-limit-backend.js';
 
 export type RateLimitPolicy = 'token' | 'authorization' | 'userinfo' | 'introspection' | 'registration' | 'device_verification' | 'device_verification_global';
 export const POLICIES: readonly RateLimitPolicy[] = ['token', 'authorization', 'userinfo', 'introspection', 'registration', 'device_verification', 'device_verification_global'];
@@ -75,12 +75,17 @@ export class RateLimits {
     this.open = 'open' in backend ? () => backend.open() : async () => backend;
   }
 
-  /** In-memory counters, or Redis when REDIS_URL is set (connected on first use or by `connect()`). */
-  static async create(config: LimitSettings & Pick<Config, 'redisUrl'> & Partial<Pick<Config, 'redisTimeout'>>, logger?: Logger, options: { keyPrefix?: string } = {}): Promise<RateLimits> {
+  /**
+   * In-memory counters, or Redis when REDIS_URL is set (connected on first use or by `connect()`).
+   * `local: 'cluster'` (a worker process) keeps the counters in the primary instead of this process,
+   * and makes the primary's counters Redis's fallback too.
+   */
+  static async create(config: LimitSettings & Pick<Config, 'redisUrl'> & Partial<Pick<Config, 'redisTimeout'>>, logger?: Logger, options: { keyPrefix?: string; local?: InsuranceStore } = {}): Promise<RateLimits> {
     const { redisUrl } = config;
+    const local = options.local ?? 'memory';
     const backend: RateLimitBackend | LazyBackend = redisUrl && config.rateLimitEnabled
-      ? { kind: 'redis', open: () => redisBackend(redisUrl, logger ?? pino({ level: 'silent' }), { commandTimeoutMs: config.redisTimeout }) }
-      : memoryBackend();
+      ? { kind: 'redis', open: () => redisBackend(redisUrl, logger ?? pino({ level: 'silent' }), { commandTimeoutMs: config.redisTimeout, insurance: local }) }
+      : local === 'cluster' ? clusterBackend() : memoryBackend();
     return new RateLimits(config, backend, logger, options.keyPrefix);
   }
 

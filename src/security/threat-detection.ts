@@ -16,6 +16,7 @@ import { audit } from './audit.js';
 import { ProxyMatcher } from './client-ip.js';
 import { blocklistOf, normalizeBlockEntry } from './ip-blocklist.js';
 import { sendThreatWebhook } from './threat-webhook.js';
+import { announce } from '../server/cluster-notices.js';
 
 /** Event types that are a failed authentication by whoever sent the request. */
 export const FAILED_AUTHENTICATION_TYPES = ['login.failed', 'mfa.failed', 'client.auth_failed'];
@@ -99,7 +100,11 @@ async function flagDistributedClients(ctx: Context, now: number): Promise<Findin
 export async function detectThreats(ctx: Context): Promise<Finding[]> {
   const now = ctx.clock();
   const findings = [...(await blockGuessers(ctx, now)), ...(await flagDistributedClients(ctx, now))];
-  if (findings.some((finding) => finding.type === 'threat.ip_blocked')) await blocklistOf(ctx).reload(ctx);
+  if (findings.some((finding) => finding.type === 'threat.ip_blocked')) {
+    await blocklistOf(ctx).reload(ctx);
+    // The detector runs in the primary when there are workers: they enforce the block at once.
+    announce({ type: 'ip-blocks-changed' });
+  }
   for (const finding of findings) {
     ctx.logger.warn({ finding: finding.type, subject: finding.subject, details: finding.details }, 'threat detected');
     await sendThreatWebhook(ctx, finding);
@@ -112,6 +117,7 @@ export function startThreatDetection(ctx: Context): () => Promise<void> {
   let running: Promise<unknown> | undefined;
   const pass = () => {
     running ??= detectThreats(ctx)
+      .then((findings) => ctx.logger.debug({ findings: findings.length }, 'threat detection pass'))
       .catch((error: unknown) => ctx.logger.error({ err: error }, 'threat detection failed'))
       .finally(() => {
         running = undefined;

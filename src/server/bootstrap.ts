@@ -5,6 +5,7 @@
 import pino from 'pino';
 import type { Config } from '../config/config.js';
 import { lifetimeMaximum } from '../clients/token-lifetimes.js';
+import type { InsuranceStore } from '../security/rate-limit-backend.js';
 import { RateLimits } from '../security/rate-limits.js';
 import { openStores } from '../storage/sql/create-stores.js';
 import type { Stores } from '../storage/stores.js';
@@ -17,11 +18,16 @@ export interface BootstrapOptions {
   stores?: Stores;
   sealer?: Sealer;
   limits?: RateLimits;
+  /** Fields every log line of this process carries (a worker's `worker` id). */
+  logBindings?: Record<string, unknown>;
+  /** Where rate-limit counters live without Redis: this process, or the primary of a cluster. */
+  limitStore?: InsuranceStore;
 }
 
 export async function bootstrap(config: Config, options: BootstrapOptions = {}): Promise<Context> {
   const clock = options.clock ?? systemClock;
-  const logger = pino({ level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.client_secret'] });
+  const root = pino({ level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.client_secret'] });
+  const logger = options.logBindings ? root.child(options.logBindings) : root;
   const stores = options.stores ?? (await openStores(config.databaseUrl, { timeoutMs: config.databaseTimeout }));
   stores.reportFaultsTo((report) => {
     if (report.state === 'failing') logger.error({ dependency: report.dependency, cause: report.cause }, `${report.dependency} unavailable: requests needing it answer 503 until it recovers`);
@@ -39,7 +45,7 @@ export async function bootstrap(config: Config, options: BootstrapOptions = {}):
   });
   await keystore.initialise();
   // Limits passed in belong to the caller, who closes them.
-  const limits = options.limits ?? (await RateLimits.create(config, logger));
+  const limits = options.limits ?? (await RateLimits.create(config, logger, { local: options.limitStore }));
   const shutdown = options.limits ? [] : [() => limits.close()];
   return { config, stores, keystore, sealer, clock, logger, limits, shutdown };
 }

@@ -1,6 +1,8 @@
 /**
  * Start-up of a Castellan node: bootstrap (migrations, master key, signing keys), the optional seed
- * file, the HTTP listener, the scheduled key rotation check, and a graceful shutdown.
+ * file, the scheduled jobs (key rotation check among them), the HTTP listener, and a graceful
+ * shutdown. With WORKERS above 1 the same pieces are split between a primary and its workers
+ * (cluster-primary.ts, cluster-worker.ts).
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#RotateSigKeys
  */
 import type { Server as HttpServer } from 'node:http';
@@ -9,6 +11,7 @@ import type { Config } from '../config/config.js';
 import { createListeners, type Listeners } from '../security/tls.js';
 import { applySeedFile } from '../seed/seed-file.js';
 import { openStores } from '../storage/sql/create-stores.js';
+import type { OpenOptions } from '../storage/sql/open-database.js';
 import type { Stores } from '../storage/stores.js';
 import { withClientCache } from '../storage/client-cache.js';
 import { startLogoutDeliveryWorker } from '../oidc-back-channel-logout/delivery-worker.js';
@@ -40,7 +43,28 @@ export interface StartOptions extends BootstrapOptions {
   handleSignals?: boolean;
 }
 
+/** One process serving alone: everything below, in this order. */
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  const ctx = await prepareNode(config, options);
+  try {
+    await startJobs(ctx);
+  } catch (error) {
+    await releaseNode(ctx);
+    throw error;
+  }
+  const running = await serve(ctx, options);
+  // The node runs with the current master key: the one kept from before a rotation is no longer needed.
+  if (forgetPreviousMasterKey(config)) ctx.logger.info('previous master key file removed after a successful start');
+  return running;
+}
+
+/**
+ * What a node does before anyone may depend on it: the database opened and migrated, an
+ * interrupted master key rotation settled, signing keys present, SEED_FILE applied. A node with
+ * workers runs this once in the primary, before the first fork, so workers never race migrations
+ * or the seed (cluster-primary.ts).
+ */
+export async function prepareNode(config: Config, options: BootstrapOptions = {}): Promise<Context> {
   const stores = options.stores ?? withClientCache(await openServerStores(config), config.clientCacheTtl);
   let ctx: Context;
   try {
@@ -52,55 +76,85 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     await stores.close();
     throw error;
   }
-  let timer: NodeJS.Timeout | undefined;
-  let listeners: Listeners | undefined;
-  let bound: { port: number; redirectPort?: number };
   try {
     if (config.seedFile) {
       const report = await applySeedFile(ctx, config.seedFile);
       ctx.logger.info({ seedFile: config.seedFile, created: { clients: report.clients.created, users: report.users.created }, existing: { clients: report.clients.existing, users: report.users.existing } }, 'seed file applied');
     }
-    const checkRotation = async () => {
-      try {
-        if (await ctx.keystore.rotateIfDue(config.keyRotationInterval)) ctx.logger.info('signing keys rotated');
-      } catch (error) {
-        ctx.logger.error({ err: error }, 'scheduled key rotation failed');
-      }
-    };
-    await checkRotation();
-    // Every node checks; the database decides, and a second rotation within the interval is not due.
-    timer = setInterval(checkRotation, ROTATION_CHECK_INTERVAL_MS);
-    timer.unref();
-    // Back-channel logout deliveries left pending (by this node's last run too) and their retries.
-    ctx.shutdown.unshift(startLogoutDeliveryWorker(ctx));
-    // Threat detection over the audit log, and the retention pass (AUDIT_RETENTION among others).
-    if (config.threatDetectionInterval > 0) ctx.shutdown.unshift(startThreatDetection(ctx));
-    ctx.shutdown.unshift(startRetention(ctx));
+  } catch (error) {
+    await releaseNode(ctx);
+    throw error;
+  }
+  return ctx;
+}
 
+/** Runs the context's shutdown hooks, then closes its stores. */
+export async function releaseNode(ctx: Context): Promise<void> {
+  await releaseContext(ctx);
+  await ctx.stores.close();
+}
+
+/** The jobs `startJobs` runs, as its log line names them. */
+export const SCHEDULED_JOBS = ['key-rotation', 'logout-delivery', 'threat-detection', 'retention'] as const;
+
+/**
+ * The scheduled jobs of a node: the key rotation check, back-channel logout retries, threat
+ * detection and retention. With workers, only the primary runs them (cluster-primary.ts), so each
+ * runs in exactly one process of the node; `onKeysRotated` lets it tell the workers. Their stop
+ * hooks join the context's shutdown.
+ */
+export async function startJobs(ctx: Context, onKeysRotated: () => void = () => undefined): Promise<void> {
+  const { config } = ctx;
+  const checkRotation = async () => {
+    try {
+      if (await ctx.keystore.rotateIfDue(config.keyRotationInterval)) {
+        ctx.logger.info('signing keys rotated');
+        onKeysRotated();
+      }
+    } catch (error) {
+      ctx.logger.error({ err: error }, 'scheduled key rotation failed');
+    }
+  };
+  await checkRotation();
+  // Every node checks; the database decides, and a second rotation within the interval is not due.
+  const timer = setInterval(checkRotation, ROTATION_CHECK_INTERVAL_MS);
+  timer.unref();
+  ctx.shutdown.unshift(async () => clearInterval(timer));
+  // Back-channel logout deliveries left pending (by this node's last run too) and their retries.
+  ctx.shutdown.unshift(startLogoutDeliveryWorker(ctx));
+  // Threat detection over the audit log, and the retention pass (AUDIT_RETENTION among others).
+  if (config.threatDetectionInterval > 0) ctx.shutdown.unshift(startThreatDetection(ctx));
+  ctx.shutdown.unshift(startRetention(ctx));
+  ctx.logger.info({ jobs: SCHEDULED_JOBS.filter((job) => job !== 'threat-detection' || config.threatDetectionInterval > 0) }, 'scheduled jobs started');
+}
+
+/**
+ * Opens the listeners on the prepared context and returns the running server, whose close()
+ * stops accepting, lets requests in flight finish (SHUTDOWN_GRACE_MS at most) and releases the node.
+ */
+export async function serve(ctx: Context, options: StartOptions = {}): Promise<RunningServer> {
+  const { config } = ctx;
+  let listeners: Listeners | undefined;
+  let bound: { port: number; redirectPort?: number };
+  try {
     listeners = createListeners(config, createApp(ctx));
     bound = await listeners.listen();
   } catch (error) {
-    if (timer) clearInterval(timer);
     await listeners?.close(0);
-    await releaseContext(ctx);
-    await ctx.stores.close();
+    await releaseNode(ctx);
     throw error;
   }
   const { port, redirectPort } = bound;
-  // The node runs with the current master key: the one kept from before a rotation is no longer needed.
-  if (forgetPreviousMasterKey(config)) ctx.logger.info('previous master key file removed after a successful start');
   const scheme = listeners.secure ? 'https' : 'http';
   ctx.logger.info({ issuer: config.issuer, port, redirectPort, scheme }, `Castellan listening (${scheme}) on port ${port}, issuer ${config.issuer}`);
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
-      clearInterval(timer);
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
       await listeners.close(SHUTDOWN_GRACE_MS);
-      await releaseContext(ctx);
-      await ctx.stores.close();
+      await releaseNode(ctx);
       ctx.logger.info('Castellan stopped');
     })();
     return closing;
@@ -123,9 +177,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
  * Opens and migrates the database, waiting up to DATABASE_STARTUP_WAIT for it to become reachable;
  * the server checkpoints SQLite's WAL on a worker thread, off the event loop (sqlite-checkpointer.ts).
  */
-function openServerStores(config: Config): Promise<Stores> {
+export function openServerStores(config: Config, options: Pick<OpenOptions, 'checkpointElsewhere' | 'maxConnections' | 'migrate'> = {}): Promise<Stores> {
   return openStores(config.databaseUrl, {
-    checkpointOffThread: true,
+    checkpointOffThread: !options.checkpointElsewhere,
+    ...options,
     timeoutMs: config.databaseTimeout,
     waitMs: config.databaseStartupWait,
     onRetry: (cause) => process.stderr.write(`castellan: waiting for the database (${cause})\n`),

@@ -8,6 +8,10 @@
  * off). Unknown client ids are never cached, so a client registered on one node is usable on every
  * node at once and a flood of made-up ids cannot fill memory. Reads inside a transaction always go
  * to the database, so a write path never decides on a stale row.
+ * The worker processes of one node (WORKERS above 1) see each other's changes at once: a change is
+ * reported through `onChanged` once it is committed (the primary relays it, server/cluster-notices.ts)
+ * and every other worker drops its entry with `forget`. Reporting after the commit matters: a
+ * worker told earlier could read and cache the old row again before the new one is visible.
  */
 import { setBounded } from './bounded-map.js';
 import type { ClientRecord, ClientStore, Stores, Tx } from './stores.js';
@@ -19,6 +23,10 @@ interface Entry {
 
 export class CachedClientStore implements ClientStore {
   private readonly entries = new Map<string, Entry>();
+  /** Clients written inside a transaction still open, reported when it ends. */
+  private readonly pending = new Map<Tx, Set<string>>();
+  /** Told of each committed change (by withClientCache's caller); none for a lone process. */
+  onChanged?: (clientId: string) => void;
 
   constructor(
     private readonly inner: ClientStore,
@@ -26,6 +34,18 @@ export class CachedClientStore implements ClientStore {
     private readonly maxEntries = 10_000,
     private readonly now: () => number = () => performance.now(),
   ) {}
+
+  /** Drops one entry: another process of this node changed that client. */
+  forget(clientId: string): void {
+    this.entries.delete(clientId);
+  }
+
+  /** The transaction `tx` has ended (committed or not): its writes are final, so they are reported. */
+  settled(tx: Tx): void {
+    const ids = this.pending.get(tx);
+    this.pending.delete(tx);
+    for (const clientId of ids ?? []) this.changed(clientId);
+  }
 
   async find(clientId: string, tx?: Tx): Promise<ClientRecord | undefined> {
     if (tx) return this.inner.find(clientId, tx);
@@ -52,7 +72,7 @@ export class CachedClientStore implements ClientStore {
     try {
       await this.inner.update(client, tx);
     } finally {
-      this.entries.delete(client.clientId);
+      this.written(client.clientId, tx);
     }
   }
 
@@ -61,8 +81,22 @@ export class CachedClientStore implements ClientStore {
     try {
       return await this.inner.remove(clientId, tx);
     } finally {
-      this.entries.delete(clientId);
+      this.written(clientId, tx);
     }
+  }
+
+  private written(clientId: string, tx?: Tx): void {
+    this.entries.delete(clientId);
+    if (!tx) return this.changed(clientId);
+    const ids = this.pending.get(tx) ?? new Set<string>();
+    ids.add(clientId);
+    this.pending.set(tx, ids);
+  }
+
+  private changed(clientId: string): void {
+    // Dropped again after the commit: a read between the write and the commit saw the old row.
+    this.entries.delete(clientId);
+    this.onChanged?.(clientId);
   }
 
   private remember(clientId: string, record: ClientRecord): void {
@@ -70,8 +104,26 @@ export class CachedClientStore implements ClientStore {
   }
 }
 
-/** The same stores with the client store cached for `ttlSeconds` (unchanged when 0). */
+/**
+ * The same stores with the client store cached for `ttlSeconds` (unchanged when 0). Transactions
+ * are wrapped so that the clients written in one are reported when it ends.
+ */
 export function withClientCache(stores: Stores, ttlSeconds: number): Stores {
   if (ttlSeconds <= 0) return stores;
-  return { ...stores, clients: new CachedClientStore(stores.clients, ttlSeconds * 1000) };
+  const clients = new CachedClientStore(stores.clients, ttlSeconds * 1000);
+  return {
+    ...stores,
+    clients,
+    transaction: async (work) => {
+      let opened: Tx | undefined;
+      try {
+        return await stores.transaction((tx) => {
+          opened = tx;
+          return work(tx);
+        });
+      } finally {
+        if (opened) clients.settled(opened);
+      }
+    },
+  };
 }

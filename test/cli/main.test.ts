@@ -18,6 +18,13 @@ describe('castellan program (SQLite file)', () => {
     for (const command of ['start', 'migrate', 'clients', 'users', 'keys', 'seed']) expect(help.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
   });
 
+  it('start --help offers --workers, and a bad count is reported like the WORKERS setting, exit 1', async () => {
+    const help = await rig.cli(['start', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/--workers <count>\s+worker processes serving PORT: a number, or auto/);
+    expect(await rig.cli(['start', '--workers', 'many'])).toEqual({ code: 1, stdout: '', stderr: 'castellan: WORKERS="many" is not valid: expected auto (one per core) or an integer from 1 to 64\n' });
+  });
+
   it('prints the package version', async () => {
     const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
     expect(await rig.cli(['--version'])).toMatchObject({ code: 0, stdout: `${version}\n` });

@@ -106,3 +106,42 @@ describe(`CachedClientStore on ${backendName}`, () => {
     expect(withClientCache(ctx.stores, 5).clients).toBeInstanceOf(CachedClientStore);
   });
 });
+
+describe(`client cache notices between workers on ${backendName}`, () => {
+  let ctx: TestContext;
+  beforeAll(async () => {
+    ctx = await createTestContext();
+  });
+  afterAll(() => ctx.close());
+
+  it('reports a change outside a transaction at once, and a change inside one only after it ends', async () => {
+    const stores = withClientCache(ctx.stores, 5);
+    const clients = stores.clients as CachedClientStore;
+    const reported: string[] = [];
+    clients.onChanged = (clientId) => reported.push(clientId);
+    const record = client();
+    await stores.clients.insert(record);
+    await stores.clients.update({ ...record, metadata: { ...record.metadata, client_name: 'Direct' } });
+    expect(reported).toEqual([record.clientId]);
+    await stores.transaction(async (tx) => {
+      await stores.clients.update({ ...record, metadata: { ...record.metadata, client_name: 'In a transaction' } }, tx);
+      // Not yet: another worker told now could cache the row as it was before the commit.
+      expect(reported).toEqual([record.clientId]);
+    });
+    expect(reported).toEqual([record.clientId, record.clientId]);
+    await stores.clients.remove(record.clientId);
+    expect(reported).toHaveLength(3);
+  });
+
+  it('forget drops the entry another worker changed, so the next read sees the database', async () => {
+    const stores = withClientCache(ctx.stores, 60);
+    const clients = stores.clients as CachedClientStore;
+    const record = client();
+    await ctx.stores.clients.insert(record);
+    await clients.find(record.clientId);
+    await ctx.stores.clients.update({ ...record, metadata: { ...record.metadata, client_name: 'Changed elsewhere' } });
+    expect((await clients.find(record.clientId))?.metadata.client_name).toBe('Cache test');
+    clients.forget(record.clientId);
+    expect((await clients.find(record.clientId))?.metadata.client_name).toBe('Changed elsewhere');
+  });
+});

@@ -7,12 +7,18 @@ import { stderrReporter } from '../fault-episodes.js';
 import { migrate } from '../migrations/migrator.js';
 import { StorageUnavailableError } from '../storage-errors.js';
 import { PostgresDatabase } from './postgres-database.js';
+import { POSTGRES_POOL_BUDGET } from '../../config/worker-settings.js';
 import { DEFAULT_AUTOCHECKPOINT_PAGES, JOURNAL_SIZE_LIMIT_BYTES, startCheckpointer } from './sqlite-checkpointer.js';
 import { SqliteDatabase } from './sqlite-database.js';
 import type { Database } from './statements.js';
 
 export const DEFAULT_DATABASE_TIMEOUT_MS = 3_000;
-const POSTGRES_POOL_SIZE = 20;
+/**
+ * Autocheckpoint of a worker process whose primary runs the checkpoint thread (WORKERS above 1): a
+ * backstop only, ten times SQLite's default, reached only if that thread has stopped; it keeps the
+ * WAL bounded (about 40 MB of 4 KiB pages) without putting checkpoints back into every worker's commits.
+ */
+export const BACKSTOP_AUTOCHECKPOINT_PAGES = 10 * DEFAULT_AUTOCHECKPOINT_PAGES;
 
 export interface OpenOptions {
   /** PostgreSQL schema to use (tests give each file its own). */
@@ -24,16 +30,29 @@ export interface OpenOptions {
    * (sqlite-checkpointer.ts). The server turns it on; short-lived CLI commands do not need it.
    */
   checkpointOffThread?: boolean;
+  /**
+   * SQLite file databases shared by worker processes: another process (the primary) checkpoints,
+   * so this connection only keeps the backstop above; exclusive of `checkpointOffThread`.
+   */
+  checkpointElsewhere?: boolean;
+  /** PostgreSQL pool size (POSTGRES_POOL_BUDGET unless workers share it, config/worker-settings.ts). */
+  maxConnections?: number;
+  /**
+   * False in a worker process: its primary migrated before forking, and workers starting together
+   * must not contend for knex's migration lock (the loser would fail its start).
+   */
+  migrate?: boolean;
 }
 
 export function openDatabase(databaseUrl: string, options: OpenOptions = {}): Database {
   const timeoutMs = options.timeoutMs ?? DEFAULT_DATABASE_TIMEOUT_MS;
   if (!databaseUrl.startsWith('sqlite:')) {
-    return new PostgresDatabase({ connectionString: databaseUrl, searchPath: options.searchPath, timeoutMs, maxConnections: POSTGRES_POOL_SIZE });
+    return new PostgresDatabase({ connectionString: databaseUrl, searchPath: options.searchPath, timeoutMs, maxConnections: options.maxConnections ?? POSTGRES_POOL_BUDGET });
   }
   const filename = databaseUrl.slice('sqlite:'.length) || ':memory:';
   const offThread = options.checkpointOffThread === true && filename !== ':memory:';
-  const database = new SqliteDatabase(filename, { timeoutMs, autocheckpointPages: offThread ? 0 : DEFAULT_AUTOCHECKPOINT_PAGES, journalSizeLimitBytes: JOURNAL_SIZE_LIMIT_BYTES });
+  const autocheckpointPages = offThread ? 0 : options.checkpointElsewhere ? BACKSTOP_AUTOCHECKPOINT_PAGES : DEFAULT_AUTOCHECKPOINT_PAGES;
+  const database = new SqliteDatabase(filename, { timeoutMs, autocheckpointPages, journalSizeLimitBytes: JOURNAL_SIZE_LIMIT_BYTES });
   if (offThread) {
     database.attachCheckpointer(startCheckpointer(filename, (work) => database.exclusive(work), (error) => {
       // Without the worker, SQLite's own checkpoints keep the WAL bounded again.
@@ -72,7 +91,7 @@ export async function openMigrated(databaseUrl: string, options: OpenOptions & {
     try {
       // Reachability first, through the layer (bounded, typed errors); then knex runs the migrations.
       await database.one('select 1 as "reachable"');
-      await migrate(database);
+      if (options.migrate !== false) await migrate(database);
       database.faults.reportTo(stderrReporter);
       return database;
     } catch (error) {
