@@ -20,10 +20,11 @@ import { asTrustedIssuers, tokenExchangeProblems, type TokenExchangeConfig } fro
 import { asNonceLifetime, asProofAge, type DpopConfig } from './dpop-settings.js';
 import { lifetimeProblems, type LifetimeConfig } from './lifetime-settings.js';
 import { asWorkerCount, workerProblems, type WorkerConfig } from './worker-settings.js';
+import { adminProblems, applyAdminDefaults, asAdminToken, type AdminConfig } from './admin-settings.js';
 
 export type SigningAlg = 'RS256' | 'ES256';
 
-export interface Config extends SecurityConfig, LoginConfig, RegistrationConfig, ResourceConfig, ThreatConfig, StorageConfig, TokenExchangeConfig, DpopConfig, LifetimeConfig, WorkerConfig {
+export interface Config extends SecurityConfig, LoginConfig, RegistrationConfig, ResourceConfig, ThreatConfig, StorageConfig, TokenExchangeConfig, DpopConfig, LifetimeConfig, WorkerConfig, AdminConfig {
   port: number;
   issuer: string;
   databaseUrl: string;
@@ -169,6 +170,10 @@ export const SETTINGS: Setting<keyof Config>[] = [
   { key: 'threatWebhookUrl', env: 'THREAT_WEBHOOK_URL', parse: asWebhookUrl, describe: 'an http(s) URL without credentials or fragment' },
   { key: 'auditRetention', env: 'AUDIT_RETENTION', default: seconds('P90D'), parse: asPositiveDuration, describe: 'an ISO 8601 duration such as P90D' },
   { key: 'ipBlockDuration', env: 'IP_BLOCK_DURATION', default: seconds('P1D'), parse: asPositiveDuration, describe: 'an ISO 8601 duration such as P1D' },
+  // Admin credential and developer surfaces (src/config/admin-settings.ts, src/security/admin-auth.ts).
+  { key: 'adminToken', env: 'ADMIN_TOKEN', parse: asAdminToken, describe: '32 to 512 printable characters without spaces' },
+  { key: 'inspectorEnabled', env: 'INSPECTOR_ENABLED', parse: asBoolean, describe: 'true or false (default: true unless CASTELLAN_PRODUCTION=true)' },
+  { key: 'testControlEnabled', env: 'TEST_CONTROL_ENABLED', default: false, parse: asBoolean, describe: 'true or false' },
 ];
 
 export class ConfigError extends Error {
@@ -220,6 +225,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   problems.push(...tokenExchangeProblems(result));
   problems.push(...lifetimeProblems(result));
   problems.push(...workerProblems(result));
+  applyAdminDefaults(result);
+  problems.push(...adminProblems(result));
   if (problems.length > 0) throw new ConfigError(problems);
   return result;
 }

@@ -56,11 +56,17 @@ export interface OAuthErrorOptions {
   status?: number;
   /** Extra response headers, such as WWW-Authenticate. */
   headers?: Record<string, string>;
+  /**
+   * The requirement of spec/ this error enforces (e.g. RFC7636-4.6-1): it names the page the
+   * error's error_uri points to.
+   */
+  requirement?: string;
 }
 
 export class OAuthError extends Error {
   readonly status: number;
   readonly headers: Record<string, string>;
+  readonly requirement?: string;
 
   constructor(
     readonly code: OAuthErrorCode,
@@ -71,6 +77,7 @@ export class OAuthError extends Error {
     this.name = 'OAuthError';
     this.status = options.status ?? ERROR_TABLE[code].status;
     this.headers = options.headers ?? {};
+    this.requirement = options.requirement;
   }
 
   /** The RFC 6749 §5.2 body. error_description is restricted to %x20-21 / %x23-5B / %x5D-7E. */
