@@ -21,5 +21,6 @@ COPY conformance/seed.json conformance/tls-proxy.mjs ./conformance/
 # data/ holds the master key (MASTER_KEY_FILE default), SQLite files and dev certificates.
 RUN mkdir -p /app/data/tls && chown -R node:node /app/data
 USER node
-EXPOSE 3443
+# PORT defaults to 3000 (the conformance profile of docker-compose.yml sets 3443 itself).
+EXPOSE 3000
 CMD ["node", "dist/cli/main.js", "start"]
