@@ -49,7 +49,7 @@ export const refreshTokenGrant: GrantModule<RefreshTokenInput> = {
       throw invalidGrant('the authorization grant is no longer valid');
     }
     // RFC 6749 §6: the scope may only narrow (scope-policy.ts).
-    const scope = refreshScope(input.scope, presented.scope);
+    const scope = refreshScope(input.scope, presented.scope, client);
     const audience = narrowResources(input.resource, grant.resource);
 
     let user;

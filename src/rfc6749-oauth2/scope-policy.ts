@@ -84,11 +84,23 @@ export function clientCredentialsScope(client: ClientRecord, requested: string |
 /**
  * refresh_token: RFC 6749 §6 "MUST NOT include any scope not originally granted by the resource
  * owner", so such a value is refused rather than dropped; omitted means the scope of the token presented.
+ * Values the client may no longer have (its registered `scope` was narrowed since the grant) are
+ * dropped as at /authorize (§3.3): a refresh never outlives a change to the client's registration.
  */
-export function refreshScope(requested: string | undefined, granted: string): string {
-  if (requested === undefined) return granted;
-  const original = new Set(scopeList(granted));
-  const decided = decide(scopeList(requested), (value) => (original.has(value) ? undefined : `${value} was not granted by the resource owner`));
-  if (decided.objections.length > 0) throw new OAuthError('invalid_scope', `scope exceeds the original grant: ${decided.objections.join('; ')}`);
-  return decided.granted.join(' ');
+export function refreshScope(requested: string | undefined, granted: string, client?: ClientRecord): string {
+  let scope = scopeList(granted);
+  if (requested !== undefined) {
+    const original = new Set(scope);
+    const decided = decide(scopeList(requested), (value) => (original.has(value) ? undefined : `${value} was not granted by the resource owner`));
+    if (decided.objections.length > 0) throw new OAuthError('invalid_scope', `scope exceeds the original grant: ${decided.objections.join('; ')}`);
+    scope = decided.granted;
+  }
+  const registered = client ? registeredScope(client) : undefined;
+  if (!registered) return scope.join(' ');
+  const allowed = new Set(['openid', ...registered]);
+  const stillAllowed = decide(scope, (value) => (allowed.has(value) ? undefined : `${value} is no longer registered for this client`));
+  if (stillAllowed.granted.length === 0 && scope.length > 0) {
+    throw new OAuthError('invalid_scope', `no granted scope can be refreshed: ${stillAllowed.objections.join('; ')}`, { requirement: 'RFC6749-3.3-1' });
+  }
+  return stillAllowed.granted.join(' ');
 }

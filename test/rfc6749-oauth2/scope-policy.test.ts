@@ -82,5 +82,16 @@ describe(`RFC 6749 §3.3 scope policy (${backendName})`, () => {
         code: 'invalid_scope', description: 'scope exceeds the original grant: email was not granted by the resource owner',
       });
     });
+
+    it('MUST drop values the client is no longer registered for, and refuse when none remains (§3.3)', () => {
+      const narrowed = { ...service, metadata: { ...service.metadata, scope: 'api:read' } };
+      expect(refreshScope(undefined, 'api:read api:write', narrowed)).toBe('api:read');
+      expect(refreshScope('api:read', 'api:read api:write', narrowed)).toBe('api:read');
+      expect(refreshScope(undefined, 'openid profile api:read', narrowed)).toBe('openid api:read');
+      expect(refusal(() => refreshScope(undefined, 'api:write', narrowed))).toEqual({
+        code: 'invalid_scope', description: 'no granted scope can be refreshed: api:write is no longer registered for this client',
+      });
+      expect(refreshScope(undefined, 'api:read api:write', open)).toBe('api:read api:write');
+    });
   });
 });
