@@ -111,6 +111,8 @@ export interface MetadataOptions {
   production: boolean;
   /** Outbound policy for jwks_uri and backchannel_logout_uri; by default the one production mode implies. */
   outbound?: SafeFetchPolicy;
+  /** The external issuers token exchange trusts; when given, a policy naming another issuer is refused. */
+  tokenExchangeTrustedIssuers?: readonly { issuer: string }[];
 }
 
 /** Returns normalised metadata with RFC 7591 defaults applied; throws on anything inconsistent. */
@@ -189,7 +191,7 @@ export function validateClientMetadata(input: Record<string, unknown>, options: 
     registration_access_token: _rat, registration_client_uri: _uri, software_statement: _statement, ...rest
   } = input;
   // Castellan extension: the RFC 8693 exchange policy, deny-by-default (src/rfc8693-token-exchange/exchange-policy.ts).
-  const exchangePolicy = validateExchangePolicy(input[POLICY_METADATA], { grant_types: grantTypes, token_endpoint_auth_method: authMethod });
+  const exchangePolicy = validateExchangePolicy(input[POLICY_METADATA], { grant_types: grantTypes, token_endpoint_auth_method: authMethod }, options.tokenExchangeTrustedIssuers);
   return {
     ...rest,
     ...(exchangePolicy ? { [POLICY_METADATA]: exchangePolicy } : {}),

@@ -35,7 +35,7 @@ export interface CreateOptions {
 }
 
 export function metadataOptions(ctx: Context): MetadataOptions {
-  return { production: ctx.config.production, outbound: outboundPolicy(ctx.config) };
+  return { production: ctx.config.production, outbound: outboundPolicy(ctx.config), tokenExchangeTrustedIssuers: ctx.config.tokenExchangeTrustedIssuers };
 }
 
 export function usesSecret(record: Pick<ClientRecord, 'metadata'>): boolean {

@@ -69,7 +69,11 @@ function tokenTypes(value: unknown, name: string, required: boolean): TokenType[
  * absent. It needs the grant type, and an authenticated client: a public client proves nothing
  * about who exchanges.
  */
-export function validateExchangePolicy(value: unknown, metadata: Pick<ClientMetadata, 'grant_types' | 'token_endpoint_auth_method'>): ExchangePolicy | undefined {
+export function validateExchangePolicy(
+  value: unknown,
+  metadata: Pick<ClientMetadata, 'grant_types' | 'token_endpoint_auth_method'>,
+  trustedIssuers?: readonly { issuer: string }[],
+): ExchangePolicy | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw fail('must be an object');
   const input = value as Record<string, unknown>;
@@ -81,16 +85,26 @@ export function validateExchangePolicy(value: unknown, metadata: Pick<ClientMeta
   const subjectTypes = tokenTypes(input.subject_token_types, 'subject_token_types', true)!;
   const scopes = strings(input.scopes, 'scopes');
   if (scopes?.some((scope) => !/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(scope))) throw fail('scopes must be scope tokens (RFC 6749 §3.3)');
+  const subjectIssuers = strings(input.subject_issuers, 'subject_issuers', { nonEmpty: true }) ?? [SELF_ISSUER];
+  const actorIssuers = strings(input.actor_issuers, 'actor_issuers', { nonEmpty: true }) ?? [SELF_ISSUER];
+  // An issuer the server does not trust could never match at exchange time: say so when the client is saved.
+  if (trustedIssuers) {
+    const known = new Set([SELF_ISSUER, ...trustedIssuers.map((entry) => entry.issuer)]);
+    for (const [name, list] of [['subject_issuers', subjectIssuers], ['actor_issuers', actorIssuers]] as const) {
+      const unknown = list.find((issuer) => !known.has(issuer));
+      if (unknown !== undefined) throw fail(`${name}: ${unknown} is neither "self" nor in TOKEN_EXCHANGE_TRUSTED_ISSUERS`);
+    }
+  }
   return {
     subject_token_types: subjectTypes,
-    subject_issuers: strings(input.subject_issuers, 'subject_issuers', { nonEmpty: true }) ?? [SELF_ISSUER],
+    subject_issuers: subjectIssuers,
     subject_clients: strings(input.subject_clients, 'subject_clients') ?? [],
     audiences: strings(input.audiences, 'audiences', { required: true, nonEmpty: true })!,
     ...(scopes ? { scopes } : {}),
     impersonation: input.impersonation as boolean,
     delegation: input.delegation as boolean,
     actor_token_types: tokenTypes(input.actor_token_types, 'actor_token_types', false) ?? subjectTypes,
-    actor_issuers: strings(input.actor_issuers, 'actor_issuers', { nonEmpty: true }) ?? [SELF_ISSUER],
+    actor_issuers: actorIssuers,
   };
 }
 

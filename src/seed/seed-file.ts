@@ -76,7 +76,7 @@ export function validateClaims(claims: unknown, label = 'claims'): Record<string
 const clientLabel = (index: number, id: unknown) => `clients[${index}]${typeof id === 'string' ? ` (client_id "${id}")` : ''}`;
 const userLabel = (index: number, name: unknown) => `users[${index}]${typeof name === 'string' ? ` (username "${name}")` : ''}`;
 
-export type SeedOptions = Pick<Config, 'production' | 'passwordMinLength'>;
+export type SeedOptions = Pick<Config, 'production' | 'passwordMinLength'> & Partial<Pick<Config, 'tokenExchangeTrustedIssuers'>>;
 
 /** Structural and per-entry checks; throws SeedError with the first problem found. */
 export function validateSeed(document: unknown, options: SeedOptions): SeedFile {

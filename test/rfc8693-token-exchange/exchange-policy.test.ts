@@ -32,6 +32,15 @@ describe('RFC 8693 §5 exchange policy (deny by default)', () => {
     expect(validateClientMetadata({ grant_types: [TOKEN_EXCHANGE_GRANT_TYPE], token_exchange: minimal }, { production: false }).token_exchange).toMatchObject(minimal);
   });
 
+  it('refuses, when the client is saved, an issuer that is neither self nor trusted by the server', () => {
+    const trusted = [{ issuer: 'https://idp.partner.example' }];
+    const external = { ...minimal, subject_issuers: ['self', 'https://idp.partner.example'] };
+    expect(validateExchangePolicy(external, metadata, trusted)?.subject_issuers).toEqual(['self', 'https://idp.partner.example']);
+    expect(() => validateExchangePolicy({ ...minimal, subject_issuers: ['https://unknown.example'] }, metadata, trusted)).toThrow('subject_issuers: https://unknown.example is neither "self" nor in TOKEN_EXCHANGE_TRUSTED_ISSUERS');
+    expect(() => validateExchangePolicy({ ...minimal, delegation: true, actor_issuers: ['https://unknown.example'] }, metadata, [])).toThrow('actor_issuers: https://unknown.example');
+    expect(() => validateClientMetadata({ grant_types: [TOKEN_EXCHANGE_GRANT_TYPE], token_exchange: external }, { production: false, tokenExchangeTrustedIssuers: [] })).toThrow('neither "self" nor');
+  });
+
   it('a client without a policy is unauthorized_client', () => {
     expect(() => exchangePolicyOf(client())).toThrow(expect.objectContaining({ code: 'unauthorized_client' }));
   });
