@@ -209,8 +209,13 @@ describe(`RFC 8693 token exchange grant (${backendName})`, () => {
     it('incident revoke-client and client removal of the subject\'s client reach exchanged tokens', async () => {
       const subject = await rig.codeTokens('web-jwt', { resource: [API] });
       const exchanged = await exchangeFrom(subject.access_token);
-      await revokeClientTokens(rig.ctx, 'web-jwt', 'test');
+      const usableOfGateway = () => rig.ctx.stores.grants.countUsableTokensByClient('gateway', rig.ctx.clock());
+      const gatewayBefore = await usableOfGateway();
+      // The count covers what the revocation reaches: the client's own tokens and the exchanged one.
+      expect(await revokeClientTokens(rig.ctx, 'web-jwt', 'test')).toMatchObject({ accessTokens: 2, refreshTokens: 1 });
       expect(await active(exchanged)).toBe(false);
+      // The gateway's exchanged grant is dead through its revoked parent: its token no longer counts as usable.
+      expect(await usableOfGateway()).toEqual({ ...gatewayBefore, accessTokens: gatewayBefore.accessTokens - 1 });
       const other = await rig.codeTokens('web', { resource: [API] });
       const second = await exchangeFrom(other.access_token);
       await rig.ctx.stores.transaction((tx) => deleteClient(rig.ctx, 'gateway-less-client-does-not-exist', 'client_removed', tx, { type: 'client.removed' }));

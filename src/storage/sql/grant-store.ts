@@ -75,10 +75,23 @@ const REVOKE_BY_USER_AND_CLIENT = revokeWhere('"user_id" = ? and "client_id" = ?
 const LIST_BY_SID = 'select * from "grants" where "sid" = ? order by "created_at"';
 const LIST_UNREVOKED_BY_USER_AND_CLIENT = 'select * from "grants" where "user_id" = ? and "client_id" = ? and "revoked_at" is null order by "created_at"';
 
-/** Usable tokens of a client's live grants; parameters: client_id, now. */
-const LIVE_GRANTS_OF_CLIENT = 'select "id" from "grants" where "client_id" = ? and "revoked_at" is null';
-const COUNT_USABLE_REFRESH_TOKENS = `select count(*) as "n" from "refresh_tokens" where "grant_id" in (${LIVE_GRANTS_OF_CLIENT}) and "expires_at" > ? and "consumed_at" is null`;
-const COUNT_USABLE_ACCESS_TOKENS = `select count(*) as "n" from "access_tokens" where "grant_id" in (${LIVE_GRANTS_OF_CLIENT}) and "expires_at" > ? and "revoked_at" is null`;
+/**
+ * The grants revoking a client reaches (revokeWhere): its unrevoked grants and their unrevoked
+ * descendants, less those already dead through a revoked ancestor (token reads treat them as
+ * revoked, so their tokens are not usable). The upward walk is as deep as exchange chains, a few
+ * levels. Parameter: client_id.
+ */
+const USABLE_FAMILY_OF_CLIENT = 'with recursive "family" ("id") as ('
+  + 'select "id" from "grants" where "client_id" = ? and "revoked_at" is null '
+  + 'union select "child"."id" from "grants" as "child" inner join "family" on "child"."parent_grant_id" = "family"."id" where "child"."revoked_at" is null), '
+  + '"up" ("start", "parent") as ('
+  + 'select "g"."id", "g"."parent_grant_id" from "grants" as "g" where "g"."id" in (select "id" from "family") and "g"."parent_grant_id" is not null '
+  + 'union select "up"."start", "p"."parent_grant_id" from "up" inner join "grants" as "p" on "p"."id" = "up"."parent" where "p"."parent_grant_id" is not null) ';
+const USABLE_GRANT_IDS = 'select "id" from "family" where "id" not in '
+  + '(select "up"."start" from "up" inner join "grants" as "p" on "p"."id" = "up"."parent" where "p"."revoked_at" is not null)';
+/** Parameters: client_id, now. */
+const COUNT_USABLE_REFRESH_TOKENS = `${USABLE_FAMILY_OF_CLIENT}select count(*) as "n" from "refresh_tokens" where "grant_id" in (${USABLE_GRANT_IDS}) and "expires_at" > ? and "consumed_at" is null`;
+const COUNT_USABLE_ACCESS_TOKENS = `${USABLE_FAMILY_OF_CLIENT}select count(*) as "n" from "access_tokens" where "grant_id" in (${USABLE_GRANT_IDS}) and "expires_at" > ? and "revoked_at" is null`;
 
 export class SqlGrantStore implements GrantStore {
   constructor(private readonly db: Database) {}
