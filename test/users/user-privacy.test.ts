@@ -60,6 +60,10 @@ describe(`users export and delete (${backendName})`, () => {
     await enrollUser(ctx, subject);
     await ctx.stores.loginResets.bump(subject.username, ctx.clock());
     await ctx.stores.logoutDeliveries.insert({ id: 'privacy-delivery', clientId: 'privacy-rp2', userId: subject.id, sid: 'sid-1', attempts: 1, nextAttemptAt: ctx.clock() + 60, createdAt: ctx.clock(), lastError: 'timeout' });
+    // A device authorization the subject denied (an approved one hangs off a grant, which goes too).
+    const now = ctx.clock();
+    await ctx.stores.deviceAuthorizations.insert({ deviceCodeHash: 'privacy-device', userCodeHash: 'privacy-user-code', clientId: 'privacy-rp2', scope: 'openid', status: 'pending', pollInterval: 5, lastPolledAt: null, grantId: null, userId: null, createdAt: now, expiresAt: now + 600, decidedAt: null, consumedAt: null });
+    await ctx.stores.deviceAuthorizations.deny('privacy-device', subject.id, now);
   });
   afterAll(() => ctx.close());
 
@@ -96,7 +100,7 @@ describe(`users export and delete (${backendName})`, () => {
     const mentions = [...before.values()].flat().filter((row) => row.includes(subject.id) || row.includes(subject.username));
     expect(mentions.length).toBeGreaterThan(15);
     const removed = await deleteUserData(ctx, subject);
-    expect(removed).toMatchObject({ users: 1, grants: 1, sessions: 1, consents: 1, refresh_tokens: 1, access_tokens: 1, user_mfa: 1, recovery_codes: 10, login_throttle_resets: 1, logout_deliveries: 1 });
+    expect(removed).toMatchObject({ users: 1, grants: 1, sessions: 1, consents: 1, refresh_tokens: 1, access_tokens: 1, user_mfa: 1, recovery_codes: 10, login_throttle_resets: 1, logout_deliveries: 1, device_authorizations: 1 });
     for (const [table, rows] of await everyRow(ctx.knex)) {
       for (const row of rows) {
         expect(row.includes(subject.id) || row.includes(subject.username), `${table}: ${row}`).toBe(false);

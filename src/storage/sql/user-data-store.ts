@@ -13,9 +13,9 @@ import { on } from './on.js';
 import { type Database, quoteName } from './statements.js';
 
 /** Tables whose rows belong to one user through a `user_id` column (children before parents). */
-export const USER_TABLES = ['mfa_challenges', 'recovery_codes', 'user_mfa', 'interactions', 'sessions', 'consents', 'logout_deliveries'] as const;
+export const USER_TABLES = ['mfa_challenges', 'recovery_codes', 'user_mfa', 'interactions', 'sessions', 'consents', 'logout_deliveries', 'device_authorizations'] as const;
 /** Tables whose rows belong to a grant of the user. */
-export const GRANT_TABLES = ['authorization_codes', 'refresh_tokens', 'access_tokens'] as const;
+export const GRANT_TABLES = ['authorization_codes', 'refresh_tokens', 'access_tokens', 'refresh_retry_answers'] as const;
 
 /** The ids of the user's grants, as a subquery taking the user id. */
 const USER_GRANT_IDS = '(select "id" from "grants" where "user_id" = ?)';
