@@ -28,6 +28,9 @@ const migrationSource: Knex.MigrationSource<(typeof MIGRATIONS)[number]> = {
   getMigration: async (migration) => migration,
 };
 
+/** The longest one migration statement may run on PostgreSQL (an index build on a large table). */
+export const MIGRATION_STATEMENT_LIMIT_MS = 10 * 60_000;
+
 /** A knex instance on the same database: SQLite's one connection, or a small pool of PostgreSQL's. Destroy it after use. */
 export function schemaKnex(database: Database): Knex {
   if (database instanceof SqliteDatabase) {
@@ -44,8 +47,16 @@ export function schemaKnex(database: Database): Knex {
     return knexFactory({ client: SharedConnection, connection: { filename: database.filename }, useNullAsDefault: true, pool: { min: 1, max: 1 } });
   }
   if (database instanceof PostgresDatabase) {
-    const { connectionString, searchPath } = database.settings;
-    return knexFactory({ client: 'pg', connection: connectionString, searchPath: searchPath ? [searchPath] : undefined, pool: { min: 0, max: 1 } });
+    const { connectionString, searchPath, timeoutMs } = database.settings;
+    // Bounded like the statement layer: connecting waits the database timeout, and a DDL statement
+    // waits at most that long for a table lock (queued behind a busy node's lock, an ALTER would
+    // block every query on the table meanwhile). The statement itself may run long on a big table,
+    // but a silent server is given up on after MIGRATION_STATEMENT_LIMIT_MS.
+    const connection = {
+      connectionString, connectionTimeoutMillis: timeoutMs, lock_timeout: timeoutMs,
+      statement_timeout: MIGRATION_STATEMENT_LIMIT_MS, query_timeout: MIGRATION_STATEMENT_LIMIT_MS,
+    };
+    return knexFactory({ client: 'pg', connection, searchPath: searchPath ? [searchPath] : undefined, pool: { min: 0, max: 1 }, acquireConnectionTimeout: timeoutMs });
   }
   throw new Error('unknown database');
 }

@@ -66,10 +66,10 @@ export class PostgresDatabase implements Database {
   private readonly named = new Map<string, NamedStatement & { generation: number }>();
   private readonly watched = new WeakSet<pg.PoolClient>();
   /** Where the database is, for knex's schema migrations (migrations/migrator.ts). */
-  readonly settings: { connectionString: string; searchPath?: string };
+  readonly settings: { connectionString: string; searchPath?: string; timeoutMs: number };
 
   constructor(private readonly options: PostgresOptions) {
-    this.settings = { connectionString: options.connectionString, searchPath: options.searchPath };
+    this.settings = { connectionString: options.connectionString, searchPath: options.searchPath, timeoutMs: options.timeoutMs };
     this.faults = new FaultEpisodes('database', Math.max(1, Math.ceil(options.timeoutMs / 1000)));
     this.pool = new pg.Pool({
       connectionString: options.connectionString,
