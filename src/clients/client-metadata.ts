@@ -15,6 +15,7 @@ import { validateLifetimes } from './token-lifetimes.js';
 import { validateReuseGrace } from '../rfc6749-oauth2/refresh-reuse-grace.js';
 import { POLICY_METADATA, validateExchangePolicy } from '../rfc8693-token-exchange/exchange-policy.js';
 import { checkOutboundUrl, outboundPolicy, type SafeFetchPolicy } from '../security/safe-fetch.js';
+import { applyClientProfile } from '../fapi2-security-profile/client-profile.js';
 import type { ClientMetadata } from '../storage/stores.js';
 
 export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'] as const;
@@ -116,7 +117,9 @@ export interface MetadataOptions {
 }
 
 /** Returns normalised metadata with RFC 7591 defaults applied; throws on anything inconsistent. */
-export function validateClientMetadata(input: Record<string, unknown>, options: MetadataOptions): ClientMetadata {
+export function validateClientMetadata(raw: Record<string, unknown>, options: MetadataOptions): ClientMetadata {
+  // A client profile (FAPI 2.0) fills in its defaults and refuses what contradicts it, before the general rules.
+  const input = applyClientProfile(raw);
   const applicationType = (input.application_type ?? 'web') as ClientMetadata['application_type'];
   if (applicationType !== 'web' && applicationType !== 'native') throw fail('application_type must be web or native');
 

@@ -15,6 +15,7 @@ import type { ClientRecord } from '../storage/stores.js';
 import { hashHandle } from '../tokens/handles.js';
 import { clientKeySet } from './client-jwks.js';
 import { clientSecretKeys } from './client-secret-keys.js';
+import { FAPI2_SIGNING_ALGS, isFapi2Client } from '../fapi2-security-profile/client-profile.js';
 
 export const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 export const HMAC_ALGS = ['HS256', 'HS384', 'HS512'];
@@ -43,10 +44,13 @@ async function verificationKey(ctx: Context, client: ClientRecord): Promise<JWTV
   return keys;
 }
 
+/** The issuer alone as aud: server-wide (STRICT_ASSERTION_AUDIENCE) or for a FAPI 2.0 client (SP §5.3.2.1 item 8). */
+const strictAudience = (ctx: Context, client: ClientRecord) => ctx.config.strictAssertionAudience || isFapi2Client(client.metadata);
+
 /** Accepted aud values: the issuer, and unless strict, the token endpoint URL (RFC 7523 §3 item 3). */
-function acceptedAudience(ctx: Context): string[] {
+function acceptedAudience(ctx: Context, client: ClientRecord): string[] {
   const issuer = ctx.config.issuer;
-  return ctx.config.strictAssertionAudience ? [issuer] : [issuer, issuer + PATHS.token];
+  return strictAudience(ctx, client) ? [issuer] : [issuer, issuer + PATHS.token];
 }
 
 /** Verifies the assertion and returns the client it authenticates; every failure is invalid_client. */
@@ -72,20 +76,22 @@ export async function authenticateWithAssertion(ctx: Context, credentials: Asser
   // The method fixes the algorithm family, so an HMAC made with a public key (or none) never passes.
   const family = method === 'client_secret_jwt' ? HMAC_ALGS : ASYMMETRIC_ALGS;
   const registered = client.metadata.token_endpoint_auth_signing_alg;
-  const algorithms = registered ? family.filter((value) => value === registered) : family;
+  // A FAPI 2.0 client signs with PS256, ES256 or EdDSA only (SP §5.4.1), whatever it registered.
+  const permitted = isFapi2Client(client.metadata) ? family.filter((value) => (FAPI2_SIGNING_ALGS as readonly string[]).includes(value)) : family;
+  const algorithms = registered ? permitted.filter((value) => value === registered) : permitted;
   if (!alg || !algorithms.includes(alg)) throw fail(`client_assertion alg ${String(alg)} is not allowed for ${method}`);
 
   const now = ctx.clock();
   let payload: JWTPayload;
   try {
     const key = await verificationKey(ctx, client);
-    const options = { algorithms, issuer: clientId, subject: clientId, audience: acceptedAudience(ctx), requiredClaims: ['exp', 'jti'], currentDate: new Date(now * 1000), clockTolerance: CLOCK_TOLERANCE };
+    const options = { algorithms, issuer: clientId, subject: clientId, audience: acceptedAudience(ctx, client), requiredClaims: ['exp', 'jti'], currentDate: new Date(now * 1000), clockTolerance: CLOCK_TOLERANCE };
     ({ payload } = await jwtVerify(credentials.assertion, key, options));
   } catch (error) {
     if (error instanceof OAuthError) throw error;
     throw fail('client_assertion is invalid', error);
   }
-  checkClaimPolicy(ctx, payload, now);
+  checkClaimPolicy(ctx, client, payload, now);
   const jti = payload.jti;
   if (typeof jti !== 'string' || jti.length === 0 || jti.length > 256) throw fail('client_assertion jti is malformed');
   // RFC 7523 §3 item 7: a jti is accepted once while the assertion could still be valid (tolerance included).
@@ -96,8 +102,8 @@ export async function authenticateWithAssertion(ctx: Context, credentials: Asser
 }
 
 /** Policy beyond signature and registered claims: strict audience, bounded lifetime. */
-function checkClaimPolicy(ctx: Context, payload: JWTPayload, now: number): void {
-  if (ctx.config.strictAssertionAudience) {
+function checkClaimPolicy(ctx: Context, client: ClientRecord, payload: JWTPayload, now: number): void {
+  if (strictAudience(ctx, client)) {
     const aud = Array.isArray(payload.aud) && payload.aud.length === 1 ? payload.aud[0] : payload.aud;
     if (aud !== ctx.config.issuer) throw fail('client_assertion aud must be exactly the issuer');
   }

@@ -83,6 +83,8 @@ export interface ClientMetadata {
   access_token_format?: 'opaque' | 'jwt';
   /** RFC 9449 §5.2: every token request must carry a DPoP proof (access tokens always bound). */
   dpop_bound_access_tokens?: boolean;
+  /** Castellan: a client profile holding the client to a security profile (src/fapi2-security-profile/). */
+  profile?: 'fapi2';
   [extension: string]: unknown;
 }
 
