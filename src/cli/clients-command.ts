@@ -29,6 +29,7 @@ interface AddOptions {
   requirePkce: boolean;
   accessTokenFormat?: string;
   dpopBoundAccessTokens?: boolean;
+  profile?: string;
   accessTokenLifetime?: number;
   refreshTokenLifetime?: number;
   idTokenLifetime?: number;
@@ -104,6 +105,7 @@ function metadataInput(options: AddOptions, command: Command): Record<string, un
   set('scope', options.scope);
   set('access_token_format', options.accessTokenFormat);
   set('dpop_bound_access_tokens', options.dpopBoundAccessTokens);
+  set('profile', options.profile);
   set(LIFETIME_METADATA.access_token, options.accessTokenLifetime);
   set(LIFETIME_METADATA.refresh_token, options.refreshTokenLifetime);
   set(LIFETIME_METADATA.id_token, options.idTokenLifetime);
@@ -145,6 +147,7 @@ function registerAdd(clients: Command, io: CliIo): void {
     .option('--no-require-pkce', 'let this confidential client omit PKCE')
     .addOption(new Option('--access-token-format <format>', 'opaque (default) or jwt (RFC 9068)').choices(['opaque', 'jwt']))
     .option('--dpop-bound-access-tokens', 'every token request must carry a DPoP proof (RFC 9449 §5.2)')
+    .addOption(new Option('--profile <profile>', 'hold the client to a security profile: fapi2 (FAPI 2.0: private_key_jwt or mTLS, PAR, PKCE, bound tokens, 60 s codes)').choices(['fapi2']))
     .option('--access-token-lifetime <duration>', 'this client\'s access token lifetime, e.g. PT15M (capped by ACCESS_TOKEN_TTL_MAX)', lifetimeOption)
     .option('--refresh-token-lifetime <duration>', 'this client\'s refresh token (and grant) lifetime, e.g. P7D (capped by REFRESH_TOKEN_TTL_MAX)', lifetimeOption)
     .option('--id-token-lifetime <duration>', 'this client\'s ID token lifetime (capped by ID_TOKEN_TTL_MAX)', lifetimeOption)

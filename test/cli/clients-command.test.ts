@@ -94,6 +94,19 @@ describe('castellan clients (SQLite file)', () => {
     expect(body.jwks.keys[0].kid).toBe('k1');
   });
 
+  it('registers a FAPI 2.0 client with --profile fapi2, and refuses a profile the client contradicts', async () => {
+    const path = join(rig.dir, 'fapi-jwks.json');
+    writeFileSync(path, JSON.stringify({ keys: [{ kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0', kid: 'k1' }] }));
+    const added = await rig.cli(['clients', 'add', '--profile', 'fapi2', '--auth-method', 'private_key_jwt', '--jwks', path, '--redirect-uri', 'https://bank.example/cb', '--json']);
+    expect(added.code).toBe(0);
+    expect(JSON.parse(added.stdout)).toMatchObject({
+      profile: 'fapi2', require_pushed_authorization_requests: true, require_pkce: true, dpop_bound_access_tokens: true, authorization_code_lifetime: 60,
+    });
+    const refused = await rig.cli(['clients', 'add', '--profile', 'fapi2', '--redirect-uri', 'https://bank.example/cb']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('profile fapi2: token_endpoint_auth_method must be private_key_jwt');
+  });
+
   it.each([
     [['clients', 'add', '--name', 'no redirect'], /^castellan: redirect_uris is required for the authorization_code grant$/],
     [['clients', 'add', '--redirect-uri', 'https://x.example/cb', '--client-secret', 'too-short'], /^castellan: client_secret must be at least 32 characters$/],
