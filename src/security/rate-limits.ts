@@ -110,17 +110,17 @@ export class RateLimits {
     if (!this.enabled) return { allowed: true, limit, remaining: limit, resetSeconds: 0 };
     const limiters = await this.limiters(policy);
     const storeKey = compactKey(key);
-    const [hard, soft, outcome] = await Promise.all([
-      limiters.hardBan.get(storeKey),
-      limiters.softBan.get(storeKey),
-      limiters.window.consume(storeKey).then((res) => ({ allowed: true, res }), (rejection: unknown) => refusal(rejection)),
-    ]);
-    const banned = activeBan(hard, 'hard') ?? activeBan(soft, 'soft');
-    // Requests refused during a ban are not violations: the penalty does not feed itself.
-    if (banned) return { allowed: false, limit, remaining: 0, resetSeconds: banned.seconds, retryAfter: banned.seconds, ban: banned.kind };
+    // One store operation on the common path (one round trip to Redis, or to the primary from a
+    // worker): a ban also blocks the key's window (violation()), so a banned key is always refused
+    // here first, and the ban limiters are read only to say which ban refused it.
+    const outcome = await limiters.window.consume(storeKey).then((res) => ({ allowed: true, res }), (rejection: unknown) => refusal(rejection));
     const resetSeconds = seconds(outcome.res.msBeforeNext);
     // The window limiter counts against the configured limit; a tightened one refuses past its share.
     if (outcome.allowed && outcome.res.consumedPoints <= limit) return { allowed: true, limit, remaining: limit - outcome.res.consumedPoints, resetSeconds };
+    const [hard, soft] = await Promise.all([limiters.hardBan.get(storeKey), limiters.softBan.get(storeKey)]);
+    const banned = activeBan(hard, 'hard') ?? activeBan(soft, 'soft');
+    // Requests refused during a ban are not violations: the penalty does not feed itself.
+    if (banned) return { allowed: false, limit, remaining: 0, resetSeconds: banned.seconds, retryAfter: banned.seconds, ban: banned.kind };
     if (UNPENALISED.has(policy)) return { allowed: false, limit, remaining: 0, resetSeconds, retryAfter: resetSeconds };
     return this.violation(policy, limiters, storeKey, { allowed: false, limit, remaining: 0, resetSeconds, retryAfter: resetSeconds });
   }
@@ -147,7 +147,8 @@ export class RateLimits {
     const count = (await limiters.violations.penalty(key)).consumedPoints;
     const penalty = count >= this.hard.violations ? { kind: 'hard' as const, rule: this.hard, limiter: limiters.hardBan } : count >= this.soft.violations ? { kind: 'soft' as const, rule: this.soft, limiter: limiters.softBan } : undefined;
     if (!penalty) return refused;
-    await penalty.limiter.block(key, penalty.rule.duration);
+    // The window is blocked as long as the ban, so consume() refuses the key without reading the ban.
+    await Promise.all([penalty.limiter.block(key, penalty.rule.duration), limiters.window.block(key, penalty.rule.duration)]);
     this.logger?.warn({ policy, key, violations: count, ban: penalty.kind, seconds: penalty.rule.duration }, 'rate limit ban');
     return { ...refused, resetSeconds: penalty.rule.duration, retryAfter: penalty.rule.duration, ban: penalty.kind };
   }

@@ -122,6 +122,34 @@ describe('Progressive penalties', () => {
     expect(await limits.consume('token', 'other')).toMatchObject({ allowed: true });
   });
 
+  it('makes one store operation per admitted request (one round trip to Redis or to the primary), and still refuses banned keys', async () => {
+    fakeWallClock();
+    const operations: string[] = [];
+    const memory = memoryBackend();
+    // Every limiter method call is recorded with its limiter's key prefix.
+    const counting = {
+      kind: memory.kind, close: () => memory.close(),
+      limiter: (spec: Parameters<typeof memory.limiter>[0]) => new Proxy(memory.limiter(spec), {
+        get(target, name, receiver) {
+          const value = Reflect.get(target, name, receiver);
+          if (typeof value !== 'function' || !['consume', 'get', 'penalty', 'block'].includes(String(name))) return value;
+          return (...args: unknown[]) => {
+            operations.push(`${spec.keyPrefix.split(':')[1]}.${String(name)}`);
+            return value.apply(target, args);
+          };
+        },
+      }),
+    };
+    const limits = new RateLimits(config(penaltyConfig), counting);
+    await limits.consume('token', 'k');
+    expect(operations).toEqual(['rl.consume']);
+    await violate(limits, 'k', 4); // 1 more allowed, then 3 violations: a soft ban
+    operations.length = 0;
+    expect(await limits.consume('token', 'k')).toMatchObject({ allowed: false, ban: 'soft' });
+    // Refused by the blocked window; the ban limiters are read only to say which ban it is.
+    expect(operations).toEqual(['rl.consume', 'ban-hard.get', 'ban-soft.get']);
+  });
+
   it('forgets violations once the violation window has passed', async () => {
     const clock = fakeWallClock();
     const limits = memoryLimits({ ...penaltyConfig, rateLimitViolationWindow: 600 });
