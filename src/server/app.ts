@@ -76,8 +76,8 @@ export function createApp(ctx: Context): express.Express {
   app.use(endSessionRouter(ctx));
   app.use(accountRouter(ctx));
   app.use(openApiRouter(ctx));
-  // 404 unless TEST_CONTROL_ENABLED and ADMIN_TOKEN; then only with the admin credential.
-  app.use(testControlRouter(ctx));
+  // Only on test deployments (TEST_CONTROL_ENABLED, which needs ADMIN_TOKEN); then only with the admin credential.
+  if (ctx.config.testControlEnabled) app.use(testControlRouter(ctx));
   app.get('/', (_req, res) => {
     res.redirect(302, '/.well-known/openid-configuration');
   });

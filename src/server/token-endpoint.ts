@@ -111,7 +111,7 @@ async function runGrant(ctx: Context, exchange: TokenExchange): Promise<void> {
 }
 
 // forcedTokenAnswer and forcedIdToken: failures the test control API forced (nothing unless TEST_CONTROL_ENABLED).
-export const TOKEN_PHASES: readonly Phase[] = [parseForm, findGrantType, validateGrantParameters, authenticate, checkGrantAllowed, forcedTokenAnswer, checkDpopProof, runGrant, forcedIdToken];
+export const TOKEN_PHASES: readonly Phase[] = [parseForm, findGrantType, validateGrantParameters, authenticate, forcedTokenAnswer, checkGrantAllowed, checkDpopProof, runGrant, forcedIdToken];
 
 export function tokenRouter(ctx: Context): Router {
   return postOnlyRouter({ path: PATHS.token, parseBody: formBody, logger: ctx.logger, otherMethods: 'the token endpoint accepts only POST' }, async (req: Request, res: Response) => {
