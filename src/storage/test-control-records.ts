@@ -12,7 +12,7 @@ export const FAILURE_KINDS = [
 export type FailureKind = (typeof FAILURE_KINDS)[number];
 
 /** Endpoints a failure can be aimed at. */
-export const FAILURE_ENDPOINTS = ['token'] as const;
+export const FAILURE_ENDPOINTS = ['token', 'userinfo'] as const;
 export type FailureEndpoint = (typeof FAILURE_ENDPOINTS)[number];
 
 export interface ForcedFailure {

@@ -6,8 +6,9 @@
  * - `delay` holds the response for `delay_ms` (at most MAX_DELAY_MS), then serves it normally.
  * - `id_token_*` serve a response whose ID token the client MUST reject (OIDC Core §3.1.3.7): a
  *   broken signature, or a validly signed token with the wrong iss, aud or nonce.
- * Two phases of the token endpoint (server/token-endpoint.ts) take them; both return at once when
- * test control is off, and otherwise cost one query per request.
+ * Two phases of the token endpoint (server/token-endpoint.ts) take them, and UserInfo takes the
+ * error answers and delays aimed at it; all return at once when test control is off, and otherwise
+ * cost one query per request.
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-5.2
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
  */
@@ -17,7 +18,7 @@ import { OAuthError } from '../errors/oauth-error.js';
 import type { TokenResponseBody } from '../rfc6749-oauth2/token-response.js';
 import type { Context } from '../server/context.js';
 import type { ClientRecord } from '../storage/stores.js';
-import type { FailureKind } from '../storage/test-control-records.js';
+import type { FailureEndpoint, FailureKind } from '../storage/test-control-records.js';
 import type { Alg } from '../tokens/keystore.js';
 
 /** The longest a forced delay may hold a response: longer than any sensible client timeout, short enough not to pin the server. */
@@ -25,6 +26,12 @@ export const MAX_DELAY_MS = 30_000;
 
 const ANSWER_KINDS: readonly FailureKind[] = ['invalid_grant', 'temporarily_unavailable', 'server_error', 'delay'];
 const ID_TOKEN_KINDS: readonly FailureKind[] = ['id_token_bad_signature', 'id_token_wrong_iss', 'id_token_wrong_aud', 'id_token_wrong_nonce'];
+
+/** What each endpoint can be made to do: UserInfo has no grant to be invalid and issues no ID token. */
+export const ENDPOINT_FAILURES: Record<FailureEndpoint, readonly FailureKind[]> = {
+  token: [...ANSWER_KINDS, ...ID_TOKEN_KINDS],
+  userinfo: ['temporarily_unavailable', 'server_error', 'delay'],
+};
 
 const FORCED = 'forced by the test control API';
 const REQUIREMENT = 'CASTELLAN-TC-FAIL-1';
@@ -37,13 +44,18 @@ function forcedError(kind: FailureKind): OAuthError {
   return new OAuthError('server_error', 'The server encountered an unexpected condition', { requirement: REQUIREMENT, cause: new Error(FORCED) });
 }
 
-/** Token endpoint phase, once the client is known and before the grant runs: an error answer or a delay. */
-export async function forcedTokenAnswer(ctx: Context, exchange: { client: ClientRecord }): Promise<void> {
+/** An error answer or a delay forced for this client at `endpoint`, once the client is known. */
+export async function forcedAnswer(ctx: Context, clientId: string, endpoint: FailureEndpoint): Promise<void> {
   if (!ctx.config.testControlEnabled) return;
-  const forced = await ctx.stores.testControl.takeFailure(exchange.client.clientId, 'token', ANSWER_KINDS);
+  const forced = await ctx.stores.testControl.takeFailure(clientId, endpoint, ANSWER_KINDS);
   if (!forced) return;
   if (forced.failure !== 'delay') throw forcedError(forced.failure);
   await sleep(Math.min(forced.delayMs ?? 0, MAX_DELAY_MS));
+}
+
+/** Token endpoint phase, once the client is authenticated and before the grant runs. */
+export function forcedTokenAnswer(ctx: Context, exchange: { client: ClientRecord }): Promise<void> {
+  return forcedAnswer(ctx, exchange.client.clientId, 'token');
 }
 
 /** Token endpoint phase after the grant: only a response that carries an ID token takes an ID token failure. */

@@ -18,6 +18,7 @@ import { announce } from '../server/cluster-notices.js';
 import type { Context } from '../server/context.js';
 import { validateParams, type JsonSchemaObject, type Params } from '../schema/validator.js';
 import type { FailureEndpoint, FailureKind, ForcedFailure } from '../storage/test-control-records.js';
+import { ENDPOINT_FAILURES } from './forced-failures.js';
 import { advanceClock, clockState, MAX_ADVANCE_SECONDS, resetClock } from './test-clock.js';
 import { advanceSchema, failureSchema } from './test-control.schema.js';
 import { resetState } from './state-reset.js';
@@ -57,6 +58,9 @@ interface FailureRequest {
 async function addFailure(ctx: Context, input: FailureRequest): Promise<ForcedFailure> {
   if ((input.failure === 'delay') !== (input.delay_ms !== undefined)) {
     throw new OAuthError('invalid_request', 'delay_ms is required with failure "delay" and only with it', { requirement: 'CASTELLAN-TC-INPUT-1' });
+  }
+  if (!ENDPOINT_FAILURES[input.endpoint].includes(input.failure)) {
+    throw new OAuthError('invalid_request', `failure ${input.failure} cannot be forced at the ${input.endpoint} endpoint (it can: ${ENDPOINT_FAILURES[input.endpoint].join(', ')})`, { requirement: 'CASTELLAN-TC-INPUT-1' });
   }
   if (!(await ctx.stores.clients.find(input.client_id))) throw new OAuthError('invalid_request', `no client ${input.client_id}`, { requirement: 'CASTELLAN-TC-INPUT-1' });
   return ctx.stores.testControl.addFailure({

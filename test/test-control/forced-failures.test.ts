@@ -61,6 +61,20 @@ describe('Castellan test control API: forced failures at the token endpoint', ()
     expect((await request(node.app).get('/admin/test/failures').set(ADMIN).expect(200)).body.failures).toEqual([]);
   });
 
+  it('MUST answer the next N UserInfo requests of the client with a forced error, and refuse failures UserInfo cannot have', async () => {
+    const { response } = await redeem();
+    const userinfo = () => request(node.app).get('/userinfo').set('Authorization', `Bearer ${response.body.access_token}`);
+    await force({ client_id: rp.clientId, failure: 'temporarily_unavailable', endpoint: 'userinfo' });
+    const refused = await userinfo().expect(503);
+    expect(refused.body.error).toBe('temporarily_unavailable');
+    expect(refused.headers['retry-after']).toBe('1');
+    expect((await userinfo().expect(200)).body.sub).toBe(user.id);
+    for (const failure of ['invalid_grant', 'id_token_bad_signature']) {
+      const bad = await request(node.app).post('/admin/test/failures').set(ADMIN).send({ client_id: rp.clientId, failure, endpoint: 'userinfo' }).expect(400);
+      expect(bad.body.error).toBe('invalid_request');
+    }
+  });
+
   it('MUST hold a response for delay_ms, then answer it normally', async () => {
     await force({ client_id: service.clientId, failure: 'delay', delay_ms: 400 });
     const started = performance.now();
