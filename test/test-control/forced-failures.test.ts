@@ -81,9 +81,9 @@ describe('Castellan test control API: forced failures at the token endpoint', ()
     const delayed = await serviceToken();
     expect(delayed.status).toBe(200);
     expect(performance.now() - started).toBeGreaterThanOrEqual(390);
-    const started2 = performance.now();
+    // Taken once: nothing is left to hold the next response.
+    expect((await request(node.app).get('/admin/test/failures').set(ADMIN).expect(200)).body.failures).toEqual([]);
     await serviceToken().expect(200);
-    expect(performance.now() - started2).toBeLessThan(390);
   });
 
   const jwks = async () => createLocalJWKSet((await request(node.app).get('/jwks').expect(200)).body as JSONWebKeySet);
