@@ -66,7 +66,7 @@ export function registerTestControlCommand(program: Command, io: CliIo): void {
   const control = program.command('test-control').description("drive a running server's test control API (TEST_CONTROL_ENABLED=true)");
   const serverOptions = (command: Command) => command
     .option('--url <url>', 'the server (default CASTELLAN_URL, else http://localhost:$PORT)')
-    .option('--admin-token <token>', 'the ADMIN_TOKEN (default: the ADMIN_TOKEN environment variable)');
+    .option('--admin-token <token>', 'the ADMIN_TOKEN (default and better: the ADMIN_TOKEN environment variable; arguments show in process lists)');
   const print = (value: unknown) => printJson(io, value);
 
   serverOptions(control.command('status').description('the clock offset, pending forced failures and the seed file'))
@@ -88,7 +88,7 @@ export function registerTestControlCommand(program: Command, io: CliIo): void {
     .argument('[failure]', 'how they fail')
     .option('--count <n>', 'how many responses (default 1)', positiveInteger('--count'))
     .option('--delay-ms <ms>', 'with failure "delay": how long each response waits (at most 30000)', positiveInteger('--delay-ms'))
-    .option('--endpoint <name>', 'where (default token)')
+    .option('--endpoint <name>', 'token (default) or userinfo')
     .option('--list', 'list the pending failures')
     .option('--clear', 'delete every pending failure')
     .action(async (clientId: string | undefined, failure: string | undefined, options: ServerOptions & { count?: number; delayMs?: number; endpoint?: string; list?: boolean; clear?: boolean }) => {
