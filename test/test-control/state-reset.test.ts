@@ -1,6 +1,8 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setEmergencyMode, emergencyState } from '../../src/security/emergency-mode.js';
+import { memoryBackend } from '../../src/security/rate-limit-backend.js';
+import { RateLimits } from '../../src/security/rate-limits.js';
 import { applySeedFile } from '../../src/seed/seed-file.js';
 import { KEPT_TABLES } from '../../src/test-control/state-reset.js';
 import { registerClient, registerUser } from '../support/browser-flow.js';
@@ -60,5 +62,15 @@ describe('Castellan test control API: reset to the seed', () => {
     const second = (await request(node.app).post('/admin/test/reset').set(ADMIN).expect(200)).body;
     expect(second.seed).toEqual(first.seed);
     expect(await count('clients')).toBe(3);
+  });
+
+  it('MUST start the rate-limit counters of the process afresh, and say so only when they are in the process', async () => {
+    const limits = new RateLimits({ ...node.ctx.config, rateLimitToken: { points: 1, duration: 60 } }, memoryBackend());
+    expect((await limits.consume('token', 'client-a')).allowed).toBe(true);
+    expect((await limits.consume('token', 'client-a')).allowed).toBe(false);
+    expect(limits.forgetLocalCounters()).toBe(true);
+    expect((await limits.consume('token', 'client-a')).allowed).toBe(true);
+    const shared = new RateLimits(node.ctx.config, { kind: 'redis', open: async () => memoryBackend() });
+    expect(shared.forgetLocalCounters()).toBe(false);
   });
 });
