@@ -16,6 +16,7 @@ import { bearerChallenge } from '../rfc6750-bearer/bearer-token.js';
 import { presentedAccessToken, resolveResourceToken, resourceError } from '../rfc9449-dpop/dpop-resource.js';
 import type { Context } from '../server/context.js';
 import { applyRateLimit } from '../security/rate-limit-middleware.js';
+import { forcedAnswer } from '../test-control/forced-failures.js';
 import { claimNamesForScope, scopeList, userClaims } from './claims.js';
 import { requestedClaimNames, type ClaimsRequest } from './claims-parameter.js';
 
@@ -55,6 +56,8 @@ async function userinfo(ctx: Context, req: Request, res: Response): Promise<void
   }
   // The security guide limits userinfo per user (300/min by default), whichever token is presented.
   if (!(await applyRateLimit(res, ctx.limits, 'userinfo', grant.userId, ctx.logger))) return;
+  // A failure the test control API forced for this client (nothing unless TEST_CONTROL_ENABLED).
+  await forcedAnswer(ctx, grant.clientId, 'userinfo');
   const user = await ctx.stores.users.findById(grant.userId);
   if (!user) throw fail('invalid_token', 'The user of this access token no longer exists');
   // The token's own scope decides (a refreshed token may carry less than the grant).

@@ -104,6 +104,16 @@ export class RateLimits {
     this.factor = factor;
   }
 
+  /**
+   * Starts every counter of this process afresh (the test control API's reset); false when the
+   * counters live elsewhere (Redis, the primary of a cluster), which this process cannot clear.
+   */
+  forgetLocalCounters(): boolean {
+    if (this.store !== 'memory') return false;
+    this.opened = undefined;
+    return true;
+  }
+
   /** Counts one request for `key` under `policy` and says whether it may proceed. */
   async consume(policy: RateLimitPolicy, key: string): Promise<RateLimitDecision> {
     const limit = this.limitOf(policy);

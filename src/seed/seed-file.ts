@@ -14,7 +14,7 @@ import { OAuthError } from '../errors/oauth-error.js';
 import { ajv } from '../schema/validator.js';
 import { passwordProblem } from '../security/password-policy.js';
 import type { Context } from '../server/context.js';
-import type { ClientMetadata } from '../storage/stores.js';
+import type { ClientMetadata, Tx } from '../storage/stores.js';
 import { createUser } from '../users/user-service.js';
 import { seedFileSchema, standardClaimsSchema } from './seed.schema.js';
 
@@ -140,10 +140,10 @@ export function loadSeedFile(path: string, options: SeedOptions): SeedFile {
   return validateSeed(document, options);
 }
 
-/** Creates what is missing, in one transaction; existing clients and users are left unchanged. */
-export async function applySeed(ctx: Context, seed: SeedFile): Promise<SeedReport> {
+/** Creates what is missing, in one transaction (or in `within`); existing clients and users are left unchanged. */
+export async function applySeed(ctx: Context, seed: SeedFile, within?: Tx): Promise<SeedReport> {
   const report: SeedReport = { clients: { created: [], existing: [] }, users: { created: [], existing: [] } };
-  await ctx.stores.transaction(async (tx) => {
+  const work = async (tx: Tx) => {
     for (const [index, client] of (seed.clients ?? []).entries()) {
       if (await ctx.stores.clients.find(client.client_id, tx)) {
         report.clients.existing.push(client.client_id);
@@ -169,7 +169,8 @@ export async function applySeed(ctx: Context, seed: SeedFile): Promise<SeedRepor
       report.users.created.push(user.username);
     }
     await ctx.stores.audit.record({ type: 'seed.applied', details: { clients: report.clients.created.length, users: report.users.created.length } }, ctx.clock(), tx);
-  });
+  };
+  await (within ? work(within) : ctx.stores.transaction(work));
   return report;
 }
 

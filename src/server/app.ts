@@ -32,6 +32,7 @@ import { deviceConsentRouter } from '../rfc8628-device-authorization/device-cons
 import { authorizationRouter } from './authorization-endpoint.js';
 import type { Context } from './context.js';
 import { tokenRouter } from './token-endpoint.js';
+import { testControlRouter } from '../test-control/test-control-routes.js';
 
 export function createApp(ctx: Context): express.Express {
   const app = express();
@@ -75,6 +76,8 @@ export function createApp(ctx: Context): express.Express {
   app.use(endSessionRouter(ctx));
   app.use(accountRouter(ctx));
   app.use(openApiRouter(ctx));
+  // Only on test deployments (TEST_CONTROL_ENABLED, which needs ADMIN_TOKEN); then only with the admin credential.
+  if (ctx.config.testControlEnabled) app.use(testControlRouter(ctx));
   app.get('/', (_req, res) => {
     res.redirect(302, '/.well-known/openid-configuration');
   });

@@ -11,6 +11,7 @@ import { openStores } from '../storage/sql/create-stores.js';
 import type { Stores } from '../storage/stores.js';
 import { Keystore } from '../tokens/keystore.js';
 import { loadMasterKey, type Sealer } from '../tokens/master-key.js';
+import { startShiftedClock } from '../test-control/test-clock.js';
 import { systemClock, type Context } from './context.js';
 
 export interface BootstrapOptions {
@@ -25,7 +26,6 @@ export interface BootstrapOptions {
 }
 
 export async function bootstrap(config: Config, options: BootstrapOptions = {}): Promise<Context> {
-  const clock = options.clock ?? systemClock;
   const root = pino({ level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.client_secret'] });
   const logger = options.logBindings ? root.child(options.logBindings) : root;
   const stores = options.stores ?? (await openStores(config.databaseUrl, { timeoutMs: config.databaseTimeout }));
@@ -33,6 +33,9 @@ export async function bootstrap(config: Config, options: BootstrapOptions = {}):
     if (report.state === 'failing') logger.error({ dependency: report.dependency, cause: report.cause }, `${report.dependency} unavailable: requests needing it answer 503 until it recovers`);
     else logger.warn({ dependency: report.dependency, failures: report.failures, durationMs: report.durationMs }, `${report.dependency} available again`);
   });
+  // With the test control API on, the clock is shifted by the offset all nodes share; else no cost at all.
+  const shifted = config.testControlEnabled ? await startShiftedClock(stores, options.clock ?? systemClock, logger) : undefined;
+  const clock = shifted?.clock ?? options.clock ?? systemClock;
   const sealer = options.sealer ?? loadMasterKey(config);
   const keystore = new Keystore({
     stores,
@@ -47,5 +50,6 @@ export async function bootstrap(config: Config, options: BootstrapOptions = {}):
   // Limits passed in belong to the caller, who closes them.
   const limits = options.limits ?? (await RateLimits.create(config, logger, { local: options.limitStore }));
   const shutdown = options.limits ? [] : [() => limits.close()];
+  if (shifted) shutdown.push(shifted.stop);
   return { config, stores, keystore, sealer, clock, logger, limits, shutdown };
 }

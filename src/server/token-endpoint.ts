@@ -25,6 +25,7 @@ import { validateParams, type JsonSchemaObject, type Params } from '../schema/va
 import type { ClientRecord } from '../storage/stores.js';
 import type { Context } from './context.js';
 import { findGrant, type GrantModule } from './grant-registry.js';
+import { forcedIdToken, forcedTokenAnswer } from '../test-control/forced-failures.js';
 
 /** What the phases learn about one request, filled in order. */
 interface TokenExchange {
@@ -109,7 +110,8 @@ async function runGrant(ctx: Context, exchange: TokenExchange): Promise<void> {
   exchange.body = outcome.body;
 }
 
-export const TOKEN_PHASES: readonly Phase[] = [parseForm, findGrantType, validateGrantParameters, authenticate, checkGrantAllowed, checkDpopProof, runGrant];
+// forcedTokenAnswer and forcedIdToken: failures the test control API forced (nothing unless TEST_CONTROL_ENABLED).
+export const TOKEN_PHASES: readonly Phase[] = [parseForm, findGrantType, validateGrantParameters, authenticate, forcedTokenAnswer, checkGrantAllowed, checkDpopProof, runGrant, forcedIdToken];
 
 export function tokenRouter(ctx: Context): Router {
   return postOnlyRouter({ path: PATHS.token, parseBody: formBody, logger: ctx.logger, otherMethods: 'the token endpoint accepts only POST' }, async (req: Request, res: Response) => {

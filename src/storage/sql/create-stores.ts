@@ -14,6 +14,7 @@ import { SqlRetentionStore } from './retention.js';
 import { SqlSealedValueStore } from './sealed-value-store.js';
 import { SqlConsentStore, SqlInteractionStore, SqlSessionStore } from './session-stores.js';
 import { SqlSigningKeyStore } from './signing-key-store.js';
+import { SqlTestControlStore } from './test-control-store.js';
 import type { Database } from './statements.js';
 import { SqlAccessTokenStore, SqlAuthorizationCodeStore, SqlRefreshTokenStore } from './token-stores.js';
 import { SqlUserDataStore } from './user-data-store.js';
@@ -46,6 +47,7 @@ export function createStores(db: Database): Stores {
     userData: new SqlUserDataStore(db),
     retention: new SqlRetentionStore(db),
     sealedValues: new SqlSealedValueStore(db),
+    testControl: new SqlTestControlStore(db),
     // The layer's TransactionSql is what the opaque Tx stands for (on.ts turns it back).
     transaction: (work) => db.transaction((tx) => work(tx as Tx)),
     insertNewRows: (rows, consume, tx) => insertNewRows(db, rows, consume, tx),

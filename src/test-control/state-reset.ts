@@ -1,0 +1,56 @@
+/**
+ * The reset of the test control API: every data table emptied and the seed file applied again, in
+ * one transaction, so each test of a relying party starts from the same state in well under a
+ * second. Then the caches that would remember the old state are dropped: client rows, rate-limit
+ * counters held in this process, the clock offset, the incident state (IP blocks, emergency mode).
+ * Kept: the schema and its migration records, and the signing keys, so relying parties' cached
+ * JWKS stay valid (POST /admin/test/keys/rotate changes keys when a test wants that).
+ */
+import { performance } from 'node:perf_hooks';
+import type { Context } from '../server/context.js';
+import { announce } from '../server/cluster-notices.js';
+import { applySeed, loadSeedFile, type SeedFile } from '../seed/seed-file.js';
+import { reloadEmergencyState } from '../security/emergency-mode.js';
+import { blocklistOf } from '../security/ip-blocklist.js';
+import { CachedClientStore } from '../storage/client-cache.js';
+import { reloadClock } from './test-clock.js';
+
+/** Tables the reset leaves alone: knex's record of the schema, and the signing keys. */
+export const KEPT_TABLES: readonly string[] = ['knex_migrations', 'knex_migrations_lock', 'signing_keys'];
+
+export interface ResetReport {
+  tables_emptied: number;
+  seed: { file: string | null; clients: number; users: number };
+  /** False with REDIS_URL or workers: those counters are shared, and only expire. */
+  rate_limit_counters_cleared: boolean;
+  duration_ms: number;
+}
+
+export async function resetState(ctx: Context): Promise<ResetReport> {
+  const started = performance.now();
+  // Read and checked before anything is deleted: a broken seed file leaves the state as it was.
+  const seed: SeedFile | undefined = ctx.config.seedFile ? loadSeedFile(ctx.config.seedFile, ctx.config) : undefined;
+  const { tables, clientIds, created } = await ctx.stores.transaction(async (tx) => {
+    const clientIds = (await ctx.stores.clients.list(tx)).map((client) => client.clientId);
+    const tables = await ctx.stores.testControl.emptyTables(KEPT_TABLES, tx);
+    const created = seed ? await applySeed(ctx, seed, tx) : undefined;
+    return { tables, clientIds, created };
+  });
+  const cache = ctx.stores.clients instanceof CachedClientStore ? ctx.stores.clients : undefined;
+  for (const clientId of new Set([...clientIds, ...(created?.clients.created ?? [])])) {
+    cache?.forget(clientId);
+    announce({ type: 'client-changed', clientId });
+  }
+  const rateLimitsCleared = ctx.limits.forgetLocalCounters();
+  await reloadClock(ctx);
+  await reloadEmergencyState(ctx);
+  announce({ type: 'emergency-changed' });
+  await blocklistOf(ctx).reload(ctx);
+  announce({ type: 'ip-blocks-changed' });
+  return {
+    tables_emptied: tables.length,
+    seed: { file: ctx.config.seedFile ?? null, clients: created?.clients.created.length ?? 0, users: created?.users.created.length ?? 0 },
+    rate_limit_counters_cleared: rateLimitsCleared,
+    duration_ms: Math.round((performance.now() - started) * 10) / 10,
+  };
+}
