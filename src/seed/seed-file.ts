@@ -15,7 +15,7 @@ import { ajv } from '../schema/validator.js';
 import { passwordProblem } from '../security/password-policy.js';
 import type { Context } from '../server/context.js';
 import type { ClientMetadata, Tx } from '../storage/stores.js';
-import { createUser } from '../users/user-service.js';
+import { createUser, type RecreatedUser } from '../users/user-service.js';
 import { seedFileSchema, standardClaimsSchema } from './seed.schema.js';
 
 export interface SeedUser {
@@ -141,7 +141,7 @@ export function loadSeedFile(path: string, options: SeedOptions): SeedFile {
 }
 
 /** Creates what is missing, in one transaction (or in `within`); existing clients and users are left unchanged. */
-export async function applySeed(ctx: Context, seed: SeedFile, within?: Tx): Promise<SeedReport> {
+export async function applySeed(ctx: Context, seed: SeedFile, within?: Tx, recreate?: (username: string, password: string) => RecreatedUser | undefined): Promise<SeedReport> {
   const report: SeedReport = { clients: { created: [], existing: [] }, users: { created: [], existing: [] } };
   const work = async (tx: Tx) => {
     for (const [index, client] of (seed.clients ?? []).entries()) {
@@ -162,7 +162,7 @@ export async function applySeed(ctx: Context, seed: SeedFile, within?: Tx): Prom
         continue;
       }
       try {
-        await createUser(ctx, { username: user.username, password: user.password, claims: user.claims ?? {} }, tx);
+        await createUser(ctx, { username: user.username, password: user.password, claims: user.claims ?? {} }, tx, recreate?.(user.username, user.password));
       } catch (error) {
         throw error instanceof OAuthError ? new SeedError(`${userLabel(index, user.username)}: ${error.description}`) : error;
       }

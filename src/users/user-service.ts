@@ -19,17 +19,29 @@ export async function hashPassword(password: string): Promise<string> {
   return argon2.hash(password, ARGON2_OPTIONS);
 }
 
+/**
+ * The id and password hash a user is recreated with (the test control reset keeps a seed user's
+ * `sub` stable, and skips rehashing a password it hashed itself); new users get neither.
+ */
+export interface RecreatedUser {
+  id: string;
+  /** A hash of exactly the password given, or undefined to hash it now. */
+  passwordHash?: string;
+}
+
 export async function createUser(
   ctx: Context,
   input: { username: string; password: string; claims?: Record<string, unknown> },
   tx?: Tx,
+  recreated?: RecreatedUser,
 ): Promise<UserRecord> {
   if (!input.username || input.username.length > 255) throw new OAuthError('invalid_request', 'username must be 1-255 characters');
   enforcePasswordPolicy(input.password, { minLength: ctx.config.passwordMinLength, username: input.username });
   if (await ctx.stores.users.findByUsername(input.username, tx)) throw new OAuthError('invalid_request', `user ${input.username} already exists`);
   const now = ctx.clock();
   const { sub: _ignored, ...claims } = input.claims ?? {};
-  const user: UserRecord = { id: newId(), username: input.username, passwordHash: await hashPassword(input.password), claims, createdAt: now, updatedAt: now };
+  const passwordHash = recreated?.passwordHash ?? (await hashPassword(input.password));
+  const user: UserRecord = { id: recreated?.id ?? newId(), username: input.username, passwordHash, claims, createdAt: now, updatedAt: now };
   await ctx.stores.users.insert(user, tx);
   await ctx.stores.audit.record({ type: 'user.created', userId: user.id }, now, tx);
   return user;

@@ -5,12 +5,14 @@ import { memoryBackend } from '../../src/security/rate-limit-backend.js';
 import { RateLimits } from '../../src/security/rate-limits.js';
 import { applySeedFile } from '../../src/seed/seed-file.js';
 import { KEPT_TABLES } from '../../src/test-control/state-reset.js';
+import { setPassword, verifyPassword } from '../../src/users/user-service.js';
 import { registerClient, registerUser } from '../support/browser-flow.js';
 import { backendName } from '../support/test-context.js';
 import { basic, issueCode, postToken } from '../support/token-fixtures.js';
 import { ADMIN, testControlNode, type TestControlNode } from './test-control-node.js';
 
 const SEED_FILE = 'seed/example.json';
+const SEED_PASSWORD = 'correct horse battery staple';
 const SERVICE = { id: 'staging-service', secret: 'staging-service-secret-change-me-0123456789abcdef' };
 
 describe('Castellan test control API: reset to the seed', () => {
@@ -62,6 +64,20 @@ describe('Castellan test control API: reset to the seed', () => {
     const second = (await request(node.app).post('/admin/test/reset').set(ADMIN).expect(200)).body;
     expect(second.seed).toEqual(first.seed);
     expect(await count('clients')).toBe(3);
+  });
+
+  it('MUST keep each seed user\'s sub across resets, and restore the seed password a test changed', async () => {
+    const alice = async () => (await node.ctx.stores.users.findByUsername('alice'))!;
+    const before = await alice();
+    await setPassword(node.ctx, before.id, 'a password the test chose 123');
+    await request(node.app).post('/admin/test/reset').set(ADMIN).expect(200);
+    const after = await alice();
+    expect(after.id).toBe(before.id);
+    expect(await verifyPassword(node.ctx, 'alice', SEED_PASSWORD)).toMatchObject({ id: before.id });
+    expect(await verifyPassword(node.ctx, 'alice', 'a password the test chose 123')).toBeUndefined();
+    // Unchanged since the last reset: the stored hash is reused, not recomputed.
+    await request(node.app).post('/admin/test/reset').set(ADMIN).expect(200);
+    expect((await alice()).passwordHash).toBe(after.passwordHash);
   });
 
   it('MUST start the rate-limit counters of the process afresh, and say so only when they are in the process', async () => {
