@@ -51,7 +51,7 @@ function checkInitialAccessToken(ctx: Context, registration: Registration): void
   const token = bearerToken(registration.req);
   // RFC 6750 §3.1: a request without credentials gets a challenge without an error code.
   if (token === undefined) throw new OAuthError('invalid_token', 'An initial access token is required to register', { headers: { 'WWW-Authenticate': bearerChallenge() } });
-  if (!safeEqual(token, ctx.config.registrationInitialAccessToken ?? '')) throw bearerError('invalid_token', 'The initial access token is invalid');
+  if (!safeEqual(token, ctx.config.registrationInitialAccessToken ?? '')) throw bearerError('invalid_token', 'The initial access token is invalid', 'RFC7591-3-1');
 }
 
 function parseBody(_ctx: Context, registration: Registration): void {

@@ -41,7 +41,7 @@ async function authorize(ctx: Context, req: Request, tx?: Tx): Promise<Authorize
   const client = await ctx.stores.clients.find(String(req.params.client_id), tx);
   const matches = client ? registrationTokenMatches(client, token) : safeEqual(hashHandle(token), DECOY_HASH);
   // RFC 7592 §2.1-2.3: an unknown client is 401, like a bad token; never 404 (or 403) to a stranger.
-  if (!client || !matches) throw bearerError('invalid_token', 'The registration access token is invalid for this client');
+  if (!client || !matches) throw bearerError('invalid_token', 'The registration access token is invalid for this client', 'RFC7592-2-2');
   return { client, token };
 }
 

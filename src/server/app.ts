@@ -17,6 +17,7 @@ import { mfaRouter } from '../ui/mfa-routes.js';
 import { accountRouter } from '../ui/account-routes.js';
 import { endSessionRouter } from '../oidc-rp-initiated-logout/end-session-endpoint.js';
 import { mountStylesheet } from '../ui/stylesheet.js';
+import { mountErrorPages } from '../errors/error-pages.js';
 import { formBody, wellFormedPath } from '../http/params.js';
 import { sendErrorPage, sendOAuthError } from '../http/respond.js';
 import { PATHS } from '../oidc-discovery/provider-metadata.js';
@@ -48,6 +49,7 @@ export function createApp(ctx: Context): express.Express {
   app.use(cors(ctx.config.corsOrigins));
   app.use(wellFormedPath);
   mountStylesheet(app);
+  mountErrorPages(app, ctx.config.issuer);
   // Limits run before the endpoints; the token key needs the form body (the router's formBody then skips).
   app.post(PATHS.token, formBody, rateLimit(ctx.limits, 'token', byClientIpAndClientId(proxies), ctx.logger));
   app.get(PATHS.authorization, rateLimit(ctx.limits, 'authorization', byClientIp(proxies), ctx.logger));
