@@ -68,6 +68,11 @@ export interface OAuthErrorOptions {
    * error_uri needs the issuer, which only the sender knows.
    */
   challenge?: Challenge;
+  /**
+   * Request values the HTML error page shows back (escaped) where redirecting is unsafe, such as
+   * the redirect_uri that matched no registration. Never sent in JSON, redirects or challenges.
+   */
+  received?: Record<string, string>;
 }
 
 /** RFC 6750 §3 / RFC 9449 §7.1: the scheme, a realm, and attributes after the error's own. */
@@ -82,6 +87,7 @@ export class OAuthError extends Error {
   readonly headers: Record<string, string>;
   readonly requirement?: string;
   readonly challenge?: Challenge;
+  readonly received: Record<string, string>;
 
   constructor(
     readonly code: OAuthErrorCode,
@@ -94,6 +100,7 @@ export class OAuthError extends Error {
     this.headers = options.headers ?? {};
     this.requirement = options.requirement;
     this.challenge = options.challenge;
+    this.received = options.received ?? {};
   }
 
   /**
@@ -134,10 +141,10 @@ export class OAuthError extends Error {
   static from(error: unknown): OAuthError {
     if (error instanceof OAuthError) return error;
     if (error instanceof StorageUnavailableError) {
-      return new OAuthError('temporarily_unavailable', 'The service is temporarily unavailable; retry later', { cause: error, headers: { 'Retry-After': String(error.retryAfterSeconds) } });
+      return new OAuthError('temporarily_unavailable', 'The service is temporarily unavailable; retry later', { requirement: 'RFC6749-4.1.2.1-4', cause: error, headers: { 'Retry-After': String(error.retryAfterSeconds) } });
     }
-    if (error instanceof StorageInputError) return new OAuthError('invalid_request', 'A parameter holds a value that cannot be stored (such as a NUL character)', { cause: error });
-    return new OAuthError('server_error', 'The server encountered an unexpected condition', { cause: error });
+    if (error instanceof StorageInputError) return new OAuthError('invalid_request', 'A parameter holds a value that cannot be stored (such as a NUL character)', { requirement: 'RFC6749-5.2-7', cause: error });
+    return new OAuthError('server_error', 'The server encountered an unexpected condition', { requirement: 'RFC6749-5.2-6', cause: error });
   }
 }
 

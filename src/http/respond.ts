@@ -9,7 +9,8 @@ import encodeUrl from 'encodeurl';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { OAuthError } from '../errors/oauth-error.js';
-import { html, page } from './html.js';
+import { requirementCatalogue } from '../errors/requirement-catalogue.js';
+import { html, page, type SafeHtml } from './html.js';
 
 /**
  * Where app.locals keeps the issuer under which /errors/ pages are served. The error pages module
@@ -72,12 +73,26 @@ export function sendErrorPage(res: Response, error: unknown, logger?: Logger): v
   // A page is no API: of the error's headers only Retry-After (503) means something to a browser.
   if (oauth.headers['Retry-After'] !== undefined) res.set('Retry-After', oauth.headers['Retry-After']);
   const issuer = errorPagesIssuer(res);
-  const explained = issuer === undefined ? '' : html`
-<p><a id="error-uri" href="${oauth.errorUri(issuer)}">What this error means and how to fix it</a></p>`;
   const body = html`<h1>Request rejected</h1>
 <p class="error-code" id="error-code">${oauth.code}</p>
-<p class="error-description" id="error-description">${oauth.description}</p>${explained}`;
+<p class="error-description" id="error-description">${oauth.description}</p>${receivedValues(oauth)}${rule(oauth)}${issuer === undefined ? '' : html`
+<p><a id="error-uri" href="${oauth.errorUri(issuer)}">What this error means and how to fix it</a></p>`}`;
   res.status(oauth.status === 401 ? 400 : oauth.status).type('text/html').send(page('Error', body));
+}
+
+/** What the request sent, shown back so a developer can compare it with the registration. */
+function receivedValues(error: OAuthError): SafeHtml | '' {
+  const entries = Object.entries(error.received);
+  if (entries.length === 0) return '';
+  return html`
+<dl id="received">${entries.map(([name, value]) => html`<dt>${name} received</dt><dd><code>${value}</code></dd>`)}</dl>`;
+}
+
+/** The rule the request broke, in the catalogue's words (spec/). */
+function rule(error: OAuthError): SafeHtml | '' {
+  const entry = error.requirement === undefined ? undefined : requirementCatalogue().get(error.requirement);
+  return entry ? html`
+<p class="muted" id="error-rule">${entry.requirement.text}</p>` : '';
 }
 
 function logError(error: OAuthError, logger?: Logger): void {

@@ -85,14 +85,14 @@ export function createApp(ctx: Context): express.Express {
     if (req.accepts(['json', 'html']) === 'html') sendErrorPage(res, error, ctx.logger);
     else sendOAuthError(res, error, ctx.logger);
   };
-  app.use((req: Request, res: Response) => sendError(req, res, new OAuthError('invalid_request', 'Not found', { status: 404 })));
+  app.use((req: Request, res: Response) => sendError(req, res, new OAuthError('invalid_request', 'Not found', { requirement: 'CASTELLAN-HTTP-1', status: 404 })));
   // Refusals by middleware (ill-formed text, a form the rate-limit key could not read), body parser
   // failures (oversized or malformed bodies) and anything unexpected end here.
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (error instanceof OAuthError) return sendError(req, res, error);
     const status = (error as { status?: number }).status;
-    if (status === 413) return sendError(req, res, new OAuthError('invalid_request', 'Request body too large', { status: 413 }));
-    if (status && status >= 400 && status < 500) return sendError(req, res, new OAuthError('invalid_request', 'Malformed request', { status }));
+    if (status === 413) return sendError(req, res, new OAuthError('invalid_request', 'Request body too large', { requirement: 'CASTELLAN-HTTP-1', status: 413 }));
+    if (status && status >= 400 && status < 500) return sendError(req, res, new OAuthError('invalid_request', 'Malformed request', { requirement: 'CASTELLAN-HTTP-1', status }));
     // A dependency fault becomes 503 temporarily_unavailable (OAuthError.from); anything else server_error.
     sendError(req, res, error);
   });
