@@ -11,6 +11,7 @@ import { OAuthError } from '../errors/oauth-error.js';
 import { ILL_FORMED_TEXT, isWellFormedEncoded, utf8Text } from '../http/text-input.js';
 import { authenticateWithAssertion } from '../rfc7523-jwt-client-auth/client-assertion.js';
 import { validateParams, type Params } from '../schema/validator.js';
+import type { ClientAuthFailureCause } from '../security/audit-client-auth.js';
 import type { Context } from '../server/context.js';
 import type { ClientMetadata, ClientRecord } from '../storage/stores.js';
 import { clientAuthenticationSchema, type ClientAuthenticationParams } from './client-authentication.schema.js';
@@ -32,8 +33,9 @@ export interface PresentedCredentials {
 const BASIC_CHALLENGE = { 'WWW-Authenticate': 'Basic realm="castellan"' };
 const GENERIC_FAILURE = 'client authentication failed';
 
-const failure = (description: string, basic: boolean, requirement: string) =>
-  new OAuthError('invalid_client', description, { requirement, status: 401, headers: basic ? BASIC_CHALLENGE : {} });
+/** `cause` tells the audit log an unknown client from a wrong secret; the client sees neither. */
+const failure = (description: string, basic: boolean, requirement: string, cause?: ClientAuthFailureCause) =>
+  new OAuthError('invalid_client', description, { requirement, cause, status: 401, headers: basic ? BASIC_CHALLENGE : {} });
 
 /**
  * RFC 6749 §2.3.1: id and secret are form-urlencoded before Basic encoding, so decode them back.
@@ -79,9 +81,9 @@ export async function authenticateClient(ctx: Context, presented: PresentedCrede
       throw new OAuthError('invalid_request', 'client_id does not match the Authorization header', { requirement: 'RFC6749-2.3-1' });
     }
     const client = await ctx.stores.clients.find(credentials.clientId);
-    if (!client) throw failure(GENERIC_FAILURE, true, 'RFC6749-3.2.1-1');
+    if (!client) throw failure(GENERIC_FAILURE, true, 'RFC6749-3.2.1-1', 'unknown_client');
     requireRegisteredMethod(client, 'client_secret_basic', true);
-    if (!secretMatches(client, credentials.secret)) throw failure(GENERIC_FAILURE, true, 'RFC6749-3.2.1-1');
+    if (!secretMatches(client, credentials.secret)) throw failure(GENERIC_FAILURE, true, 'RFC6749-3.2.1-1', 'wrong_secret');
     return { client, method: 'client_secret_basic' };
   }
 
@@ -95,13 +97,13 @@ export async function authenticateClient(ctx: Context, presented: PresentedCrede
 
   if (input.client_id === undefined) throw failure('client authentication is required', false, 'RFC6749-3.2.1-2');
   const client = await ctx.stores.clients.find(input.client_id);
-  if (!client) throw failure(GENERIC_FAILURE, false, 'RFC6749-3.2.1-1');
+  if (!client) throw failure(GENERIC_FAILURE, false, 'RFC6749-3.2.1-1', 'unknown_client');
   if (input.client_secret === undefined) {
     // A public client identifies itself with client_id alone; a confidential one must prove itself.
     requireRegisteredMethod(client, 'none', false);
     return { client, method: 'none' };
   }
   requireRegisteredMethod(client, 'client_secret_post', false);
-  if (!secretMatches(client, input.client_secret)) throw failure(GENERIC_FAILURE, false, 'RFC6749-3.2.1-1');
+  if (!secretMatches(client, input.client_secret)) throw failure(GENERIC_FAILURE, false, 'RFC6749-3.2.1-1', 'wrong_secret');
   return { client, method: 'client_secret_post' };
 }

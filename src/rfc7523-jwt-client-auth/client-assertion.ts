@@ -66,7 +66,7 @@ export async function authenticateWithAssertion(ctx: Context, credentials: Asser
   if (credentials.clientId !== undefined && credentials.clientId !== clientId) throw fail('client_id does not match the client_assertion', 'RFC7523-3-9');
 
   const client = await ctx.stores.clients.find(clientId);
-  if (!client) throw fail('client authentication failed', 'RFC7523-3-1');
+  if (!client) throw fail('client authentication failed', 'RFC7523-3-1', 'unknown_client');
   const method = client.metadata.token_endpoint_auth_method;
   if (method !== 'client_secret_jwt' && method !== 'private_key_jwt') throw fail('the client must authenticate with its registered method', 'RFC6749-2.3-2');
   // The method fixes the algorithm family, so an HMAC made with a public key (or none) never passes.
