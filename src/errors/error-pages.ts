@@ -1,5 +1,5 @@
 /**
- * The pages error_uri points to: GET /errors/<code> explains an error code, and
+ * The pages error_uri points to: GET /errors lists the codes, GET /errors/<code> explains one, and
  * GET /errors/<code>/<requirement id> the rule of spec/ that produced it, with the section of the
  * spec, the usual causes and fixes, and notes for client libraries whose defaults lead there.
  * They hold no secrets and change only with a release, so they are public and cacheable.
@@ -22,6 +22,10 @@ export function mountErrorPages(app: Express, issuer: string): void {
   requirementCatalogue();
   errorExplanations();
   app.locals[ERROR_PAGES_ISSUER] = issuer;
+  app.get(ERROR_PAGES_PATH, (_req, res) => sendPage(res, 'Errors', html`<article class="error-explanation">
+<h1>Errors and what they mean</h1>
+${codeList()}
+</article>`));
   app.get(`${ERROR_PAGES_PATH}/:code`, (req, res) => codePage(req, res));
   app.get(`${ERROR_PAGES_PATH}/:code/:requirementId`, (req, res) => requirementPage(req, res));
 }
@@ -92,6 +96,11 @@ ${notes.length ? html`<h2>Client libraries</h2>
 <dl id="libraries">${notes.map(([library, note]) => html`<dt>${library}</dt><dd>${note}</dd>`)}</dl>` : ''}`;
 }
 
+function codeList(): SafeHtml {
+  const explained = errorExplanations().codes;
+  return html`<ul id="codes">${Object.keys(ERROR_TABLE).map((code) => html`<li><a href="${ERROR_PAGES_PATH}/${code}">${code}</a>: ${explained[code]?.summary ?? ''}</li>`)}</ul>`;
+}
+
 function sendPage(res: Response, title: string, body: SafeHtml): void {
   res.set('Cache-Control', 'public, max-age=3600').status(200).type('text/html').send(page(title, body));
 }
@@ -101,6 +110,6 @@ function notFound(res: Response, message: string): void {
   const body = html`<h1>Page not found</h1>
 <p class="error-description" id="error-description">${message}</p>
 <p>Explained error codes:</p>
-<ul id="codes">${Object.keys(ERROR_TABLE).map((code) => html`<li><a href="${ERROR_PAGES_PATH}/${code}">${code}</a></li>`)}</ul>`;
+${codeList()}`;
   res.status(404).type('text/html').send(page('Not found', body));
 }

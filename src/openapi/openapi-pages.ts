@@ -38,8 +38,11 @@ const asset = (operationId: string, summary: string, type: string): Json => ({
 
 /** Public, cacheable pages explaining an error; 404 for an unknown code or requirement. */
 const errorPage = (operationId: string, summary: string, parameters: Json[]): Json => ({
-  parameters,
-  get: { operationId, tags: ['Pages'], summary, responses: { 200: htmlResponse('The explanation'), 404: htmlResponse('Unknown code or requirement: the list of error codes') } },
+  ...(parameters.length > 0 ? { parameters } : {}),
+  get: {
+    operationId, tags: ['Pages'], summary,
+    responses: { 200: htmlResponse('The explanation'), ...(parameters.length > 0 ? { 404: htmlResponse('Unknown code or requirement: the list of error codes') } : {}) },
+  },
 });
 
 const interaction = (get: Json, post: Json): Json => ({
@@ -93,6 +96,7 @@ export function pagePaths(): Json {
         ],
       }),
     },
+    [ERROR_PAGES_PATH]: errorPage('errorCodesPage', 'The error codes Castellan sends, each linking to its explanation', []),
     [`${ERROR_PAGES_PATH}/{code}`]: errorPage('errorCodePage', 'What an error code means, its usual causes and fixes (the error_uri of errors without a requirement)', [pathParameter('code', 'An error code, such as invalid_client')]),
     [`${ERROR_PAGES_PATH}/{code}/{requirementId}`]: errorPage('errorRequirementPage', 'The rule of spec/ an error enforces, its spec section, usual causes, fixes and client library notes (the error_uri of errors)', [pathParameter('code', 'An error code, such as invalid_client'), pathParameter('requirementId', 'A requirement id, such as RFC6749-2.3-2')]),
     '/assets/castellan.css': asset('stylesheet', 'The pages\' stylesheet', 'text/css'),

@@ -28,6 +28,12 @@ describe('error pages (src/errors/error-pages.ts)', () => {
     expect(response.text).toContain('<ul id="fixes">');
   });
 
+  it('MUST list every error code at /errors, linking to its page', async () => {
+    const response = await request(app).get('/errors');
+    expect(response.status).toBe(200);
+    for (const code of Object.keys(ERROR_TABLE)) expect(response.text).toContain(`<a href="/errors/${code}">${code}</a>`);
+  });
+
   it('MUST explain every error code Castellan sends', () => {
     const explained = errorExplanations().codes;
     expect(Object.keys(ERROR_TABLE).filter((code) => !explained[code]?.summary || !explained[code]?.causes?.length)).toEqual([]);
