@@ -17,6 +17,7 @@ COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY seed ./seed
+COPY spec ./spec
 COPY conformance/seed.json conformance/tls-proxy.mjs ./conformance/
 # data/ holds the master key (MASTER_KEY_FILE default), SQLite files and dev certificates.
 RUN mkdir -p /app/data/tls && chown -R node:node /app/data

@@ -211,6 +211,16 @@ async function run() {
     await page.goto(`${server.issuer}/authorize?client_id=unknown-app&response_type=code&scope=openid&redirect_uri=${encodeURIComponent(callback)}`);
     await page.waitForSelector('h1');
     await shot('error', 'GET /authorize with an unknown client_id: the HTML error page (no redirect to an unproven redirect_uri)');
+
+    await page.goto(`${server.issuer}/authorize?client_id=example-app&response_type=code&scope=openid&redirect_uri=${encodeURIComponent(`${callback}/`)}`);
+    await page.waitForSelector('#received');
+    await shot('redirect-uri-error', 'GET /authorize with a redirect_uri one slash off the registered one: the value received and the exact-match rule, never the registered URIs');
+    await page.click('#error-uri');
+    await page.waitForSelector('#requirement-text');
+    await shot('error-explanation', 'the link of the error page: its error_uri, the page explaining the rule, causes, fixes and library notes');
+    await page.goto(`${server.issuer}/errors/invalid_client/RFC6749-2.3-2`);
+    await page.waitForSelector('#libraries');
+    await shot('error-explanation-client-auth', 'the error_uri of invalid_client for a client using another method than it registered: the library defaults behind it');
     await context.close();
   } catch (error) {
     const page = browser.contexts()[0]?.pages()[0];

@@ -23,8 +23,8 @@ export const DEVICE_CODE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_c
 export const TOKEN_EXCHANGE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials', DEVICE_CODE_GRANT_TYPE, TOKEN_EXCHANGE_GRANT_TYPE] as const;
 
-const fail = (description: string) => new OAuthError('invalid_client_metadata', description);
-const failRedirect = (description: string) => new OAuthError('invalid_redirect_uri', description);
+const fail = (description: string, requirement = 'RFC7591-3.2.2-1') => new OAuthError('invalid_client_metadata', description, { requirement });
+const failRedirect = (description: string, requirement = 'RFC7591-3.2.2-1') => new OAuthError('invalid_redirect_uri', description, { requirement });
 
 const isStringArray = (value: unknown): value is string[] => Array.isArray(value) && value.every((v) => typeof v === 'string');
 

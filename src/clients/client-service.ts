@@ -56,13 +56,13 @@ export function newClientId(): string {
 export async function createClient(ctx: Context, input: Record<string, unknown>, tx?: Tx, options: CreateOptions = {}): Promise<CreatedClient> {
   const metadata = validateClientMetadata(input, metadataOptions(ctx));
   const clientId = typeof input.client_id === 'string' && input.client_id.length > 0 ? input.client_id : newClientId();
-  if (clientId.length > 255 || !/^[\x21-\x7E]+$/.test(clientId)) throw new OAuthError('invalid_client_metadata', 'client_id must be 1-255 visible ASCII characters');
+  if (clientId.length > 255 || !/^[\x21-\x7E]+$/.test(clientId)) throw new OAuthError('invalid_client_metadata', 'client_id must be 1-255 visible ASCII characters', { requirement: 'CASTELLAN-CLIENTS-1' });
   const now = ctx.clock();
   const needsSecret = usesSecret({ metadata });
   let clientSecret: string | undefined;
   if (needsSecret) {
     if (input.client_secret !== undefined && (typeof input.client_secret !== 'string' || input.client_secret.length < MIN_SECRET_LENGTH)) {
-      throw new OAuthError('invalid_client_metadata', `client_secret must be at least ${MIN_SECRET_LENGTH} characters`);
+      throw new OAuthError('invalid_client_metadata', `client_secret must be at least ${MIN_SECRET_LENGTH} characters`, { requirement: 'CASTELLAN-CLIENTS-1' });
     }
     clientSecret = (input.client_secret as string | undefined) ?? newHandle(32);
   }
@@ -76,7 +76,7 @@ export async function createClient(ctx: Context, input: Record<string, unknown>,
     createdAt: now,
     updatedAt: now,
   };
-  if (await ctx.stores.clients.find(clientId, tx)) throw new OAuthError('invalid_client_metadata', `client ${clientId} already exists`);
+  if (await ctx.stores.clients.find(clientId, tx)) throw new OAuthError('invalid_client_metadata', `client ${clientId} already exists`, { requirement: 'CASTELLAN-CLIENTS-1' });
   await ctx.stores.clients.insert(record, tx);
   await ctx.stores.audit.record({ ...(options.audit ?? { type: 'client.created' }), clientId }, now, tx);
   return { record, clientSecret, registrationAccessToken };

@@ -70,7 +70,7 @@ export function validateLifetimes(input: Record<string, unknown>): void {
     const value = input[name];
     if (value === undefined) continue;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > LONGEST) {
-      throw new OAuthError('invalid_client_metadata', `${name} must be a whole number of seconds from 1 to ${LONGEST}`);
+      throw new OAuthError('invalid_client_metadata', `${name} must be a whole number of seconds from 1 to ${LONGEST}`, { requirement: 'CASTELLAN-LIFETIME-1' });
     }
   }
 }

@@ -7,6 +7,8 @@
  * @spec https://www.rfc-editor.org/rfc/rfc8628#section-3.5 (authorization_pending, slow_down, expired_token)
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#AuthError
  * @spec https://www.rfc-editor.org/rfc/rfc9449#section-12.2 (invalid_dpop_proof, use_dpop_nonce)
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-5.2 (error_uri: %x21 / %x23-5B / %x5D-7E)
+ * @spec https://www.rfc-editor.org/rfc/rfc6750#section-3 (error_uri in the WWW-Authenticate challenge)
  */
 import { StorageInputError, StorageUnavailableError } from '../storage/storage-errors.js';
 
@@ -61,12 +63,31 @@ export interface OAuthErrorOptions {
    * error's error_uri points to.
    */
   requirement?: string;
+  /**
+   * A Bearer or DPoP challenge: WWW-Authenticate is written when the error is sent, because its
+   * error_uri needs the issuer, which only the sender knows.
+   */
+  challenge?: Challenge;
+  /**
+   * Request values the HTML error page shows back (escaped) where redirecting is unsafe, such as
+   * the redirect_uri that matched no registration. Never sent in JSON, redirects or challenges.
+   */
+  received?: Record<string, string>;
+}
+
+/** RFC 6750 §3 / RFC 9449 §7.1: the scheme, a realm, and attributes after the error's own. */
+export interface Challenge {
+  scheme: 'Bearer' | 'DPoP';
+  realm?: string;
+  attributes?: Record<string, string>;
 }
 
 export class OAuthError extends Error {
   readonly status: number;
   readonly headers: Record<string, string>;
   readonly requirement?: string;
+  readonly challenge?: Challenge;
+  readonly received: Record<string, string>;
 
   constructor(
     readonly code: OAuthErrorCode,
@@ -78,11 +99,37 @@ export class OAuthError extends Error {
     this.status = options.status ?? ERROR_TABLE[code].status;
     this.headers = options.headers ?? {};
     this.requirement = options.requirement;
+    this.challenge = options.challenge;
+    this.received = options.received ?? {};
   }
 
-  /** The RFC 6749 §5.2 body. error_description is restricted to %x20-21 / %x23-5B / %x5D-7E. */
-  toJSON(): { error: OAuthErrorCode; error_description: string } {
-    return { error: this.code, error_description: sanitizeDescription(this.description) };
+  /**
+   * The RFC 6749 §5.2 body. error_description is restricted to %x20-21 / %x23-5B / %x5D-7E. With
+   * the issuer it carries error_uri (JSON.stringify's own call passes '' and gets none).
+   */
+  toJSON(issuer?: string): { error: OAuthErrorCode; error_description: string; error_uri?: string } {
+    const body = { error: this.code, error_description: sanitizeDescription(this.description) };
+    return issuer ? { ...body, error_uri: this.errorUri(issuer) } : body;
+  }
+
+  /** The page explaining this error on the issuer: /errors/<code>/<requirement>, or /errors/<code>. */
+  errorUri(issuer: string): string {
+    return errorUri(issuer, this.code, this.requirement);
+  }
+
+  /** The headers to send, with the WWW-Authenticate challenge rendered when the error has one. */
+  responseHeaders(issuer?: string): Record<string, string> {
+    if (!this.challenge) return this.headers;
+    const { scheme, realm, attributes = {} } = this.challenge;
+    const params = {
+      ...(realm === undefined ? {} : { realm }),
+      error: this.code,
+      error_description: sanitizeDescription(this.description),
+      ...(issuer ? { error_uri: this.errorUri(issuer) } : {}),
+      ...attributes,
+    };
+    const challenge = `${scheme} ${Object.entries(params).map(([name, value]) => `${name}="${value}"`).join(', ')}`;
+    return { ...this.headers, 'WWW-Authenticate': challenge };
   }
 
   /**
@@ -94,11 +141,20 @@ export class OAuthError extends Error {
   static from(error: unknown): OAuthError {
     if (error instanceof OAuthError) return error;
     if (error instanceof StorageUnavailableError) {
-      return new OAuthError('temporarily_unavailable', 'The service is temporarily unavailable; retry later', { cause: error, headers: { 'Retry-After': String(error.retryAfterSeconds) } });
+      return new OAuthError('temporarily_unavailable', 'The service is temporarily unavailable; retry later', { requirement: 'RFC6749-4.1.2.1-4', cause: error, headers: { 'Retry-After': String(error.retryAfterSeconds) } });
     }
-    if (error instanceof StorageInputError) return new OAuthError('invalid_request', 'A parameter holds a value that cannot be stored (such as a NUL character)', { cause: error });
-    return new OAuthError('server_error', 'The server encountered an unexpected condition', { cause: error });
+    if (error instanceof StorageInputError) return new OAuthError('invalid_request', 'A parameter holds a value that cannot be stored (such as a NUL character)', { requirement: 'RFC6749-5.2-7', cause: error });
+    return new OAuthError('server_error', 'The server encountered an unexpected condition', { requirement: 'RFC6749-5.2-6', cause: error });
   }
+}
+
+/**
+ * RFC 6749 §5.2: error_uri is %x21 / %x23-5B / %x5D-7E. The issuer is a URL and the code and
+ * requirement id are [a-z_] and [A-Za-z0-9.-], so percent-encoding the path parts keeps it there.
+ */
+export function errorUri(issuer: string, code: string, requirement?: string): string {
+  const path = requirement === undefined ? code : `${code}/${requirement}`;
+  return `${issuer}/errors/${path.split('/').map(encodeURIComponent).join('/')}`;
 }
 
 /** RFC 6749 §5.2 limits error_description to printable ASCII without `"` and `\`. */

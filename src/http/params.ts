@@ -27,7 +27,7 @@ export const formBody = express.raw({ type: isFormRequest, limit: '64kb' });
  * not UTF-8 once percent-decoded, or that holds NUL, is invalid_request before anyone reads it.
  */
 export function parseUrlEncoded(text: string): Params {
-  if (!isWellFormedEncoded(text)) throw new OAuthError('invalid_request', ILL_FORMED_TEXT);
+  if (!isWellFormedEncoded(text)) throw new OAuthError('invalid_request', ILL_FORMED_TEXT, { requirement: 'RFC6749-5.2-7' });
   const params: Params = Object.create(null);
   for (const [name, value] of new URLSearchParams(text)) {
     if (value === '') continue;
@@ -59,7 +59,7 @@ export function parsedFormBody(req: Request): Params | undefined {
   if (!isFormRequest(req) || !Buffer.isBuffer(req.body)) return undefined;
   // Raw bytes are checked before decoding: toString would replace invalid ones with U+FFFD.
   const text = utf8Text(req.body);
-  if (text === undefined) throw new OAuthError('invalid_request', ILL_FORMED_TEXT);
+  if (text === undefined) throw new OAuthError('invalid_request', ILL_FORMED_TEXT, { requirement: 'RFC6749-5.2-7' });
   const params = parseUrlEncoded(text);
   parsedForms.set(req, params);
   return params;
@@ -70,7 +70,7 @@ export function formParams(req: Request): Params {
   const params = parsedFormBody(req);
   if (params !== undefined) return params;
   if (!isFormRequest(req)) {
-    throw new OAuthError('invalid_request', 'Content-Type must be application/x-www-form-urlencoded');
+    throw new OAuthError('invalid_request', 'Content-Type must be application/x-www-form-urlencoded', { requirement: 'RFC6749-3.2-2' });
   }
   // A form with no body read (no body parser on the route, or an empty body).
   return Object.create(null);
@@ -88,5 +88,5 @@ export function requestParams(req: Request): Params {
  */
 export function wellFormedPath(req: Request, _res: Response, next: NextFunction): void {
   if (isWellFormedEncoded(req.path)) next();
-  else next(new OAuthError('invalid_request', ILL_FORMED_TEXT));
+  else next(new OAuthError('invalid_request', ILL_FORMED_TEXT, { requirement: 'RFC6749-5.2-7' }));
 }

@@ -24,7 +24,7 @@ export function postOnlyRouter(endpoint: PostEndpoint, run: (req: Request, res: 
   router.post(endpoint.path, endpoint.parseBody, handle(run, (res, error) => sendOAuthError(res, error, endpoint.logger)));
   router.all(endpoint.path, (_req, res) => {
     res.set('Allow', 'POST');
-    sendOAuthError(res, new OAuthError('invalid_request', endpoint.otherMethods, { status: 405 }));
+    sendOAuthError(res, new OAuthError('invalid_request', endpoint.otherMethods, { requirement: 'RFC6749-3.2-1', status: 405 }));
   });
   return router;
 }

@@ -2,13 +2,27 @@
  * How errors and token-style JSON leave the server. JSON errors follow RFC 6749 §5.2; pages where a
  * redirect would be unsafe get an HTML error page with fixed, greppable text.
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-5.1 (Cache-Control: no-store, Pragma: no-cache)
- * @spec https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-5.2 (error, error_description, error_uri)
+ * @spec https://www.rfc-editor.org/rfc/rfc6750#section-3 (error_uri in the challenge)
  */
 import encodeUrl from 'encodeurl';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { OAuthError } from '../errors/oauth-error.js';
-import { html, page } from './html.js';
+import { requirementCatalogue } from '../errors/requirement-catalogue.js';
+import { html, page, type SafeHtml } from './html.js';
+
+/**
+ * Where app.locals keeps the issuer under which /errors/ pages are served. The error pages module
+ * sets it when it mounts them, so an error_uri is sent only by an app that answers it.
+ */
+export const ERROR_PAGES_ISSUER = 'errorPagesIssuer';
+
+/** The issuer whose /errors/ pages explain this response's errors, if that app serves them. */
+export function errorPagesIssuer(res: Response): string | undefined {
+  const issuer: unknown = res.app?.locals[ERROR_PAGES_ISSUER];
+  return typeof issuer === 'string' ? issuer : undefined;
+}
 
 export function noStore(res: Response): void {
   res.set('Cache-Control', 'no-store');
@@ -46,8 +60,9 @@ export function sendSeeOther(res: Response, location: string): void {
 export function sendOAuthError(res: Response, error: unknown, logger?: Logger): void {
   const oauth = OAuthError.from(error);
   logError(oauth, logger);
-  res.set(oauth.headers);
-  sendJson(res, oauth.status, oauth.toJSON());
+  const issuer = errorPagesIssuer(res);
+  res.set(oauth.responseHeaders(issuer));
+  sendJson(res, oauth.status, oauth.toJSON(issuer));
 }
 
 /** An HTML page for errors that must not be redirected (unknown client, unregistered redirect_uri). */
@@ -57,10 +72,27 @@ export function sendErrorPage(res: Response, error: unknown, logger?: Logger): v
   noStore(res);
   // A page is no API: of the error's headers only Retry-After (503) means something to a browser.
   if (oauth.headers['Retry-After'] !== undefined) res.set('Retry-After', oauth.headers['Retry-After']);
+  const issuer = errorPagesIssuer(res);
   const body = html`<h1>Request rejected</h1>
 <p class="error-code" id="error-code">${oauth.code}</p>
-<p class="error-description" id="error-description">${oauth.description}</p>`;
+<p class="error-description" id="error-description">${oauth.description}</p>${receivedValues(oauth)}${rule(oauth)}${issuer === undefined ? '' : html`
+<p><a id="error-uri" href="${oauth.errorUri(issuer)}">What this error means and how to fix it</a></p>`}`;
   res.status(oauth.status === 401 ? 400 : oauth.status).type('text/html').send(page('Error', body));
+}
+
+/** What the request sent, shown back so a developer can compare it with the registration. */
+function receivedValues(error: OAuthError): SafeHtml | '' {
+  const entries = Object.entries(error.received);
+  if (entries.length === 0) return '';
+  return html`
+<dl id="received">${entries.map(([name, value]) => html`<dt>${name} received</dt><dd><code>${value}</code></dd>`)}</dl>`;
+}
+
+/** The rule the request broke, in the catalogue's words (spec/). */
+function rule(error: OAuthError): SafeHtml | '' {
+  const entry = error.requirement === undefined ? undefined : requirementCatalogue().get(error.requirement);
+  return entry ? html`
+<p class="muted" id="error-rule">${entry.requirement.text}</p>` : '';
 }
 
 function logError(error: OAuthError, logger?: Logger): void {

@@ -47,7 +47,7 @@ export async function attemptMfa(ctx: Context, who: AttemptContext, user: UserRe
       else if (input.recoveryCode !== undefined) used = (await useRecoveryCode(ctx, user.id, input.recoveryCode, tx)) ? 'recovery_code' : undefined;
       if (!used) return undefined;
       // Rolls back the code's use too: a replayed form must not burn a code or a step.
-      if (!(await ctx.stores.mfaChallenges.take(uidHash, tx))) throw new OAuthError('invalid_request', 'This sign-in step was already completed');
+      if (!(await ctx.stores.mfaChallenges.take(uidHash, tx))) throw new OAuthError('invalid_request', 'This sign-in step was already completed', { requirement: 'RFC6749-10.12-2' });
       const now = ctx.clock();
       const event = { clientId: who.clientId, userId: user.id, ip: who.ip, userAgent: who.userAgent ?? null };
       if (used === 'recovery_code') {

@@ -62,14 +62,14 @@ export async function nextStep(ctx: Context, progress: AuthorizationProgress): P
     return (await mfaEnabled(ctx, progress.passwordPassedBy)) ? { step: 'mfa' } : { step: 'session' };
   }
   if (await mustLogIn(ctx, progress)) {
-    if (silent) throw new OAuthError('login_required', 'the user is not signed in');
+    if (silent) throw new OAuthError('login_required', 'the user is not signed in', { requirement: 'OIDC-3.1.2.1-3' });
     return { step: 'login' };
   }
   if (progress.approved) return { step: 'issue', scope: request.scope };
   if (silent) {
     // OIDC Core §11: offline_access needs consent; a silent request proceeds without it instead.
     const scope = withoutUnconsentedOfflineAccess(request.scope, consent);
-    if (!consentCovers(consent, scope)) throw new OAuthError('consent_required', 'the user has not approved this request');
+    if (!consentCovers(consent, scope)) throw new OAuthError('consent_required', 'the user has not approved this request', { requirement: 'OIDC-3.1.2.1-3' });
     return { step: 'issue', scope };
   }
   if (request.prompt.includes('consent') || !consentCovers(consent, request.scope)) return { step: 'consent' };

@@ -18,16 +18,16 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 
 function member(value: unknown, name: string): ClaimsRequestMember | undefined {
   if (value === undefined) return undefined;
-  if (!isObject(value)) throw new OAuthError('invalid_request', `claims.${name} must be a JSON object`);
+  if (!isObject(value)) throw new OAuthError('invalid_request', `claims.${name} must be a JSON object`, { requirement: 'OIDC-5.5-2' });
   const result: ClaimsRequestMember = {};
   for (const [claim, request] of Object.entries(value)) {
     if (claim === '__proto__') continue;
-    if (request !== null && !isObject(request)) throw new OAuthError('invalid_request', `claims.${name}.${claim} must be null or an object`);
+    if (request !== null && !isObject(request)) throw new OAuthError('invalid_request', `claims.${name}.${claim} must be null or an object`, { requirement: 'OIDC-5.5-2' });
     if (request && request.essential !== undefined && typeof request.essential !== 'boolean') {
-      throw new OAuthError('invalid_request', `claims.${name}.${claim}.essential must be a boolean`);
+      throw new OAuthError('invalid_request', `claims.${name}.${claim}.essential must be a boolean`, { requirement: 'OIDC-5.5-2' });
     }
     if (request && request.values !== undefined && !Array.isArray(request.values)) {
-      throw new OAuthError('invalid_request', `claims.${name}.${claim}.values must be an array`);
+      throw new OAuthError('invalid_request', `claims.${name}.${claim}.values must be an array`, { requirement: 'OIDC-5.5-2' });
     }
     result[claim] = request as ClaimsRequestMember[string];
   }
@@ -41,9 +41,9 @@ export function parseClaimsParameter(text: string | undefined): ClaimsRequest | 
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new OAuthError('invalid_request', 'claims must be a JSON object');
+    throw new OAuthError('invalid_request', 'claims must be a JSON object', { requirement: 'OIDC-5.5-2' });
   }
-  if (!isObject(parsed)) throw new OAuthError('invalid_request', 'claims must be a JSON object');
+  if (!isObject(parsed)) throw new OAuthError('invalid_request', 'claims must be a JSON object', { requirement: 'OIDC-5.5-2' });
   const result: ClaimsRequest = {};
   const userinfo = member(parsed.userinfo, 'userinfo');
   const idToken = member(parsed.id_token, 'id_token');

@@ -17,14 +17,14 @@ const KNOWN_PROMPTS = new Set(['none', 'login', 'consent', 'select_account']);
 export function parsePrompt(value: string | undefined): string[] {
   const values = [...new Set(scopeList(value ?? ''))].filter((v) => KNOWN_PROMPTS.has(v));
   // OIDC Core §3.1.2.1: none combined with any other value is an error.
-  if (values.includes('none') && values.length > 1) throw new OAuthError('invalid_request', 'prompt none must not be combined with other values');
+  if (values.includes('none') && values.length > 1) throw new OAuthError('invalid_request', 'prompt none must not be combined with other values', { requirement: 'OIDC-3.1.2.1-4' });
   return values;
 }
 
 export function parseMaxAge(value: string | undefined): number | null {
   if (value === undefined) return null;
   const seconds = Number(value);
-  if (!Number.isSafeInteger(seconds) || seconds < 0) throw new OAuthError('invalid_request', 'max_age must be a non-negative integer');
+  if (!Number.isSafeInteger(seconds) || seconds < 0) throw new OAuthError('invalid_request', 'max_age must be a non-negative integer', { requirement: 'OIDC-3.1.2.1-7' });
   return seconds;
 }
 
@@ -75,7 +75,7 @@ export interface IdTokenHintClaims {
  * invalid_request.
  */
 export async function verifyIdTokenHint(ctx: Context, hint: string): Promise<IdTokenHintClaims> {
-  const invalid = () => new OAuthError('invalid_request', 'id_token_hint is not an ID token issued by this server');
+  const invalid = () => new OAuthError('invalid_request', 'id_token_hint is not an ID token issued by this server', { requirement: 'OIDC-3.1.2.1-8' });
   try {
     const { kid, typ } = decodeProtectedHeader(hint);
     // The same keys sign JWT access tokens (at+jwt) and logout tokens (logout+jwt); ID tokens are plain JWT.

@@ -45,21 +45,21 @@ async function userinfo(ctx: Context, req: Request, res: Response): Promise<void
   const headers: Record<string, string> = {};
   const { record, grant } = await resolveResourceToken(ctx, req, presented, PATHS.userinfo, headers);
   // Later errors are challenged in the scheme the client used.
-  const fail = (code: OAuthErrorCode, description: string, extra?: Record<string, string>) => resourceError(presented.scheme, code, description, extra);
+  const fail = (code: OAuthErrorCode, description: string, requirement: string, extra?: Record<string, string>) => resourceError(presented.scheme, code, description, requirement, extra);
   // RFC 8707 §2 / RFC 9068 §4: a token narrowed to other resources is not for UserInfo, which the OP serves.
   if (!audienceIncludesOp(ctx, record.audience)) {
-    throw fail('invalid_token', 'The access token is meant for another resource, not for UserInfo');
+    throw fail('invalid_token', 'The access token is meant for another resource, not for UserInfo', 'RFC8707-2-UI');
   }
   // A client-credentials token has no user; without openid the token was not issued for UserInfo.
   if (!grant.userId || !scopeList(record.scope).includes('openid')) {
-    throw fail('insufficient_scope', 'The access token does not grant the openid scope for a user', { scope: 'openid' });
+    throw fail('insufficient_scope', 'The access token does not grant the openid scope for a user', 'RFC6750-3.1-2', { scope: 'openid' });
   }
   // The security guide limits userinfo per user (300/min by default), whichever token is presented.
   if (!(await applyRateLimit(res, ctx.limits, 'userinfo', grant.userId, ctx.logger))) return;
   // A failure the test control API forced for this client (nothing unless TEST_CONTROL_ENABLED).
   await forcedAnswer(ctx, grant.clientId, 'userinfo');
   const user = await ctx.stores.users.findById(grant.userId);
-  if (!user) throw fail('invalid_token', 'The user of this access token no longer exists');
+  if (!user) throw fail('invalid_token', 'The user of this access token no longer exists', 'RFC6750-3.1-1');
   // The token's own scope decides (a refreshed token may carry less than the grant).
   const names = claimNamesForScope(record.scope);
   for (const name of requestedClaimNames(grant.claims as ClaimsRequest | null, 'userinfo')) names.add(name);

@@ -89,7 +89,7 @@ async function confirmLogout(ctx: Context, req: Request, res: Response): Promise
   const decision = typeof form.decision === 'string' ? form.decision : undefined;
   const pending = token.data;
   if (decision === 'stay') return redirectToResult(ctx, res, 'stayed', pending.uiLocale);
-  if (decision !== 'logout') throw new OAuthError('invalid_request', 'Choose Sign out or Stay signed in.');
+  if (decision !== 'logout') throw new OAuthError('invalid_request', 'Choose Sign out or Stay signed in.', { requirement: 'CASTELLAN-FORMS-1' });
   // §2: when the End-User says yes, the OP MUST log them out.
   if (session) {
     const outcome = await logoutSession(ctx, session, { clientId: pending.clientId, reason: 'rp_initiated_logout', origin: requestOrigin(ctx, req) });

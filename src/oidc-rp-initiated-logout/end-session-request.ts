@@ -34,9 +34,9 @@ function hintClientId(hint: IdTokenHintClaims): string | undefined {
 async function identifyClient(ctx: Context, clientId: string | undefined, hint: IdTokenHintClaims | null): Promise<ClientRecord | null> {
   if (clientId !== undefined) {
     // RP-Initiated Logout §2: with both, client_id must be the client the ID token was issued to.
-    if (hint && !hint.aud.includes(clientId)) throw new OAuthError('invalid_request', 'id_token_hint was not issued to this client_id');
+    if (hint && !hint.aud.includes(clientId)) throw new OAuthError('invalid_request', 'id_token_hint was not issued to this client_id', { requirement: 'RPL-2-4' });
     const client = await ctx.stores.clients.find(clientId);
-    if (!client) throw new OAuthError('invalid_request', 'client_id is not a registered client');
+    if (!client) throw new OAuthError('invalid_request', 'client_id is not a registered client', { requirement: 'RPL-4-1' });
     return client;
   }
   const fromHint = hint ? hintClientId(hint) : undefined;
@@ -46,10 +46,10 @@ async function identifyClient(ctx: Context, clientId: string | undefined, hint: 
 
 function checkPostLogoutRedirectUri(client: ClientRecord | null, presented: string | undefined): string | null {
   if (presented === undefined) return null;
-  if (!client) throw new OAuthError('invalid_request', 'invalid post_logout_redirect_uri: id_token_hint or client_id must identify the client');
+  if (!client) throw new OAuthError('invalid_request', 'invalid post_logout_redirect_uri: id_token_hint or client_id must identify the client', { requirement: 'RPL-3-3' });
   // §3: exact match with a registered value, else no redirection.
   if (!(client.metadata.post_logout_redirect_uris ?? []).includes(presented)) {
-    throw new OAuthError('invalid_request', 'invalid post_logout_redirect_uri: not registered for this client');
+    throw new OAuthError('invalid_request', 'invalid post_logout_redirect_uri: not registered for this client', { requirement: 'RPL-3-1' });
   }
   return presented;
 }

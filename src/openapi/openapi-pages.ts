@@ -5,6 +5,7 @@
  * @spec https://spec.openapis.org/oas/v3.1.0#paths-object
  * @spec https://www.rfc-editor.org/rfc/rfc9700#section-4.12 (303 after POST)
  */
+import { ERROR_PAGES_PATH } from '../errors/error-pages.js';
 import { PATHS } from '../oidc-discovery/provider-metadata.js';
 import { CONFIRM_PATH, DONE_PATH } from '../oidc-rp-initiated-logout/end-session-endpoint.js';
 import { endSessionSchema } from '../oidc-rp-initiated-logout/end-session.schema.js';
@@ -33,6 +34,15 @@ const submit = (operationId: string, summary: string, fields: Record<string, str
 });
 const asset = (operationId: string, summary: string, type: string): Json => ({
   get: { operationId, tags: ['Assets'], summary, responses: { 200: { description: summary, content: { [type]: { schema: { type: 'string' } } } } } },
+});
+
+/** Public, cacheable pages explaining an error; 404 for an unknown code or requirement. */
+const errorPage = (operationId: string, summary: string, parameters: Json[]): Json => ({
+  ...(parameters.length > 0 ? { parameters } : {}),
+  get: {
+    operationId, tags: ['Pages'], summary,
+    responses: { 200: htmlResponse('The explanation'), ...(parameters.length > 0 ? { 404: htmlResponse('Unknown code or requirement: the list of error codes') } : {}) },
+  },
 });
 
 const interaction = (get: Json, post: Json): Json => ({
@@ -86,6 +96,9 @@ export function pagePaths(): Json {
         ],
       }),
     },
+    [ERROR_PAGES_PATH]: errorPage('errorCodesPage', 'The error codes Castellan sends, each linking to its explanation', []),
+    [`${ERROR_PAGES_PATH}/{code}`]: errorPage('errorCodePage', 'What an error code means, its usual causes and fixes (the error_uri of errors without a requirement)', [pathParameter('code', 'An error code, such as invalid_client')]),
+    [`${ERROR_PAGES_PATH}/{code}/{requirementId}`]: errorPage('errorRequirementPage', 'The rule of spec/ an error enforces, its spec section, usual causes, fixes and client library notes (the error_uri of errors)', [pathParameter('code', 'An error code, such as invalid_client'), pathParameter('requirementId', 'A requirement id, such as RFC6749-2.3-2')]),
     '/assets/castellan.css': asset('stylesheet', 'The pages\' stylesheet', 'text/css'),
     [FORM_POST_SCRIPT_PATH]: asset('formPostScript', 'Submits the form_post page (external, as the CSP forbids inline script)', 'application/javascript'),
   };

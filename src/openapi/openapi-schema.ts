@@ -76,6 +76,7 @@ export const COMPONENTS: Json = {
       properties: {
         error: { type: 'string', description: 'An error code of RFC 6749 §5.2, RFC 6750 §3.1, RFC 7591 §3.2.2, RFC 8707 §2 or OIDC Core §3.1.2.6' },
         error_description: { type: 'string', pattern: '^[\\x20-\\x21\\x23-\\x5B\\x5D-\\x7E]*$' },
+        error_uri: { type: 'string', format: 'uri', pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$', description: 'The page under the issuer explaining this error and the rule it enforces: /errors/<code>/<requirement id>' },
       },
       required: ['error'],
     },

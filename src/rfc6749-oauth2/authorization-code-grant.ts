@@ -19,7 +19,7 @@ import { authorizationCodeSchema, type AuthorizationCodeInput } from './authoriz
 import { redeemGrant } from './grant-redemption.js';
 import { revokeOnReplayNow } from './replay-revocation.js';
 
-const invalidGrant = (description: string) => new OAuthError('invalid_grant', description);
+const invalidGrant = (description: string, requirement: string) => new OAuthError('invalid_grant', description, { requirement });
 
 export const authorizationCodeGrant: GrantModule<AuthorizationCodeInput> = {
   grantType: 'authorization_code',
@@ -34,21 +34,21 @@ export const authorizationCodeGrant: GrantModule<AuthorizationCodeInput> = {
     const code = found?.token;
     // Another client's code is answered like an unknown one and left untouched: revoking it here would
     // let any client kill a grant it merely saw.
-    if (!code || code.clientId !== client.clientId) throw invalidGrant('the authorization code is invalid');
+    if (!code || code.clientId !== client.clientId) throw invalidGrant('the authorization code is invalid', 'RFC6749-4.1.3-1');
     if (code.consumedAt !== null) {
       // RFC 6749 §4.1.2: a second use is refused and what the first one issued is revoked.
       await revokeOnReplayNow(ctx, code.grantId, client.clientId, 'code_replay', origin);
-      throw invalidGrant('the authorization code was already used');
+      throw invalidGrant('the authorization code was already used', 'RFC6749-4.1.2-2');
     }
-    if (code.expiresAt <= now) throw invalidGrant('the authorization code has expired');
+    if (code.expiresAt <= now) throw invalidGrant('the authorization code has expired', 'RFC6749-4.1.2-1');
     // RFC 6749 §4.1.3: redirect_uri must be identical to the one sent in the authorization request.
-    if (input.redirect_uri !== code.redirectUri) throw invalidGrant('redirect_uri does not match the authorization request');
+    if (input.redirect_uri !== code.redirectUri) throw invalidGrant('redirect_uri does not match the authorization request', 'RFC6749-4.1.3-2');
     verifyCodeVerifier(code, input.code_verifier, client.metadata.require_pkce);
     checkBoundKey(code.dpopJkt, dpopJkt, 'authorization code');
 
     const grant = found?.grant;
     if (!grant || grant.clientId !== client.clientId || grant.revokedAt !== null || grant.expiresAt <= now) {
-      throw invalidGrant('the authorization grant is no longer valid');
+      throw invalidGrant('the authorization grant is no longer valid', 'RFC6749-4.1.3-3');
     }
     return redeemGrant(ctx, {
       grant,

@@ -41,7 +41,7 @@ interface CodeRows extends IssuedCode {
 /** The client's registration, for its lifetimes; a client removed during the interaction gets no code. */
 async function clientOf(ctx: Context, issue: CodeIssue): Promise<ClientRecord> {
   const client = issue.client ?? (await ctx.stores.clients.find(issue.request.clientId));
-  if (!client) throw new OAuthError('invalid_client', 'invalid client: the client is no longer registered');
+  if (!client) throw new OAuthError('invalid_client', 'invalid client: the client is no longer registered', { requirement: 'RFC6749-4.1.1-2' });
   return client;
 }
 
@@ -133,7 +133,7 @@ export async function completeAuthorization(ctx: Context, issue: CodeIssue, inte
   }
   return ctx.stores.transaction(async (tx) => {
     if (interactionUidHash !== undefined && !(await ctx.stores.interactions.take(interactionUidHash, tx))) {
-      throw new OAuthError('invalid_request', 'This sign-in request was already completed');
+      throw new OAuthError('invalid_request', 'This sign-in request was already completed', { requirement: 'RFC6749-10.12-2' });
     }
     return issueAuthorizationCode(ctx, issue, client, tx);
   });

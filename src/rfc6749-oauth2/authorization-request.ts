@@ -56,10 +56,10 @@ const single = (value: string | string[] | undefined): string | undefined => (ty
 /** The client named by client_id; failures are HTML pages with the fixed text "invalid client". */
 export async function findClient(ctx: Context, params: Params): Promise<ClientRecord> {
   const clientId = single(params.client_id);
-  if (Array.isArray(params.client_id)) throw new OAuthError('invalid_client', 'invalid client: client_id must not be included more than once');
-  if (clientId === undefined) throw new OAuthError('invalid_client', 'invalid client: client_id is required');
+  if (Array.isArray(params.client_id)) throw new OAuthError('invalid_client', 'invalid client: client_id must not be included more than once', { requirement: 'RFC6749-3.1-3' });
+  if (clientId === undefined) throw new OAuthError('invalid_client', 'invalid client: client_id is required', { requirement: 'RFC6749-4.1.1-2' });
   const client = clientId.length <= 255 ? await ctx.stores.clients.find(clientId) : undefined;
-  if (!client) throw new OAuthError('invalid_client', 'invalid client: the client_id is not registered');
+  if (!client) throw new OAuthError('invalid_client', 'invalid client: the client_id is not registered', { requirement: 'RFC6749-4.1.1-2' });
   return client;
 }
 
@@ -68,13 +68,13 @@ export async function findClient(ctx: Context, params: Params): Promise<ClientRe
  * the fixed text "invalid redirect_uri" (RFC 6749 §4.1.2.1: MUST NOT redirect to an unproven URI).
  */
 export function checkRedirectUri(client: ClientRecord, params: Params): string {
-  if (Array.isArray(params.redirect_uri)) throw new OAuthError('invalid_request', 'invalid redirect_uri: redirect_uri must not be included more than once');
+  if (Array.isArray(params.redirect_uri)) throw new OAuthError('invalid_request', 'invalid redirect_uri: redirect_uri must not be included more than once', { requirement: 'RFC6749-3.1.2.4-1' });
   const presented = single(params.redirect_uri);
   // Castellan policy: redirect_uri is REQUIRED in every request, even for a client with one
   // registered URI (OAuth 2.1 §4.1.1), so the token endpoint always has a string to compare.
-  if (presented === undefined) throw new OAuthError('invalid_request', 'invalid redirect_uri: redirect_uri is required');
+  if (presented === undefined) throw new OAuthError('invalid_request', 'invalid redirect_uri: redirect_uri is required', { requirement: 'RFC6749-3.1.2.4-1' });
   if (presented.length > 2048 || matchRedirectUri(client.metadata.redirect_uris, presented) === undefined) {
-    throw new OAuthError('invalid_request', 'invalid redirect_uri: it is not registered for this client');
+    throw new OAuthError('invalid_request', 'invalid redirect_uri: it is not registered for this client', { requirement: 'RFC9700-2.1-1', received: { redirect_uri: presented.slice(0, 2048) } });
   }
   return presented;
 }
@@ -117,26 +117,26 @@ export function targetOf(request: AuthorizationRequest): ResponseTarget {
 export function checkResponseMode(params: AuthorizationRequestParams): ResponseMode {
   const mode = params.response_mode ?? 'query';
   if (mode === 'query' || mode === 'form_post') return mode;
-  if (mode === 'fragment') throw new OAuthError('invalid_request', 'response_mode fragment is not allowed with response_type code');
-  throw new OAuthError('invalid_request', 'response_mode must be query or form_post');
+  if (mode === 'fragment') throw new OAuthError('invalid_request', 'response_mode fragment is not allowed with response_type code', { requirement: 'FORMPOST-2-1' });
+  throw new OAuthError('invalid_request', 'response_mode must be query or form_post', { requirement: 'FORMPOST-2-1' });
 }
 
 export function checkResponseType(params: AuthorizationRequestParams): void {
-  if (params.response_type === undefined) throw new OAuthError('invalid_request', 'response_type is required');
+  if (params.response_type === undefined) throw new OAuthError('invalid_request', 'response_type is required', { requirement: 'RFC6749-4.1.1-1' });
   // RFC 9700 §2.1.2: no implicit grant; hybrid types would put tokens in the front channel too.
-  if (params.response_type !== 'code') throw new OAuthError('unsupported_response_type', 'only response_type code is supported');
+  if (params.response_type !== 'code') throw new OAuthError('unsupported_response_type', 'only response_type code is supported', { requirement: 'RFC6749-4.1.1-1' });
 }
 
 export function checkClientMayUseCode(client: ClientRecord): void {
   const { response_types: responseTypes, grant_types: grantTypes } = client.metadata;
   if (!responseTypes.includes('code') || !grantTypes.includes('authorization_code')) {
-    throw new OAuthError('unauthorized_client', 'the client is not registered for the authorization code flow');
+    throw new OAuthError('unauthorized_client', 'the client is not registered for the authorization code flow', { requirement: 'RFC6749-5.2-5' });
   }
 }
 
 export function rejectRequestObjects(params: AuthorizationRequestParams): void {
-  if (params.request !== undefined) throw new OAuthError('request_not_supported', 'the request parameter is not supported');
-  if (params.request_uri !== undefined) throw new OAuthError('request_uri_not_supported', 'the request_uri parameter is not supported');
+  if (params.request !== undefined) throw new OAuthError('request_not_supported', 'the request parameter is not supported', { requirement: 'OIDC-3.1.2.6-1' });
+  if (params.request_uri !== undefined) throw new OAuthError('request_uri_not_supported', 'the request_uri parameter is not supported', { requirement: 'OIDC-3.1.2.6-1' });
 }
 
 /** The first well-formed BCP 47 tag of ui_locales, for the pages' lang attribute; display only. */

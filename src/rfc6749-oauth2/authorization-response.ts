@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import type { Context } from '../server/context.js';
 import { OAuthError } from '../errors/oauth-error.js';
 import { html, page } from '../http/html.js';
-import { noStore, sendSeeOther } from '../http/respond.js';
+import { errorPagesIssuer, noStore, sendSeeOther } from '../http/respond.js';
 import type { ResponseTarget } from './authorization-request.js';
 
 export const FORM_POST_SCRIPT_PATH = '/assets/form-post.js';
@@ -83,6 +83,5 @@ export function sendAuthorizationError(res: Response, ctx: Context, target: Resp
     if (oauth.code === 'server_error') logger.error({ err: oauth.cause ?? oauth }, 'authorization server error');
     else logger.debug({ code: oauth.code, description: oauth.description }, 'authorization error');
   }
-  const { error: code, error_description: description } = oauth.toJSON();
-  deliver(res, target, responseParameters(ctx.config.issuer, target, { error: code, error_description: description }));
+  deliver(res, target, responseParameters(ctx.config.issuer, target, oauth.toJSON(errorPagesIssuer(res))));
 }

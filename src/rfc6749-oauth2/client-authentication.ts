@@ -11,6 +11,7 @@ import { OAuthError } from '../errors/oauth-error.js';
 import { ILL_FORMED_TEXT, isWellFormedEncoded, utf8Text } from '../http/text-input.js';
 import { authenticateWithAssertion } from '../rfc7523-jwt-client-auth/client-assertion.js';
 import { validateParams, type Params } from '../schema/validator.js';
+import type { ClientAuthFailureCause } from '../security/audit-client-auth.js';
 import type { Context } from '../server/context.js';
 import type { ClientMetadata, ClientRecord } from '../storage/stores.js';
 import { clientAuthenticationSchema, type ClientAuthenticationParams } from './client-authentication.schema.js';
@@ -32,8 +33,9 @@ export interface PresentedCredentials {
 const BASIC_CHALLENGE = { 'WWW-Authenticate': 'Basic realm="castellan"' };
 const GENERIC_FAILURE = 'client authentication failed';
 
-const failure = (description: string, basic: boolean) =>
-  new OAuthError('invalid_client', description, { status: 401, headers: basic ? BASIC_CHALLENGE : {} });
+/** `cause` tells the audit log an unknown client from a wrong secret; the client sees neither. */
+const failure = (description: string, basic: boolean, requirement: string, cause?: ClientAuthFailureCause) =>
+  new OAuthError('invalid_client', description, { requirement, cause, status: 401, headers: basic ? BASIC_CHALLENGE : {} });
 
 /**
  * RFC 6749 §2.3.1: id and secret are form-urlencoded before Basic encoding, so decode them back.
@@ -44,7 +46,7 @@ export function parseBasicCredentials(header: string): { clientId: string; secre
   const match = /^basic +([A-Za-z0-9+/]+={0,2}) *$/i.exec(header);
   if (!match) return undefined;
   const decoded = utf8Text(Buffer.from(match[1], 'base64'));
-  if (decoded === undefined || !isWellFormedEncoded(decoded)) throw new OAuthError('invalid_request', ILL_FORMED_TEXT);
+  if (decoded === undefined || !isWellFormedEncoded(decoded)) throw new OAuthError('invalid_request', ILL_FORMED_TEXT, { requirement: 'RFC6749-5.2-7' });
   const colon = decoded.indexOf(':');
   if (colon <= 0) return undefined;
   const formDecode = (value: string) => decodeURIComponent(value.replace(/\+/g, ' '));
@@ -60,7 +62,7 @@ export function parseBasicCredentials(header: string): { clientId: string; secre
 
 function requireRegisteredMethod(client: ClientRecord, used: AuthMethod, basic: boolean): void {
   if (client.metadata.token_endpoint_auth_method !== used) {
-    throw failure(`the client must authenticate with its registered method ${client.metadata.token_endpoint_auth_method}`, basic);
+    throw failure(`the client must authenticate with its registered method ${client.metadata.token_endpoint_auth_method}`, basic, 'RFC6749-2.3-2');
   }
 }
 
@@ -70,38 +72,38 @@ export async function authenticateClient(ctx: Context, presented: PresentedCrede
   const assertion = input.client_assertion !== undefined || input.client_assertion_type !== undefined;
   const attempted = [basic, input.client_secret !== undefined, assertion].filter(Boolean).length;
   // RFC 6749 §2.3: the client MUST NOT use more than one authentication method in each request.
-  if (attempted > 1) throw new OAuthError('invalid_request', 'use exactly one client authentication method');
+  if (attempted > 1) throw new OAuthError('invalid_request', 'use exactly one client authentication method', { requirement: 'RFC6749-2.3-1' });
 
   if (basic) {
     const credentials = parseBasicCredentials(presented.authorization as string);
-    if (!credentials) throw failure('malformed Basic credentials', true);
+    if (!credentials) throw failure('malformed Basic credentials', true, 'RFC6749-2.3.1-1');
     if (input.client_id !== undefined && input.client_id !== credentials.clientId) {
-      throw new OAuthError('invalid_request', 'client_id does not match the Authorization header');
+      throw new OAuthError('invalid_request', 'client_id does not match the Authorization header', { requirement: 'RFC6749-2.3-1' });
     }
     const client = await ctx.stores.clients.find(credentials.clientId);
-    if (!client) throw failure(GENERIC_FAILURE, true);
+    if (!client) throw failure(GENERIC_FAILURE, true, 'RFC6749-3.2.1-1', 'unknown_client');
     requireRegisteredMethod(client, 'client_secret_basic', true);
-    if (!secretMatches(client, credentials.secret)) throw failure(GENERIC_FAILURE, true);
+    if (!secretMatches(client, credentials.secret)) throw failure(GENERIC_FAILURE, true, 'RFC6749-3.2.1-1', 'wrong_secret');
     return { client, method: 'client_secret_basic' };
   }
 
   if (assertion) {
     if (input.client_assertion === undefined || input.client_assertion_type === undefined) {
-      throw new OAuthError('invalid_request', 'client_assertion and client_assertion_type are sent together');
+      throw new OAuthError('invalid_request', 'client_assertion and client_assertion_type are sent together', { requirement: 'RFC7523-2.2-1' });
     }
     const client = await authenticateWithAssertion(ctx, { assertionType: input.client_assertion_type, assertion: input.client_assertion, clientId: input.client_id });
     return { client, method: client.metadata.token_endpoint_auth_method };
   }
 
-  if (input.client_id === undefined) throw failure('client authentication is required', false);
+  if (input.client_id === undefined) throw failure('client authentication is required', false, 'RFC6749-3.2.1-2');
   const client = await ctx.stores.clients.find(input.client_id);
-  if (!client) throw failure(GENERIC_FAILURE, false);
+  if (!client) throw failure(GENERIC_FAILURE, false, 'RFC6749-3.2.1-1', 'unknown_client');
   if (input.client_secret === undefined) {
     // A public client identifies itself with client_id alone; a confidential one must prove itself.
     requireRegisteredMethod(client, 'none', false);
     return { client, method: 'none' };
   }
   requireRegisteredMethod(client, 'client_secret_post', false);
-  if (!secretMatches(client, input.client_secret)) throw failure(GENERIC_FAILURE, false);
+  if (!secretMatches(client, input.client_secret)) throw failure(GENERIC_FAILURE, false, 'RFC6749-3.2.1-1', 'wrong_secret');
   return { client, method: 'client_secret_post' };
 }

@@ -23,7 +23,7 @@ export const clientCredentialsGrant: GrantModule<ClientCredentialsInput> = {
   async handle(ctx, input, client, request) {
     // RFC 6749 §4.4: only confidential clients; metadata validation forbids it too, this is the second line.
     if (client.metadata.token_endpoint_auth_method === 'none') {
-      throw new OAuthError('unauthorized_client', 'a public client cannot use the client_credentials grant');
+      throw new OAuthError('unauthorized_client', 'a public client cannot use the client_credentials grant', { requirement: 'RFC6749-4.4-1' });
     }
     const scope = clientCredentialsScope(client, input.scope);
     const resource = grantResources(client, input.resource);

@@ -41,7 +41,7 @@ export interface Redemption {
   request: TokenRequestContext;
 }
 
-const invalidGrant = (description: string) => new OAuthError('invalid_grant', description);
+const invalidGrant = (description: string, requirement: string) => new OAuthError('invalid_grant', description, { requirement });
 
 export async function redeemGrant(ctx: Context, redemption: Redemption): Promise<GrantOutcome> {
   const { grant, client, scope, artifact, request } = redemption;
@@ -49,7 +49,7 @@ export async function redeemGrant(ctx: Context, redemption: Redemption): Promise
   if (scopeList(scope).includes('openid')) {
     // A grant whose user is gone is no longer valid.
     user = (await redemption.user()) ?? undefined;
-    if (!user) throw invalidGrant('the authorization grant is no longer valid');
+    if (!user) throw invalidGrant('the authorization grant is no longer valid', 'RFC6749-4.1.3-3');
   }
   const tokens = await issueTokenSet(ctx, {
     grant,
@@ -71,7 +71,7 @@ export async function redeemGrant(ctx: Context, redemption: Redemption): Promise
       hash: artifact.hash,
       async replayed() {
         await revokeOnReplayNow(ctx, grant.id, client.clientId, artifact.replay, request.origin);
-        return invalidGrant(artifact.usedTwice);
+        return invalidGrant(artifact.usedTwice, 'RFC6749-4.1.2-2');
       },
     },
   };

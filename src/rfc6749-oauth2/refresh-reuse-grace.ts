@@ -32,7 +32,7 @@ export function validateReuseGrace(input: Record<string, unknown>): void {
   const value = input[GRACE_METADATA];
   if (value === undefined) return;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_REUSE_GRACE) {
-    throw new OAuthError('invalid_client_metadata', `${GRACE_METADATA} must be a whole number of seconds from 0 (off) to ${MAX_REUSE_GRACE}`);
+    throw new OAuthError('invalid_client_metadata', `${GRACE_METADATA} must be a whole number of seconds from 0 (off) to ${MAX_REUSE_GRACE}`, { requirement: 'RFC9700-4.14.2-grace' });
   }
 }
 

@@ -20,7 +20,7 @@ import { retryAnswer, reuseGrace, sealRetryAnswer } from './refresh-reuse-grace.
 import { refreshScope } from './scope-policy.js';
 import { issueTokenSet } from './token-response.js';
 
-const invalidGrant = (description: string) => new OAuthError('invalid_grant', description);
+const invalidGrant = (description: string, requirement: string) => new OAuthError('invalid_grant', description, { requirement });
 
 export const refreshTokenGrant: GrantModule<RefreshTokenInput> = {
   grantType: 'refresh_token',
@@ -31,7 +31,7 @@ export const refreshTokenGrant: GrantModule<RefreshTokenInput> = {
     const tokenHash = hashHandle(input.refresh_token);
     const presented = await ctx.stores.refreshTokens.find(tokenHash);
     // RFC 6749 §10.4: the token is bound to its client; another client's token is refused and left intact.
-    if (!presented || presented.clientId !== client.clientId) throw invalidGrant('the refresh token is invalid');
+    if (!presented || presented.clientId !== client.clientId) throw invalidGrant('the refresh token is invalid', 'RFC6749-6-1');
     if (presented.consumedAt !== null) {
       // A retry within the client's opt-in grace period gets the rotation's own answer (refresh-reuse-grace.ts).
       checkBoundKey(presented.dpopJkt, dpopJkt, 'refresh token');
@@ -39,14 +39,14 @@ export const refreshTokenGrant: GrantModule<RefreshTokenInput> = {
       if (again) return { body: again, userId: null, details: { grant_id: presented.grantId, retried_within_grace: true }, newRows: {} };
       // RFC 9700 §4.14.2: a rotated token presented again means one copy is stolen; end the family.
       await revokeOnReplayNow(ctx, presented.grantId, client.clientId, 'refresh_token_reuse', origin);
-      throw invalidGrant('the refresh token was already used');
+      throw invalidGrant('the refresh token was already used', 'RFC9700-4.14.2-1');
     }
-    if (presented.expiresAt <= now) throw invalidGrant('the refresh token has expired');
+    if (presented.expiresAt <= now) throw invalidGrant('the refresh token has expired', 'RFC6749-6-4');
     // RFC 9449 §5: checked before anything is used up, so a thief without the key changes nothing.
     checkBoundKey(presented.dpopJkt, dpopJkt, 'refresh token');
     const grant = await ctx.stores.grants.find(presented.grantId);
     if (!grant || grant.clientId !== client.clientId || grant.revokedAt !== null || grant.expiresAt <= now) {
-      throw invalidGrant('the authorization grant is no longer valid');
+      throw invalidGrant('the authorization grant is no longer valid', 'RFC6749-6-4');
     }
     // RFC 6749 §6: the scope may only narrow (scope-policy.ts).
     const scope = refreshScope(input.scope, presented.scope, client);
@@ -55,7 +55,7 @@ export const refreshTokenGrant: GrantModule<RefreshTokenInput> = {
     let user;
     if (scopeList(scope).includes('openid')) {
       user = grant.userId ? await ctx.stores.users.findById(grant.userId) : undefined;
-      if (!user) throw invalidGrant('the authorization grant is no longer valid');
+      if (!user) throw invalidGrant('the authorization grant is no longer valid', 'RFC6749-6-4');
     }
     const tokens = await issueTokenSet(ctx, {
       grant,
@@ -83,7 +83,7 @@ export const refreshTokenGrant: GrantModule<RefreshTokenInput> = {
           const again = await retryAnswer(ctx, client, input.refresh_token, tokenHash, dpopJkt !== undefined);
           if (again) return again;
           await revokeOnReplayNow(ctx, grant.id, client.clientId, 'refresh_token_reuse', origin);
-          return invalidGrant('the refresh token was already used');
+          return invalidGrant('the refresh token was already used', 'RFC9700-4.14.2-1');
         },
       },
     };

@@ -39,8 +39,8 @@ function decide(values: readonly string[], objection: Objection): Decided {
 
 /** Nothing of a non-empty request can be granted: say why for every value. */
 function nothingGrantable(objections: string[]): OAuthError {
-  if (objections.length === 0) return new OAuthError('invalid_scope', 'the requested scope is empty');
-  return new OAuthError('invalid_scope', `no requested scope can be granted: ${objections.join('; ')}`);
+  if (objections.length === 0) return new OAuthError('invalid_scope', 'the requested scope is empty', { requirement: 'RFC6749-3.3-3' });
+  return new OAuthError('invalid_scope', `no requested scope can be granted: ${objections.join('; ')}`, { requirement: 'RFC6749-3.3-1' });
 }
 
 const registeredScope = (client: ClientRecord): string[] | undefined => (client.metadata.scope !== undefined ? scopeList(client.metadata.scope) : undefined);
@@ -56,7 +56,7 @@ const USER_SCOPES = new Set(['openid', 'offline_access']);
 export function authorizationRequestScope(client: ClientRecord, requested: string | undefined): string {
   const registered = registeredScope(client);
   const allowed = new Set(registered ? ['openid', ...registered] : SUPPORTED_SCOPES);
-  if (requested === undefined && !registered?.length) throw new OAuthError('invalid_scope', 'scope is required: the client has no registered default scope');
+  if (requested === undefined && !registered?.length) throw new OAuthError('invalid_scope', 'scope is required: the client has no registered default scope', { requirement: 'RFC6749-3.3-2' });
   const { granted, objections } = decide(requested !== undefined ? scopeList(requested) : registered ?? [], (value) => {
     if (allowed.has(value)) return undefined;
     return registered ? `${value} is not registered for this client` : `${value} is not supported by this server`;
@@ -92,7 +92,7 @@ export function refreshScope(requested: string | undefined, granted: string, cli
   if (requested !== undefined) {
     const original = new Set(scope);
     const decided = decide(scopeList(requested), (value) => (original.has(value) ? undefined : `${value} was not granted by the resource owner`));
-    if (decided.objections.length > 0) throw new OAuthError('invalid_scope', `scope exceeds the original grant: ${decided.objections.join('; ')}`);
+    if (decided.objections.length > 0) throw new OAuthError('invalid_scope', `scope exceeds the original grant: ${decided.objections.join('; ')}`, { requirement: 'RFC6749-6-2' });
     scope = decided.granted;
   }
   const registered = client ? registeredScope(client) : undefined;

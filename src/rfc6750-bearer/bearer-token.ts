@@ -7,7 +7,7 @@
  * @spec https://www.rfc-editor.org/rfc/rfc6750#section-3 (WWW-Authenticate, error codes)
  */
 import type { Request } from 'express';
-import { OAuthError, sanitizeDescription, type OAuthErrorCode } from '../errors/oauth-error.js';
+import { OAuthError, type OAuthErrorCode } from '../errors/oauth-error.js';
 import { parsedFormBody } from '../http/params.js';
 
 export const REALM = 'castellan';
@@ -20,10 +20,9 @@ export function bearerChallenge(): string {
   return `Bearer realm="${REALM}"`;
 }
 
-export function bearerError(code: OAuthErrorCode, description: string, extra: Record<string, string> = {}): OAuthError {
-  const attributes = { realm: REALM, error: code, error_description: sanitizeDescription(description), ...extra };
-  const challenge = 'Bearer ' + Object.entries(attributes).map(([name, value]) => `${name}="${value}"`).join(', ');
-  return new OAuthError(code, description, { headers: { 'WWW-Authenticate': challenge } });
+/** An error challenged with the Bearer scheme; `requirement` names the rule of spec/ it enforces. */
+export function bearerError(code: OAuthErrorCode, description: string, requirement: string, extra: Record<string, string> = {}): OAuthError {
+  return new OAuthError(code, description, { requirement, challenge: { scheme: 'Bearer', realm: REALM, attributes: extra } });
 }
 
 /**
@@ -35,11 +34,11 @@ export function bearerToken(req: Request): string | undefined {
   let fromHeader: string | undefined;
   if (typeof header === 'string' && /^bearer(\s|$)/i.test(header)) {
     fromHeader = header.slice(6).trim();
-    if (!B64TOKEN.test(fromHeader)) throw bearerError('invalid_request', 'The Authorization header is malformed');
+    if (!B64TOKEN.test(fromHeader)) throw bearerError('invalid_request', 'The Authorization header is malformed', 'RFC6750-2.1-2');
   }
   let fromBody: string | string[] | undefined;
   if (req.method === 'POST') fromBody = parsedFormBody(req)?.access_token;
-  if (Array.isArray(fromBody)) throw bearerError('invalid_request', 'access_token must not be included more than once');
-  if (fromHeader !== undefined && fromBody !== undefined) throw bearerError('invalid_request', 'Use only one way of sending the access token');
+  if (Array.isArray(fromBody)) throw bearerError('invalid_request', 'access_token must not be included more than once', 'RFC6749-3.1-3');
+  if (fromHeader !== undefined && fromBody !== undefined) throw bearerError('invalid_request', 'Use only one way of sending the access token', 'RFC6750-2-1');
   return fromHeader ?? fromBody;
 }

@@ -82,7 +82,7 @@ async function checkOwner(ctx: Context, exchange: Revocation): Promise<void> {
     { type: 'token.revocation_refused', clientId: client.clientId, ...requestOrigin(ctx, req), details: { token_type: presented.kind, owner: presented.found.token.clientId } },
     ctx.clock(),
   );
-  throw new OAuthError('invalid_request', 'the token was not issued to this client');
+  throw new OAuthError('invalid_request', 'the token was not issued to this client', { requirement: 'RFC7009-2.1-3' });
 }
 
 async function revoke(ctx: Context, exchange: Revocation): Promise<void> {

@@ -34,13 +34,13 @@ export interface AssertionCredentials {
   clientId?: string;
 }
 
-const fail = (description: string, cause?: unknown) => new OAuthError('invalid_client', description, { cause });
+const fail = (description: string, requirement: string, cause?: unknown) => new OAuthError('invalid_client', description, { requirement, cause });
 
 /** The HMAC key (client_secret_jwt) or the client's registered public keys (private_key_jwt). */
 async function verificationKey(ctx: Context, client: ClientRecord): Promise<JWTVerifyGetKey> {
   if (client.metadata.token_endpoint_auth_method === 'private_key_jwt') return clientKeySet(ctx, client);
   const keys = clientSecretKeys(ctx, client);
-  if (!keys) throw fail('the client has no secret for client_secret_jwt');
+  if (!keys) throw fail('the client has no secret for client_secret_jwt', 'RFC7523-3-7');
   return keys;
 }
 
@@ -55,31 +55,31 @@ function acceptedAudience(ctx: Context, client: ClientRecord): string[] {
 
 /** Verifies the assertion and returns the client it authenticates; every failure is invalid_client. */
 export async function authenticateWithAssertion(ctx: Context, credentials: AssertionCredentials): Promise<ClientRecord> {
-  if (credentials.assertionType !== JWT_BEARER) throw fail('client_assertion_type is not supported');
+  if (credentials.assertionType !== JWT_BEARER) throw fail('client_assertion_type is not supported', 'RFC7523-2.2-1');
   let alg: string | undefined;
   let unverified: JWTPayload;
   try {
     alg = decodeProtectedHeader(credentials.assertion).alg;
     unverified = decodeJwt(credentials.assertion);
   } catch (error) {
-    throw fail('client_assertion is not a JWT', error);
+    throw fail('client_assertion is not a JWT', 'RFC7523-3-8', error);
   }
   // RFC 7523 §3: for client authentication sub (and here iss) is the client_id.
   const clientId = unverified.sub;
-  if (typeof clientId !== 'string' || unverified.iss !== clientId) throw fail('client_assertion iss and sub must both be the client_id');
-  if (credentials.clientId !== undefined && credentials.clientId !== clientId) throw fail('client_id does not match the client_assertion');
+  if (typeof clientId !== 'string' || unverified.iss !== clientId) throw fail('client_assertion iss and sub must both be the client_id', 'RFC7523-3-1');
+  if (credentials.clientId !== undefined && credentials.clientId !== clientId) throw fail('client_id does not match the client_assertion', 'RFC7523-3-9');
 
   const client = await ctx.stores.clients.find(clientId);
-  if (!client) throw fail('client authentication failed');
+  if (!client) throw fail('client authentication failed', 'RFC7523-3-1', 'unknown_client');
   const method = client.metadata.token_endpoint_auth_method;
-  if (method !== 'client_secret_jwt' && method !== 'private_key_jwt') throw fail('the client must authenticate with its registered method');
+  if (method !== 'client_secret_jwt' && method !== 'private_key_jwt') throw fail('the client must authenticate with its registered method', 'RFC6749-2.3-2');
   // The method fixes the algorithm family, so an HMAC made with a public key (or none) never passes.
   const family = method === 'client_secret_jwt' ? HMAC_ALGS : ASYMMETRIC_ALGS;
   const registered = client.metadata.token_endpoint_auth_signing_alg;
   // A FAPI 2.0 client signs with PS256, ES256 or EdDSA only (SP §5.4.1), whatever it registered.
   const permitted = isFapi2Client(client.metadata) ? family.filter((value) => (FAPI2_SIGNING_ALGS as readonly string[]).includes(value)) : family;
   const algorithms = registered ? permitted.filter((value) => value === registered) : permitted;
-  if (!alg || !algorithms.includes(alg)) throw fail(`client_assertion alg ${String(alg)} is not allowed for ${method}`);
+  if (!alg || !algorithms.includes(alg)) throw fail(`client_assertion alg ${String(alg)} is not allowed for ${method}`, isFapi2Client(client.metadata) ? 'FAPI2SP-5.4.1-1' : 'RFC7523-3-8');
 
   const now = ctx.clock();
   let payload: JWTPayload;
@@ -89,14 +89,14 @@ export async function authenticateWithAssertion(ctx: Context, credentials: Asser
     ({ payload } = await jwtVerify(credentials.assertion, key, options));
   } catch (error) {
     if (error instanceof OAuthError) throw error;
-    throw fail('client_assertion is invalid', error);
+    throw fail('client_assertion is invalid', 'RFC7523-3-7', error);
   }
   checkClaimPolicy(ctx, client, payload, now);
   const jti = payload.jti;
-  if (typeof jti !== 'string' || jti.length === 0 || jti.length > 256) throw fail('client_assertion jti is malformed');
+  if (typeof jti !== 'string' || jti.length === 0 || jti.length > 256) throw fail('client_assertion jti is malformed', 'RFC7523-3-6');
   // RFC 7523 §3 item 7: a jti is accepted once while the assertion could still be valid (tolerance included).
   if (!(await ctx.stores.replay.remember(hashHandle(`${clientId}:${jti}`), (payload.exp as number) + CLOCK_TOLERANCE, now))) {
-    throw fail('client_assertion was already used');
+    throw fail('client_assertion was already used', 'RFC7523-3-6');
   }
   return client;
 }
@@ -105,9 +105,9 @@ export async function authenticateWithAssertion(ctx: Context, credentials: Asser
 function checkClaimPolicy(ctx: Context, client: ClientRecord, payload: JWTPayload, now: number): void {
   if (strictAudience(ctx, client)) {
     const aud = Array.isArray(payload.aud) && payload.aud.length === 1 ? payload.aud[0] : payload.aud;
-    if (aud !== ctx.config.issuer) throw fail('client_assertion aud must be exactly the issuer');
+    if (aud !== ctx.config.issuer) throw fail('client_assertion aud must be exactly the issuer', isFapi2Client(client.metadata) ? 'FAPI2SP-5.3.2.1-8' : 'RFC7523-3-10');
   }
   const exp = payload.exp as number;
-  if (payload.iat !== undefined && payload.iat > now + IAT_SKEW) throw fail('client_assertion iat is in the future');
-  if (exp - (payload.iat ?? now) > MAX_ASSERTION_LIFETIME) throw fail('client_assertion lives too long');
+  if (payload.iat !== undefined && payload.iat > now + IAT_SKEW) throw fail('client_assertion iat is in the future', 'RFC7523-3-5');
+  if (exp - (payload.iat ?? now) > MAX_ASSERTION_LIFETIME) throw fail('client_assertion lives too long', 'RFC7523-3-5');
 }

@@ -43,15 +43,15 @@ export const requestAudit = (ctx: Context, type: string, req: Request) => ({ typ
 
 async function checkOpen(ctx: Context): Promise<void> {
   const reason = await registrationClosedReason(ctx);
-  if (reason) throw new OAuthError('access_denied', reason);
+  if (reason) throw new OAuthError('access_denied', reason, { requirement: 'RFC7591-3-2' });
 }
 
 function checkInitialAccessToken(ctx: Context, registration: Registration): void {
   if (ctx.config.registrationMode !== 'token') return;
   const token = bearerToken(registration.req);
   // RFC 6750 §3.1: a request without credentials gets a challenge without an error code.
-  if (token === undefined) throw new OAuthError('invalid_token', 'An initial access token is required to register', { headers: { 'WWW-Authenticate': bearerChallenge() } });
-  if (!safeEqual(token, ctx.config.registrationInitialAccessToken ?? '')) throw bearerError('invalid_token', 'The initial access token is invalid');
+  if (token === undefined) throw new OAuthError('invalid_token', 'An initial access token is required to register', { requirement: 'RFC7591-3-1', headers: { 'WWW-Authenticate': bearerChallenge() } });
+  if (!safeEqual(token, ctx.config.registrationInitialAccessToken ?? '')) throw bearerError('invalid_token', 'The initial access token is invalid', 'RFC7591-3-1');
 }
 
 function parseBody(_ctx: Context, registration: Registration): void {
@@ -69,9 +69,9 @@ export function refuseSoftwareStatement(input: Record<string, unknown>): void {
   try {
     decodeJwt(statement as string);
   } catch {
-    throw new OAuthError('invalid_software_statement', 'software_statement is not a JWT');
+    throw new OAuthError('invalid_software_statement', 'software_statement is not a JWT', { requirement: 'RFC7591-3.1.1-1' });
   }
-  throw new OAuthError('unapproved_software_statement', 'This server accepts no software statements');
+  throw new OAuthError('unapproved_software_statement', 'This server accepts no software statements', { requirement: 'RFC7591-3.1.1-1' });
 }
 
 function checkSoftwareStatement(_ctx: Context, registration: Registration): void {

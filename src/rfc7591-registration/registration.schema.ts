@@ -79,21 +79,21 @@ export const MAX_METADATA_DEPTH = 32;
 
 /** The request body as a JSON object; anything else is invalid_client_metadata. */
 export function jsonObject(req: Request): Record<string, unknown> {
-  if (!req.is('application/json')) throw new OAuthError('invalid_client_metadata', 'The request body must be application/json');
+  if (!req.is('application/json')) throw new OAuthError('invalid_client_metadata', 'The request body must be application/json', { requirement: 'RFC7591-3.1-1' });
   // RFC 8259 §8.1: JSON is UTF-8; invalid bytes would otherwise become U+FFFD and be stored as such.
   const text = Buffer.isBuffer(req.body) ? utf8Text(req.body) : '';
-  if (text === undefined) throw new OAuthError('invalid_client_metadata', 'The request body must be UTF-8 text without NUL characters');
+  if (text === undefined) throw new OAuthError('invalid_client_metadata', 'The request body must be UTF-8 text without NUL characters', { requirement: 'RFC7591-3.2.2-2' });
   let document: unknown;
   try {
     document = JSON.parse(text);
   } catch {
-    throw new OAuthError('invalid_client_metadata', 'The request body is not valid JSON');
+    throw new OAuthError('invalid_client_metadata', 'The request body is not valid JSON', { requirement: 'RFC7591-3.1-1' });
   }
-  if (typeof document !== 'object' || document === null || Array.isArray(document)) throw new OAuthError('invalid_client_metadata', 'The request body must be a JSON object');
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) throw new OAuthError('invalid_client_metadata', 'The request body must be a JSON object', { requirement: 'RFC7591-3.1-1' });
   const problem = jsonProblem(document, MAX_METADATA_DEPTH);
-  if (problem === 'too deep') throw new OAuthError('invalid_client_metadata', `The request body nests deeper than ${MAX_METADATA_DEPTH} levels`);
+  if (problem === 'too deep') throw new OAuthError('invalid_client_metadata', `The request body nests deeper than ${MAX_METADATA_DEPTH} levels`, { requirement: 'RFC7591-3.2.2-2' });
   // Escapes (\u0000, \ud800) reach strings that the bytes check could not see.
-  if (problem) throw new OAuthError('invalid_client_metadata', 'Client metadata strings must be Unicode text without NUL characters');
+  if (problem) throw new OAuthError('invalid_client_metadata', 'Client metadata strings must be Unicode text without NUL characters', { requirement: 'RFC7591-3.2.2-2' });
   return document as Record<string, unknown>;
 }
 
@@ -116,10 +116,10 @@ export function validateMetadataDocument(schema: JsonSchemaObject, document: Rec
 function describe(error: ErrorObject | null | undefined): OAuthError {
   const field = error?.keyword === 'required' ? String(error.params.missingProperty) : (error?.instancePath.split('/')[1] ?? '');
   const code = REDIRECT_FIELDS.includes(field) ? 'invalid_redirect_uri' : 'invalid_client_metadata';
-  if (!error) return new OAuthError(code, 'The client metadata is invalid');
-  if (error.keyword === 'required') return new OAuthError(code, `${field} is required`);
-  if (error.keyword === 'maxLength' || error.keyword === 'maxItems') return new OAuthError(code, `${field} is too long`);
-  if (error.keyword === 'minLength') return new OAuthError(code, `${field} must not be empty`);
-  if (error.keyword === 'type') return new OAuthError(code, `${field}${error.instancePath.split('/').length > 2 ? ' entries' : ''} must be of type ${String(error.params.type)}`);
-  return new OAuthError(code, `${field} is malformed`);
+  if (!error) return new OAuthError(code, 'The client metadata is invalid', { requirement: 'RFC7591-3.2.2-1' });
+  if (error.keyword === 'required') return new OAuthError(code, `${field} is required`, { requirement: 'RFC7591-3.2.2-1' });
+  if (error.keyword === 'maxLength' || error.keyword === 'maxItems') return new OAuthError(code, `${field} is too long`, { requirement: 'RFC7591-3.2.2-1' });
+  if (error.keyword === 'minLength') return new OAuthError(code, `${field} must not be empty`, { requirement: 'RFC7591-3.2.2-1' });
+  if (error.keyword === 'type') return new OAuthError(code, `${field}${error.instancePath.split('/').length > 2 ? ' entries' : ''} must be of type ${String(error.params.type)}`, { requirement: 'RFC7591-3.2.2-1' });
+  return new OAuthError(code, `${field} is malformed`, { requirement: 'RFC7591-3.2.2-1' });
 }

@@ -37,11 +37,11 @@ interface Authorized {
 async function authorize(ctx: Context, req: Request, tx?: Tx): Promise<Authorized> {
   const token = bearerToken(req);
   // RFC 6750 §3.1: no credentials at all gets a challenge without an error code.
-  if (token === undefined) throw new OAuthError('invalid_token', 'A registration access token is required', { headers: { 'WWW-Authenticate': bearerChallenge() } });
+  if (token === undefined) throw new OAuthError('invalid_token', 'A registration access token is required', { requirement: 'RFC7592-2-1', headers: { 'WWW-Authenticate': bearerChallenge() } });
   const client = await ctx.stores.clients.find(String(req.params.client_id), tx);
   const matches = client ? registrationTokenMatches(client, token) : safeEqual(hashHandle(token), DECOY_HASH);
   // RFC 7592 §2.1-2.3: an unknown client is 401, like a bad token; never 404 (or 403) to a stranger.
-  if (!client || !matches) throw bearerError('invalid_token', 'The registration access token is invalid for this client');
+  if (!client || !matches) throw bearerError('invalid_token', 'The registration access token is invalid for this client', 'RFC7592-2-2');
   return { client, token };
 }
 
@@ -60,9 +60,9 @@ async function update(ctx: Context, req: Request, res: Response): Promise<void> 
     // Authorized again inside the transaction so a concurrent deletion cannot be overwritten.
     const { client, token } = await authorize(ctx, req, tx);
     // §2.2: client_id MUST be present and be the client's current identifier.
-    if (clientId !== client.clientId) throw new OAuthError('invalid_client_metadata', 'client_id must be the client_id being updated');
+    if (clientId !== client.clientId) throw new OAuthError('invalid_client_metadata', 'client_id must be the client_id being updated', { requirement: 'RFC7592-2.2-2' });
     // §2.2: a client_secret, if sent, MUST match the current one; a client never chooses its own.
-    if (presentedSecret !== undefined && !secretMatches(client, presentedSecret)) throw new OAuthError('invalid_client_metadata', 'client_secret does not match the current client secret');
+    if (presentedSecret !== undefined && !secretMatches(client, presentedSecret)) throw new OAuthError('invalid_client_metadata', 'client_secret does not match the current client secret', { requirement: 'RFC7592-2.2-3' });
     const replaced = await replaceClientMetadata(ctx, client, metadata, presentedSecret, tx, requestAudit(ctx, 'client.updated', req));
     return { ...replaced, token };
   });
@@ -87,7 +87,7 @@ export function managementRouter(ctx: Context): Router {
   router.delete(CLIENT_PATH, handle((req, res) => remove(ctx, req, res), onError));
   router.all(CLIENT_PATH, (_req, res) => {
     res.set('Allow', 'GET, PUT, DELETE');
-    sendOAuthError(res, new OAuthError('invalid_request', 'The client configuration endpoint accepts GET, PUT and DELETE', { status: 405 }));
+    sendOAuthError(res, new OAuthError('invalid_request', 'The client configuration endpoint accepts GET, PUT and DELETE', { requirement: 'RFC7592-2-1', status: 405 }));
   });
   return router;
 }

@@ -22,13 +22,13 @@ export function checkCodeChallenge(
 ): CodeChallenge {
   const { code_challenge: challenge, code_challenge_method: method } = params;
   if (challenge === undefined) {
-    if (method !== undefined) throw new OAuthError('invalid_request', 'code_challenge_method was sent without code_challenge');
+    if (method !== undefined) throw new OAuthError('invalid_request', 'code_challenge_method was sent without code_challenge', { requirement: 'RFC7636-4.3-2' });
     // RFC 7636 §4.4.1: a server that requires PKCE answers a request without it with invalid_request.
-    if (client.metadata.require_pkce !== false) throw new OAuthError('invalid_request', 'code_challenge is required (PKCE with S256)');
+    if (client.metadata.require_pkce !== false) throw new OAuthError('invalid_request', 'code_challenge is required (PKCE with S256)', { requirement: 'RFC7636-4.4.1-1' });
     return { codeChallenge: null, codeChallengeMethod: null };
   }
   // RFC 7636 §4.3 makes an absent method mean plain; Castellan supports S256 only, so it must be explicit.
-  if (method === undefined) throw new OAuthError('invalid_request', 'code_challenge_method is required and must be S256');
-  if (method !== 'S256') throw new OAuthError('invalid_request', 'code_challenge_method must be S256; plain is not supported');
+  if (method === undefined) throw new OAuthError('invalid_request', 'code_challenge_method is required and must be S256', { requirement: 'RFC7636-4.3-2' });
+  if (method !== 'S256') throw new OAuthError('invalid_request', 'code_challenge_method must be S256; plain is not supported', { requirement: 'RFC7636-4.3-2' });
   return { codeChallenge: challenge, codeChallengeMethod: 'S256' };
 }

@@ -29,12 +29,12 @@ export interface StoredChallenge {
 export function verifyCodeVerifier(code: StoredChallenge, verifier: string | undefined, requirePkce: boolean): void {
   if (code.codeChallenge === null) {
     // RFC 9700 §4.8.2: a verifier for a code issued without a challenge signals a downgrade attempt.
-    if (verifier !== undefined) throw new OAuthError('invalid_grant', 'code_verifier was sent but the authorization request had no code_challenge');
-    if (requirePkce) throw new OAuthError('invalid_grant', 'PKCE is required for this client');
+    if (verifier !== undefined) throw new OAuthError('invalid_grant', 'code_verifier was sent but the authorization request had no code_challenge', { requirement: 'RFC9700-2.1.1-2' });
+    if (requirePkce) throw new OAuthError('invalid_grant', 'PKCE is required for this client', { requirement: 'RFC9700-2.1.1-1' });
     return;
   }
-  if (verifier === undefined) throw new OAuthError('invalid_grant', 'code_verifier is required for this code');
-  if (code.codeChallengeMethod !== 'S256') throw new OAuthError('invalid_grant', 'only the S256 code_challenge_method is supported');
+  if (verifier === undefined) throw new OAuthError('invalid_grant', 'code_verifier is required for this code', { requirement: 'RFC7636-4.5-1' });
+  if (code.codeChallengeMethod !== 'S256') throw new OAuthError('invalid_grant', 'only the S256 code_challenge_method is supported', { requirement: 'RFC7636-4.3-2' });
   // RFC 7636 §4.6: compare the derived challenge with the stored one; constant time keeps it unguessable.
-  if (!safeEqual(s256Challenge(verifier), code.codeChallenge)) throw new OAuthError('invalid_grant', 'code_verifier does not match the code_challenge');
+  if (!safeEqual(s256Challenge(verifier), code.codeChallenge)) throw new OAuthError('invalid_grant', 'code_verifier does not match the code_challenge', { requirement: 'RFC7636-4.6-1' });
 }

@@ -62,7 +62,7 @@ function checkForm(ctx: Context, req: Request, presented: unknown): void {
   const { data } = openFormToken<{ b: string }>(ctx, 'device-verification', presented);
   const cookie = readCookies(req).get(browserCookieName(ctx)) ?? '';
   if (!HANDLE.test(cookie) || typeof data?.b !== 'string' || !safeEqual(hashHandle(cookie), data.b)) {
-    throw new OAuthError('invalid_request', 'The form has expired or did not come from this site. Go back and try again.', { status: 403 });
+    throw new OAuthError('invalid_request', 'The form has expired or did not come from this site. Go back and try again.', { requirement: 'ASVS-3.5-1', status: 403 });
   }
 }
 

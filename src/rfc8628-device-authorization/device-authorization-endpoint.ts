@@ -68,7 +68,7 @@ async function authenticate(ctx: Context, request: DeviceRequest): Promise<void>
 
 function checkGrantAllowed(_ctx: Context, request: DeviceRequest): void {
   if (!request.client.metadata.grant_types.includes(DEVICE_CODE_GRANT_TYPE)) {
-    throw new OAuthError('unauthorized_client', `the client is not registered for the ${DEVICE_CODE_GRANT_TYPE} grant`);
+    throw new OAuthError('unauthorized_client', `the client is not registered for the ${DEVICE_CODE_GRANT_TYPE} grant`, { requirement: 'RFC8628-3.1-3' });
   }
 }
 

@@ -21,7 +21,7 @@ import { deviceCodeSchema, type DeviceCodeInput } from './device-code-grant.sche
 /** RFC 8628 §3.5: on slow_down the interval MUST grow by 5 seconds for this and all later requests. */
 export const SLOW_DOWN_PENALTY = 5;
 
-const invalidGrant = (description: string) => new OAuthError('invalid_grant', description);
+const invalidGrant = (description: string, requirement: string) => new OAuthError('invalid_grant', description, { requirement });
 
 export const deviceCodeGrant: GrantModule<DeviceCodeInput> = {
   grantType: DEVICE_CODE_GRANT_TYPE,
@@ -34,23 +34,23 @@ export const deviceCodeGrant: GrantModule<DeviceCodeInput> = {
     const device = await ctx.stores.deviceAuthorizations.find(hash);
     // Another client's device_code is answered like an unknown one and left untouched (no poll recorded,
     // no revocation): holding it must neither tell the holder anything nor let it disturb the owner.
-    if (!device || device.clientId !== client.clientId) throw invalidGrant('the device_code is invalid');
+    if (!device || device.clientId !== client.clientId) throw invalidGrant('the device_code is invalid', 'RFC8628-5.2-1');
     if (device.consumedAt !== null) {
       if (device.grantId) await revokeOnReplayNow(ctx, device.grantId, client.clientId, 'device_code_replay', origin);
-      throw invalidGrant('the device_code was already used');
+      throw invalidGrant('the device_code was already used', 'RFC8628-3.5-6');
     }
-    if (device.expiresAt <= now) throw new OAuthError('expired_token', 'the device_code has expired; start a new device authorization');
+    if (device.expiresAt <= now) throw new OAuthError('expired_token', 'the device_code has expired; start a new device authorization', { requirement: 'RFC8628-3.5-4' });
     // §3.5 access_denied is a token endpoint error here (RFC 6749 §5.2: 400), not the authorization endpoint's 403.
-    if (device.status === 'denied') throw new OAuthError('access_denied', 'the user denied the authorization request', { status: 400 });
+    if (device.status === 'denied') throw new OAuthError('access_denied', 'the user denied the authorization request', { requirement: 'RFC8628-3.5-3', status: 400 });
     if (device.status === 'pending') {
       const poll = await ctx.stores.deviceAuthorizations.poll(hash, now, SLOW_DOWN_PENALTY);
-      if (poll === 'too_fast') throw new OAuthError('slow_down', `polling too fast: wait at least ${device.pollInterval + SLOW_DOWN_PENALTY} seconds between requests`);
-      throw new OAuthError('authorization_pending', 'the user has not yet completed the authorization');
+      if (poll === 'too_fast') throw new OAuthError('slow_down', `polling too fast: wait at least ${device.pollInterval + SLOW_DOWN_PENALTY} seconds between requests`, { requirement: 'RFC8628-3.5-2' });
+      throw new OAuthError('authorization_pending', 'the user has not yet completed the authorization', { requirement: 'RFC8628-3.5-1' });
     }
 
     const grant = device.grantId ? await ctx.stores.grants.find(device.grantId) : undefined;
     if (!grant || grant.clientId !== client.clientId || grant.revokedAt !== null || grant.expiresAt <= now || !grant.userId) {
-      throw invalidGrant('the authorization grant is no longer valid');
+      throw invalidGrant('the authorization grant is no longer valid', 'RFC8628-3.5-6');
     }
     const userId = grant.userId;
     return redeemGrant(ctx, {

@@ -30,11 +30,11 @@ export function deviceConsentRouter(ctx: Context): Router {
   return router;
 }
 
-const expired = () => new OAuthError('invalid_request', 'This code has expired or was already used. Start again on your device.');
+const expired = () => new OAuthError('invalid_request', 'This code has expired or was already used. Start again on your device.', { requirement: 'RFC8628-3.3-2' });
 
 async function loadDeviceInteraction(ctx: Context, req: Request): Promise<DeviceInteraction> {
   const interaction = await loadInteraction(ctx, req, String(req.params.uid));
-  if (!interaction.device) throw new OAuthError('invalid_request', 'This sign-in request does not belong to a device.');
+  if (!interaction.device) throw new OAuthError('invalid_request', 'This sign-in request does not belong to a device.', { requirement: 'RFC8628-3.3-2' });
   return interaction as DeviceInteraction;
 }
 
@@ -51,7 +51,7 @@ async function showConsent(ctx: Context, req: Request, res: Response): Promise<v
   if (!device || device.status !== 'pending' || device.expiresAt <= ctx.clock()) throw expired();
   const [user, client] = await Promise.all([ctx.stores.users.findById(session.userId), ctx.stores.clients.find(device.clientId)]);
   if (!user) return backToLogin(ctx, res, interaction);
-  if (!client) throw new OAuthError('invalid_client', 'invalid client: the client is no longer registered');
+  if (!client) throw new OAuthError('invalid_client', 'invalid client: the client is no longer registered', { requirement: 'RFC6749-4.1.1-2' });
   noStore(res);
   res.status(200).type('text/html').send(renderDeviceConsentPage({
     action: 'device',
@@ -70,7 +70,7 @@ async function submitConsent(ctx: Context, req: Request, res: Response): Promise
   const session = await approvingSession(ctx, req, interaction);
   if (!session) return backToLogin(ctx, res, interaction);
   const decision = form.decision;
-  if (decision !== 'approve' && decision !== 'deny') throw new OAuthError('invalid_request', 'Choose Allow or Deny.');
+  if (decision !== 'approve' && decision !== 'deny') throw new OAuthError('invalid_request', 'Choose Allow or Deny.', { requirement: 'CASTELLAN-FORMS-1' });
   await decideDevice(ctx, req, interaction, session, decision);
   clearInteractionCookie(ctx, res, interaction.uid);
   noStore(res);

@@ -16,17 +16,17 @@ import type { Interaction, DeviceVerification } from '../ui/interaction.js';
 
 export type DeviceDecision = 'approve' | 'deny';
 
-const noLongerPending = () => new OAuthError('invalid_request', 'This code has expired or was already used. Start again on your device.');
+const noLongerPending = () => new OAuthError('invalid_request', 'This code has expired or was already used. Start again on your device.', { requirement: 'RFC8628-3.3-2' });
 
 export async function decideDevice(ctx: Context, req: Request, interaction: Interaction & { device: DeviceVerification }, session: SessionRecord, decision: DeviceDecision): Promise<void> {
   const { deviceCodeHash } = interaction.device;
   const origin = requestOrigin(ctx, req);
   // Its refresh lifetime bounds the grant; a client removed meanwhile gets nothing approved.
   const client = await ctx.stores.clients.find(interaction.request.clientId);
-  if (!client) throw new OAuthError('invalid_client', 'invalid client: the client is no longer registered');
+  if (!client) throw new OAuthError('invalid_client', 'invalid client: the client is no longer registered', { requirement: 'RFC6749-4.1.1-2' });
   await ctx.stores.transaction(async (tx) => {
     const now = ctx.clock();
-    if (!(await ctx.stores.interactions.take(interaction.uidHash, tx))) throw new OAuthError('invalid_request', 'This sign-in request was already completed');
+    if (!(await ctx.stores.interactions.take(interaction.uidHash, tx))) throw new OAuthError('invalid_request', 'This sign-in request was already completed', { requirement: 'RFC8628-3.3-2' });
     const device = await ctx.stores.deviceAuthorizations.find(deviceCodeHash, tx);
     if (!device) throw noLongerPending();
     if (decision === 'deny') {

@@ -38,7 +38,7 @@ export interface Party {
 export function issuedAct(subjectAct: ActClaim | undefined, actor: Party | undefined, ourIssuer: string): ActClaim | undefined {
   if (!actor) return subjectAct;
   const act: ActClaim = { sub: actor.sub, ...(actor.iss !== ourIssuer ? { iss: actor.iss } : {}), ...(subjectAct ? { act: subjectAct } : {}) };
-  if (parseActClaim(act) === undefined) throw new OAuthError('invalid_request', `the delegation chain would be longer than ${MAX_ACT_DEPTH} actors`);
+  if (parseActClaim(act) === undefined) throw new OAuthError('invalid_request', `the delegation chain would be longer than ${MAX_ACT_DEPTH} actors`, { requirement: 'RFC8693-4.1-2' });
   return act;
 }
 
@@ -46,8 +46,8 @@ export function issuedAct(subjectAct: ActClaim | undefined, actor: Party | undef
 export function checkMayAct(mayAct: unknown, actor: Party): void {
   if (mayAct === undefined) return;
   const { sub, iss } = (typeof mayAct === 'object' && mayAct !== null && !Array.isArray(mayAct) ? mayAct : {}) as Record<string, unknown>;
-  if (!isString(sub) || (iss !== undefined && !isString(iss))) throw new OAuthError('invalid_request', 'the subject token\'s may_act claim is malformed');
+  if (!isString(sub) || (iss !== undefined && !isString(iss))) throw new OAuthError('invalid_request', 'the subject token\'s may_act claim is malformed', { requirement: 'RFC8693-4.4-1' });
   if (sub !== actor.sub || (iss !== undefined && iss !== actor.iss)) {
-    throw new OAuthError('invalid_request', 'the subject token\'s may_act claim does not allow this actor');
+    throw new OAuthError('invalid_request', 'the subject token\'s may_act claim does not allow this actor', { requirement: 'RFC8693-4.4-1' });
   }
 }

@@ -31,7 +31,7 @@ export function exchangedScope(requested: string | undefined, subjectScope: stri
     else return true;
     return false;
   });
-  if (objections.length > 0) throw new OAuthError('invalid_scope', `scope not allowed: ${objections.join('; ')}`);
+  if (objections.length > 0) throw new OAuthError('invalid_scope', `scope not allowed: ${objections.join('; ')}`, { requirement: 'RFC8693-2.2.2-3' });
   return granted.join(' ');
 }
 
@@ -55,14 +55,14 @@ export function exchangedAudience(request: AudienceRequest, subject: SubjectAudi
   const targets = [...new Set([...audiences, ...(requestedResources(request.resource) ?? [])])];
   if (targets.length === 0) {
     const kept = subject.audience.filter((value) => allowed.has(value));
-    if (kept.length === 0) throw new OAuthError('invalid_target', 'name the target service with audience or resource: the subject token has no audience this client may use');
+    if (kept.length === 0) throw new OAuthError('invalid_target', 'name the target service with audience or resource: the subject token has no audience this client may use', { requirement: 'RFC8693-2.2.2-2' });
     return kept;
   }
   const refused = targets.filter((value) => !allowed.has(value));
-  if (refused.length > 0) throw new OAuthError('invalid_target', `audience not allowed by this client's exchange policy: ${refused.join(' ')}`);
+  if (refused.length > 0) throw new OAuthError('invalid_target', `audience not allowed by this client's exchange policy: ${refused.join(' ')}`, { requirement: 'RFC8693-2.2.2-2' });
   if (subject.exchanged) {
     const wider = targets.filter((value) => !held.has(value));
-    if (wider.length > 0) throw new OAuthError('invalid_target', `a token obtained by exchange can only be narrowed; not in its audience: ${wider.join(' ')}`);
+    if (wider.length > 0) throw new OAuthError('invalid_target', `a token obtained by exchange can only be narrowed; not in its audience: ${wider.join(' ')}`, { requirement: 'RFC8693-5-2' });
   }
   return targets;
 }

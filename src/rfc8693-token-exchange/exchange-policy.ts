@@ -44,7 +44,7 @@ export interface ExchangePolicy {
 }
 
 const MEMBERS = new Set(['subject_token_types', 'subject_issuers', 'subject_clients', 'audiences', 'scopes', 'impersonation', 'delegation', 'actor_token_types', 'actor_issuers']);
-const fail = (description: string) => new OAuthError('invalid_client_metadata', `token_exchange: ${description}`);
+const fail = (description: string) => new OAuthError('invalid_client_metadata', `token_exchange: ${description}`, { requirement: 'RFC8693-5-1' });
 
 function strings(value: unknown, name: string, options: { required?: boolean; nonEmpty?: boolean } = {}): string[] | undefined {
   if (value === undefined) {
@@ -111,7 +111,7 @@ export function validateExchangePolicy(
 /** The client's policy; a client without one may not exchange at all (RFC 6749 §5.2 unauthorized_client). */
 export function exchangePolicyOf(client: ClientRecord): ExchangePolicy {
   const policy = client.metadata[POLICY_METADATA] as ExchangePolicy | undefined;
-  if (!policy || typeof policy !== 'object') throw new OAuthError('unauthorized_client', 'the client has no token exchange policy');
+  if (!policy || typeof policy !== 'object') throw new OAuthError('unauthorized_client', 'the client has no token exchange policy', { requirement: 'RFC8693-5-1' });
   return policy;
 }
 
@@ -126,7 +126,7 @@ export interface TokenOrigin {
 
 /** §2.2.2: a subject token the policy does not accept is invalid_request. */
 export function checkSubjectAllowed(policy: ExchangePolicy, client: ClientRecord, subject: TokenOrigin): void {
-  const refuse = (why: string) => new OAuthError('invalid_request', `subject_token not acceptable: ${why}`);
+  const refuse = (why: string) => new OAuthError('invalid_request', `subject_token not acceptable: ${why}`, { requirement: 'RFC8693-2.2.2-1' });
   if (!policy.subject_token_types.includes(subject.type)) throw refuse(`this client may not exchange ${subject.type}`);
   if (!policy.subject_issuers.includes(subject.self ? SELF_ISSUER : subject.issuer)) throw refuse('this client may not exchange tokens of that issuer');
   // RFC 8693 §5: exchanging another client's token is a privilege the operator grants by name.
@@ -138,10 +138,10 @@ export function checkSubjectAllowed(policy: ExchangePolicy, client: ClientRecord
 /** Delegation or impersonation must be allowed, and an actor token acceptable like a subject token. */
 export function checkActorAllowed(policy: ExchangePolicy, client: ClientRecord, actor: TokenOrigin | undefined): void {
   if (!actor) {
-    if (!policy.impersonation) throw new OAuthError('invalid_request', 'this client may exchange only with an actor_token (delegation)');
+    if (!policy.impersonation) throw new OAuthError('invalid_request', 'this client may exchange only with an actor_token (delegation)', { requirement: 'RFC8693-5-1' });
     return;
   }
-  const refuse = (why: string) => new OAuthError('invalid_request', `actor_token not acceptable: ${why}`);
+  const refuse = (why: string) => new OAuthError('invalid_request', `actor_token not acceptable: ${why}`, { requirement: 'RFC8693-2.2.2-1' });
   if (!policy.delegation) throw refuse('this client may not exchange with an actor token (impersonation only)');
   if (!policy.actor_token_types.includes(actor.type)) throw refuse(`this client may not present ${actor.type}`);
   if (!policy.actor_issuers.includes(actor.self ? SELF_ISSUER : actor.issuer)) throw refuse('this client may not present actor tokens of that issuer');

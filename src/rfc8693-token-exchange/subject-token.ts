@@ -40,7 +40,7 @@ export interface ExchangeToken extends TokenOrigin {
 
 type Parameter = 'subject_token' | 'actor_token';
 
-const invalid = (name: Parameter, why = 'it is unknown, expired or revoked') => new OAuthError('invalid_request', `${name} is invalid: ${why}`);
+const invalid = (name: Parameter, why = 'it is unknown, expired or revoked') => new OAuthError('invalid_request', `${name} is invalid: ${why}`, { requirement: 'RFC8693-2.1-5' });
 
 /** A Castellan grant's part: subject and delegation chain as its tokens carry them. */
 function fromGrant(grant: GrantRecord, clientId: string): Pick<ExchangeToken, 'subject' | 'act' | 'grant' | 'clientId' | 'self'> {
@@ -81,7 +81,7 @@ async function castellanIdToken(ctx: Context, token: string, type: TokenType, na
     if (!key || (header.typ !== undefined && header.typ !== 'JWT')) throw new Error('not an ID token of ours');
     ({ payload } = await jwtVerify(token, key, { issuer: ctx.config.issuer, requiredClaims: ['sub', 'exp', 'aud'], currentDate: new Date(ctx.clock() * 1000) }));
   } catch (error) {
-    throw new OAuthError('invalid_request', `${name} is invalid: its signature, issuer or expiry does not verify`, { cause: error });
+    throw new OAuthError('invalid_request', `${name} is invalid: its signature, issuer or expiry does not verify`, { requirement: 'RFC8693-5-3', cause: error });
   }
   // A logout token has the same issuer and key but carries events; it never stands for a user's authorization.
   const audience = [payload.aud].flat();
@@ -116,7 +116,7 @@ async function externalJwt(ctx: Context, token: string, type: TokenType, issuer:
 
 /** The token behind `token` presented as `rawType`, or invalid_request. */
 export async function readPresentedToken(ctx: Context, token: string, rawType: string, name: Parameter): Promise<ExchangeToken> {
-  if (!isTokenType(rawType)) throw new OAuthError('invalid_request', `${name}_type ${rawType} is not supported`);
+  if (!isTokenType(rawType)) throw new OAuthError('invalid_request', `${name}_type ${rawType} is not supported`, { requirement: 'RFC8693-3-1' });
   const type: TokenType = rawType;
   if (type === TOKEN_TYPES.refresh_token) return castellanRefreshToken(ctx, token, name);
   if (!looksLikeJwt(token)) {

@@ -35,11 +35,11 @@ const described = (token: ExchangeToken) => ({
 async function exchange(ctx: Context, input: TokenExchangeInput, client: ClientRecord, dpopJkt: string | undefined): Promise<GrantOutcome> {
   // §2.1: actor_token_type is REQUIRED with actor_token and MUST NOT be sent without it.
   if ((input.actor_token === undefined) !== (input.actor_token_type === undefined)) {
-    throw new OAuthError('invalid_request', 'actor_token and actor_token_type must be sent together');
+    throw new OAuthError('invalid_request', 'actor_token and actor_token_type must be sent together', { requirement: 'RFC8693-2.1-2' });
   }
   const requestedType = input.requested_token_type ?? TOKEN_TYPES.access_token;
   if (!(ISSUABLE_TOKEN_TYPES as readonly string[]).includes(requestedType)) {
-    throw new OAuthError('invalid_request', `requested_token_type ${requestedType} is not supported: ask for ${ISSUABLE_TOKEN_TYPES.join(' or ')}`);
+    throw new OAuthError('invalid_request', `requested_token_type ${requestedType} is not supported: ask for ${ISSUABLE_TOKEN_TYPES.join(' or ')}`, { requirement: 'RFC8693-2.1-4' });
   }
   const policy = exchangePolicyOf(client);
   const subject = await readPresentedToken(ctx, input.subject_token, input.subject_token_type, 'subject_token');

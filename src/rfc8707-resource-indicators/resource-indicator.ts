@@ -46,8 +46,8 @@ export function requestedResources(value: string | readonly string[] | undefined
   if (value === undefined) return undefined;
   const values = typeof value === 'string' ? [value] : [...value];
   for (const item of values) {
-    if (item.includes('#')) throw new OAuthError('invalid_target', 'resource must not contain a fragment');
-    if (!isResourceIndicator(item)) throw new OAuthError('invalid_target', 'resource must be an absolute URI');
+    if (item.includes('#')) throw new OAuthError('invalid_target', 'resource must not contain a fragment', { requirement: 'RFC8707-2-1' });
+    if (!isResourceIndicator(item)) throw new OAuthError('invalid_target', 'resource must be an absolute URI', { requirement: 'RFC8707-2-1' });
   }
   return [...new Set(values)];
 }

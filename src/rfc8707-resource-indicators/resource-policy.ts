@@ -22,7 +22,7 @@ export const RESOURCES_METADATA = 'resources';
 /** Validates the `resources` metadata at registration; undefined stays undefined. */
 export function validateResourcesMetadata(value: unknown): string[] | undefined {
   if (value === undefined) return undefined;
-  const fail = (description: string) => new OAuthError('invalid_client_metadata', description);
+  const fail = (description: string) => new OAuthError('invalid_client_metadata', description, { requirement: 'RFC8707-2-3' });
   if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) throw fail('resources must be an array of strings');
   if (value.length > 100) throw fail('resources lists at most 100 resource indicators');
   for (const item of value) if (!isResourceIndicator(item)) throw fail(`resource ${item} is not an absolute URI without a fragment`);
@@ -44,7 +44,7 @@ export function grantResources(client: ClientRecord, parameter: string | readonl
   const allowed = new Set(registeredResources(client.metadata));
   const unknown = requested.filter((resource) => !allowed.has(resource));
   // RFC 8707 §2: a resource the client may not use is answered with invalid_target.
-  if (unknown.length > 0) throw new OAuthError('invalid_target', `resource not allowed for this client: ${unknown.join(' ')}`);
+  if (unknown.length > 0) throw new OAuthError('invalid_target', `resource not allowed for this client: ${unknown.join(' ')}`, { requirement: 'RFC8707-2-3' });
   return requested;
 }
 
@@ -58,6 +58,6 @@ export function narrowResources(parameter: string | readonly string[] | undefine
   const allowed = new Set(granted ?? []);
   const extra = requested.filter((resource) => !allowed.has(resource));
   // RFC 8707 §2.2: the acceptable resources are those originally granted, or a subset of them.
-  if (extra.length > 0) throw new OAuthError('invalid_target', `resource was not part of the authorization grant: ${extra.join(' ')}`);
+  if (extra.length > 0) throw new OAuthError('invalid_target', `resource was not part of the authorization grant: ${extra.join(' ')}`, { requirement: 'RFC8707-2.2-1' });
   return requested;
 }

@@ -31,7 +31,7 @@ export async function endpointProof(ctx: Context, req: Request, path: string): P
  */
 export async function tokenRequestProof(ctx: Context, req: Request, client: ClientRecord): Promise<string | undefined> {
   const jkt = await endpointProof(ctx, req, PATHS.token);
-  if (jkt === undefined && client.metadata.dpop_bound_access_tokens === true) throw invalidProof('this client must send a DPoP proof with every token request');
+  if (jkt === undefined && client.metadata.dpop_bound_access_tokens === true) throw invalidProof('this client must send a DPoP proof with every token request', 'RFC9449-5.2-1');
   return jkt;
 }
 
@@ -41,8 +41,8 @@ export async function tokenRequestProof(ctx: Context, req: Request, client: Clie
  */
 export function checkBoundKey(boundJkt: string | null | undefined, presentedJkt: string | undefined, what: 'authorization code' | 'refresh token'): void {
   if (!boundJkt) return;
-  if (presentedJkt === undefined) throw invalidProof(`the ${what} is bound to a DPoP key: send a DPoP proof made with it`);
-  if (presentedJkt !== boundJkt) throw new OAuthError('invalid_grant', `the ${what} is bound to another DPoP key`);
+  if (presentedJkt === undefined) throw invalidProof(`the ${what} is bound to a DPoP key: send a DPoP proof made with it`, what === 'refresh token' ? 'RFC9449-5-3' : 'RFC9449-10-1');
+  if (presentedJkt !== boundJkt) throw new OAuthError('invalid_grant', `the ${what} is bound to another DPoP key`, { requirement: 'RFC9449-10-1' });
 }
 
 /**

@@ -44,7 +44,7 @@ export interface VerifiedProof {
   jkt: string;
 }
 
-export const invalidProof = (description: string) => new OAuthError('invalid_dpop_proof', description);
+export const invalidProof = (description: string, requirement: string) => new OAuthError('invalid_dpop_proof', description, { requirement });
 
 /**
  * The request's DPoP proof, or undefined when it sends none. §4.3 point 1: exactly one DPoP header.
@@ -57,7 +57,7 @@ export function dpopHeader(req: Pick<IncomingMessage, 'rawHeaders'>): string | u
     if (req.rawHeaders[i].toLowerCase() === 'dpop') values.push(req.rawHeaders[i + 1]);
   }
   if (values.length === 0) return undefined;
-  if (values.length !== 1 || values[0].includes(',')) throw invalidProof('exactly one DPoP header is allowed');
+  if (values.length !== 1 || values[0].includes(',')) throw invalidProof('exactly one DPoP header is allowed', 'RFC9449-4.3-1');
   return values[0].trim();
 }
 
@@ -72,19 +72,19 @@ function checkHeader(proof: string): { alg: string; jwk: JWK } {
   try {
     header = decodeProtectedHeader(proof);
   } catch {
-    throw invalidProof('the DPoP proof is not a well-formed JWT');
+    throw invalidProof('the DPoP proof is not a well-formed JWT', 'RFC9449-4.3-2');
   }
-  if (header.typ !== 'dpop+jwt') throw invalidProof('the DPoP proof typ must be dpop+jwt');
+  if (header.typ !== 'dpop+jwt') throw invalidProof('the DPoP proof typ must be dpop+jwt', 'RFC9449-4.3-3');
   const alg = header.alg;
   if (typeof alg !== 'string' || !(DPOP_SIGNING_ALGS as readonly string[]).includes(alg)) {
-    throw invalidProof(`the DPoP proof alg must be one of ${DPOP_SIGNING_ALGS.join(', ')}`);
+    throw invalidProof(`the DPoP proof alg must be one of ${DPOP_SIGNING_ALGS.join(', ')}`, 'RFC9449-4.3-4');
   }
   const jwk = header.jwk as Record<string, unknown> | undefined;
   if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk) || typeof jwk.kty !== 'string') {
-    throw invalidProof('the DPoP proof header must carry the public key as jwk');
+    throw invalidProof('the DPoP proof header must carry the public key as jwk', 'RFC9449-4.3-5');
   }
   // §4.3 point 7: the jwk MUST NOT contain a private key.
-  if (jwk.kty === 'oct' || PRIVATE_MEMBERS.some((member) => member in jwk)) throw invalidProof('the DPoP proof jwk must be a public key');
+  if (jwk.kty === 'oct' || PRIVATE_MEMBERS.some((member) => member in jwk)) throw invalidProof('the DPoP proof jwk must be a public key', 'RFC9449-4.3-6');
   return { alg, jwk: jwk as JWK };
 }
 
@@ -96,34 +96,34 @@ async function verifySignature(ctx: Context, proof: string, alg: string, jwk: JW
     const { payload } = await jwtVerify(proof, key, { typ: 'dpop+jwt', algorithms: [alg], currentDate: new Date(ctx.clock() * 1000) });
     return payload;
   } catch {
-    throw invalidProof('the DPoP proof signature does not verify with its jwk');
+    throw invalidProof('the DPoP proof signature does not verify with its jwk', 'RFC9449-4.3-5');
   }
 }
 
 /** §4.3 points 8 to 12: the claims say which request this proof is for, and when it was made. */
 function checkClaims(ctx: Context, payload: JWTPayload, check: ProofCheck): { jti: string; iat: number } {
   const { jti, htm, htu, iat } = payload;
-  if (typeof jti !== 'string' || jti.length === 0 || jti.length > 256) throw invalidProof('the DPoP proof jti is missing or malformed');
-  if (typeof htm !== 'string' || typeof htu !== 'string') throw invalidProof('the DPoP proof must carry htm and htu');
-  if (typeof iat !== 'number' || !Number.isFinite(iat)) throw invalidProof('the DPoP proof iat is missing or malformed');
-  if (htm !== check.method) throw invalidProof('the DPoP proof htm does not match the request method');
-  if (!htuMatches(htu, check.url)) throw invalidProof('the DPoP proof htu does not match the request URL');
+  if (typeof jti !== 'string' || jti.length === 0 || jti.length > 256) throw invalidProof('the DPoP proof jti is missing or malformed', 'RFC9449-4.3-2');
+  if (typeof htm !== 'string' || typeof htu !== 'string') throw invalidProof('the DPoP proof must carry htm and htu', 'RFC9449-4.3-2');
+  if (typeof iat !== 'number' || !Number.isFinite(iat)) throw invalidProof('the DPoP proof iat is missing or malformed', 'RFC9449-4.3-2');
+  if (htm !== check.method) throw invalidProof('the DPoP proof htm does not match the request method', 'RFC9449-4.3-7');
+  if (!htuMatches(htu, check.url)) throw invalidProof('the DPoP proof htu does not match the request URL', 'RFC9449-4.3-8');
   if (ctx.config.dpopNonceRequired && !isFreshNonce(ctx, payload.nonce)) {
     // §8: the client retries with the nonce it finds in the DPoP-Nonce header.
-    throw new OAuthError('use_dpop_nonce', 'the DPoP proof must carry the nonce the server provided', { headers: { 'DPoP-Nonce': currentNonce(ctx) } });
+    throw new OAuthError('use_dpop_nonce', 'the DPoP proof must carry the nonce the server provided', { requirement: 'RFC9449-8-1', headers: { 'DPoP-Nonce': currentNonce(ctx) } });
   }
   const now = ctx.clock();
-  if (now - iat > ctx.config.dpopProofMaxAge) throw invalidProof('the DPoP proof is too old');
-  if (iat - now > ctx.config.dpopProofClockSkew) throw invalidProof('the DPoP proof iat is in the future');
+  if (now - iat > ctx.config.dpopProofMaxAge) throw invalidProof('the DPoP proof is too old', 'RFC9449-4.3-9');
+  if (iat - now > ctx.config.dpopProofClockSkew) throw invalidProof('the DPoP proof iat is in the future', 'RFC9449-4.3-9');
   if (check.accessToken !== undefined && payload.ath !== accessTokenHash(check.accessToken)) {
-    throw invalidProof('the DPoP proof ath does not match the access token');
+    throw invalidProof('the DPoP proof ath does not match the access token', 'RFC9449-4.3-10');
   }
   return { jti, iat };
 }
 
 /** Verifies a proof for one request; its jti is then used up for every node (the shared replay store). */
 export async function verifyDpopProof(ctx: Context, proof: string, check: ProofCheck): Promise<VerifiedProof> {
-  if (proof.length === 0 || proof.length > MAX_PROOF_LENGTH || proof.split('.').length !== 3) throw invalidProof('the DPoP proof is not a well-formed JWT');
+  if (proof.length === 0 || proof.length > MAX_PROOF_LENGTH || proof.split('.').length !== 3) throw invalidProof('the DPoP proof is not a well-formed JWT', 'RFC9449-4.3-2');
   const { alg, jwk } = checkHeader(proof);
   const payload = await verifySignature(ctx, proof, alg, jwk);
   const { jti, iat } = checkClaims(ctx, payload, check);
@@ -132,7 +132,7 @@ export async function verifyDpopProof(ctx: Context, proof: string, check: ProofC
   // too, so nobody can use up another key's jti values.
   const rememberUntil = iat + ctx.config.dpopProofMaxAge + 1;
   if (!(await ctx.stores.replay.remember(hashHandle(`dpop:${jkt}:${jti}`), rememberUntil, ctx.clock()))) {
-    throw invalidProof('the DPoP proof was already used');
+    throw invalidProof('the DPoP proof was already used', 'RFC9449-11.1-1');
   }
   return { jkt };
 }

@@ -9,7 +9,7 @@
  * @spec https://www.rfc-editor.org/rfc/rfc9449#section-9 (nonces at resources)
  */
 import type { Request } from 'express';
-import { OAuthError, sanitizeDescription, type OAuthErrorCode } from '../errors/oauth-error.js';
+import { OAuthError, type OAuthErrorCode } from '../errors/oauth-error.js';
 import { parsedFormBody } from '../http/params.js';
 import { bearerError, bearerToken } from '../rfc6750-bearer/bearer-token.js';
 import type { Context } from '../server/context.js';
@@ -29,15 +29,15 @@ export interface PresentedAccessToken {
 const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
 
 /** §7.1: the DPoP challenge, with the algorithms proofs may use. */
-export function dpopError(code: OAuthErrorCode, description: string, headers: Record<string, string> = {}): OAuthError {
-  const challenge = `DPoP error="${code}", error_description="${sanitizeDescription(description)}", algs="${DPOP_SIGNING_ALGS.join(' ')}"`;
+export function dpopError(code: OAuthErrorCode, description: string, requirement: string, headers: Record<string, string> = {}): OAuthError {
+  const challenge = { scheme: 'DPoP' as const, attributes: { algs: DPOP_SIGNING_ALGS.join(' ') } };
   const status = code === 'insufficient_scope' ? 403 : code === 'invalid_request' ? 400 : 401;
-  return new OAuthError(code, description, { status, headers: { ...headers, 'WWW-Authenticate': challenge } });
+  return new OAuthError(code, description, { status, headers, requirement, challenge });
 }
 
 /** The error of a resource request, challenged in the scheme the client used. */
-export function resourceError(scheme: AuthorizationScheme, code: OAuthErrorCode, description: string, extra: Record<string, string> = {}): OAuthError {
-  return scheme === 'DPoP' ? dpopError(code, description) : bearerError(code, description, extra);
+export function resourceError(scheme: AuthorizationScheme, code: OAuthErrorCode, description: string, requirement: string, extra: Record<string, string> = {}): OAuthError {
+  return scheme === 'DPoP' ? dpopError(code, description, requirement) : bearerError(code, description, requirement, extra);
 }
 
 /**
@@ -51,9 +51,9 @@ export function presentedAccessToken(req: Request): PresentedAccessToken | undef
     return token === undefined ? undefined : { token, scheme: 'Bearer' };
   }
   const token = header.slice(4).trim();
-  if (!TOKEN68.test(token)) throw dpopError('invalid_request', 'The Authorization header is malformed');
+  if (!TOKEN68.test(token)) throw dpopError('invalid_request', 'The Authorization header is malformed', 'RFC9449-7.1-1');
   // RFC 6750 §2 as for bearer tokens: one way of sending the token only.
-  if (req.method === 'POST' && parsedFormBody(req)?.access_token !== undefined) throw dpopError('invalid_request', 'Use only one way of sending the access token');
+  if (req.method === 'POST' && parsedFormBody(req)?.access_token !== undefined) throw dpopError('invalid_request', 'Use only one way of sending the access token', 'RFC6750-2-1');
   return { token, scheme: 'DPoP' };
 }
 
@@ -61,11 +61,11 @@ export function presentedAccessToken(req: Request): PresentedAccessToken | undef
 async function proofKey(ctx: Context, req: Request, token: string, path: string): Promise<string> {
   try {
     const proof = dpopHeader(req);
-    if (proof === undefined) throw new OAuthError('invalid_dpop_proof', 'the DPoP scheme needs a DPoP proof');
+    if (proof === undefined) throw new OAuthError('invalid_dpop_proof', 'the DPoP scheme needs a DPoP proof', { requirement: 'RFC9449-7.1-1' });
     return (await verifyDpopProof(ctx, proof, { method: req.method, url: endpointUrl(ctx, path), accessToken: token })).jkt;
   } catch (error) {
     if (error instanceof OAuthError && (error.code === 'invalid_dpop_proof' || error.code === 'use_dpop_nonce')) {
-      throw dpopError(error.code, error.description, error.headers);
+      throw dpopError(error.code, error.description, error.requirement ?? 'RFC9449-7.1-1', error.headers);
     }
     throw error;
   }
@@ -79,12 +79,12 @@ export async function resolveResourceToken(ctx: Context, req: Request, presented
   const { token, scheme } = presented;
   const jkt = scheme === 'DPoP' ? await proofKey(ctx, req, token, path) : undefined;
   const active = await resolveAccessToken(ctx, token);
-  if (!active) throw resourceError(scheme, 'invalid_token', 'The access token is invalid, expired or revoked');
+  if (!active) throw resourceError(scheme, 'invalid_token', 'The access token is invalid, expired or revoked', 'RFC6750-3.1-1');
   const bound = active.record.dpopJkt ?? undefined;
   // §7.2: a bound token sent as a bearer token is refused, with the challenge that says how to send it.
-  if (bound !== undefined && scheme === 'Bearer') throw dpopError('invalid_token', 'The access token is DPoP-bound: send it with the DPoP scheme and a proof');
-  if (bound === undefined && scheme === 'DPoP') throw dpopError('invalid_token', 'The access token is not DPoP-bound');
-  if (bound !== undefined && bound !== jkt) throw dpopError('invalid_token', 'The DPoP proof was made with another key than the access token is bound to');
+  if (bound !== undefined && scheme === 'Bearer') throw dpopError('invalid_token', 'The access token is DPoP-bound: send it with the DPoP scheme and a proof', 'RFC9449-7.2-1');
+  if (bound === undefined && scheme === 'DPoP') throw dpopError('invalid_token', 'The access token is not DPoP-bound', 'RFC9449-7.1-3');
+  if (bound !== undefined && bound !== jkt) throw dpopError('invalid_token', 'The DPoP proof was made with another key than the access token is bound to', 'RFC9449-7.1-2');
   if (scheme === 'DPoP') Object.assign(headers, nonceHeaders(ctx));
   return active;
 }

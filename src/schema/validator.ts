@@ -43,13 +43,23 @@ function compile(schema: JsonSchemaObject): ValidateFunction {
 export function validateParams<T>(schema: JsonSchemaObject, params: Params, code: OAuthErrorCode = 'invalid_request'): T {
   const copy: Record<string, unknown> = { ...params };
   const validate = compile(schema);
-  if (!validate(copy)) throw new OAuthError(code, describe(validate.errors?.[0], params));
+  if (!validate(copy)) {
+    const error = validate.errors?.[0];
+    // RFC 6749 §3.1: a repeated parameter; anything else is the request syntax of §5.2.
+    const requirement = error?.keyword === 'type' && Array.isArray(params[parameterName(error)]) ? 'RFC6749-3.1-3' : 'RFC6749-5.2-8';
+    throw new OAuthError(code, describe(error, params), { requirement });
+  }
   return copy as T;
+}
+
+/** The top-level parameter an ajv error is about. */
+function parameterName(error: ErrorObject): string {
+  return error.instancePath.replace(/^\//, '').split('/')[0] || String(error.params?.missingProperty ?? '');
 }
 
 function describe(error: ErrorObject | undefined | null, params: Params): string {
   if (!error) return 'The request is invalid';
-  const name = error.instancePath.replace(/^\//, '').split('/')[0] || String(error.params?.missingProperty ?? '');
+  const name = parameterName(error);
   if (error.keyword === 'required') return `${error.params.missingProperty} is required`;
   if (error.keyword === 'type' && Array.isArray(params[name])) return `${name} must not be included more than once`;
   if (error.keyword === 'maxLength' || error.keyword === 'maxItems') return `${name} is too long`;

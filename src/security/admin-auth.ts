@@ -39,9 +39,9 @@ export function isAdmin(ctx: Pick<Context, 'config'>, req: Request): boolean {
  */
 export function requireAdmin(ctx: Pick<Context, 'config'>, enabled: (config: Context['config']) => boolean): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
-    if (!ctx.config.adminToken || !enabled(ctx.config)) return next(new OAuthError('invalid_request', 'Not found', { status: 404 }));
+    if (!ctx.config.adminToken || !enabled(ctx.config)) return next(new OAuthError('invalid_request', 'Not found', { requirement: 'CASTELLAN-ADMIN-1', status: 404 }));
     if (!isAdmin(ctx, req)) {
-      return next(new OAuthError('invalid_token', 'The admin surfaces need the ADMIN_TOKEN as a Bearer token or as the Basic password', {
+      return next(new OAuthError('invalid_token', 'The admin surfaces need the ADMIN_TOKEN as a Bearer token or as the Basic password', { requirement: 'CASTELLAN-ADMIN-1',
         headers: { 'WWW-Authenticate': 'Basic realm="castellan-admin", charset="UTF-8"' },
       }));
     }

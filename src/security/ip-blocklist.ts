@@ -96,7 +96,7 @@ export function ipBlockGate(ctx: Context) {
     const block = list.match(ip, ctx.clock());
     if (!block) return next();
     auditRefusal(ctx, req, `ip|${ip}`, { type: 'ip.request_blocked', details: { block: block.ip, source: block.source, method: req.method, path: req.path.slice(0, 128) } });
-    const error = new OAuthError('access_denied', 'Requests from this address are blocked', { status: 403 });
+    const error = new OAuthError('access_denied', 'Requests from this address are blocked', { requirement: 'ASVS-16.3.2', status: 403 });
     if (req.accepts(['json', 'html']) === 'html') sendErrorPage(res, error);
     else sendOAuthError(res, error);
   };
@@ -112,7 +112,7 @@ export interface BlockRequest {
 /** An operator's block: replaces any block of the same entry, audited in the same transaction. */
 export async function blockIp(ctx: Context, request: BlockRequest, tx?: Tx): Promise<IpBlockRecord> {
   const entry = normalizeBlockEntry(request.entry);
-  if (!entry) throw new OAuthError('invalid_request', `${request.entry} is not an IP address or CIDR range`);
+  if (!entry) throw new OAuthError('invalid_request', `${request.entry} is not an IP address or CIDR range`, { requirement: 'CASTELLAN-BLOCKLIST-1' });
   const now = ctx.clock();
   const block: IpBlockRecord = { ip: entry, reason: request.reason.slice(0, 255), source: 'operator', createdAt: now, expiresAt: request.duration ? now + request.duration : null };
   const write = async (t: Tx) => {
@@ -129,7 +129,7 @@ export async function blockIp(ctx: Context, request: BlockRequest, tx?: Tx): Pro
 /** Lifts a block; false when there was none for that entry. */
 export async function unblockIp(ctx: Context, text: string): Promise<boolean> {
   const entry = normalizeBlockEntry(text);
-  if (!entry) throw new OAuthError('invalid_request', `${text} is not an IP address or CIDR range`);
+  if (!entry) throw new OAuthError('invalid_request', `${text} is not an IP address or CIDR range`, { requirement: 'CASTELLAN-BLOCKLIST-1' });
   const removed = await ctx.stores.transaction(async (tx) => {
     const found = await ctx.stores.ipBlocks.remove(entry, tx);
     if (found) await audit(ctx, undefined, { type: 'ip.unblocked', ip: entry }, tx);

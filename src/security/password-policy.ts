@@ -39,5 +39,7 @@ export function passwordProblem(password: unknown, context: PasswordContext): st
 /** Throws invalid_request with the policy's message when the password is refused. */
 export function enforcePasswordPolicy(password: unknown, context: PasswordContext): asserts password is string {
   const problem = passwordProblem(password, context);
-  if (problem) throw new OAuthError('invalid_request', problem);
+  if (!problem) return;
+  const requirement = problem.includes('too common') ? 'ASVS-6.2.4' : problem.includes('at most') ? 'ASVS-6.2.9' : 'ASVS-6.2.1';
+  throw new OAuthError('invalid_request', problem, { requirement });
 }

@@ -23,7 +23,7 @@ export function setRateLimitHeaders(res: Response, decision: RateLimitDecision):
 
 export function tooManyRequests(decision: RateLimitDecision): OAuthError {
   const description = decision.ban ? 'Too many requests; temporarily blocked after repeated violations' : 'Too many requests';
-  return new OAuthError('too_many_requests', description, { headers: { 'Retry-After': String(decision.retryAfter ?? decision.resetSeconds) } });
+  return new OAuthError('too_many_requests', description, { requirement: 'RFC6749-2.3.1-3', headers: { 'Retry-After': String(decision.retryAfter ?? decision.resetSeconds) } });
 }
 
 /** Told of each refused request (the audit log); must neither throw nor make the response wait. */

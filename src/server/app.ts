@@ -17,6 +17,7 @@ import { mfaRouter } from '../ui/mfa-routes.js';
 import { accountRouter } from '../ui/account-routes.js';
 import { endSessionRouter } from '../oidc-rp-initiated-logout/end-session-endpoint.js';
 import { mountStylesheet } from '../ui/stylesheet.js';
+import { mountErrorPages } from '../errors/error-pages.js';
 import { formBody, wellFormedPath } from '../http/params.js';
 import { sendErrorPage, sendOAuthError } from '../http/respond.js';
 import { PATHS } from '../oidc-discovery/provider-metadata.js';
@@ -49,6 +50,7 @@ export function createApp(ctx: Context): express.Express {
   app.use(cors(ctx.config.corsOrigins));
   app.use(wellFormedPath);
   mountStylesheet(app);
+  mountErrorPages(app, ctx.config.issuer);
   // Limits run before the endpoints; the token key needs the form body (the router's formBody then skips).
   app.post(PATHS.token, formBody, rateLimit(ctx.limits, 'token', byClientIpAndClientId(proxies), ctx.logger));
   app.get(PATHS.authorization, rateLimit(ctx.limits, 'authorization', byClientIp(proxies), ctx.logger));
@@ -86,14 +88,14 @@ export function createApp(ctx: Context): express.Express {
     if (req.accepts(['json', 'html']) === 'html') sendErrorPage(res, error, ctx.logger);
     else sendOAuthError(res, error, ctx.logger);
   };
-  app.use((req: Request, res: Response) => sendError(req, res, new OAuthError('invalid_request', 'Not found', { status: 404 })));
+  app.use((req: Request, res: Response) => sendError(req, res, new OAuthError('invalid_request', 'Not found', { requirement: 'CASTELLAN-HTTP-1', status: 404 })));
   // Refusals by middleware (ill-formed text, a form the rate-limit key could not read), body parser
   // failures (oversized or malformed bodies) and anything unexpected end here.
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (error instanceof OAuthError) return sendError(req, res, error);
     const status = (error as { status?: number }).status;
-    if (status === 413) return sendError(req, res, new OAuthError('invalid_request', 'Request body too large', { status: 413 }));
-    if (status && status >= 400 && status < 500) return sendError(req, res, new OAuthError('invalid_request', 'Malformed request', { status }));
+    if (status === 413) return sendError(req, res, new OAuthError('invalid_request', 'Request body too large', { requirement: 'CASTELLAN-HTTP-1', status: 413 }));
+    if (status && status >= 400 && status < 500) return sendError(req, res, new OAuthError('invalid_request', 'Malformed request', { requirement: 'CASTELLAN-HTTP-1', status }));
     // A dependency fault becomes 503 temporarily_unavailable (OAuthError.from); anything else server_error.
     sendError(req, res, error);
   });

@@ -58,7 +58,7 @@ function parseForm(_ctx: Context, exchange: TokenExchange): void {
 function findGrantType(_ctx: Context, exchange: TokenExchange): void {
   // Only registered grants exist: password and implicit (RFC 9700 §2.4, §2.1.2) are never registered.
   const grant = findGrant(exchange.grantType);
-  if (!grant) throw new OAuthError('unsupported_grant_type', `grant_type ${exchange.grantType} is not supported`);
+  if (!grant) throw new OAuthError('unsupported_grant_type', `grant_type ${exchange.grantType} is not supported`, { requirement: 'RFC6749-5.2-4' });
   exchange.grant = grant;
 }
 
@@ -74,7 +74,7 @@ async function authenticate(ctx: Context, exchange: TokenExchange): Promise<void
 function checkGrantAllowed(_ctx: Context, exchange: TokenExchange): void {
   // RFC 6749 §5.2 unauthorized_client: not authorized to use this grant type.
   if (!exchange.client.metadata.grant_types.includes(exchange.grantType)) {
-    throw new OAuthError('unauthorized_client', `the client is not registered for the ${exchange.grantType} grant`);
+    throw new OAuthError('unauthorized_client', `the client is not registered for the ${exchange.grantType} grant`, { requirement: 'RFC6749-5.2-5' });
   }
 }
 
@@ -91,7 +91,7 @@ async function runGrant(ctx: Context, exchange: TokenExchange): Promise<void> {
   // A grant that did not hand the proof's key to issueTokenSet would issue a bearer token to a
   // client that asked for binding; nothing is written then.
   if (dpopJkt !== undefined && outcome.body.token_type !== 'DPoP') {
-    throw new OAuthError('server_error', 'the grant did not bind its tokens to the DPoP key', { cause: new Error(`grant ${grantType} ignored dpopJkt`) });
+    throw new OAuthError('server_error', 'the grant did not bind its tokens to the DPoP key', { requirement: 'RFC6749-5.2-6', cause: new Error(`grant ${grantType} ignored dpopJkt`) });
   }
   const issued = { type: 'token.issued', clientId: client.clientId, userId: outcome.userId, ...origin, details: { grant_type: grantType, ...outcome.details } };
   // The rows, their audit event and the use of the code or refresh token go in one atomic write.

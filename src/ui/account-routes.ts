@@ -75,7 +75,7 @@ async function revokeConsent(ctx: Context, req: Request, res: Response): Promise
   if (!account) return sendPage(res, 401, renderNotSignedInPage());
   checkFormSession(token, account.session.sid);
   const clientId = form.client_id;
-  if (typeof clientId !== 'string' || clientId.length > 255) throw new OAuthError('invalid_request', 'Choose one application to revoke.');
+  if (typeof clientId !== 'string' || clientId.length > 255) throw new OAuthError('invalid_request', 'Choose one application to revoke.', { requirement: 'CASTELLAN-FORMS-1' });
   const userId = account.user.id;
   const now = ctx.clock();
   await ctx.stores.transaction(async (tx) => {

@@ -48,7 +48,7 @@ const uidOf = (req: Request): string => String(req.params.uid);
 
 async function clientName(ctx: Context, interaction: Interaction): Promise<string> {
   const client = await ctx.stores.clients.find(interaction.request.clientId);
-  if (!client) throw new OAuthError('invalid_client', 'invalid client: the client is no longer registered');
+  if (!client) throw new OAuthError('invalid_client', 'invalid client: the client is no longer registered', { requirement: 'RFC6749-4.1.1-2' });
   return client.metadata.client_name ?? client.clientId;
 }
 
@@ -121,7 +121,7 @@ export async function continueAfterLogin(ctx: Context, req: Request, res: Respon
 
 /** The /authorize consent step never serves a device interaction: that one has no redirect_uri to answer. */
 function authorizationOnly(interaction: Interaction): void {
-  if (interaction.device) throw new OAuthError('invalid_request', 'This sign-in request belongs to a device; continue on the device approval page.');
+  if (interaction.device) throw new OAuthError('invalid_request', 'This sign-in request belongs to a device; continue on the device approval page.', { requirement: 'RFC6749-10.12-2' });
 }
 
 /** The session that may approve: live and belonging to the user who logged in for this interaction. */
@@ -165,9 +165,9 @@ async function submitConsent(ctx: Context, req: Request, res: Response): Promise
   const decision = single(form.decision);
   // The interaction's user is this session's (approvingSession), so the login step is settled.
   if (decision === 'approve') return resumeAuthorization(ctx, req, res, interaction, { session, loggedIn: true, approved: true });
-  if (decision !== 'deny') throw new OAuthError('invalid_request', 'Choose Allow or Deny.');
-  if (!(await ctx.stores.interactions.take(interaction.uidHash))) throw new OAuthError('invalid_request', 'This sign-in request was already completed');
+  if (decision !== 'deny') throw new OAuthError('invalid_request', 'Choose Allow or Deny.', { requirement: 'CASTELLAN-FORMS-1' });
+  if (!(await ctx.stores.interactions.take(interaction.uidHash))) throw new OAuthError('invalid_request', 'This sign-in request was already completed', { requirement: 'RFC6749-10.12-2' });
   await audit(ctx, req, { type: 'authorization.denied', clientId: interaction.request.clientId, userId: session.userId });
   clearInteractionCookie(ctx, res, interaction.uid);
-  sendAuthorizationError(res, ctx, targetOf(interaction.request), new OAuthError('access_denied', 'the user denied the request'));
+  sendAuthorizationError(res, ctx, targetOf(interaction.request), new OAuthError('access_denied', 'the user denied the request', { requirement: 'RFC6749-4.1.2.1-3' }));
 }

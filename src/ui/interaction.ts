@@ -80,7 +80,7 @@ export async function createInteraction(
   return uid;
 }
 
-const expired = () => new OAuthError('invalid_request', 'This sign-in request has expired or was already completed. Return to the application and start again.');
+const expired = () => new OAuthError('invalid_request', 'This sign-in request has expired or was already completed. Return to the application and start again.', { requirement: 'RFC6749-10.12-2' });
 
 /**
  * The live interaction named in the path, only for the browser holding its cookie. Unknown,
@@ -91,7 +91,7 @@ export async function loadInteraction(ctx: Context, req: Request, uid: string): 
   const cookie = readCookies(req).get(interactionCookieName(ctx)) ?? '';
   const [cookieUid = '', csrf = ''] = cookie.split('.');
   if (!safeEqual(cookieUid, uid) || !UID.test(csrf)) {
-    throw new OAuthError('invalid_request', 'This sign-in request was started in another browser. Return to the application and start again.');
+    throw new OAuthError('invalid_request', 'This sign-in request was started in another browser. Return to the application and start again.', { requirement: 'RFC6749-10.12-2' });
   }
   const uidHash = hashHandle(uid);
   const record = await ctx.stores.interactions.find(uidHash);
@@ -103,7 +103,7 @@ export async function loadInteraction(ctx: Context, req: Request, uid: string): 
 /** Constant-time check of the form's csrf field against the interaction's stored hash. */
 export function checkCsrf(interaction: Interaction, presented: unknown): void {
   if (typeof presented !== 'string' || !safeEqual(hashHandle(presented), interaction.record.csrfTokenHash)) {
-    throw new OAuthError('invalid_request', 'The form has expired or did not come from this site. Go back and try again.', { status: 403 });
+    throw new OAuthError('invalid_request', 'The form has expired or did not come from this site. Go back and try again.', { requirement: 'RFC6749-10.12-1', status: 403 });
   }
 }
 

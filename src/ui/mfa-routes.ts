@@ -40,7 +40,7 @@ const single = (value: unknown): string | undefined => (typeof value === 'string
 
 async function renderChallenge(ctx: Context, res: Response, interaction: Interaction, status: number, error: string | null): Promise<void> {
   const client = await ctx.stores.clients.find(interaction.request.clientId);
-  if (!client) throw new OAuthError('invalid_client', 'invalid client: the client is no longer registered');
+  if (!client) throw new OAuthError('invalid_client', 'invalid client: the client is no longer registered', { requirement: 'RFC6749-4.1.1-2' });
   sendPage(res, status, renderMfaChallengePage({
     action: 'mfa', csrf: interaction.csrf, clientName: client.metadata.client_name ?? client.clientId, error, lang: interaction.request.uiLocale,
   }));

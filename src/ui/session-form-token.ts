@@ -35,7 +35,7 @@ export interface OpenedFormToken<T> {
   data: T;
 }
 
-const rejected = () => new OAuthError('invalid_request', 'The form has expired or did not come from this site. Go back and try again.', { status: 403 });
+const rejected = () => new OAuthError('invalid_request', 'The form has expired or did not come from this site. Go back and try again.', { requirement: 'ASVS-3.5-1', status: 403 });
 
 /** Opens a token of `purpose`; expired, foreign or tampered tokens are rejected with 403. */
 export function openFormToken<T>(ctx: Context, purpose: FormPurpose, presented: unknown): OpenedFormToken<T> {

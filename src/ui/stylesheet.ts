@@ -21,6 +21,8 @@ code.secret { font-size: 1.05rem; letter-spacing: .05em; word-break: break-all; 
 ol.recovery-codes { font-family: ui-monospace, monospace; line-height: 1.8; }
 details { margin-top: 1.5rem; }
 summary { cursor: pointer; color: #2456d3; }
+main.card:has(article.error-explanation) { max-width: 44rem; }
+dl#libraries dt { font-weight: 600; margin-top: .75rem; }
 `;
 
 export function mountStylesheet(router: Router): void {

@@ -35,9 +35,9 @@ export async function createUser(
   tx?: Tx,
   recreated?: RecreatedUser,
 ): Promise<UserRecord> {
-  if (!input.username || input.username.length > 255) throw new OAuthError('invalid_request', 'username must be 1-255 characters');
+  if (!input.username || input.username.length > 255) throw new OAuthError('invalid_request', 'username must be 1-255 characters', { requirement: 'CASTELLAN-USERS-1' });
   enforcePasswordPolicy(input.password, { minLength: ctx.config.passwordMinLength, username: input.username });
-  if (await ctx.stores.users.findByUsername(input.username, tx)) throw new OAuthError('invalid_request', `user ${input.username} already exists`);
+  if (await ctx.stores.users.findByUsername(input.username, tx)) throw new OAuthError('invalid_request', `user ${input.username} already exists`, { requirement: 'CASTELLAN-USERS-1' });
   const now = ctx.clock();
   const { sub: _ignored, ...claims } = input.claims ?? {};
   const passwordHash = recreated?.passwordHash ?? (await hashPassword(input.password));
@@ -50,7 +50,7 @@ export async function createUser(
 /** Replaces a user's password under the password policy; the caller decides what else it ends (sessions, grants). */
 export async function setPassword(ctx: Context, userId: string, password: string, tx?: Tx): Promise<UserRecord> {
   const user = await ctx.stores.users.findById(userId, tx);
-  if (!user) throw new OAuthError('invalid_request', 'no such user');
+  if (!user) throw new OAuthError('invalid_request', 'no such user', { requirement: 'CASTELLAN-USERS-1' });
   enforcePasswordPolicy(password, { minLength: ctx.config.passwordMinLength, username: user.username });
   const now = ctx.clock();
   const updated: UserRecord = { ...user, passwordHash: await hashPassword(password), updatedAt: now };

@@ -57,6 +57,6 @@ describe(`RFC 6749 §3.3 scope from the authorization request to the token respo
     const first = await tokensFor(client, 'openid offline_access');
     const response = await postToken(app, { grant_type: 'refresh_token', refresh_token: first.body.refresh_token, scope: 'openid profile', client_id: client.clientId });
     expect(response.status).toBe(400);
-    expect(response.body).toEqual({ error: 'invalid_scope', error_description: 'scope exceeds the original grant: profile was not granted by the resource owner' });
+    expect(response.body).toEqual({ error: 'invalid_scope', error_description: 'scope exceeds the original grant: profile was not granted by the resource owner', error_uri: expect.stringMatching(/\/errors\/invalid_scope\/RFC6749-6-2$/) });
   });
 });

@@ -39,7 +39,7 @@ describe(`RFC 9449 §7 DPoP at UserInfo (${backendName})`, () => {
   function expectDpopChallenge(res: request.Response, error: string) {
     expect(res.status).toBe(401);
     expect(res.body.error).toBe(error);
-    expect(res.headers['www-authenticate']).toMatch(new RegExp(`^DPoP error="${error}", error_description="[^"]+", algs="ES256 ES384 PS256 PS384 RS256 EdDSA"$`));
+    expect(res.headers['www-authenticate']).toMatch(new RegExp(`^DPoP error="${error}", error_description="[^"]+", error_uri="${ISSUER}/errors/${error}/[^"]+", algs="ES256 ES384 PS256 PS384 RS256 EdDSA"$`));
   }
 
   beforeAll(async () => {

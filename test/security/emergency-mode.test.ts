@@ -52,7 +52,7 @@ describe(`emergency mode reaches running nodes (${backendName})`, () => {
     await emergency(true);
     const closed = await register();
     expect(closed.status).toBe(403);
-    expect(closed.body).toEqual({ error: 'access_denied', error_description: EMERGENCY_REGISTRATION_MESSAGE });
+    expect(closed.body).toEqual({ error: 'access_denied', error_description: EMERGENCY_REGISTRATION_MESSAGE, error_uri: expect.stringMatching(/\/errors\/access_denied\/RFC7591-3-2$/) });
     await emergency(false);
     await register().expect(201);
   });

@@ -43,7 +43,7 @@ describe(`RFC 6585 §4 rate limits at the endpoints (${backendName})`, () => {
     }
     const refused = await tokenRequest(app, 'rl-client');
     expect(refused.status).toBe(429);
-    expect(refused.body).toEqual({ error: 'too_many_requests', error_description: 'Too many requests' });
+    expect(refused.body).toEqual({ error: 'too_many_requests', error_description: 'Too many requests', error_uri: expect.stringMatching(/\/errors\/too_many_requests\/RFC6749-2.3.1-3$/) });
     expect(refused.headers['content-type']).toMatch(/^application\/json/);
     expect(refused.headers['cache-control']).toBe('no-store');
     const retryAfter = Number(refused.headers['retry-after']);
