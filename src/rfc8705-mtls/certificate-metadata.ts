@@ -7,6 +7,8 @@
  * @spec https://www.rfc-editor.org/rfc/rfc8705#section-2.2.2 (self-signed: jwks or jwks_uri)
  * @spec https://www.rfc-editor.org/rfc/rfc8705#section-3.4 (tls_client_certificate_bound_access_tokens, default false)
  */
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { OAuthError } from '../errors/oauth-error.js';
 import { canonicalIp } from './certificate-client-auth.js';
 import { DnSyntaxError, parseDistinguishedName } from './distinguished-name.js';
@@ -57,4 +59,14 @@ export function validateCertificateMetadata(input: Record<string, unknown>, auth
   }
   const bound = input.tls_client_certificate_bound_access_tokens;
   if (bound !== undefined && typeof bound !== 'boolean') throw fail('tls_client_certificate_bound_access_tokens must be a boolean', 'RFC8705-3-1');
+}
+
+/**
+ * §2.2.2: a self-signed client's certificate registered as a JWK Set: its public key, with the
+ * certificate itself in x5c. For the CLI's --tls-certificate.
+ */
+export function jwksFromCertificateFile(file: string): { keys: Record<string, unknown>[] } {
+  const certificate = new X509Certificate(readFileSync(file));
+  const jwk = certificate.publicKey.export({ format: 'jwk' }) as Record<string, unknown>;
+  return { keys: [{ ...jwk, x5c: [certificate.raw.toString('base64')] }] };
 }
