@@ -58,7 +58,7 @@ export function validateCertificateMetadata(input: Record<string, unknown>, auth
     throw fail('self_signed_tls_client_auth requires jwks or jwks_uri holding the certificate key', 'RFC8705-2.2-1');
   }
   const bound = input.tls_client_certificate_bound_access_tokens;
-  if (bound !== undefined && typeof bound !== 'boolean') throw fail('tls_client_certificate_bound_access_tokens must be a boolean', 'RFC8705-3-1');
+  if (bound !== undefined && typeof bound !== 'boolean') throw fail('tls_client_certificate_bound_access_tokens must be a boolean', 'RFC8705-3.4-1');
 }
 
 /**
