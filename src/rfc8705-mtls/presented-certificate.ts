@@ -58,7 +58,7 @@ function readCertificate(ctx: Context, req: Request): X509Certificate | undefine
   if (headerName && proxiesOf(ctx).contains(req.socket?.remoteAddress)) {
     // Behind the proxy the proxy's word is all there is: no header means no client certificate,
     // never the proxy's own certificate on its connection to us.
-    if (typeof header !== 'string') return undefined;
+    if (typeof header !== 'string' || header === '') return undefined;
     const certificate = certificateFromHeader(header);
     if (!certificate) ctx.logger.warn({ header: headerName }, 'a trusted proxy sent a client certificate header that is not a PEM certificate');
     return certificate;

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../src/clients/client-service.js';
 import { certificateThumbprint } from '../../src/rfc8705-mtls/presented-certificate.js';
 import { createApp } from '../../src/server/app.js';
+import { TOKEN_PHASES } from '../../src/server/token-endpoint.js';
 import type { UserRecord } from '../../src/storage/stores.js';
 import { createUser } from '../../src/users/user-service.js';
 import { backendName, createTestContext, type TestContext } from '../support/test-context.js';
@@ -51,6 +52,12 @@ describe(`RFC 8705 §3 certificate-bound access tokens (${backendName})`, () => 
   afterAll(async () => {
     await ctx?.close();
     pki?.close();
+  });
+
+  it('orders the certificate binding hook with the extension hooks, after the DPoP proof and before the grant runs (STYLE §2)', () => {
+    const names = TOKEN_PHASES.map((phase) => phase.name);
+    expect(names.indexOf('bindCertificate')).toBe(names.indexOf('checkDpopProof') + 1);
+    expect(names.indexOf('runGrant')).toBe(names.indexOf('bindCertificate') + 1);
   });
 
   it('RFC 8705 §3.1 MUST put cnf x5t#S256, the SHA-256 of the certificate, in a JWT access token', async () => {
