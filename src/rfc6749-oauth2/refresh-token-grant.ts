@@ -37,6 +37,7 @@ export const refreshTokenGrant: GrantModule<RefreshTokenInput> = {
     if (presented.consumedAt !== null) {
       // A retry within the client's opt-in grace period gets the rotation's own answer (refresh-reuse-grace.ts).
       checkBoundKey(presented.dpopJkt, dpopJkt, 'refresh token');
+      checkBoundCertificate(presented.x5tS256, certThumbprint);
       const again = await retryAnswer(ctx, client, input.refresh_token, tokenHash, dpopJkt !== undefined);
       if (again) return { body: again, userId: null, details: { grant_id: presented.grantId, retried_within_grace: true }, newRows: {} };
       // RFC 9700 §4.14.2: a rotated token presented again means one copy is stolen; end the family.
