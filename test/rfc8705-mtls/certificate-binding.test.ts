@@ -8,6 +8,7 @@ import { createApp } from '../../src/server/app.js';
 import { TOKEN_PHASES } from '../../src/server/token-endpoint.js';
 import type { UserRecord } from '../../src/storage/stores.js';
 import { createUser } from '../../src/users/user-service.js';
+import { dpopKey, dpopProof } from '../support/dpop-proofs.js';
 import { backendName, createTestContext, type TestContext } from '../support/test-context.js';
 import { issueCode, postToken, REDIRECT } from '../support/token-fixtures.js';
 import { escapedPem, makeTestPki, type Credential, type TestPki } from './mtls-fixtures.js';
@@ -80,6 +81,24 @@ describe(`RFC 8705 §3 certificate-bound access tokens (${backendName})`, () => 
     const res = await request(app).post('/introspect').type('form').set(HEADER, escapedPem(pki.clientA)).send({ token, client_id: 'unbound' });
     expect(res.body.active).toBe(true);
     expect(res.body.cnf).toBeUndefined();
+  });
+
+  it('binds a token to the DPoP key and the certificate at once; the resource then needs both', async () => {
+    const key = await dpopKey('ES256');
+    const issued = await issueCode(ctx, { clientId: 'bound-web', userId: user.id, scope: 'openid email' });
+    const proof = await dpopProof(key, { htu: 'http://localhost:3000/token', iat: ctx.clock() });
+    const res = await postToken(app, { grant_type: 'authorization_code', client_id: 'bound-web', code: issued.code, redirect_uri: REDIRECT, code_verifier: issued.verifier }, { ...withCertificate(pki.clientA), DPoP: proof });
+    expect(res.status).toBe(200);
+    expect(res.body.token_type).toBe('DPoP');
+    const token = res.body.access_token as string;
+    const introspected = await request(app).post('/introspect').type('form').set(HEADER, escapedPem(pki.clientA)).send({ token, client_id: 'bound-web' });
+    expect(introspected.body.cnf).toEqual({ jkt: key.jkt, 'x5t#S256': thumbprintA });
+    const resourceProof = () => dpopProof(key, { htm: 'GET', htu: 'http://localhost:3000/userinfo', iat: ctx.clock(), accessToken: token });
+    const withBoth = await request(app).get('/userinfo').set('Authorization', `DPoP ${token}`).set('DPoP', await resourceProof()).set(HEADER, escapedPem(pki.clientA));
+    expect(withBoth.status).toBe(200);
+    const proofOnly = await request(app).get('/userinfo').set('Authorization', `DPoP ${token}`).set('DPoP', await resourceProof());
+    expect(proofOnly.status).toBe(401);
+    expect(proofOnly.body.error).toBe('invalid_token');
   });
 
   describe('RFC 8705 §3 at the protected resource (UserInfo)', () => {
