@@ -12,7 +12,7 @@ import type { Config } from '../config/config.js';
 /** The endpoint metadata names that get an mTLS alias when the document publishes them. */
 const ALIASED_ENDPOINTS = [
   'token_endpoint', 'revocation_endpoint', 'introspection_endpoint', 'userinfo_endpoint',
-  'pushed_authorization_request_endpoint', 'device_authorization_endpoint', 'registration_endpoint',
+  'pushed_authorization_request_endpoint', 'device_authorization_endpoint',
 ] as const;
 
 /** Adds the RFC 8705 members to a finished metadata document (its endpoints are all known by then). */

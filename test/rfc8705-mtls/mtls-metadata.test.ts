@@ -23,8 +23,9 @@ describe('RFC 8705 authorization server metadata', () => {
     for (const name of ['revocation_endpoint', 'introspection_endpoint', 'device_authorization_endpoint']) {
       if (typeof metadata[name] === 'string') expect(aliases[name]).toBe((metadata[name] as string).replace('https://id.example', 'https://mtls.id.example'));
     }
-    // The authorization endpoint is used by browsers, never with a client certificate.
+    // The authorization and registration endpoints never take a client certificate.
     expect(aliases.authorization_endpoint).toBeUndefined();
+    expect(aliases.registration_endpoint).toBeUndefined();
   });
 
   it('checks the mTLS settings', () => {
