@@ -14,6 +14,7 @@ import { parseDuration } from '../config/duration.js';
 import { POLICY_METADATA } from '../rfc8693-token-exchange/exchange-policy.js';
 import { tokenTypeFromName } from '../rfc8693-token-exchange/token-types.js';
 import type { ClientRecord } from '../storage/stores.js';
+import { jwksFromCertificateFile } from '../rfc8705-mtls/certificate-metadata.js';
 import { CliError, collect, isoTime, printFields, printJson, printTable, readJsonFile, withContext, type CliIo } from './output.js';
 
 interface AddOptions {
@@ -30,6 +31,13 @@ interface AddOptions {
   accessTokenFormat?: string;
   dpopBoundAccessTokens?: boolean;
   profile?: string;
+  tlsSubjectDn?: string;
+  tlsSanDns?: string;
+  tlsSanUri?: string;
+  tlsSanIp?: string;
+  tlsSanEmail?: string;
+  tlsCertificate?: string;
+  tlsBoundAccessTokens?: boolean;
   accessTokenLifetime?: number;
   refreshTokenLifetime?: number;
   idTokenLifetime?: number;
@@ -106,6 +114,14 @@ function metadataInput(options: AddOptions, command: Command): Record<string, un
   set('access_token_format', options.accessTokenFormat);
   set('dpop_bound_access_tokens', options.dpopBoundAccessTokens);
   set('profile', options.profile);
+  // RFC 8705: the certificate subject of tls_client_auth, the certificate itself for self_signed_tls_client_auth.
+  set('tls_client_auth_subject_dn', options.tlsSubjectDn);
+  set('tls_client_auth_san_dns', options.tlsSanDns);
+  set('tls_client_auth_san_uri', options.tlsSanUri);
+  set('tls_client_auth_san_ip', options.tlsSanIp);
+  set('tls_client_auth_san_email', options.tlsSanEmail);
+  set('tls_client_certificate_bound_access_tokens', options.tlsBoundAccessTokens);
+  if (options.tlsCertificate) metadata.jwks = jwksFromCertificateFile(options.tlsCertificate);
   set(LIFETIME_METADATA.access_token, options.accessTokenLifetime);
   set(LIFETIME_METADATA.refresh_token, options.refreshTokenLifetime);
   set(LIFETIME_METADATA.id_token, options.idTokenLifetime);
@@ -148,6 +164,13 @@ function registerAdd(clients: Command, io: CliIo): void {
     .addOption(new Option('--access-token-format <format>', 'opaque (default) or jwt (RFC 9068)').choices(['opaque', 'jwt']))
     .option('--dpop-bound-access-tokens', 'every token request must carry a DPoP proof (RFC 9449 §5.2)')
     .addOption(new Option('--profile <profile>', 'hold the client to a security profile: fapi2 (FAPI 2.0: private_key_jwt or mTLS, PAR, PKCE, bound tokens, 60 s codes)').choices(['fapi2']))
+    .option('--tls-subject-dn <dn>', 'tls_client_auth: the certificate subject DN (RFC 4514), e.g. "CN=client,O=Example"')
+    .option('--tls-san-dns <name>', 'tls_client_auth: a dNSName the certificate must carry')
+    .option('--tls-san-uri <uri>', 'tls_client_auth: a URI subjectAltName the certificate must carry')
+    .option('--tls-san-ip <ip>', 'tls_client_auth: an IP address subjectAltName the certificate must carry')
+    .option('--tls-san-email <email>', 'tls_client_auth: an email subjectAltName the certificate must carry')
+    .option('--tls-certificate <file>', 'self_signed_tls_client_auth: the client\'s PEM certificate (stored as jwks with x5c)')
+    .option('--tls-bound-access-tokens', 'access tokens bound to the client certificate (RFC 8705 §3)')
     .option('--access-token-lifetime <duration>', 'this client\'s access token lifetime, e.g. PT15M (capped by ACCESS_TOKEN_TTL_MAX)', lifetimeOption)
     .option('--refresh-token-lifetime <duration>', 'this client\'s refresh token (and grant) lifetime, e.g. P7D (capped by REFRESH_TOKEN_TTL_MAX)', lifetimeOption)
     .option('--id-token-lifetime <duration>', 'this client\'s ID token lifetime (capped by ID_TOKEN_TTL_MAX)', lifetimeOption)

@@ -16,15 +16,16 @@ export function registerDevCert(program: Command, io: Pick<CliIo, 'stdout'> = pr
     .option('--dir <dir>', 'directory for dev-cert.pem and dev-key.pem', './data/tls')
     .option('--host <name>', `a hostname or IP the certificate is for (repeatable; default ${DEV_HOSTNAMES.join(', ')})`, collect)
     .option('--force', 'replace an existing certificate and key')
-    .action(async (options: { dir: string; host?: string[]; force?: boolean }) => {
+    .option('--rsa', 'an RSA 2048 key instead of ECDSA P-256 (the FAPI 2.0 TLS 1.2 suites use RSA certificates)')
+    .action(async (options: { dir: string; host?: string[]; force?: boolean; rsa?: boolean }) => {
       let cert;
       try {
-        cert = await makeDevCertificate(options.dir, options.host ?? DEV_HOSTNAMES, { overwrite: options.force });
+        cert = await makeDevCertificate(options.dir, options.host ?? DEV_HOSTNAMES, { overwrite: options.force, rsa: options.rsa });
       } catch (error) {
         if (error instanceof DevCertExistsError) throw new CliError(error.message);
         throw error;
       }
-      io.stdout(`Self-signed certificate for ${cert.hostnames.join(', ')}, valid until ${cert.notAfter.toISOString().slice(0, 10)}.\n`);
+      io.stdout(`Self-signed ${options.rsa ? 'RSA' : 'ECDSA'} certificate for ${cert.hostnames.join(', ')}, valid until ${cert.notAfter.toISOString().slice(0, 10)}.\n`);
       io.stdout(`SHA-256 fingerprint: ${cert.fingerprint}\n`);
       io.stdout('Serve https with:\n');
       io.stdout(`  TLS_CERT_FILE=${cert.certFile}\n  TLS_KEY_FILE=${cert.keyFile}\n  ISSUER=https://localhost:3000\n`);

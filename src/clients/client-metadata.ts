@@ -8,6 +8,7 @@
  * @spec https://cheatsheetseries.owasp.org/cheatsheets/Server_Side_Request_Forgery_Prevention_Cheat_Sheet.html (SSRF: URLs the server will fetch are checked)
  * @spec https://www.rfc-editor.org/rfc/rfc6761#section-6.3 (localhost names resolve to loopback)
  * @spec https://www.rfc-editor.org/rfc/rfc9449#section-5.2 (dpop_bound_access_tokens, a boolean defaulting to false)
+ * @spec https://www.rfc-editor.org/rfc/rfc8705#section-2.1.2 (tls_client_auth subject metadata: rfc8705-mtls/certificate-metadata.ts)
  */
 import { OAuthError } from '../errors/oauth-error.js';
 import { validateResourcesMetadata } from '../rfc8707-resource-indicators/resource-policy.js';
@@ -17,8 +18,9 @@ import { POLICY_METADATA, validateExchangePolicy } from '../rfc8693-token-exchan
 import { checkOutboundUrl, outboundPolicy, type SafeFetchPolicy } from '../security/safe-fetch.js';
 import { applyClientProfile } from '../fapi2-security-profile/client-profile.js';
 import type { ClientMetadata } from '../storage/stores.js';
+import { validateCertificateMetadata } from '../rfc8705-mtls/certificate-metadata.js';
 
-export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'] as const;
+export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none', 'tls_client_auth', 'self_signed_tls_client_auth'] as const;
 export const DEVICE_CODE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code';
 export const TOKEN_EXCHANGE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials', DEVICE_CODE_GRANT_TYPE, TOKEN_EXCHANGE_GRANT_TYPE] as const;
@@ -184,6 +186,7 @@ export function validateClientMetadata(raw: Record<string, unknown>, options: Me
   validateLifetimes(input);
   validateReuseGrace(input);
   validateResourcesMetadata(input.resources);
+  validateCertificateMetadata(input, authMethod);
   if (input.id_token_signed_response_alg !== undefined && !['RS256', 'ES256'].includes(input.id_token_signed_response_alg as string)) {
     throw fail('id_token_signed_response_alg must be RS256 or ES256');
   }

@@ -21,10 +21,11 @@ import { asNonceLifetime, asProofAge, type DpopConfig } from './dpop-settings.js
 import { lifetimeProblems, type LifetimeConfig } from './lifetime-settings.js';
 import { asWorkerCount, workerProblems, type WorkerConfig } from './worker-settings.js';
 import { adminProblems, applyAdminDefaults, asAdminToken, type AdminConfig } from './admin-settings.js';
+import { asCertificateHeader, asMtlsBaseUrl, mtlsProblems, type MtlsConfig } from './mtls-settings.js';
 
 export type SigningAlg = 'RS256' | 'ES256';
 
-export interface Config extends SecurityConfig, LoginConfig, RegistrationConfig, ResourceConfig, ThreatConfig, StorageConfig, TokenExchangeConfig, DpopConfig, LifetimeConfig, WorkerConfig, AdminConfig {
+export interface Config extends SecurityConfig, LoginConfig, RegistrationConfig, ResourceConfig, ThreatConfig, StorageConfig, TokenExchangeConfig, DpopConfig, LifetimeConfig, WorkerConfig, AdminConfig, MtlsConfig {
   port: number;
   issuer: string;
   databaseUrl: string;
@@ -174,6 +175,10 @@ export const SETTINGS: Setting<keyof Config>[] = [
   { key: 'adminToken', env: 'ADMIN_TOKEN', parse: asAdminToken, describe: '32 to 512 printable characters without spaces' },
   { key: 'inspectorEnabled', env: 'INSPECTOR_ENABLED', parse: asBoolean, describe: 'true or false (default: true unless CASTELLAN_PRODUCTION=true)' },
   { key: 'testControlEnabled', env: 'TEST_CONTROL_ENABLED', default: false, parse: asBoolean, describe: 'true or false' },
+  // Mutual TLS, RFC 8705 (src/rfc8705-mtls/, src/config/mtls-settings.ts).
+  { key: 'mtlsCaFile', env: 'MTLS_CA_FILE', parse: asString, describe: 'a path to a PEM bundle of CA certificates' },
+  { key: 'mtlsCertificateHeader', env: 'MTLS_CERTIFICATE_HEADER', parse: asCertificateHeader, describe: 'a header name such as X-SSL-Client-Cert' },
+  { key: 'mtlsBaseUrl', env: 'MTLS_BASE_URL', parse: asMtlsBaseUrl, describe: 'an https URL such as https://mtls.example.com' },
 ];
 
 export class ConfigError extends Error {
@@ -227,6 +232,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   problems.push(...workerProblems(result));
   applyAdminDefaults(result);
   problems.push(...adminProblems(result));
+  problems.push(...mtlsProblems(result));
   if (problems.length > 0) throw new ConfigError(problems);
   return result;
 }

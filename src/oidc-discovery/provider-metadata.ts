@@ -3,10 +3,12 @@
  * names appear (IANA "OAuth Authorization Server Metadata" registry).
  * @spec https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderMetadata
  * @spec https://www.rfc-editor.org/rfc/rfc8414#section-2
+ * @spec https://www.rfc-editor.org/rfc/rfc8705#section-5 (mtls_endpoint_aliases: rfc8705-mtls/mtls-metadata.ts)
  */
 import type { Config } from '../config/config.js';
 import { AUTH_METHODS, GRANT_TYPES } from '../clients/client-metadata.js';
 import { SUPPORTED_CLAIMS, SUPPORTED_SCOPES } from '../oidc-core/claims.js';
+import { withMtlsMetadata } from '../rfc8705-mtls/mtls-metadata.js';
 
 /** Paths of the endpoints; other modules import these so routes and metadata cannot disagree. */
 export const PATHS = {
@@ -61,5 +63,6 @@ export function providerMetadata(config: Config): Record<string, unknown> {
     authorization_response_iss_parameter_supported: true,
   };
   for (const contributor of contributors) Object.assign(metadata, contributor(config));
-  return metadata;
+  // RFC 8705 §3.3 and §5: last, as the mTLS aliases mirror whichever endpoints the document has.
+  return withMtlsMetadata(config, metadata);
 }

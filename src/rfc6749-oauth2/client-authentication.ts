@@ -5,11 +5,14 @@
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1 (Basic credentials are form-urlencoded first)
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-5.2 (invalid_client, 401 with WWW-Authenticate after Basic)
  * @spec https://www.rfc-editor.org/rfc/rfc7591#section-2 (token_endpoint_auth_method)
+ * @spec https://www.rfc-editor.org/rfc/rfc8705#section-2 (tls_client_auth, self_signed_tls_client_auth: rfc8705-mtls/)
  */
+import type { X509Certificate } from 'node:crypto';
 import { secretMatches } from '../clients/client-service.js';
 import { OAuthError } from '../errors/oauth-error.js';
 import { ILL_FORMED_TEXT, isWellFormedEncoded, utf8Text } from '../http/text-input.js';
 import { authenticateWithAssertion } from '../rfc7523-jwt-client-auth/client-assertion.js';
+import { authenticateWithCertificate, usesCertificateAuth } from '../rfc8705-mtls/certificate-client-auth.js';
 import { validateParams, type Params } from '../schema/validator.js';
 import type { ClientAuthFailureCause } from '../security/audit-client-auth.js';
 import type { Context } from '../server/context.js';
@@ -28,6 +31,8 @@ export interface PresentedCredentials {
   authorization?: string;
   /** The raw token request parameters. */
   params: Params;
+  /** RFC 8705: the TLS client certificate of the request (rfc8705-mtls/presented-certificate.ts). */
+  certificate?: X509Certificate;
 }
 
 const BASIC_CHALLENGE = { 'WWW-Authenticate': 'Basic realm="castellan"' };
@@ -99,6 +104,8 @@ export async function authenticateClient(ctx: Context, presented: PresentedCrede
   const client = await ctx.stores.clients.find(input.client_id);
   if (!client) throw failure(GENERIC_FAILURE, false, 'RFC6749-3.2.1-1', 'unknown_client');
   if (input.client_secret === undefined) {
+    // RFC 8705 §2: client_id names the client, its TLS certificate authenticates it.
+    if (usesCertificateAuth(client.metadata)) return { client, method: await authenticateWithCertificate(ctx, client, presented.certificate) };
     // A public client identifies itself with client_id alone; a confidential one must prove itself.
     requireRegisteredMethod(client, 'none', false);
     return { client, method: 'none' };

@@ -34,7 +34,7 @@ export const clientCredentialsGrant: GrantModule<ClientCredentialsInput> = {
       createdAt: now, expiresAt: now + tokenLifetime(ctx.config, client.metadata, 'access_token'), revokedAt: null, revokedReason: null,
     };
     // RFC 6749 §4.4.3: a refresh token SHOULD NOT be included; none is, and no ID token (no user).
-    const tokens = await issueTokenSet(ctx, { grant, client, scope, dpopJkt: request.dpopJkt });
+    const tokens = await issueTokenSet(ctx, { grant, client, scope, dpopJkt: request.dpopJkt, certThumbprint: request.certThumbprint });
     return {
       body: tokens.body,
       userId: null,

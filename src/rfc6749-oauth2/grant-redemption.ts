@@ -60,6 +60,8 @@ export async function redeemGrant(ctx: Context, redemption: Redemption): Promise
     idToken: user ? { user, nonce: redemption.nonce } : undefined,
     // RFC 9449: with a proof the tokens are bound to its key (a public client's refresh token too).
     dpopJkt: request.dpopJkt,
+    // RFC 8705 §3: and to the client certificate, for a client registered for that.
+    certThumbprint: request.certThumbprint,
   });
   return {
     body: tokens.body,

@@ -7,10 +7,12 @@
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#RefreshTokenResponse
  * @spec https://www.rfc-editor.org/rfc/rfc8707#section-2.2 (resource: a subset of the grant's; the refresh token keeps the grant)
  * @spec https://www.rfc-editor.org/rfc/rfc9449#section-5 (a bound refresh token needs a proof by its key)
+ * @spec https://www.rfc-editor.org/rfc/rfc8705#section-4 (a certificate-bound one, the same certificate)
  */
 import { OAuthError } from '../errors/oauth-error.js';
 import { scopeList } from '../oidc-core/claims.js';
 import { checkBoundKey } from '../rfc9449-dpop/dpop-binding.js';
+import { checkBoundCertificate } from '../rfc8705-mtls/certificate-binding.js';
 import { narrowResources } from '../rfc8707-resource-indicators/resource-policy.js';
 import type { GrantModule } from '../server/grant-registry.js';
 import { hashHandle } from '../tokens/handles.js';
@@ -26,7 +28,7 @@ export const refreshTokenGrant: GrantModule<RefreshTokenInput> = {
   grantType: 'refresh_token',
   schema: refreshTokenSchema,
 
-  async handle(ctx, input, client, { origin, dpopJkt }) {
+  async handle(ctx, input, client, { origin, dpopJkt, certThumbprint }) {
     const now = ctx.clock();
     const tokenHash = hashHandle(input.refresh_token);
     const presented = await ctx.stores.refreshTokens.find(tokenHash);
@@ -35,6 +37,7 @@ export const refreshTokenGrant: GrantModule<RefreshTokenInput> = {
     if (presented.consumedAt !== null) {
       // A retry within the client's opt-in grace period gets the rotation's own answer (refresh-reuse-grace.ts).
       checkBoundKey(presented.dpopJkt, dpopJkt, 'refresh token');
+      checkBoundCertificate(presented.x5tS256, certThumbprint);
       const again = await retryAnswer(ctx, client, input.refresh_token, tokenHash, dpopJkt !== undefined);
       if (again) return { body: again, userId: null, details: { grant_id: presented.grantId, retried_within_grace: true }, newRows: {} };
       // RFC 9700 §4.14.2: a rotated token presented again means one copy is stolen; end the family.
@@ -44,6 +47,7 @@ export const refreshTokenGrant: GrantModule<RefreshTokenInput> = {
     if (presented.expiresAt <= now) throw invalidGrant('the refresh token has expired', 'RFC6749-6-4');
     // RFC 9449 §5: checked before anything is used up, so a thief without the key changes nothing.
     checkBoundKey(presented.dpopJkt, dpopJkt, 'refresh token');
+    checkBoundCertificate(presented.x5tS256, certThumbprint);
     const grant = await ctx.stores.grants.find(presented.grantId);
     if (!grant || grant.clientId !== client.clientId || grant.revokedAt !== null || grant.expiresAt <= now) {
       throw invalidGrant('the authorization grant is no longer valid', 'RFC6749-6-4');
@@ -67,6 +71,7 @@ export const refreshTokenGrant: GrantModule<RefreshTokenInput> = {
       // OIDC Core §12.2: same sub and auth_time (both from the grant); no nonce on refresh.
       idToken: user ? { user, nonce: null } : undefined,
       dpopJkt,
+      certThumbprint,
     });
 
     return {

@@ -5,6 +5,7 @@
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-10.4 (refresh tokens bound to the client)
  * @spec https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2 (rotation)
  * @spec https://www.rfc-editor.org/rfc/rfc9449#section-5 (a public client's refresh token is bound to its DPoP key)
+ * @spec https://www.rfc-editor.org/rfc/rfc8705#section-4 (or to its client certificate)
  */
 import type { Context } from '../server/context.js';
 import { tokenLifetime } from '../clients/token-lifetimes.js';
@@ -17,7 +18,7 @@ export interface IssuedRefreshToken {
 }
 
 /** Builds a refresh token and its row in memory; the caller writes the row in its transaction. */
-export function mintRefreshToken(ctx: Context, client: ClientRecord, grant: GrantRecord, scope: string, dpopJkt?: string): IssuedRefreshToken {
+export function mintRefreshToken(ctx: Context, client: ClientRecord, grant: GrantRecord, scope: string, dpopJkt?: string, x5tS256?: string): IssuedRefreshToken {
   const now = ctx.clock();
   const token = newHandle();
   return {
@@ -31,6 +32,7 @@ export function mintRefreshToken(ctx: Context, client: ClientRecord, grant: Gran
       expiresAt: Math.min(now + tokenLifetime(ctx.config, client.metadata, 'refresh_token'), grant.expiresAt),
       consumedAt: null,
       ...(dpopJkt !== undefined ? { dpopJkt } : {}),
+      ...(x5tS256 !== undefined ? { x5tS256 } : {}),
     },
   };
 }

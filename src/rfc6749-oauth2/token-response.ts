@@ -6,6 +6,7 @@
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#TokenResponse
  * @spec https://www.rfc-editor.org/rfc/rfc9449#section-5 (token_type DPoP; public clients' refresh tokens bound)
  * @spec https://www.rfc-editor.org/rfc/rfc9449#section-6 (bound access tokens carry or record cnf.jkt)
+ * @spec https://www.rfc-editor.org/rfc/rfc8705#section-3 (certificate-bound access tokens carry or record cnf x5t#S256)
  */
 import type { Context } from '../server/context.js';
 import type { ClientRecord, GrantRecord, NewRows, UserProfile } from '../storage/stores.js';
@@ -13,6 +14,7 @@ import { mintAccessToken, type IssuedAccessToken } from '../tokens/access-token.
 import { mintIdToken } from '../oidc-core/id-token.js';
 import { accessTokenFormat, type AccessTokenFormat } from '../rfc9068-jwt-access-token/access-token-format.js';
 import { refreshTokenBinding } from '../rfc9449-dpop/dpop-binding.js';
+import { refreshTokenCertificate } from '../rfc8705-mtls/certificate-binding.js';
 import { tokenLifetime } from '../clients/token-lifetimes.js';
 import { mintRefreshToken, type IssuedRefreshToken } from './refresh-token.js';
 
@@ -49,6 +51,11 @@ export interface TokenSetRequest {
    * it, and so is a public client's refresh token.
    */
   dpopJkt: string | undefined;
+  /**
+   * RFC 8705: the thumbprint of the client certificate the tokens are bound to
+   * (`TokenRequestContext.certThumbprint`), required for the same reason.
+   */
+  certThumbprint: string | undefined;
 }
 
 export interface IssuedTokenSet {
@@ -73,8 +80,9 @@ export async function issueTokenSet(ctx: Context, request: TokenSetRequest): Pro
     notAfter: request.notAfter,
     lifetime: tokenLifetime(ctx.config, client.metadata, 'access_token'),
     dpopJkt: request.dpopJkt,
+    x5tS256: request.certThumbprint,
   });
-  const refreshToken = request.refreshScope !== undefined ? mintRefreshToken(ctx, client, grant, request.refreshScope, refreshTokenBinding(client, request.dpopJkt)) : undefined;
+  const refreshToken = request.refreshScope !== undefined ? mintRefreshToken(ctx, client, grant, request.refreshScope, refreshTokenBinding(client, request.dpopJkt), refreshTokenCertificate(client, request.certThumbprint)) : undefined;
   const idToken = request.idToken
     ? await mintIdToken(ctx, { grant, client, user: request.idToken.user, nonce: request.idToken.nonce, accessToken: accessToken.token })
     : undefined;
@@ -94,7 +102,7 @@ export async function issueTokenSet(ctx: Context, request: TokenSetRequest): Pro
     body,
     accessToken,
     refreshToken,
-    summary: { grant_id: grant.id, scope, ...(audience ? { audience } : {}), access_token_format: accessToken.record.format, refresh_token: Boolean(refreshToken), id_token: Boolean(idToken), ...(request.dpopJkt !== undefined ? { dpop_jkt: request.dpopJkt } : {}) },
+    summary: { grant_id: grant.id, scope, ...(audience ? { audience } : {}), access_token_format: accessToken.record.format, refresh_token: Boolean(refreshToken), id_token: Boolean(idToken), ...(request.dpopJkt !== undefined ? { dpop_jkt: request.dpopJkt } : {}), ...(request.certThumbprint !== undefined ? { x5t_s256: request.certThumbprint } : {}) },
     rows: { accessTokens: [accessToken.record], refreshTokens: refreshToken ? [refreshToken.record] : [] },
   };
 }

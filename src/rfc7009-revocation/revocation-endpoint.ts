@@ -23,6 +23,7 @@ import { postOnlyRouter } from '../http/post-endpoint.js';
 import { noStore } from '../http/respond.js';
 import { CLIENT_AUTH_SIGNING_ALGS, contributeMetadata, PATHS } from '../oidc-discovery/provider-metadata.js';
 import { authenticateClient } from '../rfc6749-oauth2/client-authentication.js';
+import { presentedCertificate } from '../rfc8705-mtls/presented-certificate.js';
 import { findPresentedToken, type PresentedToken } from '../rfc7662-introspection/presented-token.js';
 import { checkOptionalProof } from '../rfc9449-dpop/dpop-binding.js';
 import { validateParams, type Params } from '../schema/validator.js';
@@ -61,7 +62,7 @@ function validateParameters(_ctx: Context, exchange: Revocation): void {
 }
 
 async function authenticate(ctx: Context, exchange: Revocation): Promise<void> {
-  exchange.client = (await auditedClientAuthentication(ctx, exchange.req, () => authenticateClient(ctx, { authorization: exchange.req.get('authorization'), params: exchange.params }))).client;
+  exchange.client = (await auditedClientAuthentication(ctx, exchange.req, () => authenticateClient(ctx, { authorization: exchange.req.get('authorization'), params: exchange.params, certificate: presentedCertificate(ctx, exchange.req) }))).client;
 }
 
 /** Extension hook, RFC 9449: a proof sent here is checked like at the token endpoint. */

@@ -79,3 +79,18 @@ export async function remoteKeySet(ctx: Context, uri: string): Promise<JWTVerify
     }
   };
 }
+
+/**
+ * The client's registered public keys themselves (RFC 8705 §2.2 self_signed_tls_client_auth matches a
+ * certificate against them): inline jwks, or jwks_uri through the same cache; `refetch` asks again
+ * once the cooldown has passed, for a client that rotated its certificate.
+ */
+export async function clientPublicKeys(ctx: Context, client: ClientRecord, refetch = false): Promise<JWK[]> {
+  if (client.metadata.jwks) return client.metadata.jwks.keys as JWK[];
+  const uri = client.metadata.jwks_uri;
+  if (!uri) return [];
+  const entry = cache.get(uri);
+  const age = entry ? ctx.clock() - entry.fetchedAt : Infinity;
+  if (!entry || age >= JWKS_MAX_AGE || (refetch && age >= JWKS_COOLDOWN)) return (await fetchKeys(ctx, uri)).keys;
+  return entry.keys;
+}

@@ -16,6 +16,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import { OAuthError } from '../errors/oauth-error.js';
 import { jsonProblem, utf8Text } from '../http/text-input.js';
 import { ajv, type JsonSchemaObject } from '../schema/validator.js';
+import { CERTIFICATE_METADATA_PROPERTIES } from '../rfc8705-mtls/certificate-metadata.js';
 
 /** Raw body up to 64 KiB whatever its type, so a wrong Content-Type gets a metadata error, not a 415. */
 export const jsonBody = express.raw({ type: () => true, limit: '64kb' });
@@ -57,6 +58,8 @@ const metadataProperties = {
   ...LIFETIME_PROPERTIES,
   // Castellan extension: seconds a retried refresh token gets the rotation's answer (0 or absent: off).
   refresh_token_reuse_grace: { type: 'integer' },
+  // RFC 8705 §2.1.2 and §3.4 (checked further in src/rfc8705-mtls/certificate-metadata.ts).
+  ...CERTIFICATE_METADATA_PROPERTIES,
 };
 
 export const registrationSchema: JsonSchemaObject = { type: 'object', properties: metadataProperties };

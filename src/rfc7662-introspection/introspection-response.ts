@@ -8,11 +8,13 @@
  * @spec https://www.rfc-editor.org/rfc/rfc9068#section-2.2 (the same claims a JWT access token carries)
  * @spec https://www.rfc-editor.org/rfc/rfc8693#section-4.1 (act in an introspection response)
  * @spec https://www.rfc-editor.org/rfc/rfc9449#section-6.2 (cnf.jkt and token_type DPoP of a bound token)
+ * @spec https://www.rfc-editor.org/rfc/rfc8705#section-3.2 (cnf x5t#S256 of a certificate-bound token)
  */
 import type { Context } from '../server/context.js';
 import type { AccessTokenRecord, GrantRecord, RefreshTokenRecord, TokenWithGrant } from '../storage/stores.js';
 import { isActiveAccessToken } from '../tokens/access-token.js';
 import type { PresentedToken } from './presented-token.js';
+import { confirmation } from '../rfc8705-mtls/certificate-binding.js';
 
 export type IntrospectionResponse = { active: false } | ({ active: true } & Record<string, unknown>);
 
@@ -66,7 +68,8 @@ export function introspectionResponse(ctx: Context, presented: PresentedToken | 
     ...common(ctx, token, found.grant, found.username),
     // RFC 9449 §6.2: a bound token says so, and names its key, so the resource checks the proof.
     token_type: token.dpopJkt ? 'DPoP' : 'Bearer',
-    ...(token.dpopJkt ? { cnf: { jkt: token.dpopJkt } } : {}),
+    // RFC 8705 §3.2: and a certificate-bound one its certificate's thumbprint, cnf x5t#S256.
+    ...(confirmation(token) ? { cnf: confirmation(token) } : {}),
     // The same aud a JWT of this token would carry: its resources, else the issuer (RFC 9068 §3 default).
     aud: audience.length === 1 ? audience[0] : audience,
     ...(token.format === 'jwt' ? { jti: token.tokenHash } : {}),

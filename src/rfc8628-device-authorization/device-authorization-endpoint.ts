@@ -17,6 +17,7 @@ import { postOnlyRouter } from '../http/post-endpoint.js';
 import { sendJson } from '../http/respond.js';
 import { contributeMetadata, PATHS } from '../oidc-discovery/provider-metadata.js';
 import { authenticateClient } from '../rfc6749-oauth2/client-authentication.js';
+import { presentedCertificate } from '../rfc8705-mtls/presented-certificate.js';
 import { authorizationRequestScope } from '../rfc6749-oauth2/scope-policy.js';
 import { validateParams, type Params } from '../schema/validator.js';
 import { requestOrigin } from '../security/audit.js';
@@ -63,7 +64,7 @@ function validateParameters(_ctx: Context, request: DeviceRequest): void {
 
 async function authenticate(ctx: Context, request: DeviceRequest): Promise<void> {
   // §3.1: client authentication exactly as at the token endpoint; a public client sends client_id.
-  request.client = (await auditedClientAuthentication(ctx, request.req, () => authenticateClient(ctx, { authorization: request.req.get('authorization'), params: request.params }))).client;
+  request.client = (await auditedClientAuthentication(ctx, request.req, () => authenticateClient(ctx, { authorization: request.req.get('authorization'), params: request.params, certificate: presentedCertificate(ctx, request.req) }))).client;
 }
 
 function checkGrantAllowed(_ctx: Context, request: DeviceRequest): void {

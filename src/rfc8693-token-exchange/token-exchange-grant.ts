@@ -32,7 +32,7 @@ const described = (token: ExchangeToken) => ({
   sub: token.subject, iss: token.issuer, token_type: token.type, client_id: token.clientId, ...(token.grant ? { grant_id: token.grant.id } : {}),
 });
 
-async function exchange(ctx: Context, input: TokenExchangeInput, client: ClientRecord, dpopJkt: string | undefined): Promise<GrantOutcome> {
+async function exchange(ctx: Context, input: TokenExchangeInput, client: ClientRecord, dpopJkt: string | undefined, certThumbprint: string | undefined): Promise<GrantOutcome> {
   // §2.1: actor_token_type is REQUIRED with actor_token and MUST NOT be sent without it.
   if ((input.actor_token === undefined) !== (input.actor_token_type === undefined)) {
     throw new OAuthError('invalid_request', 'actor_token and actor_token_type must be sent together', { requirement: 'RFC8693-2.1-2' });
@@ -71,6 +71,8 @@ async function exchange(ctx: Context, input: TokenExchangeInput, client: ClientR
     notAfter: grant.expiresAt,
     // RFC 9449: with a proof, the exchanged token is bound to the exchanging client's key.
     dpopJkt,
+    // RFC 8705 §3: and to its client certificate, for a client registered for that.
+    certThumbprint,
   });
   return {
     // §2.2.1: issued_token_type is REQUIRED; token_type is Bearer, or DPoP when bound (RFC 9449 §5).
@@ -93,9 +95,9 @@ export const tokenExchangeGrant: GrantModule<TokenExchangeInput> = {
   grantType: TOKEN_EXCHANGE_GRANT_TYPE,
   schema: tokenExchangeSchema,
 
-  async handle(ctx, input, client, { origin, dpopJkt }) {
+  async handle(ctx, input, client, { origin, dpopJkt, certThumbprint }) {
     try {
-      return await exchange(ctx, input, client, dpopJkt);
+      return await exchange(ctx, input, client, dpopJkt, certThumbprint);
     } catch (error) {
       if (error instanceof OAuthError) {
         // A refusal changes no state; its event is written on its own so it never delays the answer's error.

@@ -14,6 +14,7 @@
 import { decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
 import type { Context } from '../server/context.js';
 import type { GrantRecord } from '../storage/stores.js';
+import { confirmation } from '../rfc8705-mtls/certificate-binding.js';
 
 export interface JwtAccessTokenContent {
   grant: GrantRecord;
@@ -27,6 +28,8 @@ export interface JwtAccessTokenContent {
   jti: string;
   /** RFC 9449: the DPoP key thumbprint of a bound token. */
   dpopJkt?: string;
+  /** RFC 8705 §3.1: the client certificate thumbprint of a certificate-bound token. */
+  x5tS256?: string;
 }
 
 /** The claims of one JWT access token. */
@@ -50,7 +53,9 @@ export function jwtAccessTokenClaims(issuer: string, content: JwtAccessTokenCont
   // RFC 8693 §4.1: a token obtained by delegation names its actor (earlier actors nested inside).
   if (grant.act) payload.act = grant.act;
   // RFC 9449 §6.1: a resource server validating locally learns the key from the token itself.
-  if (content.dpopJkt !== undefined) payload.cnf = { jkt: content.dpopJkt };
+  // RFC 8705 §3.1: and the certificate's thumbprint, x5t#S256, when bound to the client certificate.
+  const cnf = confirmation(content);
+  if (cnf) payload.cnf = cnf;
   return payload;
 }
 

@@ -7,6 +7,7 @@
  * @spec https://www.rfc-editor.org/rfc/rfc9449#section-7.2 (a bound token MUST NOT be accepted as Bearer)
  * @spec https://www.rfc-editor.org/rfc/rfc9449#section-4.3 (point 12: ath, and the key matches the token's binding)
  * @spec https://www.rfc-editor.org/rfc/rfc9449#section-9 (nonces at resources)
+ * @spec https://www.rfc-editor.org/rfc/rfc8705#section-3 (a certificate-bound token only with its certificate: rfc8705-mtls/certificate-binding.ts)
  */
 import type { Request } from 'express';
 import { OAuthError, type OAuthErrorCode } from '../errors/oauth-error.js';
@@ -14,6 +15,7 @@ import { parsedFormBody } from '../http/params.js';
 import { bearerError, bearerToken } from '../rfc6750-bearer/bearer-token.js';
 import type { Context } from '../server/context.js';
 import { resolveAccessToken, type ActiveAccessToken } from '../tokens/access-token.js';
+import { checkResourceCertificate } from '../rfc8705-mtls/certificate-binding.js';
 import { endpointUrl } from './dpop-htu.js';
 import { nonceHeaders } from './dpop-nonce.js';
 import { dpopHeader, DPOP_SIGNING_ALGS, verifyDpopProof } from './dpop-proof.js';
@@ -85,6 +87,8 @@ export async function resolveResourceToken(ctx: Context, req: Request, presented
   if (bound !== undefined && scheme === 'Bearer') throw dpopError('invalid_token', 'The access token is DPoP-bound: send it with the DPoP scheme and a proof', 'RFC9449-7.2-1');
   if (bound === undefined && scheme === 'DPoP') throw dpopError('invalid_token', 'The access token is not DPoP-bound', 'RFC9449-7.1-3');
   if (bound !== undefined && bound !== jkt) throw dpopError('invalid_token', 'The DPoP proof was made with another key than the access token is bound to', 'RFC9449-7.1-2');
+  // RFC 8705 §3: a certificate-bound token needs the same certificate on this request as well.
+  checkResourceCertificate(ctx, req, active.record, (description) => resourceError(scheme, 'invalid_token', description, 'RFC8705-3-1'));
   if (scheme === 'DPoP') Object.assign(headers, nonceHeaders(ctx));
   return active;
 }

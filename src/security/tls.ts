@@ -1,8 +1,11 @@
 /**
- * The listeners of a node: https when TLS_CERT_FILE and TLS_KEY_FILE are set (TLS 1.2 with AEAD
- * ECDHE suites only, TLS 1.3 preferred), an optional plain-http listener that only redirects to
- * https, or plain http when TLS is terminated elsewhere (or in development).
+ * The listeners of a node: https when TLS_CERT_FILE and TLS_KEY_FILE are set (TLS 1.2 with the
+ * FAPI 2.0 AES-GCM suites only, TLS 1.3 preferred, client certificates requested for RFC 8705), an
+ * optional plain-http listener that only redirects to https, or plain http when TLS is terminated
+ * elsewhere (or in development).
  * @spec https://www.rfc-editor.org/rfc/rfc9325#section-4.2 (TLS 1.2 cipher suite recommendations)
+ * @spec https://openid.net/specs/fapi-2_0-security-profile.html#section-5.2.1 (TLS 1.2 only with the four BCP 195 AES-GCM suites)
+ * @spec https://www.rfc-editor.org/rfc/rfc8705#section-2 (the client certificate is requested; rfc8705-mtls/ decides what it proves)
  * @spec https://www.rfc-editor.org/rfc/rfc8996 (TLS 1.0 and 1.1 deprecated)
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-1.6 (TLS on every endpoint)
  * @spec https://www.rfc-editor.org/rfc/rfc9110#section-15.5.9 (408 Request Timeout, with a body: http/listener-errors.ts)
@@ -17,18 +20,21 @@ import type { Config } from '../config/config.js';
 import { expressRequestClasses } from '../http/express-request-classes.js';
 import { answerClientError } from '../http/listener-errors.js';
 
-/** TLS 1.3 suites first, then TLS 1.2 forward-secret AEAD suites (RFC 9325 §4.2), nothing with CBC or RSA key exchange. */
-export const TLS_CIPHERS = [
-  'TLS_AES_128_GCM_SHA256',
-  'TLS_AES_256_GCM_SHA384',
-  'TLS_CHACHA20_POLY1305_SHA256',
+/**
+ * TLS 1.3 suites first (preferred), then for TLS 1.2 only the forward-secret AES-GCM suites that
+ * BCP 195 recommends and FAPI 2.0 allows: DHE and ECDHE with RSA, and ECDHE with ECDSA for an EC
+ * certificate (FAPI names the RSA ones; the ECDSA ones are their equivalents). No CBC, no static RSA
+ * key exchange, no ChaCha20 below TLS 1.3.
+ */
+export const TLS12_CIPHERS = [
   'ECDHE-ECDSA-AES128-GCM-SHA256',
   'ECDHE-RSA-AES128-GCM-SHA256',
+  'DHE-RSA-AES128-GCM-SHA256',
   'ECDHE-ECDSA-AES256-GCM-SHA384',
   'ECDHE-RSA-AES256-GCM-SHA384',
-  'ECDHE-ECDSA-CHACHA20-POLY1305',
-  'ECDHE-RSA-CHACHA20-POLY1305',
-].join(':');
+  'DHE-RSA-AES256-GCM-SHA384',
+] as const;
+export const TLS_CIPHERS = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256', ...TLS12_CIPHERS].join(':');
 
 export interface Listeners {
   /** The application's listener: https when TLS is configured, else http. */
@@ -42,7 +48,17 @@ export interface Listeners {
   close(graceMs?: number): Promise<void>;
 }
 
-type TlsSettings = Pick<Config, 'port' | 'issuer' | 'tlsCertFile' | 'tlsKeyFile' | 'httpRedirectPort' | 'httpHeadersTimeout' | 'httpRequestTimeout'>;
+type TlsSettings = Pick<Config, 'port' | 'issuer' | 'tlsCertFile' | 'tlsKeyFile' | 'httpRedirectPort' | 'httpHeadersTimeout' | 'httpRequestTimeout'> & Partial<Pick<Config, 'mtlsCaFile'>>;
+
+/**
+ * RFC 8705 on the same listener as browsers: the client certificate is asked for but never required,
+ * and a certificate the TLS layer cannot verify is not a reason to end the handshake (self-signed
+ * client certificates are valid credentials). rfc8705-mtls/ validates it where it is used. The CAs
+ * of MTLS_CA_FILE are named in the request, so a browser offers only certificates they issued.
+ */
+export function clientCertificateOptions(config: Partial<Pick<Config, 'mtlsCaFile'>>) {
+  return { requestCert: true, rejectUnauthorized: false, ...(config.mtlsCaFile ? { ca: readFileSync(config.mtlsCaFile) } : {}) };
+}
 
 /**
  * Node's defaults let a client take 60 s for its headers and 300 s for its body, and look for
@@ -71,6 +87,9 @@ export function createListeners(config: TlsSettings, app: Express): Listeners {
         minVersion: 'TLSv1.2',
         ciphers: TLS_CIPHERS,
         honorCipherOrder: true,
+        // The well-known RFC 7919 groups for the DHE suites.
+        dhparam: 'auto',
+        ...clientCertificateOptions(config),
       }, app)
     : createHttpServer({ ...classes, ...timeouts }, app);
   const redirect = secure && config.httpRedirectPort !== undefined ? createHttpServer(timeouts, redirectToHttps(config.issuer)) : undefined;

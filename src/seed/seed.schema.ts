@@ -6,6 +6,7 @@
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#StandardClaims
  */
 import { LIFETIME_PROPERTIES } from '../clients/token-lifetimes.js';
+import { CERTIFICATE_METADATA_PROPERTIES } from '../rfc8705-mtls/certificate-metadata.js';
 import { AUTH_METHODS, GRANT_TYPES } from '../clients/client-metadata.js';
 import { MIN_SECRET_LENGTH } from '../clients/client-service.js';
 import { PRESENTED_TOKEN_TYPES } from '../rfc8693-token-exchange/token-types.js';
@@ -87,6 +88,8 @@ export const seedClientSchema = {
     resources: uriList,
     // Castellan extension: the token exchange policy; only operators set it (registration drops it).
     token_exchange: tokenExchangePolicy,
+    // RFC 8705 §2.1.2 and §3.4: the tls_client_auth subject and certificate-bound access tokens.
+    ...CERTIFICATE_METADATA_PROPERTIES,
   },
   required: ['client_id'],
 } as const;

@@ -45,6 +45,8 @@ export interface TokenRequestContext {
    * grant passes it to `issueTokenSet` (its `dpopJkt`), which binds the tokens.
    */
   dpopJkt?: string;
+  /** RFC 8705: the thumbprint of the client certificate the tokens are bound to; passed on to `issueTokenSet` likewise. */
+  certThumbprint?: string;
 }
 
 export interface GrantModule<Input = Record<string, unknown>> {

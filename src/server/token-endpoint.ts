@@ -3,7 +3,7 @@
  * function, so a stack trace or a review reads like the spec:
  *   parse form -> find grant (unsupported_grant_type) -> validate its parameters (invalid_request)
  *   -> authenticate the client (invalid_client) -> grant allowed for it (unauthorized_client)
- *   -> extension hooks: DPoP proof (invalid_dpop_proof, use_dpop_nonce) -> run the grant, writing its rows and audit event in one transaction -> §5.1 response.
+ *   -> extension hooks: DPoP proof (invalid_dpop_proof, use_dpop_nonce), client certificate binding (RFC 8705) -> run the grant, writing its rows and audit event in one transaction -> §5.1 response.
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-3.2 (POST, form-encoded, no-store)
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-5.1
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-5.2
@@ -16,6 +16,8 @@ import { postOnlyRouter } from '../http/post-endpoint.js';
 import { sendJson } from '../http/respond.js';
 import { PATHS } from '../oidc-discovery/provider-metadata.js';
 import { authenticateClient } from '../rfc6749-oauth2/client-authentication.js';
+import { presentedCertificate } from '../rfc8705-mtls/presented-certificate.js';
+import { tokenRequestCertificate } from '../rfc8705-mtls/certificate-binding.js';
 import { requestOrigin } from '../security/audit.js';
 import { auditedClientAuthentication } from '../security/audit-client-auth.js';
 import type { TokenResponseBody } from '../rfc6749-oauth2/token-response.js';
@@ -37,6 +39,8 @@ interface TokenExchange {
   client: ClientRecord;
   /** RFC 9449: thumbprint of the request's DPoP proof key, when it sent a valid proof. */
   dpopJkt?: string;
+  /** RFC 8705: thumbprint of the client certificate the tokens are bound to. */
+  certThumbprint?: string;
   body: TokenResponseBody;
   /** Headers of the success response (a fresh DPoP-Nonce). */
   headers: Record<string, string>;
@@ -67,7 +71,7 @@ function validateGrantParameters(_ctx: Context, exchange: TokenExchange): void {
 }
 
 async function authenticate(ctx: Context, exchange: TokenExchange): Promise<void> {
-  const authenticated = await auditedClientAuthentication(ctx, exchange.req, () => authenticateClient(ctx, { authorization: exchange.req.get('authorization'), params: exchange.params }));
+  const authenticated = await auditedClientAuthentication(ctx, exchange.req, () => authenticateClient(ctx, { authorization: exchange.req.get('authorization'), params: exchange.params, certificate: presentedCertificate(ctx, exchange.req) }));
   exchange.client = authenticated.client;
 }
 
@@ -84,10 +88,15 @@ async function checkDpopProof(ctx: Context, exchange: TokenExchange): Promise<vo
   if (exchange.dpopJkt !== undefined) exchange.headers = nonceHeaders(ctx);
 }
 
+/** Extension hook, RFC 8705 §3: a client registered for certificate-bound tokens gets them bound to its certificate. */
+function bindCertificate(ctx: Context, exchange: TokenExchange): void {
+  exchange.certThumbprint = tokenRequestCertificate(ctx, exchange.req, exchange.client);
+}
+
 async function runGrant(ctx: Context, exchange: TokenExchange): Promise<void> {
-  const { req, client, grantType, dpopJkt } = exchange;
+  const { req, client, grantType, dpopJkt, certThumbprint } = exchange;
   const origin = requestOrigin(ctx, req);
-  const outcome = await exchange.grant.handle(ctx, exchange.input, client, { origin, dpopJkt });
+  const outcome = await exchange.grant.handle(ctx, exchange.input, client, { origin, dpopJkt, certThumbprint });
   // A grant that did not hand the proof's key to issueTokenSet would issue a bearer token to a
   // client that asked for binding; nothing is written then.
   if (dpopJkt !== undefined && outcome.body.token_type !== 'DPoP') {
@@ -111,7 +120,7 @@ async function runGrant(ctx: Context, exchange: TokenExchange): Promise<void> {
 }
 
 // forcedTokenAnswer and forcedIdToken: failures the test control API forced (nothing unless TEST_CONTROL_ENABLED).
-export const TOKEN_PHASES: readonly Phase[] = [parseForm, findGrantType, validateGrantParameters, authenticate, forcedTokenAnswer, checkGrantAllowed, checkDpopProof, runGrant, forcedIdToken];
+export const TOKEN_PHASES: readonly Phase[] = [parseForm, findGrantType, validateGrantParameters, authenticate, forcedTokenAnswer, checkGrantAllowed, checkDpopProof, bindCertificate, runGrant, forcedIdToken];
 
 export function tokenRouter(ctx: Context): Router {
   return postOnlyRouter({ path: PATHS.token, parseBody: formBody, logger: ctx.logger, otherMethods: 'the token endpoint accepts only POST' }, async (req: Request, res: Response) => {

@@ -69,7 +69,7 @@ export interface ClientMetadata {
   post_logout_redirect_uris?: string[];
   grant_types: string[];
   response_types: string[];
-  token_endpoint_auth_method: 'client_secret_basic' | 'client_secret_post' | 'client_secret_jwt' | 'private_key_jwt' | 'none';
+  token_endpoint_auth_method: 'client_secret_basic' | 'client_secret_post' | 'client_secret_jwt' | 'private_key_jwt' | 'none' | 'tls_client_auth' | 'self_signed_tls_client_auth';
   token_endpoint_auth_signing_alg?: string;
   application_type: 'web' | 'native';
   scope?: string;
@@ -86,6 +86,14 @@ export interface ClientMetadata {
   dpop_bound_access_tokens?: boolean;
   /** Castellan: a client profile holding the client to a security profile (src/fapi2-security-profile/). */
   profile?: 'fapi2';
+  /** RFC 8705 §2.1.2: the one certificate subject a tls_client_auth client is registered with. */
+  tls_client_auth_subject_dn?: string;
+  tls_client_auth_san_dns?: string;
+  tls_client_auth_san_uri?: string;
+  tls_client_auth_san_ip?: string;
+  tls_client_auth_san_email?: string;
+  /** RFC 8705 §3.4: access tokens are bound to the client certificate of the token request. */
+  tls_client_certificate_bound_access_tokens?: boolean;
   [extension: string]: unknown;
 }
 

@@ -36,6 +36,8 @@ export interface RefreshTokenRecord {
   consumedAt: number | null;
   /** RFC 9449 §5: the JWK thumbprint a public client's refresh token is bound to; null or absent when unbound. */
   dpopJkt?: string | null;
+  /** RFC 8705 §4: the certificate thumbprint (x5t#S256) a public client's refresh token is bound to. */
+  x5tS256?: string | null;
 }
 
 export interface RefreshTokenStore {
@@ -84,6 +86,8 @@ export interface AccessTokenRecord {
   revokedAt: number | null;
   /** RFC 9449 §6: the JWK thumbprint (cnf.jkt) of a DPoP-bound token; null or absent for a bearer token. */
   dpopJkt?: string | null;
+  /** RFC 8705 §3: the client certificate thumbprint (cnf x5t#S256) of a certificate-bound token. */
+  x5tS256?: string | null;
 }
 
 export interface AccessTokenStore {

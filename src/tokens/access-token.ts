@@ -30,19 +30,21 @@ export interface AccessTokenRequest {
   lifetime?: number;
   /** RFC 9449 §6: the DPoP key thumbprint the token is bound to (recorded, and cnf.jkt in a JWT). */
   dpopJkt?: string;
+  /** RFC 8705 §3: the client certificate thumbprint the token is bound to (recorded, and cnf x5t#S256 in a JWT). */
+  x5tS256?: string;
 }
 
 /** Builds the token and its row; the caller writes the row in its own transaction. */
 export async function mintAccessToken(ctx: Context, request: AccessTokenRequest): Promise<IssuedAccessToken> {
   const now = ctx.clock();
   const expiresAt = Math.min(now + (request.lifetime ?? ctx.config.accessTokenTtl), request.notAfter ?? Infinity);
-  const base = { grantId: request.grant.id, clientId: request.grant.clientId, scope: request.scope, audience: request.audience ?? null, createdAt: now, expiresAt, revokedAt: null, ...(request.dpopJkt !== undefined ? { dpopJkt: request.dpopJkt } : {}) };
+  const base = { grantId: request.grant.id, clientId: request.grant.clientId, scope: request.scope, audience: request.audience ?? null, createdAt: now, expiresAt, revokedAt: null, ...(request.dpopJkt !== undefined ? { dpopJkt: request.dpopJkt } : {}), ...(request.x5tS256 !== undefined ? { x5tS256: request.x5tS256 } : {}) };
   if (request.format === 'opaque') {
     const token = newHandle();
     return { token, record: { ...base, tokenHash: hashHandle(token), format: 'opaque' } };
   }
   const jti = newId();
-  const token = await signJwtAccessToken(ctx, { grant: request.grant, scope: request.scope, audience: request.audience ?? null, subject: request.subject, issuedAt: now, expiresAt, jti, dpopJkt: request.dpopJkt });
+  const token = await signJwtAccessToken(ctx, { grant: request.grant, scope: request.scope, audience: request.audience ?? null, subject: request.subject, issuedAt: now, expiresAt, jti, dpopJkt: request.dpopJkt, x5tS256: request.x5tS256 });
   return { token, record: { ...base, tokenHash: jti, format: 'jwt' } };
 }
 

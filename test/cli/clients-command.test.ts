@@ -115,7 +115,7 @@ describe('castellan clients (SQLite file)', () => {
     [['clients', 'add', '--client-id', 'web-1', '--redirect-uri', 'https://x.example/cb'], /^castellan: client web-1 already exists$/],
     [['clients', 'add', '--redirect-uri', 'https://x.example/cb#frag'], /^castellan: redirect_uri must not contain a fragment$/],
     [['clients', 'add', '--grant-type', 'password'], /^castellan: option '--grant-type <type>' argument 'password' is invalid/],
-    [['clients', 'add', '--auth-method', 'tls_client_auth'], /^castellan: option '--auth-method <method>' argument 'tls_client_auth' is invalid/],
+    [['clients', 'add', '--auth-method', 'attest_jwt_client_auth'], /^castellan: option '--auth-method <method>' argument 'attest_jwt_client_auth' is invalid/],
     [['clients', 'add', '--metadata', '/nonexistent/metadata.json'], /^castellan: cannot read metadata file \/nonexistent\/metadata.json: ENOENT$/],
     [['clients', 'show', 'nobody'], /^castellan: client "nobody" not found$/],
     [['clients', 'remove', 'nobody'], /^castellan: client "nobody" not found$/],

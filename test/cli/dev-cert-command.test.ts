@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -31,5 +32,18 @@ describe('castellan dev-cert', () => {
     // A second run without --force is a user mistake, reported as one line.
     await expect(run(['--dir', dir])).rejects.toBeInstanceOf(CliError);
     await expect(run(['--dir', dir, '--force'])).resolves.toContain('TLS_CERT_FILE=');
+  });
+
+  it('--rsa writes an RSA 2048 certificate (the FAPI 2.0 TLS 1.2 suites are RSA ones)', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'castellan-cli-')), 'tls');
+    dirs.push(dir);
+    const output = await run(['--dir', dir, '--rsa']);
+    expect(output).toContain('Self-signed RSA certificate');
+    const key = new X509Certificate(readFileSync(join(dir, 'dev-cert.pem'))).publicKey;
+    expect(key.asymmetricKeyType).toBe('rsa');
+    expect(key.asymmetricKeyDetails?.modulusLength).toBe(2048);
+    const ec = join(dir, 'ec');
+    await run(['--dir', ec]);
+    expect(new X509Certificate(readFileSync(join(ec, 'dev-cert.pem'))).publicKey.asymmetricKeyType).toBe('ec');
   });
 });

@@ -66,7 +66,7 @@ describe('RFC 8996 / RFC 9325 TLS listener', () => {
     expect(await handshake(port, 'TLSv1.3')).toMatchObject({ protocol: 'TLSv1.3' });
     const tls12 = await handshake(port, 'TLSv1.2');
     expect(tls12).toMatchObject({ protocol: 'TLSv1.2' });
-    expect((tls12 as { cipher: string }).cipher).toMatch(/^ECDHE-ECDSA-(AES\d+-GCM-SHA\d+|CHACHA20-POLY1305)$/);
+    expect((tls12 as { cipher: string }).cipher).toMatch(/^ECDHE-ECDSA-AES\d+-GCM-SHA\d+$/);
   });
 
   it('prefers TLS 1.3 when the client offers both', async () => {
@@ -94,6 +94,29 @@ describe('RFC 8996 / RFC 9325 TLS listener', () => {
       expect(await handshake((nodeDefault.address() as AddressInfo).port, 'TLSv1.2', cbcOnly)).toMatchObject({ protocol: 'TLSv1.2' });
     } finally {
       nodeDefault.close();
+    }
+  });
+});
+
+describe('FAPI 2.0 Security Profile §5.2.1 TLS 1.2 cipher suites', () => {
+  it('MUST refuse TLS 1.2 ChaCha20, which BCP 195 allows but FAPI 2.0 does not', async () => {
+    expect(await handshake(port, 'TLSv1.2', { ciphers: 'ECDHE-ECDSA-CHACHA20-POLY1305' })).toHaveProperty('error');
+  });
+
+  it('serves an RSA certificate (dev-cert --rsa) with the FAPI suites: ECDHE-RSA and DHE-RSA AES-GCM', async () => {
+    const rsaDir = mkdtempSync(join(tmpdir(), 'castellan-tls-rsa-'));
+    const rsa = await makeDevCertificate(rsaDir, ['localhost'], { rsa: true });
+    const rsaListeners = createListeners({ port: 0, issuer: 'https://localhost:8443', tlsCertFile: rsa.certFile, tlsKeyFile: rsa.keyFile, httpHeadersTimeout: 10, httpRequestTimeout: 30 }, createApp(ctx));
+    try {
+      const rsaPort = (await rsaListeners.listen()).port;
+      const trust = { ca: readFileSync(rsa.certFile) };
+      for (const suite of ['ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES256-GCM-SHA384', 'DHE-RSA-AES128-GCM-SHA256', 'DHE-RSA-AES256-GCM-SHA384']) {
+        expect(await handshake(rsaPort, 'TLSv1.2', { ...trust, ciphers: suite }), suite).toMatchObject({ protocol: 'TLSv1.2', cipher: suite });
+      }
+      expect(await handshake(rsaPort, 'TLSv1.2', { ...trust, ciphers: 'AES128-GCM-SHA256:ECDHE-RSA-CHACHA20-POLY1305' })).toHaveProperty('error');
+    } finally {
+      await rsaListeners.close(100);
+      rmSync(rsaDir, { recursive: true, force: true });
     }
   });
 });

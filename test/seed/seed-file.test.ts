@@ -37,7 +37,7 @@ describe('seed file validation', () => {
     [{ clients: [web, { ...web, client_id: 'x', redirect_uri: 'https://typo.example' }] }, 'clients[1].redirect_uri is not a recognised seed file member'],
     [{ clients: [{ ...web, client_secret: 'short' }] }, 'clients[0] (client_id "web"): client_secret must NOT have fewer than 32 characters'],
     [{ clients: [{ ...web, redirect_uris: 'https://rp.example/cb' }] }, 'clients[0] (client_id "web"): redirect_uris must be array'],
-    [{ clients: [{ ...web, token_endpoint_auth_method: 'tls_client_auth' }] }, 'clients[0] (client_id "web"): token_endpoint_auth_method must be one of client_secret_basic, client_secret_post, client_secret_jwt, private_key_jwt, none'],
+    [{ clients: [{ ...web, token_endpoint_auth_method: 'attest_jwt_client_auth' }] }, 'clients[0] (client_id "web"): token_endpoint_auth_method must be one of client_secret_basic, client_secret_post, client_secret_jwt, private_key_jwt, none, tls_client_auth, self_signed_tls_client_auth'],
     [{ clients: [{ client_id: 'web' }] }, 'clients[0] (client_id "web"): redirect_uris is required for the authorization_code grant'],
     [{ clients: [{ ...web, client_secret: undefined }] }, 'clients[0] (client_id "web"): client_secret is required for client_secret_basic'],
     [{ clients: [{ ...web, token_endpoint_auth_method: 'none' }] }, 'clients[0] (client_id "web"): client_secret is not used with none'],

@@ -67,13 +67,14 @@ const refreshFromRow = (row: Row): RefreshTokenRecord => ({
   tokenHash: row.token_hash as string, grantId: row.grant_id as string, clientId: row.client_id as string,
   scope: row.scope as string, createdAt: toNumber(row.created_at), expiresAt: toNumber(row.expires_at),
   consumedAt: toNumberOrNull(row.consumed_at), dpopJkt: (row.dpop_jkt as string) ?? undefined,
+  x5tS256: (row.x5t_s256 as string) ?? undefined,
 });
 
 const accessFromRow = (row: Row): AccessTokenRecord => ({
   tokenHash: row.token_hash as string, format: row.format as 'opaque' | 'jwt', grantId: row.grant_id as string,
   clientId: row.client_id as string, scope: row.scope as string, audience: fromJson<string[]>(row.audience),
   createdAt: toNumber(row.created_at), expiresAt: toNumber(row.expires_at), revokedAt: toNumberOrNull(row.revoked_at),
-  dpopJkt: (row.dpop_jkt as string) ?? undefined,
+  dpopJkt: (row.dpop_jkt as string) ?? undefined, x5tS256: (row.x5t_s256 as string) ?? undefined,
 });
 
 /** Code and token rows (also written by the atomic insert of new rows). */
@@ -87,13 +88,13 @@ export const authorizationCodeRow = (code: AuthorizationCodeRecord): Row => ({
 export const refreshTokenRow = (token: RefreshTokenRecord): Row => ({
   token_hash: token.tokenHash, grant_id: token.grantId, client_id: token.clientId, scope: token.scope,
   created_at: token.createdAt, expires_at: token.expiresAt, consumed_at: token.consumedAt,
-  dpop_jkt: token.dpopJkt ?? null,
+  dpop_jkt: token.dpopJkt ?? null, x5t_s256: token.x5tS256 ?? null,
 });
 
 export const accessTokenRow = (token: AccessTokenRecord): Row => ({
   token_hash: token.tokenHash, format: token.format, grant_id: token.grantId, client_id: token.clientId,
   scope: token.scope, audience: toJson(token.audience), created_at: token.createdAt, expires_at: token.expiresAt,
-  revoked_at: token.revokedAt, dpop_jkt: token.dpopJkt ?? null,
+  revoked_at: token.revokedAt, dpop_jkt: token.dpopJkt ?? null, x5t_s256: token.x5tS256 ?? null,
 });
 
 const FIND_REFRESH_TOKEN = 'select * from "refresh_tokens" where "token_hash" = ? limit 1';
