@@ -15,6 +15,7 @@ import type {
   AuthorizationCodeRecord, AuthorizationCodeStore, RefreshTokenRecord, RefreshTokenStore, RefreshRetryAnswer, RefreshRetryStore, AccessTokenRecord, AccessTokenStore, DeviceAuthorizationStore,
 } from './token-records.js';
 import type { AuditEvent, AuditStore, FindingStore, IpBlockStore, ReplayStore, SettingStore, UserDataStore } from './security-stores.js';
+import type { RequestTraceStore } from './request-trace-records.js';
 
 // The browser-side, security-operations and issued-token interfaces live in their own files; everything is importable from here.
 export type {
@@ -249,6 +250,8 @@ export interface Stores {
   userData: UserDataStore;
   retention: RetentionStore;
   sealedValues: SealedValueStore;
+  /** The request inspector's recordings (src/inspector/). */
+  requestTraces: RequestTraceStore;
   /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
   /**
