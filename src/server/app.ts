@@ -32,6 +32,7 @@ import { deviceConsentRouter } from '../rfc8628-device-authorization/device-cons
 import { authorizationRouter } from './authorization-endpoint.js';
 import type { Context } from './context.js';
 import { tokenRouter } from './token-endpoint.js';
+import { traceCapture } from '../inspector/trace-capture.js';
 
 export function createApp(ctx: Context): express.Express {
   const app = express();
@@ -41,6 +42,8 @@ export function createApp(ctx: Context): express.Express {
   // req.ip (audit records) follows the same proxy rules as rate limiting.
   app.set('trust proxy', (address: string) => proxies.contains(address));
   app.use(securityHeaders({ isHttps: (req) => requestIsHttps(req, proxies, ctx.config.behindProxy) }));
+  // Request inspector (src/inspector/): observes every protocol endpoint's answer, refusals included; off, not mounted.
+  if (ctx.config.inspectorEnabled) app.use(traceCapture(ctx));
   // Blocked addresses are refused before anything else runs; the emergency flag is refreshed before the limits read it.
   app.use(ipBlockGate(ctx));
   app.use(emergencyWatch(ctx));
