@@ -29,7 +29,8 @@ export interface IssuedToken {
   /** Response member it came in: access_token, refresh_token, id_token, code, device_code, ... */
   kind: string;
   format: 'jwt' | 'opaque';
-  hint: string;
+  /** Absent for low-entropy values (a user_code) and client secrets. */
+  hint?: string;
   jwt?: DecodedJwt;
   /** expires_in of the response, for opaque tokens the only lifetime the inspector knows. */
   expiresIn?: number;
