@@ -33,6 +33,7 @@ import { authorizationRouter } from './authorization-endpoint.js';
 import type { Context } from './context.js';
 import { tokenRouter } from './token-endpoint.js';
 import { traceCapture } from '../inspector/trace-capture.js';
+import { inspectorRouter } from '../inspector/inspector-routes.js';
 
 export function createApp(ctx: Context): express.Express {
   const app = express();
@@ -78,6 +79,8 @@ export function createApp(ctx: Context): express.Express {
   app.use(endSessionRouter(ctx));
   app.use(accountRouter(ctx));
   app.use(openApiRouter(ctx));
+  // Inspector pages and token debugger: behind the admin credential, 404 when off (src/inspector/).
+  app.use(inspectorRouter(ctx));
   app.get('/', (_req, res) => {
     res.redirect(302, '/.well-known/openid-configuration');
   });
