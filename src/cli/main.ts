@@ -22,6 +22,7 @@ import { registerMigrateCommand } from './migrate-command.js';
 import { CliError, type CliIo } from './output.js';
 import { registerSeedCommand } from './seed-command.js';
 import { registerStartCommand } from './start-command.js';
+import { registerTraceCommand } from './trace-command.js';
 import { registerUsersCommand } from './users-command.js';
 
 function packageVersion(): string {
@@ -53,6 +54,7 @@ export function buildProgram(io: CliIo): Command {
   registerIpCommand(program, io);
   registerEmergencyCommand(program, io);
   registerMasterKeyCommand(program, io);
+  registerTraceCommand(program, io);
   return program;
 }
 
