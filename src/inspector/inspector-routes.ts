@@ -66,6 +66,8 @@ export function inspectorRouter(ctx: Context): Router {
   const router = express.Router();
   mountInspectorStylesheet(router);
   const onError = (res: Response, error: unknown) => sendInspectorError(res, error, ctx);
+  // The form is read before the gate, like every endpoint's, so an oversized body is 413 everywhere.
+  router.post(`${INSPECTOR_BASE}/token`, formBody);
   router.use(INSPECTOR_BASE, requireAdmin(ctx, (config) => config.inspectorEnabled === true));
 
   router.get(INSPECTOR_BASE, handle(async (_req, res) => {
@@ -82,7 +84,7 @@ export function inspectorRouter(ctx: Context): Router {
     sendPage(res, 200, renderReportCardPage(clientId, reportCard(traces)));
   }, onError));
   router.get(`${INSPECTOR_BASE}/token`, (_req, res) => sendPage(res, 200, renderTokenDebuggerPage(issueFormToken(ctx))));
-  router.post(`${INSPECTOR_BASE}/token`, formBody, handle(async (req, res) => {
+  router.post(`${INSPECTOR_BASE}/token`, handle(async (req, res) => {
     const form = parsedFormBody(req) ?? {};
     checkFormToken(ctx, form.csrf);
     const token = form.token;
@@ -91,6 +93,10 @@ export function inspectorRouter(ctx: Context): Router {
     }
     sendPage(res, 200, renderTokenDebuggerPage(issueFormToken(ctx), await debugToken(ctx, token)));
   }, onError));
-  router.use(INSPECTOR_BASE, (error: unknown, _req: Request, res: Response, _next: NextFunction) => sendInspectorError(res, error, ctx));
+  // The gate's refusals get the inspector's page; a body parser's (413, malformed) the app's usual answer.
+  router.use(INSPECTOR_BASE, (error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (error instanceof OAuthError) sendInspectorError(res, error, ctx);
+    else next(error);
+  });
   return router;
 }
