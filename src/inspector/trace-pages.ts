@@ -69,7 +69,7 @@ export function renderTrace(trace: RequestTrace): SafeHtml {
     ? html`<p class="redirect">Redirected to <code>${trace.redirect}</code></p>${trace.redirectParams ? paramList(trace.redirectParams, {}) : ''}`
     : html``;
   return html`<section class="trace" id="trace-${trace.id}" data-endpoint="${trace.endpoint}">
-<h2>${isoTime(trace.at)} · ${trace.method} ${trace.endpoint} <span class="status ${statusClass(trace.status)}">${trace.status}</span> <span class="muted">${trace.durationMs} ms</span></h2>
+<h2><span class="muted">#${trace.id}</span> ${isoTime(trace.at)} · ${trace.method} ${trace.endpoint} <span class="status ${statusClass(trace.status)}">${trace.status}</span> <span class="muted">${trace.durationMs} ms</span></h2>
 ${errorBlock(trace.error)}
 ${paramList(trace.params, trace.masked)}
 ${redirect}
