@@ -12,8 +12,14 @@ import { hashHandle } from '../tokens/handles.js';
 export const QUEUE_LIMIT = 1_000;
 /** Traces per append (one transaction). */
 export const BATCH_SIZE = 200;
-/** Milliseconds a trace waits, so a burst becomes one write. */
-export const FLUSH_DELAY_MS = 50;
+/**
+ * Milliseconds a trace waits, so a burst becomes one write. Long enough that a request racing a
+ * locked SQLite database (one connection, writes take turns) is answered before the recorder
+ * queues behind the lock too.
+ */
+export const FLUSH_DELAY_MS = 1_000;
+/** After a failed write the recorder waits this long, so a failing database is not kept busier. */
+export const BACKOFF_MS = 10_000;
 
 /** A trace still to be attributed: an opaque bearer token's client is found by its hash. */
 export interface PendingTrace {
@@ -26,6 +32,7 @@ export class TraceRecorder {
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private dropped = 0;
+  private pausedUntil = 0;
 
   constructor(private readonly ctx: Pick<Context, 'stores' | 'config' | 'logger'>) {}
 
@@ -37,12 +44,12 @@ export class TraceRecorder {
     }
     this.queue.push(pending);
     if (this.timer === undefined && this.flushing === undefined) {
-      this.timer = setTimeout(() => void this.flush(), FLUSH_DELAY_MS);
+      this.timer = setTimeout(() => void this.flush(), Math.max(FLUSH_DELAY_MS, this.pausedUntil - Date.now()));
       this.timer.unref();
     }
   }
 
-  /** Writes everything queued; resolves when the queue is empty (tests, shutdown). Never rejects. */
+  /** Writes everything queued (up to the first failed write); tests and shutdown await it. Never rejects. */
   async flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
@@ -63,7 +70,14 @@ export class TraceRecorder {
         if (this.dropped > 0) this.ctx.logger.warn({ dropped: this.dropped }, 'request inspector: recording again after dropping traces');
         this.dropped = 0;
       } catch (error) {
+        this.pausedUntil = Date.now() + BACKOFF_MS;
         this.ctx.logger.warn({ err: error, traces: batch.length }, 'request inspector: traces not recorded');
+        // What is still queued waits for the pause to end.
+        if (this.queue.length > 0) {
+          this.timer = setTimeout(() => void this.flush(), BACKOFF_MS);
+          this.timer.unref();
+        }
+        return;
       }
     }
   }
