@@ -6,6 +6,8 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recorderFor } from '../../src/inspector/trace-recorder.js';
+import { deleteUserData } from '../../src/users/user-privacy.js';
+import { createUser } from '../../src/users/user-service.js';
 import { MASKED } from '../../src/inspector/secret-masking.js';
 import { basic, issueCode, postToken, REDIRECT, SECRET } from '../support/token-fixtures.js';
 import { lifecycleRig, type LifecycleRig } from '../support/token-lifecycle-fixtures.js';
@@ -100,5 +102,19 @@ describe('Request inspector recording', () => {
     const stored = JSON.stringify(await rows());
     expect(secrets.length).toBeGreaterThan(10);
     for (const secret of secrets) expect(stored).not.toContain(secret);
+  });
+
+  it('forgets the recorded requests that name a user when the user is deleted (GDPR Art. 17)', async () => {
+    const user = await createUser(rig.ctx, { username: 'dora_100%', password: 'dora has a long password', claims: {} });
+    const issued = await issueCode(rig.ctx, { clientId: 'web-jwt', userId: user.id });
+    const tokens = await postToken(rig.app, { grant_type: 'authorization_code', code: issued.code, redirect_uri: REDIRECT, code_verifier: issued.verifier }, { authorization: basic('web-jwt', SECRET) });
+    expect(tokens.status).toBe(200);
+    const mentioning = async () => (await rows()).filter((row) => String(row.details).includes(user.id)).length;
+    expect(await mentioning()).toBeGreaterThan(0);
+    const before = (await rows()).length;
+    const removed = await deleteUserData(rig.ctx, user);
+    expect(removed.request_traces).toBeGreaterThan(0);
+    expect(await mentioning()).toBe(0);
+    expect((await rows()).length).toBe(before - removed.request_traces);
   });
 });
