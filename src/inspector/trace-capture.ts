@@ -63,6 +63,18 @@ function jsonBody(res: Response, chunk: unknown): Record<string, unknown> | unde
   }
 }
 
+/** The form_post page's target and hidden fields (src/rfc6749-oauth2/authorization-response.ts writes it). */
+export function formPostOf(res: Response, chunk: unknown): { action: string; fields: Record<string, string> } | undefined {
+  if (!String(res.getHeader('content-type') ?? '').startsWith('text/html')) return undefined;
+  const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : '';
+  const action = /<form method="post" action="([^"]*)" id="form-post">/.exec(text)?.[1];
+  if (action === undefined || text.length > MAX_CAPTURED_BODY) return undefined;
+  const unescape = (value: string) => value.replace(/&(amp|lt|gt|quot|#39);/g, (_m, name: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[name]!);
+  const fields: Record<string, string> = {};
+  for (const [, name, value] of text.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) fields[unescape(name)] = unescape(value);
+  return { action: unescape(action), fields };
+}
+
 export function traceCapture(ctx: Context): RequestHandler {
   const recorder = recorderFor(ctx);
   return (req: Request, res: Response, next: NextFunction) => {
@@ -81,6 +93,7 @@ export function traceCapture(ctx: Context): RequestHandler {
         const exchange: ObservedExchange = {
           ...target, method: req.method, params: paramsOf(req), authorization: req.headers.authorization, dpop: req.get('dpop'),
           status: res.statusCode, location: typeof location === 'string' ? location : undefined, body: jsonBody(res, lastChunk),
+          formPost: target.endpoint === 'authorization' ? formPostOf(res, lastChunk) : undefined,
         };
         lastChunk = undefined;
         const trace = buildTrace(exchange, ctx.clock(), performance.now() - started);

@@ -22,6 +22,8 @@ export interface ObservedExchange {
   location?: string;
   /** The parsed JSON body of the response, when it was JSON. */
   body?: Record<string, unknown>;
+  /** A form_post authorization response: the form's target and hidden fields. */
+  formPost?: { action: string; fields: Record<string, string> };
 }
 
 /** Response members that carry a credential, with the member giving each one's lifetime. */
@@ -75,6 +77,13 @@ function redirectOf(location: string): { redirect: string; params: Record<string
   return { redirect: redirect.slice(0, MAX_VALUE_LENGTH), params: params as Record<string, string>, masked };
 }
 
+/** A form_post answer as the redirect it stands for: the fields join the action's query. */
+function formPostTarget(formPost: { action: string; fields: Record<string, string> }): string {
+  const url = new URL(formPost.action, 'http://relative.invalid');
+  for (const [name, value] of Object.entries(formPost.fields)) url.searchParams.append(name, value);
+  return url.href;
+}
+
 /** The client a request named: client_id, the Basic user, a client assertion's sub, an id_token_hint's aud, or the registration answer. */
 export function namedClient(exchange: ObservedExchange, masked: Record<string, MaskedSecret>): string | undefined {
   const { params } = exchange;
@@ -102,8 +111,9 @@ export function buildTrace(exchange: ObservedExchange, at: number, durationMs: n
     status: exchange.status, durationMs: Math.round(durationMs * 10) / 10, params, masked, issued: issuedIn(exchange.body),
   };
   let error = traceError(exchange.body);
-  if (exchange.location) {
-    const redirect = redirectOf(exchange.location);
+  const delivered = exchange.location ?? (exchange.formPost ? formPostTarget(exchange.formPost) : undefined);
+  if (delivered) {
+    const redirect = redirectOf(delivered);
     trace.redirect = redirect.redirect;
     if (Object.keys(redirect.params).length > 0) trace.redirectParams = redirect.params;
     for (const [name, secret] of Object.entries(redirect.masked)) {

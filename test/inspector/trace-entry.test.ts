@@ -3,7 +3,10 @@
  * points to, what a redirect carried, and masking of every credential by name.
  */
 import { describe, expect, it } from 'vitest';
+import type { Response } from 'express';
+import { formPostOf } from '../../src/inspector/trace-capture.js';
 import { buildTrace, requirementOf } from '../../src/inspector/trace-entry.js';
+import { formPostPage } from '../../src/rfc6749-oauth2/authorization-response.js';
 import { decodeJwtParts, hintOf, MASKED, maskParams } from '../../src/inspector/secret-masking.js';
 
 const jwt = (header: object, claims: object) => `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.c2lnbmF0dXJl`;
@@ -51,5 +54,16 @@ describe('trace entries', () => {
     expect(trace.masked.Authorization).toEqual({ length: 23, scheme: 'DPoP', hint: hintOf('opaque-token-value') });
     expect(trace.masked.DPoP.jwt?.claims).toMatchObject({ htm: 'POST' });
     expect(JSON.stringify(trace)).not.toContain('opaque-token-value');
+  });
+
+  it('reads a form_post authorization response like a redirect: the code as a hint, state and iss as sent', () => {
+    const code = 'Y29kZS12YWx1ZS1mb3ItZm9ybS1wb3N0LXJlc3BvbnNlcw';
+    const html = formPostPage('https://app.example/cb?x=1&y=2', [['code', code], ['state', 'a"b<c'], ['iss', 'http://localhost:3000']]);
+    const res = { getHeader: (name: string) => (name === 'content-type' ? 'text/html; charset=utf-8' : undefined) } as unknown as Response;
+    const formPost = formPostOf(res, html);
+    expect(formPost).toEqual({ action: 'https://app.example/cb?x=1&y=2', fields: { code, state: 'a"b<c', iss: 'http://localhost:3000' } });
+    const trace = buildTrace({ endpoint: 'authorization', method: 'GET', params: { client_id: 'app' }, status: 200, formPost }, 1, 1);
+    expect(trace).toMatchObject({ redirect: 'https://app.example/cb', redirectParams: { code: MASKED, state: 'a"b<c' }, issued: [{ kind: 'code', hint: hintOf(code) }] });
+    expect(JSON.stringify(trace)).not.toContain(code);
   });
 });
