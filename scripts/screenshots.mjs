@@ -24,6 +24,11 @@ const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const cli = join(root, 'dist', 'cli', 'main.js');
 const VIEWPORT = { width: 1024, height: 768 };
 const USER = { username: 'alice', password: 'correct horse battery staple' };
+/** The admin credential of the inspector pages (Basic password in the browser). */
+const ADMIN_TOKEN = 'screenshots-admin-token-0123456789abcdefghijklmnop';
+const CLIENT_SECRET = 'example-app-secret-for-screenshots-0123456789';
+/** RFC 7636 Appendix B: the verifier of the challenge the authorization request sends. */
+const CODE_VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
 
 /** Matches what Chromium prints when the CSP blocks something. */
 const CSP_TEXT = /Content.Security.Policy|Refused to (apply|execute|load|connect|frame|evaluate|create)/i;
@@ -58,7 +63,7 @@ async function startRelyingParty() {
 async function startCastellan(dir, port, callback) {
   const seed = {
     clients: [{
-      client_id: 'example-app', client_secret: 'example-app-secret-for-screenshots-0123456789', client_name: 'Example App',
+      client_id: 'example-app', client_secret: CLIENT_SECRET, client_name: 'Example App',
       application_type: 'web', redirect_uris: [callback], grant_types: ['authorization_code', 'refresh_token'],
       token_endpoint_auth_method: 'client_secret_basic', scope: 'openid profile email offline_access',
     }, {
@@ -74,7 +79,7 @@ async function startCastellan(dir, port, callback) {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env, PORT: String(port), ISSUER: issuer, DATABASE_URL: `sqlite:${join(dir, 'castellan.sqlite')}`,
-      MASTER_KEY_FILE: join(dir, 'master.key'), SEED_FILE: join(dir, 'seed.json'), LOG_LEVEL: 'warn',
+      MASTER_KEY_FILE: join(dir, 'master.key'), SEED_FILE: join(dir, 'seed.json'), LOG_LEVEL: 'warn', ADMIN_TOKEN, INSPECTOR_ENABLED: 'true',
     },
   });
   let output = '';
@@ -119,6 +124,47 @@ async function watch(context, page) {
   return { violations, consoleLines };
 }
 
+/** The example app redeeming a code at the token endpoint, as a confidential client. */
+async function redeem(issuer, code, callback) {
+  const response = await fetch(`${issuer}/token`, {
+    method: 'POST', headers: { authorization: `Basic ${Buffer.from(`example-app:${CLIENT_SECRET}`).toString('base64')}` },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: callback, code_verifier: CODE_VERIFIER }),
+  });
+  return response.json();
+}
+
+/**
+ * The request inspector. Before, the example app redeemed its first code twice (the second is
+ * refused, and revokes the grant); now it redeems its last code, calls userinfo, and asks
+ * /authorize once without state or nonce. Then an admin browser (the ADMIN_TOKEN as the Basic
+ * password) opens the app's requests, the token debugger with the access token, and the report card.
+ */
+async function inspectorShots(browser, issuer, code, callback, shot) {
+  const tokens = await redeem(issuer, code, callback);
+  if (!tokens.access_token) fail(`the code was not redeemed: ${JSON.stringify(tokens)}`);
+  await fetch(`${issuer}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+  await fetch(`${issuer}/authorize?${new URLSearchParams({ client_id: 'example-app', response_type: 'code', scope: 'openid profile', redirect_uri: callback, code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' })}`, { redirect: 'manual' });
+  // The recorder writes in batches shortly after each answer.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const context = await browser.newContext({ viewport: VIEWPORT, colorScheme: 'light', locale: 'en-GB', httpCredentials: { username: 'admin', password: ADMIN_TOKEN } });
+  const page = await context.newPage();
+  const watched = await watch(context, page);
+  const admin = (name, step) => shot(name, step, page);
+  await page.goto(`${issuer}/admin/inspector/clients/example-app?limit=5`);
+  await page.waitForSelector('#client-id');
+  await admin('inspector-client', 'GET /admin/inspector/clients/example-app?limit=5 (ADMIN_TOKEN as the Basic password): the newest requests, secrets masked, tokens decoded');
+  await page.goto(`${issuer}/admin/inspector/token`);
+  await page.fill('#token', tokens.access_token);
+  await page.click('#inspect');
+  await page.waitForSelector('#verdict');
+  await admin('inspector-token-debugger', 'the token debugger posted with the access token the app just received');
+  await page.goto(`${issuer}/admin/inspector/clients/example-app/report`);
+  await page.waitForSelector('#observed-only');
+  await admin('inspector-report-card', 'GET /admin/inspector/clients/example-app/report: what the server observed the app get wrong');
+  await context.close();
+  return watched;
+}
+
 async function run() {
   mkdirSync(outDir, { recursive: true });
   const dir = mkdtempSync(join(tmpdir(), 'castellan-screenshots-'));
@@ -135,14 +181,14 @@ async function run() {
     const context = await browser.newContext({ viewport: VIEWPORT, colorScheme: 'light', locale: 'en-GB' });
     const page = await context.newPage();
     watched = await watch(context, page);
-    const shot = async (name, step) => {
+    const shot = async (name, step, on = page) => {
       // Fonts and the stylesheet are in before the picture is taken.
-      await page.waitForLoadState('load');
-      await page.screenshot({ path: join(outDir, `${name}.png`), fullPage: true });
+      await on.waitForLoadState('load');
+      await on.screenshot({ path: join(outDir, `${name}.png`), fullPage: true });
       shots.push(name);
-      console.log(`${name}.png  ${step}\n    ${page.url().replace(server.issuer, '')}`);
+      console.log(`${name}.png  ${step}\n    ${on.url().replace(server.issuer, '')}`);
     };
-    // PKCE as OAuth 2.1 asks (RFC 7636 Appendix B's verifier: the flow never reaches the token endpoint).
+    // PKCE as OAuth 2.1 asks (RFC 7636 Appendix B's pair; the inspector part redeems the first code with it).
     const authorize = `${server.issuer}/authorize?${new URLSearchParams({
       client_id: 'example-app', response_type: 'code', scope: 'openid profile email', state: 'af0ifjsldkj', nonce: 'n-0S6_WzA2Mj', redirect_uri: callback,
       code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256',
@@ -164,6 +210,10 @@ async function run() {
     await shot('consent', 'the login form posted with the right password: the consent page');
     await page.click('#approve');
     await page.waitForSelector('#landed');
+    // For the inspector: the app redeems this code, then presents it again (refused; the grant is revoked).
+    const firstCode = new URL(page.url()).searchParams.get('code');
+    await redeem(server.issuer, firstCode, callback);
+    await redeem(server.issuer, firstCode, callback);
 
     // RFC 8628: a device asks for a code; the signed-in browser opens verification_uri_complete.
     const device = await (await fetch(`${server.issuer}/device_authorization`, {
@@ -207,6 +257,7 @@ async function run() {
     await page.fill('#otp', await generate({ secret, epoch: now + 30, period: 30, digits: 6 }));
     await page.click('#mfa-submit');
     await page.waitForSelector('#landed');
+    const lastCode = new URL(page.url()).searchParams.get('code');
 
     await page.goto(`${server.issuer}/authorize?client_id=unknown-app&response_type=code&scope=openid&redirect_uri=${encodeURIComponent(callback)}`);
     await page.waitForSelector('h1');
@@ -222,6 +273,9 @@ async function run() {
     await page.waitForSelector('#libraries');
     await shot('error-explanation-client-auth', 'the error_uri of invalid_client for a client using another method than it registered: the library defaults behind it');
     await context.close();
+    const admin = await inspectorShots(browser, server.issuer, lastCode, callback, shot);
+    watched.violations.push(...admin.violations);
+    watched.consoleLines.push(...admin.consoleLines);
   } catch (error) {
     const page = browser.contexts()[0]?.pages()[0];
     if (page) error.message += `\nat ${page.url()}:\n${(await page.textContent('body').catch(() => '')).trim()}`;

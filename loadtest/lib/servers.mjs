@@ -95,6 +95,8 @@ export async function startCastellan({ fixture, db = 'sqlite', env = {}, cpuProf
       DATABASE_URL: databaseUrl,
       SEED_FILE: seedFile,
       LOG_LEVEL: 'silent',
+      // The request inspector is off, as in production (where it is off by default).
+      INSPECTOR_ENABLED: 'false',
       CASTELLAN_MASTER_KEY: masterKey ?? randomBytes(32).toString('base64'),
       MASTER_KEY_FILE: join(dir, 'master.key'),
       SIGNING_ALG: 'RS256',

@@ -23,6 +23,7 @@ import { CliError, type CliIo } from './output.js';
 import { registerSeedCommand } from './seed-command.js';
 import { registerStartCommand } from './start-command.js';
 import { registerTestControlCommand } from './test-control-command.js';
+import { registerTraceCommand } from './trace-command.js';
 import { registerUsersCommand } from './users-command.js';
 
 function packageVersion(): string {
@@ -55,6 +56,7 @@ export function buildProgram(io: CliIo): Command {
   registerEmergencyCommand(program, io);
   registerMasterKeyCommand(program, io);
   registerTestControlCommand(program, io);
+  registerTraceCommand(program, io);
   return program;
 }
 

@@ -15,6 +15,7 @@ import { registrationSchema, updateSchema } from '../rfc7591-registration/regist
 import { introspectionSchema } from '../rfc7662-introspection/introspection.schema.js';
 import { findGrant, supportedGrantTypes } from '../server/grant-registry.js';
 import { pagePaths } from './openapi-pages.js';
+import { inspectorPaths } from '../inspector/inspector-openapi.js';
 import {
   CLIENT_AUTH_SECURITY, COMPONENTS, formBody, jsonBody, jsonResponse, mergeSchemas, pathParameter, queryParameters,
   redirectResponse, ref, response, type Json,
@@ -198,7 +199,7 @@ export function openApiDocument(issuer?: string): Json {
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
     ...(issuer ? { servers: [{ url: issuer }] } : {}),
-    paths: withTransportResponses({ ...protocolPaths(), ...pagePaths() }),
+    paths: withTransportResponses({ ...protocolPaths(), ...pagePaths(), ...inspectorPaths() }),
     components: { ...COMPONENTS, schemas: { ...(COMPONENTS.schemas as Json), TokenResponse: tokenResponse } },
   };
 }

@@ -14,7 +14,7 @@ export const BACKLOG_PAUSE_MS = 1000;
 
 /** One pass with the configured audit retention; returns the rows deleted per table. */
 export function runRetention(ctx: Context, policy: RetentionPolicy = DEFAULT_RETENTION): Promise<Record<string, number>> {
-  return ctx.stores.retention.purgeExpired(ctx.clock(), { ...policy, auditRetentionSeconds: ctx.config.auditRetention });
+  return ctx.stores.retention.purgeExpired(ctx.clock(), { ...policy, auditRetentionSeconds: ctx.config.auditRetention, requestTraceRetentionSeconds: ctx.config.inspectorRetention });
 }
 
 export interface RetentionSchedule {

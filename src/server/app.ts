@@ -34,6 +34,8 @@ import { authorizationRouter } from './authorization-endpoint.js';
 import type { Context } from './context.js';
 import { tokenRouter } from './token-endpoint.js';
 import { testControlRouter } from '../test-control/test-control-routes.js';
+import { traceCapture } from '../inspector/trace-capture.js';
+import { inspectorRouter } from '../inspector/inspector-routes.js';
 
 export function createApp(ctx: Context): express.Express {
   const app = express();
@@ -43,6 +45,8 @@ export function createApp(ctx: Context): express.Express {
   // req.ip (audit records) follows the same proxy rules as rate limiting.
   app.set('trust proxy', (address: string) => proxies.contains(address));
   app.use(securityHeaders({ isHttps: (req) => requestIsHttps(req, proxies, ctx.config.behindProxy) }));
+  // Request inspector (src/inspector/): observes every protocol endpoint's answer, refusals included; off, not mounted.
+  if (ctx.config.inspectorEnabled) app.use(traceCapture(ctx));
   // Blocked addresses are refused before anything else runs; the emergency flag is refreshed before the limits read it.
   app.use(ipBlockGate(ctx));
   app.use(emergencyWatch(ctx));
@@ -80,6 +84,8 @@ export function createApp(ctx: Context): express.Express {
   app.use(openApiRouter(ctx));
   // Only on test deployments (TEST_CONTROL_ENABLED, which needs ADMIN_TOKEN); then only with the admin credential.
   if (ctx.config.testControlEnabled) app.use(testControlRouter(ctx));
+  // Inspector pages and token debugger: behind the admin credential, 404 when off (src/inspector/).
+  app.use(inspectorRouter(ctx));
   app.get('/', (_req, res) => {
     res.redirect(302, '/.well-known/openid-configuration');
   });

@@ -16,6 +16,7 @@ import type {
 } from './token-records.js';
 import type { AuditEvent, AuditStore, FindingStore, IpBlockStore, ReplayStore, SettingStore, UserDataStore } from './security-stores.js';
 import type { TestControlStore } from './test-control-records.js';
+import type { RequestTraceStore } from './request-trace-records.js';
 
 // The browser-side, security-operations and issued-token interfaces live in their own files; everything is importable from here.
 export type {
@@ -262,6 +263,8 @@ export interface Stores {
   sealedValues: SealedValueStore;
   /** Forced failures and the reset of the test control API (off unless TEST_CONTROL_ENABLED). */
   testControl: TestControlStore;
+  /** The request inspector's recordings (src/inspector/). */
+  requestTraces: RequestTraceStore;
   /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
   /**

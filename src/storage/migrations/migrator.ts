@@ -19,10 +19,11 @@ import * as deviceAuthorization from './007-device-authorization.js';
 import * as tokenExchange from './008-token-exchange.js';
 import * as dpop from './009-dpop.js';
 import * as refreshRetry from './010-refresh-retry.js';
+import * as requestTraces from './011-request-traces.js';
 import * as testControl from './012-test-control.js';
 import * as certificateBinding from './014-certificate-binding.js';
 
-const MIGRATIONS: { name: string; up: (knex: Knex) => Promise<void>; down: (knex: Knex) => Promise<void> }[] = [initial, tokenLifecycle, logout, mfaLockout, incident, writeIndexes, deviceAuthorization, tokenExchange, dpop, refreshRetry, testControl, certificateBinding];
+const MIGRATIONS: { name: string; up: (knex: Knex) => Promise<void>; down: (knex: Knex) => Promise<void> }[] = [initial, tokenLifecycle, logout, mfaLockout, incident, writeIndexes, deviceAuthorization, tokenExchange, dpop, refreshRetry, requestTraces, testControl, certificateBinding];
 
 const migrationSource: Knex.MigrationSource<(typeof MIGRATIONS)[number]> = {
   getMigrations: async () => MIGRATIONS,

@@ -15,6 +15,8 @@ export interface RetentionPolicy {
   auditRetentionSeconds: number;
   /** Upper bound on statements per run, so one run has a bounded cost. */
   maxBatchesPerTable: number;
+  /** Request inspector recordings older than this many seconds are deleted (INSPECTOR_RETENTION); a day when absent. */
+  requestTraceRetentionSeconds?: number;
 }
 
 export const DEFAULT_RETENTION: RetentionPolicy = { batchSize: 1_000, graceSeconds: 86_400, auditRetentionSeconds: 90 * 86_400, maxBatchesPerTable: 100 };
@@ -42,6 +44,7 @@ const TARGETS: Target[] = [
   // A grant outlives its refresh tokens by the grace period, so replay detection keeps working.
   { table: 'grants', key: 'id', column: 'expires_at', cutoff: afterGrace },
   { table: 'audit_events', key: 'id', column: 'at', cutoff: (now, policy) => now - policy.auditRetentionSeconds },
+  { table: 'request_traces', key: 'id', column: 'at', cutoff: (now, policy) => now - (policy.requestTraceRetentionSeconds ?? 86_400) },
 ];
 
 /**

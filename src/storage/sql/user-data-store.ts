@@ -38,6 +38,9 @@ const ERASE_BY_USER = USER_TABLES.map((table) => [table, `delete from ${quoteNam
 const ERASE_THROTTLE_RESETS = 'delete from "login_throttle_resets" where "username" = ?';
 const ANONYMISE_AUDIT = 'update "audit_events" set "user_id" = null, "ip" = null, "user_agent" = null where "user_id" = ?';
 const ERASE_USER = 'delete from "users" where "id" = ?';
+/** The request inspector's recordings that name the user (decoded token claims, login_hint), matched as text. */
+const ERASE_TRACES = `delete from "request_traces" where "details" like ? escape '!' or "details" like ? escape '!'`;
+const containing = (text: string) => `%${text.replace(/[!%_]/g, (c) => `!${c}`)}%`;
 
 export class SqlUserDataStore implements UserDataStore {
   constructor(private readonly db: Database) {}
@@ -89,6 +92,7 @@ export class SqlUserDataStore implements UserDataStore {
     for (const [table, text] of ERASE_BY_USER) removed[table] = await sql.run(text, [userId]);
     removed.login_throttle_resets = await sql.run(ERASE_THROTTLE_RESETS, [username]);
     removed.audit_events_anonymised = await sql.run(ANONYMISE_AUDIT, [userId]);
+    removed.request_traces = await sql.run(ERASE_TRACES, [containing(userId), containing(username)]);
     removed.users = await sql.run(ERASE_USER, [userId]);
     return removed;
   }
