@@ -5,13 +5,20 @@
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#RotateSigKeys
  * @spec https://www.rfc-editor.org/rfc/rfc7517#section-5 (JWK Set)
  * @spec https://www.rfc-editor.org/rfc/rfc7638 (kid is the JWK thumbprint)
+ * @spec https://www.rfc-editor.org/rfc/rfc7518#section-3.1 (RS256, PS256, ES256)
+ * @spec https://www.rfc-editor.org/rfc/rfc8037#section-3.1 (EdDSA with an Ed25519 OKP key)
  */
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import type { Sealer } from './master-key.js';
 import type { SigningKeyRecord, Stores } from '../storage/stores.js';
 
-export const SUPPORTED_ALGS = ['RS256', 'ES256'] as const;
+/** Each alg has its own keys and its own rotation: a PS256 key is never the RS256 key reused. */
+export const SUPPORTED_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
 export type Alg = (typeof SUPPORTED_ALGS)[number];
+
+export function isSupportedAlg(alg: unknown): alg is Alg {
+  return typeof alg === 'string' && (SUPPORTED_ALGS as readonly string[]).includes(alg);
+}
 
 interface LoadedKey {
   record: SigningKeyRecord;
@@ -35,7 +42,10 @@ export class Keystore {
 
   constructor(private readonly options: KeystoreOptions) {}
 
-  /** Ensures every supported alg has an active and a next key, then loads them. */
+  /**
+   * Ensures every supported alg has an active and a next key, then loads them. A database created
+   * before an alg was supported gains that alg's keys here, at the first start of the new version.
+   */
   async initialise(): Promise<void> {
     const now = this.options.clock();
     await this.options.stores.transaction(async (tx) => {
@@ -150,7 +160,8 @@ export class Keystore {
   }
 
   private async generate(alg: Alg, state: 'active' | 'next', now: number): Promise<SigningKeyRecord> {
-    const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true, modulusLength: this.options.rsaModulusLength });
+    // RFC 8037 §3.1: EdDSA names the curve in the key (crv Ed25519), not in the alg.
+    const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true, modulusLength: this.options.rsaModulusLength, ...(alg === 'EdDSA' ? { crv: 'Ed25519' } : {}) });
     const publicJwk = await exportJWK(publicKey);
     const kid = await calculateJwkThumbprint(publicJwk);
     const privateJwk = await exportJWK(privateKey);
