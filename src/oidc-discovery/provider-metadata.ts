@@ -50,7 +50,8 @@ export function providerMetadata(config: Config): Record<string, unknown> {
     grant_types_supported: [...GRANT_TYPES],
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: [...SUPPORTED_ALGS],
-    userinfo_signing_alg_values_supported: ['none'],
+    // Unsigned JSON is the default for a client that registers no alg, so `none` is not listed.
+    userinfo_signing_alg_values_supported: [...SUPPORTED_ALGS],
     token_endpoint_auth_methods_supported: [...AUTH_METHODS],
     token_endpoint_auth_signing_alg_values_supported: [...CLIENT_AUTH_SIGNING_ALGS],
     claims_supported: SUPPORTED_CLAIMS,

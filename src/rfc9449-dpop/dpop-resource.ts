@@ -28,6 +28,11 @@ export interface PresentedAccessToken {
 /** RFC 9449 §7.1: token68, as RFC 6750's b64token. */
 const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
 
+/** §7.1: the DPoP challenge of a request without credentials: the algorithms proofs may use, no error. */
+export function dpopChallenge(): string {
+  return `DPoP algs="${DPOP_SIGNING_ALGS.join(' ')}"`;
+}
+
 /** §7.1: the DPoP challenge, with the algorithms proofs may use. */
 export function dpopError(code: OAuthErrorCode, description: string, headers: Record<string, string> = {}): OAuthError {
   const challenge = `DPoP error="${code}", error_description="${sanitizeDescription(description)}", algs="${DPOP_SIGNING_ALGS.join(' ')}"`;
