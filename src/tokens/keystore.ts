@@ -48,13 +48,19 @@ export class Keystore {
    */
   async initialise(): Promise<void> {
     const now = this.options.clock();
+    const missing = (all: SigningKeyRecord[]) => SUPPORTED_ALGS.flatMap((alg) =>
+      (['active', 'next'] as const).filter((state) => !all.some((k) => k.alg === alg && k.state === state)).map((state) => ({ alg, state })));
+    // Generated before the lock, as in rotateChosen: with four algs (two of them RSA) generation takes
+    // long enough that holding the transaction (SQLite's only connection) for it starves other work.
+    // One at a time: generation runs on libuv's small thread pool, which PostgreSQL connections
+    // (SCRAM authentication) and other crypto also need.
+    const prepared = new Map<string, SigningKeyRecord>();
+    for (const { alg, state } of missing(await this.options.stores.keys.listAll())) prepared.set(`${alg}:${state}`, await this.generate(alg, state, now));
     await this.options.stores.transaction(async (tx) => {
-      // Nodes starting together on an empty database: the first creates the keys, the others find them.
+      // Nodes starting together on an empty database: the first inserts the keys, the others find them.
       await this.options.stores.keys.lockForChange(tx);
-      const all = await this.options.stores.keys.listAll(tx);
-      for (const alg of SUPPORTED_ALGS) {
-        if (!all.some((k) => k.alg === alg && k.state === 'active')) await this.options.stores.keys.insert(await this.generate(alg, 'active', now), tx);
-        if (!all.some((k) => k.alg === alg && k.state === 'next')) await this.options.stores.keys.insert(await this.generate(alg, 'next', now), tx);
+      for (const { alg, state } of missing(await this.options.stores.keys.listAll(tx))) {
+        await this.options.stores.keys.insert(prepared.get(`${alg}:${state}`) ?? (await this.generate(alg, state, now)), tx);
       }
     });
     await this.reload();
