@@ -15,6 +15,7 @@ import { POLICY_METADATA } from '../rfc8693-token-exchange/exchange-policy.js';
 import { tokenTypeFromName } from '../rfc8693-token-exchange/token-types.js';
 import type { ClientRecord } from '../storage/stores.js';
 import { jwksFromCertificateFile } from '../rfc8705-mtls/certificate-metadata.js';
+import { SUPPORTED_ALGS } from '../tokens/keystore.js';
 import { CliError, collect, isoTime, printFields, printJson, printTable, readJsonFile, withContext, type CliIo } from './output.js';
 
 interface AddOptions {
@@ -43,6 +44,9 @@ interface AddOptions {
   idTokenLifetime?: number;
   authorizationCodeLifetime?: number;
   refreshReuseGrace?: number;
+  idTokenAlg?: string;
+  userinfoAlg?: string;
+  authorizationResponseAlg?: string;
   jwks?: string;
   clientId?: string;
   clientSecret?: string;
@@ -127,6 +131,9 @@ function metadataInput(options: AddOptions, command: Command): Record<string, un
   set(LIFETIME_METADATA.id_token, options.idTokenLifetime);
   set(LIFETIME_METADATA.authorization_code, options.authorizationCodeLifetime);
   set('refresh_token_reuse_grace', options.refreshReuseGrace);
+  set('id_token_signed_response_alg', options.idTokenAlg);
+  set('userinfo_signed_response_alg', options.userinfoAlg);
+  set('authorization_signed_response_alg', options.authorizationResponseAlg);
   if (options.jwks) metadata.jwks = readJsonFile(options.jwks, 'JWK Set file');
   // --no-require-pkce has an implicit default of true; only an explicit flag overrides the file.
   if (command.getOptionValueSource('requirePkce') === 'cli') metadata.require_pkce = options.requirePkce;
@@ -179,6 +186,9 @@ function registerAdd(clients: Command, io: CliIo): void {
       if (!/^\d{1,2}$/.test(value)) throw new InvalidArgumentError('Expected whole seconds from 0 to 60.');
       return Number(value);
     })
+    .addOption(new Option('--id-token-alg <alg>', 'id_token_signed_response_alg (default: SIGNING_ALG)').choices(SUPPORTED_ALGS))
+    .addOption(new Option('--userinfo-alg <alg>', 'userinfo_signed_response_alg: UserInfo answers as a signed JWT (default: plain JSON)').choices(SUPPORTED_ALGS))
+    .addOption(new Option('--authorization-response-alg <alg>', 'authorization_signed_response_alg for JARM responses (default RS256)').choices(SUPPORTED_ALGS))
     .option('--jwks <file>', 'JWK Set file with the client public keys (private_key_jwt)')
     .option('--client-id <id>', 'choose the client_id (default: random)')
     .option('--client-secret <secret>', 'choose the secret, at least 32 characters (default: 256 random bits)')

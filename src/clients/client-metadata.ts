@@ -9,6 +9,8 @@
  * @spec https://www.rfc-editor.org/rfc/rfc6761#section-6.3 (localhost names resolve to loopback)
  * @spec https://www.rfc-editor.org/rfc/rfc9449#section-5.2 (dpop_bound_access_tokens, a boolean defaulting to false)
  * @spec https://www.rfc-editor.org/rfc/rfc8705#section-2.1.2 (tls_client_auth subject metadata: rfc8705-mtls/certificate-metadata.ts)
+ * @spec https://openid.net/specs/openid-connect-registration-1_0.html#ClientMetadata (id_token_signed_response_alg, userinfo_signed_response_alg)
+ * @spec https://openid.net/specs/oauth-v2-jarm-final.html#section-3 (authorization_signed_response_alg)
  */
 import { OAuthError } from '../errors/oauth-error.js';
 import { validateResourcesMetadata } from '../rfc8707-resource-indicators/resource-policy.js';
@@ -19,11 +21,14 @@ import { checkOutboundUrl, outboundPolicy, type SafeFetchPolicy } from '../secur
 import { applyClientProfile } from '../fapi2-security-profile/client-profile.js';
 import type { ClientMetadata } from '../storage/stores.js';
 import { validateCertificateMetadata } from '../rfc8705-mtls/certificate-metadata.js';
+import { isSupportedAlg, SUPPORTED_ALGS } from '../tokens/keystore.js';
 
 export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none', 'tls_client_auth', 'self_signed_tls_client_auth'] as const;
 export const DEVICE_CODE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code';
 export const TOKEN_EXCHANGE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials', DEVICE_CODE_GRANT_TYPE, TOKEN_EXCHANGE_GRANT_TYPE] as const;
+/** Metadata naming the JWS alg of a signed response: ID token, UserInfo (OIDC Registration §2), JARM (§3). */
+export const RESPONSE_SIGNING_ALG_METADATA = ['id_token_signed_response_alg', 'userinfo_signed_response_alg', 'authorization_signed_response_alg'] as const;
 
 const fail = (description: string, requirement = 'RFC7591-3.2.2-1') => new OAuthError('invalid_client_metadata', description, { requirement });
 const failRedirect = (description: string, requirement = 'RFC7591-3.2.2-1') => new OAuthError('invalid_redirect_uri', description, { requirement });
@@ -187,8 +192,9 @@ export function validateClientMetadata(raw: Record<string, unknown>, options: Me
   validateReuseGrace(input);
   validateResourcesMetadata(input.resources);
   validateCertificateMetadata(input, authMethod);
-  if (input.id_token_signed_response_alg !== undefined && !['RS256', 'ES256'].includes(input.id_token_signed_response_alg as string)) {
-    throw fail('id_token_signed_response_alg must be RS256 or ES256');
+  // OIDC Registration §2, JARM §3: each signed response uses an alg the server holds keys for; none is refused.
+  for (const name of RESPONSE_SIGNING_ALG_METADATA) {
+    if (input[name] !== undefined && !isSupportedAlg(input[name])) throw fail(`${name} must be one of ${SUPPORTED_ALGS.join(', ')}`);
   }
 
   // Credentials and registration bookkeeping are never metadata, even when a metadata file carries them.

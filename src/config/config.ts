@@ -23,8 +23,9 @@ import { asWorkerCount, workerProblems, type WorkerConfig } from './worker-setti
 import { adminProblems, applyAdminDefaults, asAdminToken, type AdminConfig } from './admin-settings.js';
 import { asTraceCount, type InspectorConfig } from './inspector-settings.js';
 import { asCertificateHeader, asMtlsBaseUrl, mtlsProblems, type MtlsConfig } from './mtls-settings.js';
+import { isSupportedAlg, SUPPORTED_ALGS, type Alg } from '../tokens/keystore.js';
 
-export type SigningAlg = 'RS256' | 'ES256';
+export type SigningAlg = Alg;
 
 export interface Config extends SecurityConfig, LoginConfig, RegistrationConfig, ResourceConfig, ThreatConfig, StorageConfig, TokenExchangeConfig, DpopConfig, LifetimeConfig, WorkerConfig, AdminConfig, MtlsConfig, InspectorConfig {
   port: number;
@@ -115,7 +116,7 @@ export const SETTINGS: Setting<keyof Config>[] = [
   { key: 'deviceCodeTtl', env: 'DEVICE_CODE_TTL', default: seconds('PT10M'), parse: asDuration, describe: 'an ISO 8601 duration such as PT10M' },
   { key: 'devicePollInterval', env: 'DEVICE_POLL_INTERVAL', default: seconds('PT5S'), parse: asDuration, describe: 'an ISO 8601 duration such as PT5S' },
   { key: 'keyRotationInterval', env: 'KEY_ROTATION_INTERVAL', default: seconds('P90D'), parse: asDuration, describe: 'an ISO 8601 duration such as P90D' },
-  { key: 'signingAlg', env: 'SIGNING_ALG', default: 'RS256', parse: (raw) => (raw === 'RS256' || raw === 'ES256' ? raw : undefined), describe: 'RS256 or ES256' },
+  { key: 'signingAlg', env: 'SIGNING_ALG', default: 'RS256', parse: (raw) => (isSupportedAlg(raw) ? raw : undefined), describe: SUPPORTED_ALGS.join(', ') },
   { key: 'rsaModulusLength', env: 'RSA_KEY_BITS', default: 2048, parse: (raw) => ([2048, 3072, 4096].includes(Number(raw)) ? (Number(raw) as 2048) : undefined), describe: '2048, 3072 or 4096' },
   { key: 'strictAssertionAudience', env: 'STRICT_ASSERTION_AUDIENCE', default: false, parse: asBoolean, describe: 'true or false' },
   { key: 'masterKey', env: 'CASTELLAN_MASTER_KEY', parse: (raw) => (typeof raw === 'string' && Buffer.from(raw, 'base64').length === 32 ? raw : undefined), describe: '32 bytes in base64' },

@@ -12,7 +12,7 @@ import { hash } from 'node:crypto';
 import type { JWTPayload } from 'jose';
 import type { Context } from '../server/context.js';
 import type { ClientRecord, GrantRecord, UserProfile } from '../storage/stores.js';
-import { SUPPORTED_ALGS, type Alg } from '../tokens/keystore.js';
+import { isSupportedAlg, type Alg } from '../tokens/keystore.js';
 import { claimNamesForScope, SCOPE_CLAIMS, userClaims } from './claims.js';
 
 export interface IdTokenRequest {
@@ -30,12 +30,16 @@ const USER_CLAIM_NAMES = new Set(Object.values(SCOPE_CLAIMS).flat());
 /** The client's registered id_token_signed_response_alg, else the server default. */
 export function idTokenAlg(ctx: Context, client: ClientRecord): Alg {
   const registered = client.metadata.id_token_signed_response_alg;
-  return (SUPPORTED_ALGS as readonly string[]).includes(registered ?? '') ? (registered as Alg) : ctx.config.signingAlg;
+  return isSupportedAlg(registered) ? registered : ctx.config.signingAlg;
 }
 
-/** OIDC Core §3.1.3.6: left-most half of the hash (the one of the JWS alg) of the token's ASCII octets. */
+/**
+ * OIDC Core §3.1.3.6: left-most half of the hash (the one of the JWS alg) of the token's ASCII octets.
+ * EdDSA names no hash: our EdDSA keys are Ed25519, whose hash is SHA-512 (as RPs such as
+ * oauth4webapi compute it).
+ */
 export function accessTokenHash(accessToken: string, alg: string): string {
-  const bits = alg.endsWith('512') ? 512 : alg.endsWith('384') ? 384 : 256;
+  const bits = alg.endsWith('512') || alg === 'EdDSA' ? 512 : alg.endsWith('384') ? 384 : 256;
   // Our access tokens are base64url or JWS compact: ASCII, so UTF-8 encoding gives the same octets.
   const digest = hash(`sha${bits}`, accessToken, 'buffer');
   return digest.subarray(0, digest.length / 2).toString('base64url');

@@ -10,6 +10,7 @@ import { OAuthError } from '../errors/oauth-error.js';
 import type { Context } from '../server/context.js';
 import type { ConsentRecord, SessionRecord } from '../storage/stores.js';
 import { scopeList } from './claims.js';
+import { SUPPORTED_ALGS } from '../tokens/keystore.js';
 
 const KNOWN_PROMPTS = new Set(['none', 'login', 'consent', 'select_account']);
 
@@ -81,7 +82,7 @@ export async function verifyIdTokenHint(ctx: Context, hint: string): Promise<IdT
     // The same keys sign JWT access tokens (at+jwt) and logout tokens (logout+jwt); ID tokens are plain JWT.
     const key = kid && (typ === undefined || typ === 'JWT') ? await ctx.keystore.publicKey(kid) : undefined;
     if (!key) throw invalid();
-    const { payload } = await compactVerify(hint, key, { algorithms: ['RS256', 'ES256'] });
+    const { payload } = await compactVerify(hint, key, { algorithms: [...SUPPORTED_ALGS] });
     const claims = JSON.parse(new TextDecoder().decode(payload)) as { iss?: unknown; sub?: unknown; aud?: unknown; azp?: unknown; sid?: unknown };
     const aud = typeof claims.aud === 'string' ? [claims.aud] : claims.aud;
     if (claims.iss !== ctx.config.issuer || typeof claims.sub !== 'string') throw invalid();

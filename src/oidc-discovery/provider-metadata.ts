@@ -9,6 +9,7 @@ import type { Config } from '../config/config.js';
 import { AUTH_METHODS, GRANT_TYPES } from '../clients/client-metadata.js';
 import { SUPPORTED_CLAIMS, SUPPORTED_SCOPES } from '../oidc-core/claims.js';
 import { withMtlsMetadata } from '../rfc8705-mtls/mtls-metadata.js';
+import { SUPPORTED_ALGS } from '../tokens/keystore.js';
 
 /** Paths of the endpoints; other modules import these so routes and metadata cannot disagree. */
 export const PATHS = {
@@ -50,8 +51,9 @@ export function providerMetadata(config: Config): Record<string, unknown> {
     response_modes_supported: ['query'],
     grant_types_supported: [...GRANT_TYPES],
     subject_types_supported: ['public'],
-    id_token_signing_alg_values_supported: ['RS256', 'ES256'],
-    userinfo_signing_alg_values_supported: ['none'],
+    id_token_signing_alg_values_supported: [...SUPPORTED_ALGS],
+    // Unsigned JSON is the default for a client that registers no alg, so `none` is not listed.
+    userinfo_signing_alg_values_supported: [...SUPPORTED_ALGS],
     token_endpoint_auth_methods_supported: [...AUTH_METHODS],
     token_endpoint_auth_signing_alg_values_supported: [...CLIENT_AUTH_SIGNING_ALGS],
     claims_supported: SUPPORTED_CLAIMS,

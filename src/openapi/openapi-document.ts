@@ -140,11 +140,18 @@ function protocolPaths(): Json {
 
 function userinfoResponses(): Json {
   return {
-    200: jsonOk('The user claims the token grants, always with sub', { type: 'object', properties: { sub: { type: 'string' } }, required: ['sub'], additionalProperties: true }),
+    // OIDC Core §5.3.2: a client that registered userinfo_signed_response_alg gets the claims as a signed JWT.
+    200: {
+      description: 'The user claims the token grants, always with sub: JSON, or a JWS with iss and aud for a client that registered userinfo_signed_response_alg',
+      content: {
+        'application/json': { schema: { type: 'object', properties: { sub: { type: 'string' } }, required: ['sub'], additionalProperties: true } },
+        'application/jwt': { schema: { type: 'string' } },
+      },
+    },
     400: response('BadRequest'),
     // RFC 6750 §3.1: a request without any token gets the challenge alone, with no error code and no body.
     401: {
-      ...jsonResponse('No token: WWW-Authenticate with no error and an empty body. An invalid token: invalid_token in WWW-Authenticate and in the JSON body. DPoP (RFC 9449 §7.1): a DPoP challenge with invalid_token, invalid_dpop_proof or use_dpop_nonce (then with DPoP-Nonce)', ref('OAuthError')),
+      ...jsonResponse('No token: WWW-Authenticate with a Bearer and a DPoP challenge (RFC 9449 §7.1), no error and an empty body. An invalid token: invalid_token in WWW-Authenticate and in the JSON body. DPoP (RFC 9449 §7.1): a DPoP challenge with invalid_token, invalid_dpop_proof or use_dpop_nonce (then with DPoP-Nonce)', ref('OAuthError')),
       headers: { 'WWW-Authenticate': { required: true, schema: { type: 'string' } } },
     },
     403: response('Unauthorized'),

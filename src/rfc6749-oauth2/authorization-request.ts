@@ -13,9 +13,10 @@ import type { ClientRecord } from '../storage/stores.js';
 import type { Params } from '../schema/validator.js';
 import type { ClaimsRequest } from '../oidc-core/claims-parameter.js';
 import { matchRedirectUri } from './redirect-uri.js';
+import { jwtResponseMode, type JwtResponseMode } from '../jarm/response-modes.js';
 import { STATE_MAX_LENGTH, type AuthorizationRequestParams } from './authorization-request.schema.js';
 
-export type ResponseMode = 'query' | 'form_post';
+export type ResponseMode = 'query' | 'form_post' | JwtResponseMode;
 
 /** The validated request, stored as JSON in an interaction between the login and consent steps. */
 export interface AuthorizationRequest {
@@ -46,6 +47,8 @@ export interface AuthorizationRequest {
 
 /** Where a redirected answer goes, known as soon as the redirect_uri is proven. */
 export interface ResponseTarget {
+  /** The client the response is for (the audience of a JARM response). */
+  clientId: string;
   redirectUri: string;
   responseMode: ResponseMode;
   state: string | null;
@@ -98,27 +101,31 @@ function requestObjectResponseMode(params: Params): string | undefined {
 }
 
 /** Where errors go from here on; a state that would fail validation is not echoed. */
-export function responseTarget(params: Params, redirectUri: string): ResponseTarget {
+export function responseTarget(params: Params, redirectUri: string, clientId: string): ResponseTarget {
   const state = single(params.state);
   const mode = single(params.response_mode) ?? requestObjectResponseMode(params);
   return {
+    clientId,
     redirectUri,
-    responseMode: mode === 'form_post' ? 'form_post' : 'query',
+    responseMode: mode === 'form_post' ? 'form_post' : jwtResponseMode(mode) ?? 'query',
     state: state !== undefined && state.length <= STATE_MAX_LENGTH ? state : null,
   };
 }
 
 /** The response target of a validated request (after an interaction, for instance). */
 export function targetOf(request: AuthorizationRequest): ResponseTarget {
-  return { redirectUri: request.redirectUri, responseMode: request.responseMode, state: request.state };
+  return { clientId: request.clientId, redirectUri: request.redirectUri, responseMode: request.responseMode, state: request.state };
 }
 
 /** OAuth 2.1 has only the code flow; fragment encoding exists for implicit and hybrid responses. */
 export function checkResponseMode(params: AuthorizationRequestParams): ResponseMode {
   const mode = params.response_mode ?? 'query';
   if (mode === 'query' || mode === 'form_post') return mode;
+  const jwt = jwtResponseMode(mode);
+  if (jwt) return jwt;
   if (mode === 'fragment') throw new OAuthError('invalid_request', 'response_mode fragment is not allowed with response_type code', { requirement: 'FORMPOST-2-1' });
-  throw new OAuthError('invalid_request', 'response_mode must be query or form_post', { requirement: 'FORMPOST-2-1' });
+  if (mode === 'fragment.jwt') throw new OAuthError('invalid_request', 'response_mode fragment.jwt is not allowed with response_type code', { requirement: 'JARM-2.3-2' });
+  throw new OAuthError('invalid_request', 'response_mode must be query, form_post, jwt, query.jwt or form_post.jwt', { requirement: 'FORMPOST-2-1' });
 }
 
 export function checkResponseType(params: AuthorizationRequestParams): void {

@@ -7,6 +7,7 @@
  * @spec https://www.rfc-editor.org/rfc/rfc9207#section-2 (iss in every response, errors included)
  * @spec https://openid.net/specs/oauth-v2-form-post-response-mode-1_0.html#FormPostResponseMode
  * @spec https://www.rfc-editor.org/rfc/rfc9700#section-4.12 (303 so a POSTed form is not re-sent)
+ * @spec https://openid.net/specs/oauth-v2-jarm-final.html#section-2.3 (JWT modes: the parameters signed into `response`, src/jarm/)
  */
 import type { Response, Router } from 'express';
 import type { Logger } from 'pino';
@@ -15,11 +16,13 @@ import { OAuthError } from '../errors/oauth-error.js';
 import { html, page } from '../http/html.js';
 import { errorPagesIssuer, noStore, sendSeeOther } from '../http/respond.js';
 import type { ResponseTarget } from './authorization-request.js';
+import { carrierMode, isJwtResponseMode } from '../jarm/response-modes.js';
+import { jwtResponseParameters } from '../jarm/response-jwt.js';
 
 export const FORM_POST_SCRIPT_PATH = '/assets/form-post.js';
 
 /** The response parameters in order: the result, then state when the client sent one, then iss. */
-export function responseParameters(issuer: string, target: ResponseTarget, result: Record<string, string>): [string, string][] {
+export function responseParameters(issuer: string, target: Omit<ResponseTarget, 'clientId'>, result: Record<string, string>): [string, string][] {
   const params = Object.entries(result);
   if (target.state !== null) params.push(['state', target.state]);
   params.push(['iss', issuer]);
@@ -63,25 +66,29 @@ export function mountFormPostScript(router: Router): void {
   });
 }
 
-function deliver(res: Response, target: ResponseTarget, params: [string, string][], lang?: string): void {
+async function deliver(res: Response, ctx: Context, target: ResponseTarget, params: [string, string][], lang?: string): Promise<void> {
+  // JARM: the same parameters, signed into one `response` parameter carried by the query or a form.
+  const { responseMode } = target;
+  const sent = isJwtResponseMode(responseMode) ? await jwtResponseParameters(ctx, target.clientId, params) : params;
+  const mode = isJwtResponseMode(responseMode) ? carrierMode(responseMode) : responseMode;
   noStore(res);
-  if (target.responseMode === 'form_post') {
-    res.status(200).type('text/html').send(formPostPage(target.redirectUri, params, lang));
+  if (mode === 'form_post') {
+    res.status(200).type('text/html').send(formPostPage(target.redirectUri, sent, lang));
     return;
   }
-  sendSeeOther(res, redirectLocation(target.redirectUri, params));
+  sendSeeOther(res, redirectLocation(target.redirectUri, sent));
 }
 
-export function sendAuthorizationResponse(res: Response, ctx: Context, target: ResponseTarget, code: string, lang?: string): void {
-  deliver(res, target, responseParameters(ctx.config.issuer, target, { code }), lang);
+export async function sendAuthorizationResponse(res: Response, ctx: Context, target: ResponseTarget, code: string, lang?: string): Promise<void> {
+  await deliver(res, ctx, target, responseParameters(ctx.config.issuer, target, { code }), lang);
 }
 
 /** An error for a client whose redirect_uri is proven; anything unexpected becomes server_error. */
-export function sendAuthorizationError(res: Response, ctx: Context, target: ResponseTarget, error: unknown, logger?: Logger): void {
+export async function sendAuthorizationError(res: Response, ctx: Context, target: ResponseTarget, error: unknown, logger?: Logger): Promise<void> {
   const oauth = OAuthError.from(error);
   if (logger) {
     if (oauth.code === 'server_error') logger.error({ err: oauth.cause ?? oauth }, 'authorization server error');
     else logger.debug({ code: oauth.code, description: oauth.description }, 'authorization error');
   }
-  deliver(res, target, responseParameters(ctx.config.issuer, target, oauth.toJSON(errorPagesIssuer(res))));
+  await deliver(res, ctx, target, responseParameters(ctx.config.issuer, target, oauth.toJSON(errorPagesIssuer(res))));
 }

@@ -47,6 +47,8 @@ const metadataProperties = {
   software_version: text(64),
   software_statement: text(16_384),
   id_token_signed_response_alg: text(16),
+  userinfo_signed_response_alg: text(16),
+  authorization_signed_response_alg: text(16),
   backchannel_logout_uri: url,
   backchannel_logout_session_required: { type: 'boolean' },
   // Castellan's own: PKCE may be relaxed by confidential clients only; RFC 9068 JWT access tokens.

@@ -56,7 +56,8 @@ export function introspectionResponse(ctx: Context, presented: PresentedToken | 
     const { found } = presented;
     if (!isActiveRefreshToken(found, now)) return INACTIVE;
     // token_type names an access token type (RFC 6749 §7.1); a refresh token has none, so it is omitted.
-    return { active: true, ...common(ctx, found.token, found.grant, found.username) };
+    // RFC 9449 §5 binds a public client's refresh token to its DPoP key: cnf.jkt names it, as for access tokens.
+    return { active: true, ...common(ctx, found.token, found.grant, found.username), ...(found.token.dpopJkt ? { cnf: { jkt: found.token.dpopJkt } } : {}) };
   }
 
   const { found } = presented;

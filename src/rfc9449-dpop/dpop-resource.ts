@@ -30,6 +30,11 @@ export interface PresentedAccessToken {
 /** RFC 9449 §7.1: token68, as RFC 6750's b64token. */
 const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
 
+/** §7.1: the DPoP challenge of a request without credentials: the algorithms proofs may use, no error. */
+export function dpopChallenge(): string {
+  return `DPoP algs="${DPOP_SIGNING_ALGS.join(' ')}"`;
+}
+
 /** §7.1: the DPoP challenge, with the algorithms proofs may use. */
 export function dpopError(code: OAuthErrorCode, description: string, requirement: string, headers: Record<string, string> = {}): OAuthError {
   const challenge = { scheme: 'DPoP' as const, attributes: { algs: DPOP_SIGNING_ALGS.join(' ') } };

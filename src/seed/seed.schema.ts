@@ -10,6 +10,7 @@ import { CERTIFICATE_METADATA_PROPERTIES } from '../rfc8705-mtls/certificate-met
 import { AUTH_METHODS, GRANT_TYPES } from '../clients/client-metadata.js';
 import { MIN_SECRET_LENGTH } from '../clients/client-service.js';
 import { PRESENTED_TOKEN_TYPES } from '../rfc8693-token-exchange/token-types.js';
+import { SUPPORTED_ALGS } from '../tokens/keystore.js';
 
 const text = (maxLength = 255) => ({ type: 'string', minLength: 1, maxLength });
 const uri = { type: 'string', format: 'uri', maxLength: 2000 };
@@ -70,7 +71,9 @@ export const seedClientSchema = {
     scope: text(1000),
     jwks: { type: 'object', properties: { keys: { type: 'array', maxItems: 20, items: { type: 'object' } } }, required: ['keys'] },
     jwks_uri: uri,
-    id_token_signed_response_alg: { type: 'string', enum: ['RS256', 'ES256'] },
+    id_token_signed_response_alg: { type: 'string', enum: [...SUPPORTED_ALGS] },
+    userinfo_signed_response_alg: { type: 'string', enum: [...SUPPORTED_ALGS] },
+    authorization_signed_response_alg: { type: 'string', enum: [...SUPPORTED_ALGS] },
     backchannel_logout_uri: uri,
     backchannel_logout_session_required: { type: 'boolean' },
     client_uri: uri, logo_uri: uri, tos_uri: uri, policy_uri: uri,

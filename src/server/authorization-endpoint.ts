@@ -20,6 +20,7 @@ import { parseClaimsParameter } from '../oidc-core/claims-parameter.js';
 import { idTokenHintSubject, parseMaxAge, parsePrompt } from '../oidc-core/prompt.js';
 import { loadSessionWithConsent } from '../oidc-core/session.js';
 import { scopeList } from '../oidc-core/claims.js';
+import { JWT_RESPONSE_MODES } from '../jarm/response-modes.js';
 import { completeAuthorization } from '../rfc6749-oauth2/authorization-code-issuer.js';
 import {
   checkClientMayUseCode, checkRedirectUri, checkResponseMode, checkResponseType, findClient, pageLocale,
@@ -36,7 +37,7 @@ import { clearInteractionCookie, createInteraction, interactionUrl, type Interac
 import type { Context } from './context.js';
 
 // The claims request parameter (OIDC Core §5.5) is read by the authorization request (src/oidc-core/claims-parameter.ts).
-contributeMetadata(() => ({ response_modes_supported: ['query', 'form_post'], claims_parameter_supported: true }));
+contributeMetadata(() => ({ response_modes_supported: ['query', 'form_post', ...JWT_RESPONSE_MODES], claims_parameter_supported: true }));
 
 /** What the phases learn about one request, filled in order. */
 interface Authorization extends AuthorizationProgress {
@@ -64,7 +65,7 @@ async function clientAndRedirectUri(ctx: Context, authorization: Authorization):
   // Anything thrown here ends on an HTML page, never in a redirect (RFC 6749 §4.1.2.1).
   authorization.client = await findClient(ctx, authorization.params);
   authorization.redirectUri = checkRedirectUri(authorization.client, authorization.params);
-  authorization.target = responseTarget(authorization.params, authorization.redirectUri);
+  authorization.target = responseTarget(authorization.params, authorization.redirectUri, authorization.client.clientId);
 }
 
 /** Every check after the redirect_uri, in the order the specs suggest; each throws an OAuthError. */
@@ -140,7 +141,7 @@ async function issue(ctx: Context, authorization: Authorization): Promise<void> 
   // With an interaction, it is consumed in the same transaction, so a replayed approval issues nothing.
   const { code } = await completeAuthorization(ctx, { request, session, scope: next.scope, consent: authorization.consent, client: authorization.client }, interaction?.uidHash);
   if (interaction) clearInteractionCookie(ctx, res, interaction.uid);
-  sendAuthorizationResponse(res, ctx, targetOf(request), code, request.uiLocale ?? undefined);
+  await sendAuthorizationResponse(res, ctx, targetOf(request), code, request.uiLocale ?? undefined);
   authorization.answered = true;
 }
 
@@ -181,7 +182,7 @@ export function authorizationRouter(ctx: Context): Router {
     } catch (error) {
       // Before the redirect_uri is proven: an HTML page (the handler's own error path).
       if (!authorization.target) throw error;
-      sendAuthorizationError(res, ctx, authorization.target, error, ctx.logger);
+      await sendAuthorizationError(res, ctx, authorization.target, error, ctx.logger);
     }
   }, (res, error) => sendErrorPage(res, error, ctx.logger));
   router.get(PATHS.authorization, endpoint);

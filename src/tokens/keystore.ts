@@ -5,13 +5,20 @@
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#RotateSigKeys
  * @spec https://www.rfc-editor.org/rfc/rfc7517#section-5 (JWK Set)
  * @spec https://www.rfc-editor.org/rfc/rfc7638 (kid is the JWK thumbprint)
+ * @spec https://www.rfc-editor.org/rfc/rfc7518#section-3.1 (RS256, PS256, ES256)
+ * @spec https://www.rfc-editor.org/rfc/rfc8037#section-3.1 (EdDSA with an Ed25519 OKP key)
  */
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import type { Sealer } from './master-key.js';
 import type { SigningKeyRecord, Stores } from '../storage/stores.js';
 
-export const SUPPORTED_ALGS = ['RS256', 'ES256'] as const;
+/** Each alg has its own keys and its own rotation: a PS256 key is never the RS256 key reused. */
+export const SUPPORTED_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
 export type Alg = (typeof SUPPORTED_ALGS)[number];
+
+export function isSupportedAlg(alg: unknown): alg is Alg {
+  return typeof alg === 'string' && (SUPPORTED_ALGS as readonly string[]).includes(alg);
+}
 
 interface LoadedKey {
   record: SigningKeyRecord;
@@ -35,16 +42,25 @@ export class Keystore {
 
   constructor(private readonly options: KeystoreOptions) {}
 
-  /** Ensures every supported alg has an active and a next key, then loads them. */
+  /**
+   * Ensures every supported alg has an active and a next key, then loads them. A database created
+   * before an alg was supported gains that alg's keys here, at the first start of the new version.
+   */
   async initialise(): Promise<void> {
     const now = this.options.clock();
+    const missing = (all: SigningKeyRecord[]) => SUPPORTED_ALGS.flatMap((alg) =>
+      (['active', 'next'] as const).filter((state) => !all.some((k) => k.alg === alg && k.state === state)).map((state) => ({ alg, state })));
+    // Generated before the lock, as in rotateChosen: with four algs (two of them RSA) generation takes
+    // long enough that holding the transaction (SQLite's only connection) for it starves other work.
+    // One at a time: generation runs on libuv's small thread pool, which PostgreSQL connections
+    // (SCRAM authentication) and other crypto also need.
+    const prepared = new Map<string, SigningKeyRecord>();
+    for (const { alg, state } of missing(await this.options.stores.keys.listAll())) prepared.set(`${alg}:${state}`, await this.generate(alg, state, now));
     await this.options.stores.transaction(async (tx) => {
-      // Nodes starting together on an empty database: the first creates the keys, the others find them.
+      // Nodes starting together on an empty database: the first inserts the keys, the others find them.
       await this.options.stores.keys.lockForChange(tx);
-      const all = await this.options.stores.keys.listAll(tx);
-      for (const alg of SUPPORTED_ALGS) {
-        if (!all.some((k) => k.alg === alg && k.state === 'active')) await this.options.stores.keys.insert(await this.generate(alg, 'active', now), tx);
-        if (!all.some((k) => k.alg === alg && k.state === 'next')) await this.options.stores.keys.insert(await this.generate(alg, 'next', now), tx);
+      for (const { alg, state } of missing(await this.options.stores.keys.listAll(tx))) {
+        await this.options.stores.keys.insert(prepared.get(`${alg}:${state}`) ?? (await this.generate(alg, state, now)), tx);
       }
     });
     await this.reload();
@@ -150,7 +166,8 @@ export class Keystore {
   }
 
   private async generate(alg: Alg, state: 'active' | 'next', now: number): Promise<SigningKeyRecord> {
-    const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true, modulusLength: this.options.rsaModulusLength });
+    // RFC 8037 §3.1: EdDSA names the curve in the key (crv Ed25519), not in the alg.
+    const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true, modulusLength: this.options.rsaModulusLength, ...(alg === 'EdDSA' ? { crv: 'Ed25519' } : {}) });
     const publicJwk = await exportJWK(publicKey);
     const kid = await calculateJwkThumbprint(publicJwk);
     const privateJwk = await exportJWK(privateKey);

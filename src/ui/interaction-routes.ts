@@ -169,5 +169,5 @@ async function submitConsent(ctx: Context, req: Request, res: Response): Promise
   if (!(await ctx.stores.interactions.take(interaction.uidHash))) throw new OAuthError('invalid_request', 'This sign-in request was already completed', { requirement: 'RFC6749-10.12-2' });
   await audit(ctx, req, { type: 'authorization.denied', clientId: interaction.request.clientId, userId: session.userId });
   clearInteractionCookie(ctx, res, interaction.uid);
-  sendAuthorizationError(res, ctx, targetOf(interaction.request), new OAuthError('access_denied', 'the user denied the request', { requirement: 'RFC6749-4.1.2.1-3' }));
+  await sendAuthorizationError(res, ctx, targetOf(interaction.request), new OAuthError('access_denied', 'the user denied the request', { requirement: 'RFC6749-4.1.2.1-3' }));
 }

@@ -42,8 +42,8 @@ describe(`attack suite: response type and mode tricks (${backendName})`, () => {
     ['none (a silent session probe)', 'none'],
   ])('MUST answer response_type=%s with unsupported_response_type', (_name, responseType) => refusedWith({ response_type: responseType }, 'unsupported_response_type'));
 
-  // RFC 9700 §4.17 (in-browser communication flows) and OAuth 2.1: only query and form_post exist.
-  it.each(['fragment', 'web_message', 'form_post.jwt', 'query.jwt'])('MUST refuse response_mode=%s with invalid_request', (mode) => refusedWith({ response_mode: mode }, 'invalid_request'));
+  // RFC 9700 §4.17 (in-browser communication flows) and OAuth 2.1: only query and form_post exist, each also signed (JARM).
+  it.each(['fragment', 'web_message', 'fragment.jwt', 'JWT'])('MUST refuse response_mode=%s with invalid_request', (mode) => refusedWith({ response_mode: mode }, 'invalid_request'));
 
   // RFC 6749 §3.1: parameters MUST NOT be included more than once; which copy would win is the attack.
   it('MUST refuse a repeated response_type', () => refusedWith({ response_type: ['code', 'token'] }, 'invalid_request'));

@@ -38,6 +38,15 @@ describe('castellan clients (SQLite file)', () => {
     }
   });
 
+  it('sets the signing alg of ID tokens, UserInfo and JARM responses with --id-token-alg, --userinfo-alg and --authorization-response-alg', async () => {
+    const added = await rig.cli(['clients', 'add', '--json', '--redirect-uri', 'https://algs.example/cb', '--id-token-alg', 'EdDSA', '--userinfo-alg', 'PS256', '--authorization-response-alg', 'ES256']);
+    expect(added.code).toBe(0);
+    expect(JSON.parse(added.stdout)).toMatchObject({ id_token_signed_response_alg: 'EdDSA', userinfo_signed_response_alg: 'PS256', authorization_signed_response_alg: 'ES256' });
+    const refused = await rig.cli(['clients', 'add', '--redirect-uri', 'https://algs.example/cb', '--id-token-alg', 'none']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('RS256, PS256, ES256, EdDSA');
+  });
+
   it('prints machine-readable JSON with --json on add, list and show', async () => {
     const added = await rig.cli(['clients', 'add', '--json', '--redirect-uri', 'https://json.example/cb', '--access-token-format', 'jwt']);
     expect(added.code).toBe(0);

@@ -59,6 +59,6 @@ describe('castellan keys (SQLite file)', () => {
 
   it('refuses an unsupported --alg with one line and exit 1', async () => {
     const result = await rig.cli(['keys', 'rotate', '--alg', 'HS256']);
-    expect(result).toMatchObject({ code: 1, stderr: 'castellan: --alg HS256 is not supported (use RS256 or ES256)\n' });
+    expect(result).toMatchObject({ code: 1, stderr: 'castellan: --alg HS256 is not supported (use RS256 or PS256 or ES256 or EdDSA)\n' });
   });
 });

@@ -61,6 +61,10 @@ describe('configuration from the environment', () => {
     });
   });
 
+  it.each(['RS256', 'PS256', 'ES256', 'EdDSA'])('accepts SIGNING_ALG=%s, an alg the keystore holds keys for', (alg) => {
+    expect(loadConfig({ SIGNING_ALG: alg }).signingAlg).toBe(alg);
+  });
+
   it.each([
     ['PORT', 'abc', /^PORT="abc" is not valid: expected an integer 0-65535$/],
     ['PORT', '70000', /^PORT="70000" is not valid/],
@@ -70,7 +74,7 @@ describe('configuration from the environment', () => {
     ['ISSUER', 'https://id.example.com?x=1', /^ISSUER=/],
     ['ISSUER', 'ftp://id.example.com', /^ISSUER=/],
     ['DATABASE_URL', 'mysql://db/castellan', /^DATABASE_URL=.* expected sqlite:PATH or postgres/],
-    ['SIGNING_ALG', 'HS256', /^SIGNING_ALG="HS256" is not valid: expected RS256 or ES256$/],
+    ['SIGNING_ALG', 'HS256', /^SIGNING_ALG="HS256" is not valid: expected RS256, PS256, ES256, EdDSA$/],
     ['RSA_KEY_BITS', '1024', /^RSA_KEY_BITS="1024" is not valid: expected 2048, 3072 or 4096$/],
     ['STRICT_ASSERTION_AUDIENCE', 'yes', /^STRICT_ASSERTION_AUDIENCE="yes" is not valid: expected true or false$/],
     ['CASTELLAN_MASTER_KEY', Buffer.alloc(16).toString('base64'), /^CASTELLAN_MASTER_KEY=.* expected 32 bytes in base64$/],

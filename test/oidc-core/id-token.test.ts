@@ -59,6 +59,19 @@ describe(`OIDC Core §2 ID token (${backendName})`, () => {
     expect(claims.at_hash).toBe(accessTokenHash('abc', 'ES256'));
   });
 
+  it.each(['PS256', 'EdDSA'] as const)('MUST sign with the registered %s and verify against the published JWKS', async (alg) => {
+    const client = (await createClient(ctx, { client_id: `rp-${alg}`, client_secret: SECRET, redirect_uris: [REDIRECT], id_token_signed_response_alg: alg })).record;
+    const jwt = await mintIdToken(ctx, { grant: grant({ clientId: client.clientId }), client, user, accessToken: 'abc' });
+    const header = decodeProtectedHeader(jwt);
+    expect(header.alg).toBe(alg);
+    const published = (await ctx.keystore.jwks()).keys.find((k) => k.kid === header.kid);
+    expect(published).toMatchObject(alg === 'EdDSA' ? { kty: 'OKP', crv: 'Ed25519', alg } : { kty: 'RSA', alg });
+    const claims = await verify(jwt, client.clientId);
+    // Ed25519 hashes with SHA-512, so at_hash is the left 32 bytes of the SHA-512 digest.
+    expect(claims.at_hash).toBe(accessTokenHash('abc', alg));
+    expect(Buffer.from(claims.at_hash as string, 'base64url')).toHaveLength(alg === 'EdDSA' ? 32 : 16);
+  });
+
   it('MUST compute at_hash as the left half of SHA-256 of the access token (OIDC Core Appendix A.4 vector)', async () => {
     // OIDC Core A.4: access_token jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y has at_hash 77QmUPtjPfzWtF2AnpK9RQ.
     expect(accessTokenHash('jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y', 'RS256')).toBe('77QmUPtjPfzWtF2AnpK9RQ');

@@ -4,6 +4,7 @@ import { createApp } from '../../src/server/app.js';
 import type { GrantRecord, UserRecord } from '../../src/storage/stores.js';
 import { mintAccessToken } from '../../src/tokens/access-token.js';
 import { newId } from '../../src/tokens/handles.js';
+import { DPOP_SIGNING_ALGS } from '../../src/rfc9449-dpop/dpop-proof.js';
 import { backendName, createTestContext, type TestContext } from '../support/test-context.js';
 import { registerClient, registerUser } from '../support/browser-flow.js';
 
@@ -81,7 +82,15 @@ describe(`OIDC Core §5.3 UserInfo endpoint (${backendName})`, () => {
   describe('RFC 6750 §3 errors', () => {
     it('MUST answer a request without a token with 401 and a challenge without an error code', async () => {
       const res = await request(app).get('/userinfo').expect(401);
-      expect(res.headers['www-authenticate']).toBe('Bearer realm="castellan"');
+      expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="castellan", DPoP algs="[^"]+"$/);
+      expect(res.headers['www-authenticate']).not.toContain('error=');
+    });
+
+    it('MUST challenge a request without credentials in both schemes, the DPoP one naming its algs (RFC 9449 §7.1)', async () => {
+      const res = await request(app).post('/userinfo').type('form').send({}).expect(401);
+      const challenges = res.headers['www-authenticate'];
+      expect(challenges).toContain('Bearer realm="castellan"');
+      expect(challenges).toContain(`DPoP algs="${DPOP_SIGNING_ALGS.join(' ')}"`);
     });
 
     it('MUST answer an unknown token with 401 invalid_token', async () => {
@@ -145,7 +154,7 @@ describe(`OIDC Core §5.3 UserInfo endpoint (${backendName})`, () => {
       const { token } = await tokenFor('openid');
       const res = await request(app).get(`/userinfo?access_token=${token}`);
       expect(res.status).toBe(401);
-      expect(res.headers['www-authenticate']).toBe('Bearer realm="castellan"');
+      expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="castellan", DPoP algs=/);
     });
 
     it('MUST NOT read a form-body token on GET', async () => {

@@ -47,19 +47,19 @@ describe(`RFC 6749 §4.1.1 authorization request checks (${backendName})`, () =>
     });
 
     it('MUST NOT echo a state that would fail validation, and picks the response mode', () => {
-      expect(responseTarget({ state: 'abc' }, REDIRECT_URI)).toEqual({ redirectUri: REDIRECT_URI, responseMode: 'query', state: 'abc' });
-      expect(responseTarget({ state: ['a', 'b'], response_mode: 'form_post' }, REDIRECT_URI)).toMatchObject({ state: null, responseMode: 'form_post' });
-      expect(responseTarget({ state: 'x'.repeat(2049) }, REDIRECT_URI).state).toBeNull();
+      expect(responseTarget({ state: 'abc' }, REDIRECT_URI, 'c1')).toEqual({ clientId: 'c1', redirectUri: REDIRECT_URI, responseMode: 'query', state: 'abc' });
+      expect(responseTarget({ state: ['a', 'b'], response_mode: 'form_post' }, REDIRECT_URI, 'c1')).toMatchObject({ state: null, responseMode: 'form_post' });
+      expect(responseTarget({ state: 'x'.repeat(2049) }, REDIRECT_URI, 'c1').state).toBeNull();
     });
 
     // Conformance module oidcc-unsigned-request-object-supported-correctly-or-rejected-as-unsupported (form post plan).
     it('MUST deliver the error for an unsupported request object in the response_mode it carries', () => {
       const object = (claims: object) => `eyJhbGciOiJub25lIn0.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.`;
-      expect(responseTarget({ request: object({ response_mode: 'form_post' }) }, REDIRECT_URI).responseMode).toBe('form_post');
-      expect(responseTarget({ request: object({ response_mode: 'form_post' }), response_mode: 'query' }, REDIRECT_URI).responseMode).toBe('query');
-      expect(responseTarget({ request: object({ state: 's' }) }, REDIRECT_URI)).toEqual({ redirectUri: REDIRECT_URI, responseMode: 'query', state: null });
+      expect(responseTarget({ request: object({ response_mode: 'form_post' }) }, REDIRECT_URI, 'c1').responseMode).toBe('form_post');
+      expect(responseTarget({ request: object({ response_mode: 'form_post' }), response_mode: 'query' }, REDIRECT_URI, 'c1').responseMode).toBe('query');
+      expect(responseTarget({ request: object({ state: 's' }) }, REDIRECT_URI, 'c1')).toEqual({ clientId: 'c1', redirectUri: REDIRECT_URI, responseMode: 'query', state: null });
       for (const request of ['not-a-jwt', 'a.%%%.b', 'a.bnVsbA.b', ['a', 'b']]) {
-        expect(responseTarget({ request }, REDIRECT_URI).responseMode).toBe('query');
+        expect(responseTarget({ request }, REDIRECT_URI, 'c1').responseMode).toBe('query');
       }
     });
   });
@@ -94,7 +94,8 @@ describe(`RFC 6749 §4.1.1 authorization request checks (${backendName})`, () =>
       expect(checkResponseMode({} as AuthorizationRequestParams)).toBe('query');
       expect(checkResponseMode({ response_mode: 'form_post' } as AuthorizationRequestParams)).toBe('form_post');
       expect(codeOf(() => checkResponseMode({ response_mode: 'fragment' } as AuthorizationRequestParams))).toBe('invalid_request');
-      expect(codeOf(() => checkResponseMode({ response_mode: 'jwt' } as AuthorizationRequestParams))).toBe('invalid_request');
+      // JARM's jwt modes are accepted (test/jarm/response-modes.test.ts); an unknown mode is not.
+      expect(codeOf(() => checkResponseMode({ response_mode: 'web_message' } as AuthorizationRequestParams))).toBe('invalid_request');
     });
 
     it('MUST refuse a client without the code flow with unauthorized_client', async () => {

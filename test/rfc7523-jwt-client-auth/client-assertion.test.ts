@@ -102,6 +102,15 @@ describe(`RFC 7523 §3 JWT client assertions (${backendName})`, () => {
     it('MUST accept a private_key_jwt assertion signed with a registered RS256 key', async () => {
       expect((await verify(await assertion('pk', { alg: 'RS256', key: rsKey, kid: 'rs1' }))).clientId).toBe('pk');
     });
+    it.each(['PS256', 'EdDSA'] as const)('MUST accept a private_key_jwt assertion signed with a registered %s key', async (alg) => {
+      const pair = await generateKeyPair(alg, { extractable: true, ...(alg === 'EdDSA' ? { crv: 'Ed25519' } : {}) });
+      const clientId = `pk-${alg.toLowerCase()}`;
+      await createClient(ctx, {
+        client_id: clientId, grant_types: ['client_credentials'], token_endpoint_auth_method: 'private_key_jwt', token_endpoint_auth_signing_alg: alg,
+        jwks: { keys: [{ ...(await exportJWK(pair.publicKey)), kid: `${alg}-1` }] },
+      });
+      expect((await verify(await assertion(clientId, { alg, key: pair.privateKey, kid: `${alg}-1` }))).clientId).toBe(clientId);
+    });
     it('MUST accept a client_secret_jwt assertion made with the client secret (HS256 and HS512)', async () => {
       expect((await verify(await assertion('hs', { alg: 'HS256', key: hmac() }))).clientId).toBe('hs');
       expect((await verify(await assertion('hs', { alg: 'HS512', key: hmac() }), 'hs')).clientId).toBe('hs');

@@ -117,6 +117,11 @@ describe(`RFC 7591 §3 client registration endpoint (${backendName})`, () => {
       return res;
     };
 
+    it('registers the signing algs of ID tokens, UserInfo and JARM responses, and refuses none with invalid_client_metadata', async () => {
+      const algs = { id_token_signed_response_alg: 'EdDSA', userinfo_signed_response_alg: 'PS256', authorization_signed_response_alg: 'ES256' };
+      expect((await register(app, { redirect_uris: [REDIRECT], ...algs })).body).toMatchObject(algs);
+      await expectError({ redirect_uris: [REDIRECT], userinfo_signed_response_alg: 'none' }, 'invalid_client_metadata', /userinfo_signed_response_alg/);
+    });
     it('MUST answer invalid_redirect_uri for a redirect URI with a fragment', () => expectError({ redirect_uris: ['https://rp.example/cb#frag'] }, 'invalid_redirect_uri', /fragment/));
     it('MUST answer invalid_redirect_uri for a relative redirect URI', () => expectError({ redirect_uris: ['/cb'] }, 'invalid_redirect_uri'));
     it('MUST answer invalid_redirect_uri for a redirect URI without a valid scheme (localhost:8080/cb parses as scheme "localhost:")', () =>

@@ -77,6 +77,13 @@ describe('RFC 7662 §2.2 introspection response', () => {
     expect(introspectionResponse(ctx, access(), 'c1')).not.toHaveProperty('jti');
   });
 
+  it('MUST name the key of a DPoP-bound refresh token in cnf.jkt, without a token_type (RFC 9449 §5, §6.2)', () => {
+    const bound = introspectionResponse(ctx, refresh({ dpopJkt: 'jkt-of-the-key' }), 'c1');
+    expect(bound).toMatchObject({ active: true, cnf: { jkt: 'jkt-of-the-key' } });
+    expect(bound).not.toHaveProperty('token_type');
+    expect(introspectionResponse(ctx, refresh(), 'c1')).not.toHaveProperty('cnf');
+  });
+
   it('omits username and auth_time for a token without a user', () => {
     const body = introspectionResponse(ctx, access({}, { userId: null, authTime: null, acr: null }), 'c1');
     expect(body).toMatchObject({ active: true, sub: 'c1' });

@@ -60,6 +60,12 @@ describe('seed file validation', () => {
     expect(problem(document)).toBe(message);
   });
 
+  it('accepts the signing algs of ID tokens, UserInfo and JARM responses, and refuses none', () => {
+    const algs = { id_token_signed_response_alg: 'PS256', userinfo_signed_response_alg: 'EdDSA', authorization_signed_response_alg: 'ES256' };
+    expect(validateSeed({ clients: [{ ...web, ...algs }] }, options).clients?.[0]).toMatchObject(algs);
+    expect(problem({ clients: [{ ...web, userinfo_signed_response_alg: 'none' }] })).toBe('clients[0] (client_id "web"): userinfo_signed_response_alg must be one of RS256, PS256, ES256, EdDSA');
+  });
+
   it('applies production redirect rules when the server runs in production', () => {
     expect(problem({ clients: [{ ...web, redirect_uris: ['http://rp.example/cb'] }] }, true)).toBe(
       'clients[0] (client_id "web"): redirect_uri must be https in production (native clients may use loopback IPs)',

@@ -308,7 +308,7 @@ describe(`authorization endpoint (${backendName})`, () => {
 
   describe('OAuth 2.0 Form Post Response Mode', () => {
     it('MUST be advertised in discovery', () => {
-      expect(providerMetadata(ctx.config).response_modes_supported).toEqual(['query', 'form_post']);
+      expect(providerMetadata(ctx.config).response_modes_supported).toEqual(['query', 'form_post', 'jwt', 'query.jwt', 'form_post.jwt']);
     });
 
     it('MUST serve the auto-submit script as an external file', async () => {

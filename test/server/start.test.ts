@@ -42,7 +42,8 @@ describe('startServer (SQLite file)', () => {
     expect(discovery.status).toBe(200);
     expect(await discovery.json()).toMatchObject({ issuer: 'http://localhost:3999', jwks_uri: 'http://localhost:3999/jwks' });
     const jwks = (await (await fetch(`http://127.0.0.1:${server.port}/jwks`)).json()) as { keys: { kid: string }[] };
-    expect(jwks.keys.length).toBe(4);
+    // An active and a next key for each of RS256, PS256, ES256 and EdDSA.
+    expect(jwks.keys.length).toBe(8);
   });
 
   it('close() stops listening and closes the database', async () => {
@@ -98,7 +99,7 @@ describe('startServer (SQLite file)', () => {
     clock.advance(1);
     const due = await start(cfg, { clock });
     const after = await activeKids(due);
-    expect(after).toHaveLength(2);
+    expect(after).toHaveLength(4); // one active key per alg: RS256, PS256, ES256, EdDSA
     expect(after.some((kid) => before.includes(kid))).toBe(false);
   });
 

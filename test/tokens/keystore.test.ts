@@ -69,6 +69,34 @@ describe(`Keystore (${backendName})`, () => {
     expect((await ctx.stores.audit.list({ type: 'keys.rotated', limit: 1000 })).length).toBe(eventsBefore + 1);
   });
 
+  it('MUST publish one key per alg and state, PS256 on its own RSA key and EdDSA on an Ed25519 OKP key (RFC 8037 §2)', async () => {
+    const { keys } = await ctx.keystore.jwks();
+    const active = await ctx.stores.keys.listAll();
+    const kidOf = (alg: string) => byState(active, alg, 'active')[0].kid;
+    expect(keys.find((k) => k.kid === kidOf('EdDSA'))).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig' });
+    expect(keys.find((k) => k.kid === kidOf('PS256'))).toMatchObject({ kty: 'RSA', alg: 'PS256', use: 'sig' });
+    expect(kidOf('PS256')).not.toBe(kidOf('RS256'));
+    for (const key of keys) expect(key).not.toHaveProperty('d');
+  });
+
+  it('MUST give a database holding only RS256 and ES256 keys the new algs\' keys at start, keeping the old ones', async () => {
+    const before = await ctx.stores.keys.listAll();
+    for (const key of before.filter((k) => k.alg === 'PS256' || k.alg === 'EdDSA')) await ctx.knex('signing_keys').where({ kid: key.kid }).delete();
+    const kept = (await ctx.stores.keys.listAll()).map((k) => k.kid).sort();
+    const upgraded = node();
+    await upgraded.initialise();
+    const after = await ctx.stores.keys.listAll();
+    expect(after.map((k) => k.kid)).toEqual(expect.arrayContaining(kept));
+    for (const alg of ['PS256', 'EdDSA'] as const) {
+      expect(byState(after, alg, 'active')).toHaveLength(1);
+      expect(byState(after, alg, 'next')).toHaveLength(1);
+      const jwt = await upgraded.sign({ sub: 'x' }, { alg });
+      const { alg: signedWith, kid } = JSON.parse(Buffer.from(jwt.split('.')[0], 'base64url').toString());
+      expect(signedWith).toBe(alg);
+      expect(kid).toBe(byState(after, alg, 'active')[0].kid);
+    }
+  });
+
   it('MUST create keys once when several nodes start on a database without keys', async () => {
     for (const key of await ctx.stores.keys.listAll()) await ctx.knex('signing_keys').where({ kid: key.kid }).delete();
     await Promise.all([node().initialise(), node().initialise(), node().initialise()]);
