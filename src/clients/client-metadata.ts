@@ -8,6 +8,7 @@
  * @spec https://cheatsheetseries.owasp.org/cheatsheets/Server_Side_Request_Forgery_Prevention_Cheat_Sheet.html (SSRF: URLs the server will fetch are checked)
  * @spec https://www.rfc-editor.org/rfc/rfc6761#section-6.3 (localhost names resolve to loopback)
  * @spec https://www.rfc-editor.org/rfc/rfc9449#section-5.2 (dpop_bound_access_tokens, a boolean defaulting to false)
+ * @spec https://www.rfc-editor.org/rfc/rfc9101#section-10.5 (request object metadata: see src/rfc9101-jar/request-object-metadata.ts)
  */
 import { OAuthError } from '../errors/oauth-error.js';
 import { validateResourcesMetadata } from '../rfc8707-resource-indicators/resource-policy.js';
@@ -15,6 +16,7 @@ import { validateLifetimes } from './token-lifetimes.js';
 import { validateReuseGrace } from '../rfc6749-oauth2/refresh-reuse-grace.js';
 import { POLICY_METADATA, validateExchangePolicy } from '../rfc8693-token-exchange/exchange-policy.js';
 import { checkOutboundUrl, outboundPolicy, type SafeFetchPolicy } from '../security/safe-fetch.js';
+import { validateRequestObjectMetadata } from '../rfc9101-jar/request-object-metadata.js';
 import type { ClientMetadata } from '../storage/stores.js';
 
 export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'] as const;
@@ -182,6 +184,8 @@ export function validateClientMetadata(input: Record<string, unknown>, options: 
   if (input.id_token_signed_response_alg !== undefined && !['RS256', 'ES256'].includes(input.id_token_signed_response_alg as string)) {
     throw fail('id_token_signed_response_alg must be RS256 or ES256');
   }
+  // RFC 9126 and RFC 9101: pushed requests and request objects (src/rfc9101-jar/request-object-metadata.ts).
+  validateRequestObjectMetadata(input, (name, uri) => checkFetchedUri(name, uri, outbound));
 
   // Credentials and registration bookkeeping are never metadata, even when a metadata file carries them.
   const {

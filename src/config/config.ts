@@ -20,11 +20,12 @@ import { asTrustedIssuers, tokenExchangeProblems, type TokenExchangeConfig } fro
 import { asNonceLifetime, asProofAge, type DpopConfig } from './dpop-settings.js';
 import { lifetimeProblems, type LifetimeConfig } from './lifetime-settings.js';
 import { asWorkerCount, workerProblems, type WorkerConfig } from './worker-settings.js';
+import { asParTtl, type ParConfig } from './par-settings.js';
 import { adminProblems, applyAdminDefaults, asAdminToken, type AdminConfig } from './admin-settings.js';
 
 export type SigningAlg = 'RS256' | 'ES256';
 
-export interface Config extends SecurityConfig, LoginConfig, RegistrationConfig, ResourceConfig, ThreatConfig, StorageConfig, TokenExchangeConfig, DpopConfig, LifetimeConfig, WorkerConfig, AdminConfig {
+export interface Config extends SecurityConfig, LoginConfig, RegistrationConfig, ResourceConfig, ThreatConfig, StorageConfig, TokenExchangeConfig, DpopConfig, LifetimeConfig, WorkerConfig, AdminConfig, ParConfig {
   port: number;
   issuer: string;
   databaseUrl: string;
@@ -174,6 +175,9 @@ export const SETTINGS: Setting<keyof Config>[] = [
   { key: 'adminToken', env: 'ADMIN_TOKEN', parse: asAdminToken, describe: '32 to 512 printable characters without spaces' },
   { key: 'inspectorEnabled', env: 'INSPECTOR_ENABLED', parse: asBoolean, describe: 'true or false (default: true unless CASTELLAN_PRODUCTION=true)' },
   { key: 'testControlEnabled', env: 'TEST_CONTROL_ENABLED', default: false, parse: asBoolean, describe: 'true or false' },
+  // Pushed authorization requests, RFC 9126 (src/rfc9126-par/).
+  { key: 'parTtl', env: 'PAR_TTL', default: 60, parse: asParTtl, describe: 'an ISO 8601 duration from PT5S to PT10M, such as PT60S' },
+  { key: 'requirePar', env: 'REQUIRE_PAR', default: false, parse: asBoolean, describe: 'true or false' },
 ];
 
 export class ConfigError extends Error {

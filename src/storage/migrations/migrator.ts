@@ -19,8 +19,9 @@ import * as deviceAuthorization from './007-device-authorization.js';
 import * as tokenExchange from './008-token-exchange.js';
 import * as dpop from './009-dpop.js';
 import * as refreshRetry from './010-refresh-retry.js';
+import * as pushedAuthorizationRequests from './013-pushed-authorization-requests.js';
 
-const MIGRATIONS: { name: string; up: (knex: Knex) => Promise<void>; down: (knex: Knex) => Promise<void> }[] = [initial, tokenLifecycle, logout, mfaLockout, incident, writeIndexes, deviceAuthorization, tokenExchange, dpop, refreshRetry];
+const MIGRATIONS: { name: string; up: (knex: Knex) => Promise<void>; down: (knex: Knex) => Promise<void> }[] = [initial, tokenLifecycle, logout, mfaLockout, incident, writeIndexes, deviceAuthorization, tokenExchange, dpop, refreshRetry, pushedAuthorizationRequests];
 
 const migrationSource: Knex.MigrationSource<(typeof MIGRATIONS)[number]> = {
   getMigrations: async () => MIGRATIONS,

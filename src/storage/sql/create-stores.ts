@@ -1,5 +1,6 @@
 /** Builds every store over one database of the statement layer. */
 import { SqlRefreshRetryStore } from './refresh-retry-store.js';
+import { SqlPushedRequestStore } from './pushed-request-store.js';
 import type { Stores, Tx } from '../stores.js';
 import { SqlAuditStore, SqlReplayStore } from './audit-replay-stores.js';
 import { SqlClientStore } from './client-store.js';
@@ -46,6 +47,7 @@ export function createStores(db: Database): Stores {
     userData: new SqlUserDataStore(db),
     retention: new SqlRetentionStore(db),
     sealedValues: new SqlSealedValueStore(db),
+    pushedRequests: new SqlPushedRequestStore(db),
     // The layer's TransactionSql is what the opaque Tx stands for (on.ts turns it back).
     transaction: (work) => db.transaction((tx) => work(tx as Tx)),
     insertNewRows: (rows, consume, tx) => insertNewRows(db, rows, consume, tx),
