@@ -49,7 +49,7 @@ export function push(rig: ParRig, form: Record<string, string>, headers: Record<
 
 /** Pushes `form` as the confidential client `clientId` (Basic) and returns the request_uri. */
 export async function pushedRequestUri(rig: ParRig, clientId: string, form: Record<string, string>, headers: Record<string, string> = {}): Promise<string> {
-  const auth = clientId === 'spa' ? {} : { authorization: basic(clientId) };
+  const auth: Record<string, string> = clientId === 'spa' ? {} : { authorization: basic(clientId) };
   const response = await push(rig, form, { ...auth, ...headers });
   expect(response.status, response.text).toBe(201);
   return response.body.request_uri as string;
