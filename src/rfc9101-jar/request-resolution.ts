@@ -18,12 +18,13 @@
 import { OAuthError } from '../errors/oauth-error.js';
 import { contributeMetadata } from '../oidc-discovery/provider-metadata.js';
 import { isPushedRequestUri, redeemPushedRequest } from '../rfc9126-par/pushed-request-uri.js';
-import type { Params } from '../schema/validator.js';
+import { validateParams, type Params } from '../schema/validator.js';
 import type { Context } from '../server/context.js';
 import type { ClientRecord } from '../storage/stores.js';
 import { REQUEST_OBJECT_SIGNING_ALGS, verifyRequestObject } from './request-object.js';
 import { requestObjectParams } from './request-object-params.js';
 import { fetchRequestObject } from './request-uri-fetch.js';
+import { requestReferenceSchema, type RequestReferenceParams } from './request-reference.schema.js';
 
 // `none` is listed because clients that neither registered an algorithm nor must sign may send
 // unsigned objects (OIDC Core §6.1); clients that must sign never get them accepted.
@@ -52,20 +53,17 @@ export async function requestObjectParameters(ctx: Context, client: ClientRecord
 
 /** At /authorize: the parameters to validate, from whichever source the request names. */
 export async function resolveAuthorizationParams(ctx: Context, client: ClientRecord, outer: Params): Promise<ResolvedRequest> {
-  const { request, request_uri: requestUri } = outer;
-  if (Array.isArray(request) || Array.isArray(requestUri)) {
-    throw new OAuthError('invalid_request', 'request and request_uri must not be included more than once', { requirement: 'RFC9101-5-1' });
-  }
+  // Repeated or oversized: invalid_request, as for every parameter.
+  const { request, request_uri: requestUri } = validateParams<RequestReferenceParams>(requestReferenceSchema, outer);
   if (request === undefined && requestUri === undefined) return { params: outer, source: 'plain' };
   if (request !== undefined && requestUri !== undefined) {
     throw new OAuthError('invalid_request', 'request and request_uri must not be used together', { requirement: 'RFC9101-5-1' });
   }
   if (requestUri !== undefined) {
-    if (requestUri.length > 2048) throw new OAuthError('invalid_request_uri', 'the request_uri is too long', { requirement: 'RFC9101-5-1' });
     if (isPushedRequestUri(requestUri)) return { params: await redeemPushedRequest(ctx, client, requestUri), source: 'pushed' };
     return { params: await requestObjectParameters(ctx, client, await fetchRequestObject(ctx, client, requestUri)), source: 'request_object' };
   }
-  return { params: await requestObjectParameters(ctx, client, request as string), source: 'request_object' };
+  return { params: await requestObjectParameters(ctx, client, request!), source: 'request_object' };
 }
 
 /**

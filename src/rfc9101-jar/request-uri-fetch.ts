@@ -28,7 +28,7 @@ export function isRegisteredRequestUri(client: ClientRecord, requestUri: string)
 export async function fetchRequestObject(ctx: Context, client: ClientRecord, requestUri: string): Promise<string> {
   // RFC 9101 §10.4: only registered URIs are fetched, so the server cannot be pointed at any address.
   if (!isRegisteredRequestUri(client, requestUri)) {
-    throw new OAuthError('invalid_request_uri', 'the request_uri is not registered for this client', { requirement: 'OIDCC-6.2-1' });
+    throw new OAuthError('invalid_request_uri', 'the request_uri is not registered for this client', { requirement: 'OIDC-6.2-1' });
   }
   const policy = { ...outboundPolicy(ctx.config), timeoutMs: FETCH_TIMEOUT_MS, maxResponseBytes: REQUEST_OBJECT_MAX_LENGTH };
   try {
@@ -36,6 +36,6 @@ export async function fetchRequestObject(ctx: Context, client: ClientRecord, req
     if (response.status !== 200) throw new Error(`the request_uri answered ${response.status}`);
     return response.body.toString('utf8').trim();
   } catch (error) {
-    throw new OAuthError('invalid_request_uri', 'the request object could not be fetched from the request_uri', { requirement: 'OIDCC-6.2-2', cause: error });
+    throw new OAuthError('invalid_request_uri', 'the request object could not be fetched from the request_uri', { requirement: 'OIDC-6.2-2', cause: error });
   }
 }

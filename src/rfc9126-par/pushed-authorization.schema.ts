@@ -6,7 +6,7 @@
  * @spec https://www.rfc-editor.org/rfc/rfc9101#section-5.1 (request by value)
  */
 import type { JsonSchemaObject } from '../schema/validator.js';
-import { REQUEST_OBJECT_MAX_LENGTH } from '../rfc9101-jar/request-object.js';
+import { requestReferenceSchema } from '../rfc9101-jar/request-reference.schema.js';
 
 export interface PushedAuthorizationParams {
   client_id?: string;
@@ -18,8 +18,7 @@ export const pushedAuthorizationSchema: JsonSchemaObject = {
   type: 'object',
   properties: {
     client_id: { type: 'string', maxLength: 255 },
-    request: { type: 'string', maxLength: REQUEST_OBJECT_MAX_LENGTH },
-    // Declared so its presence is refused with invalid_request rather than silently dropped.
-    request_uri: { type: 'string', maxLength: 8192 },
+    // request_uri is declared so its presence is refused with invalid_request, not silently dropped.
+    ...requestReferenceSchema.properties,
   },
 };
