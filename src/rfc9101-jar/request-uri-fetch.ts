@@ -26,6 +26,11 @@ export function isRegisteredRequestUri(client: ClientRecord, requestUri: string)
 
 /** The request object found at `requestUri`, a registered URI of `client`; else invalid_request_uri. */
 export async function fetchRequestObject(ctx: Context, client: ClientRecord, requestUri: string): Promise<string> {
+  // A client that registered no request_uris does not use references: for it they are unsupported
+  // (OIDC Core §6.2 with require_request_uri_registration), which is what its developer should read.
+  if (!Array.isArray(client.metadata.request_uris) || client.metadata.request_uris.length === 0) {
+    throw new OAuthError('request_uri_not_supported', 'this client registered no request_uris, so request_uri by reference is not available to it', { requirement: 'OIDC-6.2-1' });
+  }
   // RFC 9101 §10.4: only registered URIs are fetched, so the server cannot be pointed at any address.
   if (!isRegisteredRequestUri(client, requestUri)) {
     throw new OAuthError('invalid_request_uri', 'the request_uri is not registered for this client', { requirement: 'OIDC-6.2-1' });

@@ -58,9 +58,9 @@ describe(`attack suite: response type and mode tricks (${backendName})`, () => {
   });
 
   // Keycloak CVE-2020-10770: request_uri fetched blindly (SSRF). Castellan fetches only URIs the
-  // client registered in request_uris (RFC 9101 §10.4), so an unregistered one is refused unfetched.
+  // client registered in request_uris (RFC 9101 §10.4); this client registered none, so it is refused unfetched.
   it('MUST refuse an unregistered request_uri without fetching it', async () => {
-    await refusedWith({ request_uri: listenerUrl }, 'invalid_request_uri');
+    await refusedWith({ request_uri: listenerUrl }, 'request_uri_not_supported');
     expect(listenerHits).toBe(0);
   });
   // RFC 9101 §6.3: an unsigned request object that does not even name the client is refused.

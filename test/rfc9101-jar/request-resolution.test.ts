@@ -112,6 +112,9 @@ describe(`RFC 9101 request objects at /authorize and /par (${backendName})`, () 
       const before = hits;
       const response = await authorize({ client_id: 'rp', redirect_uri: REDIRECT_URI, request_uri: `${hostedBase}/other.jwt` });
       expect(errorOf(response.headers.location)).toBe('invalid_request_uri');
+      // A client that registered no request_uris is told references are not supported for it.
+      const unregistered = await authorize({ client_id: 'signing-rp', redirect_uri: REDIRECT_URI, request_uri: `${hostedBase}/request.jwt` });
+      expect(errorOf(unregistered.headers.location)).toBe('request_uri_not_supported');
       expect(hits).toBe(before);
     });
 
