@@ -14,6 +14,7 @@ describe(`RFC 9101 request objects at /authorize and /par (${backendName})`, () 
   let ctx: TestContext;
   let app: ReturnType<typeof createApp>;
   let key: SigningKey;
+  let remoteKey: SigningKey;
   let user: { username: string; password: string };
   let hosted: Server;
   let hostedBase: string;
@@ -41,6 +42,10 @@ describe(`RFC 9101 request objects at /authorize and /par (${backendName})`, () 
     hostedBase = `http://127.0.0.1:${(hosted.address() as AddressInfo).port}`;
     await keyedClient(ctx, 'rp', [key], { request_uris: [`${hostedBase}/request.jwt`, `${hostedBase}/missing.jwt`, `${hostedBase}/huge.jwt`] });
     await keyedClient(ctx, 'signing-rp', [key], { require_signed_request_object: true });
+    // Keys published at a jwks_uri, fetched through the guarded client like private_key_jwt keys.
+    remoteKey = await signingKey('PS256');
+    documents.set('/jwks.json', { status: 200, body: JSON.stringify({ keys: [remoteKey.publicJwk] }) });
+    await keyedClient(ctx, 'remote-keys', [], { jwks: undefined, jwks_uri: `${hostedBase}/jwks.json`, request_object_signing_alg: 'PS256' });
     const registered = await registerUser(ctx);
     user = { username: registered.user.username, password: registered.password };
   });
@@ -67,6 +72,14 @@ describe(`RFC 9101 request objects at /authorize and /par (${backendName})`, () 
       expect(page.status).toBe(400);
       expect(page.headers.location).toBeUndefined();
       expect(page.text).toContain('invalid_request_object');
+    });
+
+    it('MUST verify an object with the keys at the client jwks_uri', async () => {
+      const jwt = await requestObject(ctx, remoteKey, 'remote-keys', authorizationClaims('remote-keys'));
+      expect((await authorize({ client_id: 'remote-keys', request: jwt })).status).toBe(303);
+      const wrongKey = await requestObject(ctx, { ...(await signingKey('PS256')), kid: remoteKey.kid }, 'remote-keys', authorizationClaims('remote-keys'));
+      const refused = await authorize({ client_id: 'remote-keys', redirect_uri: REDIRECT_URI, request: wrongKey });
+      expect(errorOf(refused.headers.location)).toBe('invalid_request_object');
     });
 
     it('MUST refuse request and request_uri together', async () => {
