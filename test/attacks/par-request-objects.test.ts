@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../src/clients/client-service.js';
+import { hashHandle } from '../../src/tokens/handles.js';
 import { pkcePair } from '../support/code-issuer.js';
 import { keyedClient, requestObject, signingKey, unsignedObject, type SigningKey } from '../rfc9101-jar/jar-fixtures.js';
 import { attackRig, basic, expectErrorPage, expectJsonError, goodParams, REDIRECT, SECRET, type AttackRig } from './attack-rig.js';
@@ -91,7 +92,9 @@ describe('attacks on pushed authorization requests and request objects', () => {
       const response = await rig.authorize({ client_id: 'fapi', request_uri: requestUri, redirect_uri: 'https://attacker.example/cb', state: 'attacker-state', response_mode: 'form_post', scope: 'openid offline_access' });
       expect(response.status).toBe(303);
       // The login page comes first; the request it resumes is the signed one, not the query's.
-      const interaction = await rig.ctx.knex('interactions').orderBy('created_at', 'desc').first();
+      const uid = /\/interaction\/([^/]+)\//.exec(response.headers.get('location')!)![1];
+      const interaction = await rig.ctx.knex('interactions').where('uid_hash', hashHandle(uid)).first();
+      expect(interaction).toBeTruthy();
       const stored = JSON.stringify(interaction);
       expect(stored).toContain('signed-state');
       expect(stored).not.toContain('attacker');
