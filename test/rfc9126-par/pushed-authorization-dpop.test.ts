@@ -18,6 +18,7 @@ describe(`RFC 9449 §10.1 DPoP with pushed authorization requests (${backendName
   let rig: ParRig;
   const parUrl = () => `${rig.ctx.config.issuer}/par`;
   const tokenUrl = () => `${rig.ctx.config.issuer}/token`;
+  // The server's clock is frozen at the start of the file: proofs are dated by it, however slow the run.
   beforeAll(async () => {
     rig = await parRig();
   });
@@ -26,16 +27,16 @@ describe(`RFC 9449 §10.1 DPoP with pushed authorization requests (${backendName
   it('MUST bind the code to the key of the proof sent with the pushed request', async () => {
     const key = await dpopKey();
     const { params, verifier } = pushedParams('web');
-    const requestUri = await pushedRequestUri(rig, 'web', params, { dpop: await dpopProof(key, { htu: parUrl() }) });
+    const requestUri = await pushedRequestUri(rig, 'web', params, { dpop: await dpopProof(key, { htu: parUrl(), iat: rig.ctx.clock() }) });
     const code = (await authorizeWithRequestUri(rig, 'web', requestUri)).searchParams.get('code')!;
     const other = await dpopKey();
-    const wrongKey = await redeem(rig, 'web', code, verifier, { dpop: await dpopProof(other, { htu: tokenUrl() }) });
+    const wrongKey = await redeem(rig, 'web', code, verifier, { dpop: await dpopProof(other, { htu: tokenUrl(), iat: rig.ctx.clock() }) });
     expect(wrongKey.body.error).toBe('invalid_grant');
-    const code2 = (await authorizeWithRequestUri(rig, 'web', await pushedRequestUri(rig, 'web', params, { dpop: await dpopProof(key, { htu: parUrl() }) }))).searchParams.get('code')!;
+    const code2 = (await authorizeWithRequestUri(rig, 'web', await pushedRequestUri(rig, 'web', params, { dpop: await dpopProof(key, { htu: parUrl(), iat: rig.ctx.clock() }) }))).searchParams.get('code')!;
     const noProof = await redeem(rig, 'web', code2, verifier);
     expect(noProof.body.error).toBe('invalid_dpop_proof');
-    const code3 = (await authorizeWithRequestUri(rig, 'web', await pushedRequestUri(rig, 'web', params, { dpop: await dpopProof(key, { htu: parUrl() }) }))).searchParams.get('code')!;
-    const bound = await redeem(rig, 'web', code3, verifier, { dpop: await dpopProof(key, { htu: tokenUrl() }) });
+    const code3 = (await authorizeWithRequestUri(rig, 'web', await pushedRequestUri(rig, 'web', params, { dpop: await dpopProof(key, { htu: parUrl(), iat: rig.ctx.clock() }) }))).searchParams.get('code')!;
+    const bound = await redeem(rig, 'web', code3, verifier, { dpop: await dpopProof(key, { htu: tokenUrl(), iat: rig.ctx.clock() }) });
     expect(bound.status, bound.text).toBe(200);
     expect(bound.body.token_type).toBe('DPoP');
   });
@@ -43,16 +44,16 @@ describe(`RFC 9449 §10.1 DPoP with pushed authorization requests (${backendName
   it('MUST refuse a dpop_jkt that does not match the key of the proof', async () => {
     const key = await dpopKey();
     const other = await dpopKey();
-    const response = await push(rig, pushedParams('web', { dpop_jkt: other.jkt }).params, { authorization: basic('web'), dpop: await dpopProof(key, { htu: parUrl() }) });
+    const response = await push(rig, pushedParams('web', { dpop_jkt: other.jkt }).params, { authorization: basic('web'), dpop: await dpopProof(key, { htu: parUrl(), iat: rig.ctx.clock() }) });
     expect(response.status).toBe(400);
     expect(response.body.error).toBe('invalid_dpop_proof');
-    const matching = await push(rig, pushedParams('web', { dpop_jkt: key.jkt }).params, { authorization: basic('web'), dpop: await dpopProof(key, { htu: parUrl() }) });
+    const matching = await push(rig, pushedParams('web', { dpop_jkt: key.jkt }).params, { authorization: basic('web'), dpop: await dpopProof(key, { htu: parUrl(), iat: rig.ctx.clock() }) });
     expect(matching.status).toBe(201);
   });
 
   it('MUST check the proof against the PAR endpoint URL', async () => {
     const key = await dpopKey();
-    const response = await push(rig, pushedParams('web').params, { authorization: basic('web'), dpop: await dpopProof(key, { htu: tokenUrl() }) });
+    const response = await push(rig, pushedParams('web').params, { authorization: basic('web'), dpop: await dpopProof(key, { htu: tokenUrl(), iat: rig.ctx.clock() }) });
     expect(response.status).toBe(400);
     expect(response.body.error).toBe('invalid_dpop_proof');
   });
