@@ -12,6 +12,7 @@ import { effectiveLifetime, LIFETIME_METADATA, type EffectiveLifetime, type Life
 import type { Config } from '../config/config.js';
 import { parseDuration } from '../config/duration.js';
 import { POLICY_METADATA } from '../rfc8693-token-exchange/exchange-policy.js';
+import { REGISTRABLE_REQUEST_OBJECT_ALGS } from '../rfc9101-jar/request-object-metadata.js';
 import { tokenTypeFromName } from '../rfc8693-token-exchange/token-types.js';
 import type { ClientRecord } from '../storage/stores.js';
 import { jwksFromCertificateFile } from '../rfc8705-mtls/certificate-metadata.js';
@@ -39,6 +40,10 @@ interface AddOptions {
   tlsSanEmail?: string;
   tlsCertificate?: string;
   tlsBoundAccessTokens?: boolean;
+  requirePar?: boolean;
+  requireSignedRequestObject?: boolean;
+  requestObjectSigningAlg?: string;
+  requestUri?: string[];
   accessTokenLifetime?: number;
   refreshTokenLifetime?: number;
   idTokenLifetime?: number;
@@ -137,6 +142,10 @@ function metadataInput(options: AddOptions, command: Command): Record<string, un
   if (options.jwks) metadata.jwks = readJsonFile(options.jwks, 'JWK Set file');
   // --no-require-pkce has an implicit default of true; only an explicit flag overrides the file.
   if (command.getOptionValueSource('requirePkce') === 'cli') metadata.require_pkce = options.requirePkce;
+  set('require_pushed_authorization_requests', options.requirePar);
+  set('require_signed_request_object', options.requireSignedRequestObject);
+  set('request_object_signing_alg', options.requestObjectSigningAlg);
+  set('request_uris', options.requestUri);
   set(POLICY_METADATA, exchangePolicyInput(options, metadata[POLICY_METADATA]));
   return metadata;
 }
@@ -201,6 +210,10 @@ function registerAdd(clients: Command, io: CliIo): void {
     .option('--exchange-delegation', 'token exchange: may exchange with an actor token (the token carries act)')
     .option('--exchange-actor-type <type>', 'token exchange: accepted actor token type, repeatable (default: the subject types)', collectTokenType)
     .option('--exchange-actor-issuer <issuer>', 'token exchange: "self" or a trusted issuer for actor tokens, repeatable (default self)', collect)
+    .option('--require-par', 'authorization requests must be pushed first (RFC 9126 require_pushed_authorization_requests)')
+    .option('--require-signed-request-object', 'authorization requests must be signed request objects (RFC 9101 require_signed_request_object)')
+    .addOption(new Option('--request-object-signing-alg <alg>', 'the one algorithm of this client\'s request objects (none: unsigned)').choices(REGISTRABLE_REQUEST_OBJECT_ALGS))
+    .option('--request-uri <uri>', 'a request_uri (request object by reference) the client may send, repeatable', collect)
     .option('--json', 'machine-readable output')
     .action(async (options: AddOptions, command: Command) => {
       const input = metadataInput(options, command);

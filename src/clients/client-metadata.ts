@@ -11,6 +11,7 @@
  * @spec https://www.rfc-editor.org/rfc/rfc8705#section-2.1.2 (tls_client_auth subject metadata: rfc8705-mtls/certificate-metadata.ts)
  * @spec https://openid.net/specs/openid-connect-registration-1_0.html#ClientMetadata (id_token_signed_response_alg, userinfo_signed_response_alg)
  * @spec https://openid.net/specs/oauth-v2-jarm-final.html#section-3 (authorization_signed_response_alg)
+ * @spec https://www.rfc-editor.org/rfc/rfc9101#section-10.5 (request object metadata: see src/rfc9101-jar/request-object-metadata.ts)
  */
 import { OAuthError } from '../errors/oauth-error.js';
 import { validateResourcesMetadata } from '../rfc8707-resource-indicators/resource-policy.js';
@@ -19,6 +20,7 @@ import { validateReuseGrace } from '../rfc6749-oauth2/refresh-reuse-grace.js';
 import { POLICY_METADATA, validateExchangePolicy } from '../rfc8693-token-exchange/exchange-policy.js';
 import { checkOutboundUrl, outboundPolicy, type SafeFetchPolicy } from '../security/safe-fetch.js';
 import { applyClientProfile } from '../fapi2-security-profile/client-profile.js';
+import { validateRequestObjectMetadata } from '../rfc9101-jar/request-object-metadata.js';
 import type { ClientMetadata } from '../storage/stores.js';
 import { validateCertificateMetadata } from '../rfc8705-mtls/certificate-metadata.js';
 import { isSupportedAlg, SUPPORTED_ALGS } from '../tokens/keystore.js';
@@ -196,6 +198,8 @@ export function validateClientMetadata(raw: Record<string, unknown>, options: Me
   for (const name of RESPONSE_SIGNING_ALG_METADATA) {
     if (input[name] !== undefined && !isSupportedAlg(input[name])) throw fail(`${name} must be one of ${SUPPORTED_ALGS.join(', ')}`);
   }
+  // RFC 9126 and RFC 9101: pushed requests and request objects (src/rfc9101-jar/request-object-metadata.ts).
+  validateRequestObjectMetadata(input, (name, uri) => checkFetchedUri(name, uri, outbound));
 
   // Credentials and registration bookkeeping are never metadata, even when a metadata file carries them.
   const {

@@ -20,6 +20,7 @@ import { asTrustedIssuers, tokenExchangeProblems, type TokenExchangeConfig } fro
 import { asNonceLifetime, asProofAge, type DpopConfig } from './dpop-settings.js';
 import { lifetimeProblems, type LifetimeConfig } from './lifetime-settings.js';
 import { asWorkerCount, workerProblems, type WorkerConfig } from './worker-settings.js';
+import { asParTtl, type ParConfig } from './par-settings.js';
 import { adminProblems, applyAdminDefaults, asAdminToken, type AdminConfig } from './admin-settings.js';
 import { asTraceCount, type InspectorConfig } from './inspector-settings.js';
 import { asCertificateHeader, asMtlsBaseUrl, mtlsProblems, type MtlsConfig } from './mtls-settings.js';
@@ -27,7 +28,7 @@ import { isSupportedAlg, SUPPORTED_ALGS, type Alg } from '../tokens/keystore.js'
 
 export type SigningAlg = Alg;
 
-export interface Config extends SecurityConfig, LoginConfig, RegistrationConfig, ResourceConfig, ThreatConfig, StorageConfig, TokenExchangeConfig, DpopConfig, LifetimeConfig, WorkerConfig, AdminConfig, MtlsConfig, InspectorConfig {
+export interface Config extends SecurityConfig, LoginConfig, RegistrationConfig, ResourceConfig, ThreatConfig, StorageConfig, TokenExchangeConfig, DpopConfig, LifetimeConfig, WorkerConfig, AdminConfig, MtlsConfig, InspectorConfig, ParConfig {
   port: number;
   issuer: string;
   databaseUrl: string;
@@ -183,6 +184,9 @@ export const SETTINGS: Setting<keyof Config>[] = [
   { key: 'mtlsCaFile', env: 'MTLS_CA_FILE', parse: asString, describe: 'a path to a PEM bundle of CA certificates' },
   { key: 'mtlsCertificateHeader', env: 'MTLS_CERTIFICATE_HEADER', parse: asCertificateHeader, describe: 'a header name such as X-SSL-Client-Cert' },
   { key: 'mtlsBaseUrl', env: 'MTLS_BASE_URL', parse: asMtlsBaseUrl, describe: 'an https URL such as https://mtls.example.com' },
+  // Pushed authorization requests, RFC 9126 (src/rfc9126-par/).
+  { key: 'parTtl', env: 'PAR_TTL', default: 60, parse: asParTtl, describe: 'an ISO 8601 duration from PT5S to PT10M, such as PT60S' },
+  { key: 'requirePar', env: 'REQUIRE_PAR', default: false, parse: asBoolean, describe: 'true or false' },
 ];
 
 export class ConfigError extends Error {

@@ -17,7 +17,7 @@ import { opaqueBearerHash, recorderFor } from './trace-recorder.js';
 export const RECORDED_PATHS: ReadonlyMap<string, string> = new Map([
   [PATHS.authorization, 'authorization'], [PATHS.token, 'token'], [PATHS.userinfo, 'userinfo'], [PATHS.introspection, 'introspection'],
   [PATHS.revocation, 'revocation'], [PATHS.deviceAuthorization, 'device_authorization'], [PATHS.endSession, 'end_session'],
-  [PATHS.registration, 'registration'], ['/par', 'par'],
+  [PATHS.registration, 'registration'], [PATHS.pushedAuthorization, 'par'],
 ]);
 
 /** Largest response body kept to read tokens and errors from. */

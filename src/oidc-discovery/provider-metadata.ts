@@ -25,6 +25,7 @@ export const PATHS = {
   asMetadata: '/.well-known/oauth-authorization-server',
   deviceAuthorization: '/device_authorization',
   deviceVerification: '/device',
+  pushedAuthorization: '/par',
 } as const;
 
 /** JWS algorithms accepted for client assertions, wherever clients authenticate (token, introspection, revocation). */
@@ -59,9 +60,6 @@ export function providerMetadata(config: Config): Record<string, unknown> {
     claims_supported: SUPPORTED_CLAIMS,
     claim_types_supported: ['normal'],
     code_challenge_methods_supported: ['S256'],
-    request_parameter_supported: false,
-    request_uri_parameter_supported: false,
-    require_request_uri_registration: false,
     authorization_response_iss_parameter_supported: true,
   };
   for (const contributor of contributors) Object.assign(metadata, contributor(config));

@@ -13,6 +13,8 @@ import { revocationSchema } from '../rfc7009-revocation/revocation.schema.js';
 import { deviceAuthorizationSchema } from '../rfc8628-device-authorization/device-authorization.schema.js';
 import { registrationSchema, updateSchema } from '../rfc7591-registration/registration.schema.js';
 import { introspectionSchema } from '../rfc7662-introspection/introspection.schema.js';
+import { requestReferenceSchema } from '../rfc9101-jar/request-reference.schema.js';
+import { pushedAuthorizationSchema } from '../rfc9126-par/pushed-authorization.schema.js';
 import { findGrant, supportedGrantTypes } from '../server/grant-registry.js';
 import { pagePaths } from './openapi-pages.js';
 import { inspectorPaths } from '../inspector/inspector-openapi.js';
@@ -57,11 +59,14 @@ const tokenResponse: Json = {
   required: ['access_token', 'token_type', 'expires_in'],
 };
 
+/** RFC 9101 and RFC 9126: request and request_uri stand for the rest of the parameters. */
+const authorizationWithReferences = { ...authorizationRequestSchema, properties: { ...authorizationRequestSchema.properties, ...requestReferenceSchema.properties } };
+
 const authorize = (method: 'get' | 'post'): Json => ({
   operationId: `authorize${method === 'get' ? 'Get' : 'Post'}`,
   tags: ['RFC 6749', 'OpenID Connect Core'],
   summary: 'Authorization request (code flow with PKCE); answers by redirect or form_post, with iss',
-  ...(method === 'get' ? { parameters: queryParameters(authorizationRequestSchema) } : { requestBody: formBody(mergeSchemas(authorizationRequestSchema)) }),
+  ...(method === 'get' ? { parameters: queryParameters(authorizationWithReferences) } : { requestBody: formBody(mergeSchemas(authorizationWithReferences)) }),
   responses: {
     200: { description: 'response_mode=form_post: an auto-submitting form to the redirect URI', content: { 'text/html': { schema: { type: 'string' } } } },
     303: redirectResponse('To the redirect URI with code or error, state and iss; or to the login or consent page'),
@@ -89,6 +94,17 @@ const clientAuthenticated = (operationId: string, summary: string, tag: string, 
   },
 });
 
+/** RFC 9126 §2: an authorization request (or a request object) pushed with client authentication; 201. */
+function pushedAuthorization(): Json {
+  const { post } = clientAuthenticated('pushedAuthorization', 'Pushed authorization request: a one-time request_uri for /authorize, never cached', 'RFC 9126',
+    mergeSchemas(pushedAuthorizationSchema, authorizationRequestSchema, clientAuthenticationSchema), {}) as { post: { responses: Record<string, Json> } };
+  const { 200: _ok, ...refusals } = post.responses;
+  const created = jsonOk('RFC 9126 §2.2 pushed authorization response', {
+    type: 'object', properties: { request_uri: { type: 'string' }, expires_in: { type: 'integer' } }, required: ['request_uri', 'expires_in'],
+  });
+  return { post: { ...post, responses: { 201: created, ...refusals } } };
+}
+
 function protocolPaths(): Json {
   return {
     [PATHS.discovery]: { get: { operationId: 'openidConfiguration', tags: ['OpenID Connect Discovery'], summary: 'OpenID Provider configuration', responses: { 200: jsonOk('Provider metadata') } } },
@@ -114,6 +130,7 @@ function protocolPaths(): Json {
         },
         required: ['device_code', 'user_code', 'verification_uri', 'expires_in'],
       })),
+    [PATHS.pushedAuthorization]: pushedAuthorization(),
     [PATHS.revocation]: clientAuthenticated('revoke', 'Token revocation', 'RFC 7009',
       mergeSchemas(revocationSchema, clientAuthenticationSchema), { description: 'Revoked, or the token was unknown (empty body)' }),
     [PATHS.userinfo]: {

@@ -33,8 +33,6 @@ export interface AuthorizationRequestParams {
   ui_locales?: string;
   claims?: string;
   acr_values?: string;
-  request?: string;
-  request_uri?: string;
   resource?: string | string[];
   dpop_jkt?: string;
 }
@@ -64,9 +62,6 @@ export const authorizationRequestSchema: JsonSchemaObject = {
     dpop_jkt: { type: 'string', pattern: '^[A-Za-z0-9_-]{43}$' },
     // OIDC Core §3.1.2.1: space-separated, in order of preference; voluntary.
     acr_values: text(1024),
-    // Declared only so their presence can be answered with request(_uri)_not_supported.
-    request: text(65536),
-    request_uri: text(8192),
   },
   required: ['client_id', 'redirect_uri'],
 };

@@ -5,7 +5,6 @@
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1 (which errors may be redirected)
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-3.3 (scope: see scope-policy.ts)
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
- * @spec https://openid.net/specs/openid-connect-core-1_0.html#RequestObject (request_not_supported)
  */
 import { OAuthError } from '../errors/oauth-error.js';
 import type { Context } from '../server/context.js';
@@ -82,28 +81,10 @@ export function checkRedirectUri(client: ClientRecord, params: Params): string {
   return presented;
 }
 
-/**
- * The response_mode claim of a request object, read only to deliver its request_not_supported
- * error the way the client asked (OIDC Core §6.1 lets every parameter but response_type and
- * client_id travel inside the object alone), and only when the request itself names no mode.
- * Nothing else in the unverified object is used; the error goes to the proven redirect_uri.
- */
-function requestObjectResponseMode(params: Params): string | undefined {
-  const payload = single(params.request)?.split('.')[1];
-  if (payload === undefined || payload.length > 8192) return undefined;
-  try {
-    const claims: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-    const mode = (claims as { response_mode?: unknown } | null)?.response_mode;
-    return typeof mode === 'string' ? mode : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Where errors go from here on; a state that would fail validation is not echoed. */
 export function responseTarget(params: Params, redirectUri: string, clientId: string): ResponseTarget {
   const state = single(params.state);
-  const mode = single(params.response_mode) ?? requestObjectResponseMode(params);
+  const mode = single(params.response_mode);
   return {
     clientId,
     redirectUri,
@@ -139,11 +120,6 @@ export function checkClientMayUseCode(client: ClientRecord): void {
   if (!responseTypes.includes('code') || !grantTypes.includes('authorization_code')) {
     throw new OAuthError('unauthorized_client', 'the client is not registered for the authorization code flow', { requirement: 'RFC6749-5.2-5' });
   }
-}
-
-export function rejectRequestObjects(params: AuthorizationRequestParams): void {
-  if (params.request !== undefined) throw new OAuthError('request_not_supported', 'the request parameter is not supported', { requirement: 'OIDC-3.1.2.6-1' });
-  if (params.request_uri !== undefined) throw new OAuthError('request_uri_not_supported', 'the request_uri parameter is not supported', { requirement: 'OIDC-3.1.2.6-1' });
 }
 
 /** The first well-formed BCP 47 tag of ui_locales, for the pages' lang attribute; display only. */

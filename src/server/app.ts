@@ -30,6 +30,7 @@ import { openApiRouter } from '../openapi/openapi-endpoint.js';
 import { deviceAuthorizationRouter } from '../rfc8628-device-authorization/device-authorization-endpoint.js';
 import { codeEntryRouter } from '../rfc8628-device-authorization/code-entry-routes.js';
 import { deviceConsentRouter } from '../rfc8628-device-authorization/device-consent-routes.js';
+import { pushedAuthorizationRouter } from '../rfc9126-par/pushed-authorization-endpoint.js';
 import { authorizationRouter } from './authorization-endpoint.js';
 import type { Context } from './context.js';
 import { tokenRouter } from './token-endpoint.js';
@@ -61,6 +62,8 @@ export function createApp(ctx: Context): express.Express {
   app.post(PATHS.authorization, rateLimit(ctx.limits, 'authorization', byClientIp(proxies), ctx.logger));
   // RFC 8628 §3.1: the device authorization endpoint is limited like the token endpoint (same policy and key).
   app.post(PATHS.deviceAuthorization, formBody, rateLimit(ctx.limits, 'token', byClientIpAndClientId(proxies), ctx.logger));
+  // RFC 9126: a pushed request is an authorization request, limited with the same policy and key.
+  app.post(PATHS.pushedAuthorization, rateLimit(ctx.limits, 'authorization', byClientIp(proxies), ctx.logger));
   app.post(PATHS.registration, rateLimit(ctx.limits, 'registration', byClientIp(proxies), ctx.logger));
   // Every router sees each request until one answers, and no two share a path, so the order is
   // only about cost: the endpoints relying parties call most come first, the browser pages after.
@@ -68,6 +71,7 @@ export function createApp(ctx: Context): express.Express {
   // Introspection is limited per authenticated client inside its endpoint (policy 'introspection').
   app.use(introspectionRouter(ctx));
   app.use(authorizationRouter(ctx));
+  app.use(pushedAuthorizationRouter(ctx));
   app.use(userinfoRouter(ctx));
   app.use(revocationRouter(ctx));
   app.use(deviceAuthorizationRouter(ctx));

@@ -1,8 +1,9 @@
 /**
  * GET and POST /authorize: the one place where the phases of an authorization request are ordered.
  * Each phase is a named function, so a stack trace or a review reads like the spec:
- *   parse -> client and redirect_uri (errors on a page) -> validate (errors redirected with state and
- *   iss from here on) -> session and prompt -> consent -> issue the code.
+ *   parse -> request object or pushed request (RFC 9101, RFC 9126) -> client and redirect_uri (errors
+ *   on a page) -> validate (errors redirected with state and iss from here on) -> session and prompt
+ *   -> consent -> issue the code.
  * What comes next is decided by oidc-core/authorization-decision.ts; the login, MFA and consent routes
  * resume these same phases after their page (resumeAuthorization).
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-3.1 (GET required, POST allowed)
@@ -24,12 +25,13 @@ import { JWT_RESPONSE_MODES } from '../jarm/response-modes.js';
 import { completeAuthorization } from '../rfc6749-oauth2/authorization-code-issuer.js';
 import {
   checkClientMayUseCode, checkRedirectUri, checkResponseMode, checkResponseType, findClient, pageLocale,
-  rejectRequestObjects, responseTarget, targetOf, type ResponseTarget,
+  responseTarget, targetOf, type AuthorizationRequest, type ResponseTarget,
 } from '../rfc6749-oauth2/authorization-request.js';
 import { authorizationRequestSchema, type AuthorizationRequestParams } from '../rfc6749-oauth2/authorization-request.schema.js';
 import { mountFormPostScript, sendAuthorizationError, sendAuthorizationResponse } from '../rfc6749-oauth2/authorization-response.js';
 import { authorizationRequestScope } from '../rfc6749-oauth2/scope-policy.js';
 import { checkCodeChallenge } from '../rfc7636-pkce/code-challenge.js';
+import { checkRequestSource, hasRequestReference, resolveAuthorizationParams, type RequestSource } from '../rfc9101-jar/request-resolution.js';
 import { grantResources } from '../rfc8707-resource-indicators/resource-policy.js';
 import { validateParams, type Params } from '../schema/validator.js';
 import type { ClientRecord } from '../storage/stores.js';
@@ -46,6 +48,8 @@ interface Authorization extends AuthorizationProgress {
   params: Params;
   client: ClientRecord;
   redirectUri: string;
+  /** Where the parameters came from: the request itself, a pushed request or a request object. */
+  source: RequestSource;
   /** Set once the redirect_uri is proven: from then on errors go back to the client. */
   target?: ResponseTarget;
   /** Present when resumed by the login, MFA or consent page. */
@@ -61,6 +65,29 @@ function parse(_ctx: Context, authorization: Authorization): void {
   authorization.params = requestParams(authorization.req);
 }
 
+/**
+ * RFC 9101 and RFC 9126: with `request` or `request_uri`, the parameters to validate are those of
+ * the request object or the pushed request (src/rfc9101-jar/request-resolution.ts).
+ */
+async function requestObjectOrPushed(ctx: Context, authorization: Authorization): Promise<void> {
+  const { params } = authorization;
+  authorization.source = 'plain';
+  if (!hasRequestReference(params)) return;
+  const client = await findClient(ctx, params);
+  // A bad object is reported to the client when the request also names one of its redirect URIs;
+  // otherwise (the usual pushed request: client_id and request_uri only) on a page.
+  try {
+    if (params.redirect_uri !== undefined) authorization.target = responseTarget(params, checkRedirectUri(client, params), client.clientId);
+  } catch {
+    authorization.target = undefined;
+  }
+  const resolved = await resolveAuthorizationParams(ctx, client, params);
+  // The redirect_uri that counts is the resolved one, proven again by the next phase.
+  authorization.target = undefined;
+  authorization.params = resolved.params;
+  authorization.source = resolved.source;
+}
+
 async function clientAndRedirectUri(ctx: Context, authorization: Authorization): Promise<void> {
   // Anything thrown here ends on an HTML page, never in a redirect (RFC 6749 §4.1.2.1).
   authorization.client = await findClient(ctx, authorization.params);
@@ -68,15 +95,15 @@ async function clientAndRedirectUri(ctx: Context, authorization: Authorization):
   authorization.target = responseTarget(authorization.params, authorization.redirectUri, authorization.client.clientId);
 }
 
-/** Every check after the redirect_uri, in the order the specs suggest; each throws an OAuthError. */
-async function validate(ctx: Context, authorization: Authorization): Promise<void> {
-  const { client, redirectUri } = authorization;
-  const params = validateParams<AuthorizationRequestParams>(authorizationRequestSchema, authorization.params);
+/**
+ * Every check after the redirect_uri, in the order the specs suggest; each throws an OAuthError.
+ * The pushed authorization request endpoint runs the same checks when a request is pushed.
+ */
+export async function validatedRequest(ctx: Context, client: ClientRecord, redirectUri: string, raw: Params): Promise<AuthorizationRequest> {
+  const params = validateParams<AuthorizationRequestParams>(authorizationRequestSchema, raw);
   checkResponseType(params);
   const responseMode = checkResponseMode(params);
   checkClientMayUseCode(client);
-  // Before PKCE and scope: a request object may carry those, so "not supported" is the honest answer.
-  rejectRequestObjects(params);
   const pkce = checkCodeChallenge(client, params);
   const scope = authorizationRequestScope(client, params.scope);
   // RFC 8707 §2.1: each resource must be an absolute URI the client may request, else invalid_target.
@@ -86,7 +113,7 @@ async function validate(ctx: Context, authorization: Authorization): Promise<voi
   const claims = parseClaimsParameter(params.claims);
   const hintedSubject = await idTokenHintSubject(ctx, params.id_token_hint);
   // display, claims_locales and unknown parameters were stripped by the schema: ignored.
-  authorization.request = {
+  return {
     clientId: client.clientId,
     redirectUri,
     responseMode,
@@ -105,6 +132,12 @@ async function validate(ctx: Context, authorization: Authorization): Promise<voi
     // RFC 9449 §10: the token request for this code must then prove this key.
     ...(params.dpop_jkt !== undefined ? { dpopJkt: params.dpop_jkt } : {}),
   };
+}
+
+async function validate(ctx: Context, authorization: Authorization): Promise<void> {
+  // First: a request that had to be pushed (or signed) is refused whatever else it says.
+  checkRequestSource(ctx, authorization.client, authorization.source);
+  authorization.request = await validatedRequest(ctx, authorization.client, authorization.redirectUri, authorization.params);
 }
 
 /** Hands the browser to an interaction page, opening the interaction when the endpoint is first asked. */
@@ -145,7 +178,7 @@ async function issue(ctx: Context, authorization: Authorization): Promise<void> 
   authorization.answered = true;
 }
 
-export const AUTHORIZE_PHASES: readonly Phase[] = [parse, clientAndRedirectUri, validate, sessionAndPrompt, consent, issue];
+export const AUTHORIZE_PHASES: readonly Phase[] = [parse, requestObjectOrPushed, clientAndRedirectUri, validate, sessionAndPrompt, consent, issue];
 
 /** The phases an interaction page resumes: its request was validated when the interaction opened. */
 const RESUMED_PHASES = AUTHORIZE_PHASES.slice(AUTHORIZE_PHASES.indexOf(sessionAndPrompt));

@@ -14,6 +14,7 @@ import type {
 import type {
   AuthorizationCodeRecord, AuthorizationCodeStore, RefreshTokenRecord, RefreshTokenStore, RefreshRetryAnswer, RefreshRetryStore, AccessTokenRecord, AccessTokenStore, DeviceAuthorizationStore,
 } from './token-records.js';
+import type { PushedRequestStore } from './token-records.js';
 import type { AuditEvent, AuditStore, FindingStore, IpBlockStore, ReplayStore, SettingStore, UserDataStore } from './security-stores.js';
 import type { TestControlStore } from './test-control-records.js';
 import type { RequestTraceStore } from './request-trace-records.js';
@@ -28,6 +29,7 @@ export type {
 export type {
   AuthorizationCodeRecord, AuthorizationCodeStore, RefreshTokenRecord, RefreshTokenStore, RefreshRetryAnswer, RefreshRetryStore, TokenWithGrant, CodeWithGrant, AccessTokenRecord, AccessTokenStore, DeviceAuthorizationStatus, DeviceAuthorizationRecord, DevicePoll, DeviceAuthorizationStore,
 } from './token-records.js';
+export type { PushedRequestRecord, PushedRequestStore } from './token-records.js';
 
 /** An open transaction, as callers hold it: opaque; only `Stores.transaction` makes one, only stores use it. */
 export interface Tx {
@@ -95,6 +97,14 @@ export interface ClientMetadata {
   tls_client_auth_san_email?: string;
   /** RFC 8705 §3.4: access tokens are bound to the client certificate of the token request. */
   tls_client_certificate_bound_access_tokens?: boolean;
+  /** RFC 9126 §5: this client's authorization requests must be pushed. */
+  require_pushed_authorization_requests?: boolean;
+  /** RFC 9101 §10.5: this client's authorization requests must be signed request objects. */
+  require_signed_request_object?: boolean;
+  /** OIDC Registration: the one algorithm this client's request objects use (none: unsigned). */
+  request_object_signing_alg?: string;
+  /** OIDC Registration: the request_uri values (by reference) this client may send. */
+  request_uris?: string[];
   [extension: string]: unknown;
 }
 
@@ -265,6 +275,7 @@ export interface Stores {
   testControl: TestControlStore;
   /** The request inspector's recordings (src/inspector/). */
   requestTraces: RequestTraceStore;
+  pushedRequests: PushedRequestStore;
   /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
   /**

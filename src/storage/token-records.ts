@@ -138,3 +138,23 @@ export interface DeviceAuthorizationStore {
   /** Only a pending, unexpired request becomes denied; false otherwise. */
   deny(deviceCodeHash: string, userId: string, now: number, tx?: Tx): Promise<boolean>;
 }
+
+/** RFC 9126: the validated parameters of a pushed authorization request, until its request_uri is used. */
+export interface PushedRequestRecord {
+  /** SHA-256 of the random part of the request_uri. */
+  handleHash: string;
+  clientId: string;
+  /** The authorization request's parameters as they are to be processed at /authorize. */
+  params: Record<string, string | string[]>;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface PushedRequestStore {
+  insert(record: PushedRequestRecord, tx?: Tx): Promise<void>;
+  /**
+   * Marks the request used and returns its parameters, only when it exists, belongs to `clientId`,
+   * is unexpired at `now` and was not used before (one conditional update); undefined otherwise.
+   */
+  consume(handleHash: string, clientId: string, now: number, tx?: Tx): Promise<PushedRequestRecord['params'] | undefined>;
+}

@@ -57,12 +57,13 @@ describe(`attack suite: response type and mode tricks (${backendName})`, () => {
       fetch(`${rig.issuer}/authorize?${new URLSearchParams({ redirect_uri: REDIRECT })}`, { method: 'POST', redirect: 'manual', body: encode(body), headers: { 'content-type': 'application/x-www-form-urlencoded' } }), /invalid redirect_uri/);
   });
 
-  // Keycloak CVE-2020-10770: request_uri fetched blindly (SSRF). Castellan refuses it unfetched.
-  it('MUST refuse request_uri without fetching it', async () => {
+  // Keycloak CVE-2020-10770: request_uri fetched blindly (SSRF). Castellan fetches only URIs the
+  // client registered in request_uris (RFC 9101 §10.4); this client registered none, so it is refused unfetched.
+  it('MUST refuse an unregistered request_uri without fetching it', async () => {
     await refusedWith({ request_uri: listenerUrl }, 'request_uri_not_supported');
     expect(listenerHits).toBe(0);
   });
-  // OIDC Core §6.1: an unsigned request object that would override redirect_uri is not supported.
+  // RFC 9101 §6.3: an unsigned request object that does not even name the client is refused.
   it('MUST refuse an unsigned request object that tries to override the request', () =>
-    refusedWith({ request: 'eyJhbGciOiJub25lIn0.eyJyZWRpcmVjdF91cmkiOiJodHRwczovL2F0dGFja2VyLmV4YW1wbGUifQ.' }, 'request_not_supported'));
+    refusedWith({ request: 'eyJhbGciOiJub25lIn0.eyJyZWRpcmVjdF91cmkiOiJodHRwczovL2F0dGFja2VyLmV4YW1wbGUifQ.' }, 'invalid_request_object'));
 });

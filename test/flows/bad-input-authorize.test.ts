@@ -97,7 +97,7 @@ describe(`RFC 6749 §4.1.2.1 authorization endpoint bad input (${backendName})`,
       expect(location.searchParams.get('error')).toBe('invalid_request');
     });
     it('MUST answer prompt=none without a session with login_required', () => expectRedirectError({ ...good, prompt: 'none' }, 'login_required'));
-    it('MUST refuse the request parameter it does not support', () => expectRedirectError({ ...good, request: 'eyJhbGciOiJub25lIn0.e30.' }, 'request_not_supported'));
+    it('MUST refuse a request object without the client_id', () => expectRedirectError({ ...good, request: 'eyJhbGciOiJub25lIn0.e30.' }, 'invalid_request_object'));
   });
 });
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OAuthError } from '../../src/errors/oauth-error.js';
 import {
-  checkClientMayUseCode, checkRedirectUri, checkResponseMode, checkResponseType, findClient, pageLocale, rejectRequestObjects,
+  checkClientMayUseCode, checkRedirectUri, checkResponseMode, checkResponseType, findClient, pageLocale,
   responseTarget,
 } from '../../src/rfc6749-oauth2/authorization-request.js';
 import { authorizationRequestSchema, type AuthorizationRequestParams } from '../../src/rfc6749-oauth2/authorization-request.schema.js';
@@ -51,17 +51,6 @@ describe(`RFC 6749 §4.1.1 authorization request checks (${backendName})`, () =>
       expect(responseTarget({ state: ['a', 'b'], response_mode: 'form_post' }, REDIRECT_URI, 'c1')).toMatchObject({ state: null, responseMode: 'form_post' });
       expect(responseTarget({ state: 'x'.repeat(2049) }, REDIRECT_URI, 'c1').state).toBeNull();
     });
-
-    // Conformance module oidcc-unsigned-request-object-supported-correctly-or-rejected-as-unsupported (form post plan).
-    it('MUST deliver the error for an unsupported request object in the response_mode it carries', () => {
-      const object = (claims: object) => `eyJhbGciOiJub25lIn0.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.`;
-      expect(responseTarget({ request: object({ response_mode: 'form_post' }) }, REDIRECT_URI, 'c1').responseMode).toBe('form_post');
-      expect(responseTarget({ request: object({ response_mode: 'form_post' }), response_mode: 'query' }, REDIRECT_URI, 'c1').responseMode).toBe('query');
-      expect(responseTarget({ request: object({ state: 's' }) }, REDIRECT_URI, 'c1')).toEqual({ clientId: 'c1', redirectUri: REDIRECT_URI, responseMode: 'query', state: null });
-      for (const request of ['not-a-jwt', 'a.%%%.b', 'a.bnVsbA.b', ['a', 'b']]) {
-        expect(responseTarget({ request }, REDIRECT_URI, 'c1').responseMode).toBe('query');
-      }
-    });
   });
 
   describe('syntax (schema)', () => {
@@ -104,10 +93,6 @@ describe(`RFC 6749 §4.1.1 authorization request checks (${backendName})`, () =>
       expect(codeOf(() => checkClientMayUseCode(client))).toBeUndefined();
     });
 
-    it('MUST answer request objects as not supported', () => {
-      expect(codeOf(() => rejectRequestObjects({ request: 'x' } as AuthorizationRequestParams))).toBe('request_not_supported');
-      expect(codeOf(() => rejectRequestObjects({ request_uri: 'x' } as AuthorizationRequestParams))).toBe('request_uri_not_supported');
-    });
   });
 
   it('MAY take the page language from ui_locales, ignoring malformed tags', () => {

@@ -147,8 +147,8 @@ describe(`authorization endpoint (${backendName})`, () => {
       expect(params.get('error')).toBe('invalid_request');
     });
 
-    it('MUST answer request and request_uri with request(_uri)_not_supported', async () => {
-      expect(redirectedError((await authorize({ request: 'eyJhbGciOiJub25lIn0.e30.' })).headers.location).get('error')).toBe('request_not_supported');
+    it('MUST answer a bad request object and a request_uri of a client without request_uris to the proven redirect_uri', async () => {
+      expect(redirectedError((await authorize({ request: 'eyJhbGciOiJub25lIn0.e30.' })).headers.location).get('error')).toBe('invalid_request_object');
       expect(redirectedError((await authorize({ request_uri: 'https://client.example/r' })).headers.location).get('error')).toBe('request_uri_not_supported');
     });
 

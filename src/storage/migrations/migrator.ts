@@ -21,9 +21,10 @@ import * as dpop from './009-dpop.js';
 import * as refreshRetry from './010-refresh-retry.js';
 import * as requestTraces from './011-request-traces.js';
 import * as testControl from './012-test-control.js';
+import * as pushedAuthorizationRequests from './013-pushed-authorization-requests.js';
 import * as certificateBinding from './014-certificate-binding.js';
 
-const MIGRATIONS: { name: string; up: (knex: Knex) => Promise<void>; down: (knex: Knex) => Promise<void> }[] = [initial, tokenLifecycle, logout, mfaLockout, incident, writeIndexes, deviceAuthorization, tokenExchange, dpop, refreshRetry, requestTraces, testControl, certificateBinding];
+const MIGRATIONS: { name: string; up: (knex: Knex) => Promise<void>; down: (knex: Knex) => Promise<void> }[] = [initial, tokenLifecycle, logout, mfaLockout, incident, writeIndexes, deviceAuthorization, tokenExchange, dpop, refreshRetry, requestTraces, testControl, pushedAuthorizationRequests, certificateBinding];
 
 const migrationSource: Knex.MigrationSource<(typeof MIGRATIONS)[number]> = {
   getMigrations: async () => MIGRATIONS,

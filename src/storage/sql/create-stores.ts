@@ -1,6 +1,7 @@
 /** Builds every store over one database of the statement layer. */
 import { SqlRefreshRetryStore } from './refresh-retry-store.js';
 import { SqlRequestTraceStore } from './request-trace-store.js';
+import { SqlPushedRequestStore } from './pushed-request-store.js';
 import type { Stores, Tx } from '../stores.js';
 import { SqlAuditStore, SqlReplayStore } from './audit-replay-stores.js';
 import { SqlClientStore } from './client-store.js';
@@ -50,6 +51,7 @@ export function createStores(db: Database): Stores {
     sealedValues: new SqlSealedValueStore(db),
     testControl: new SqlTestControlStore(db),
     requestTraces: new SqlRequestTraceStore(db),
+    pushedRequests: new SqlPushedRequestStore(db),
     // The layer's TransactionSql is what the opaque Tx stands for (on.ts turns it back).
     transaction: (work) => db.transaction((tx) => work(tx as Tx)),
     insertNewRows: (rows, consume, tx) => insertNewRows(db, rows, consume, tx),

@@ -40,6 +40,8 @@ const TARGETS: Target[] = [
   // RFC 8628: past expires_at a device code can only be answered expired_token, so the row has no use.
   { table: 'refresh_retry_answers', key: 'parent_hash', column: 'expires_at', cutoff: (now) => now },
   { table: 'device_authorizations', key: 'device_code_hash', column: 'expires_at', cutoff: (now) => now },
+  // RFC 9126 §4: past expires_at a request_uri is refused, so its parameters have no use.
+  { table: 'pushed_authorization_requests', key: 'handle_hash', column: 'expires_at', cutoff: (now) => now },
   { table: 'used_assertions', key: 'key_hash', column: 'expires_at', cutoff: (now) => now },
   // A grant outlives its refresh tokens by the grace period, so replay detection keeps working.
   { table: 'grants', key: 'id', column: 'expires_at', cutoff: afterGrace },
