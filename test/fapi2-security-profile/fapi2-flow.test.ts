@@ -1,0 +1,92 @@
+/**
+ * A FAPI 2.0 client end to end, driven by oauth4webapi: private_key_jwt (ES256), PAR with DPoP,
+ * sign-in through the request_uri, a DPoP-bound code redeemed for DPoP-bound tokens, UserInfo with
+ * the proof. And what the profile refuses on the way: a plain /authorize request, and a code older
+ * than 60 seconds.
+ */
+import * as oauth from 'oauth4webapi';
+import { exportJWK, generateKeyPair } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient } from '../../src/clients/client-service.js';
+import { createUser } from '../../src/users/user-service.js';
+import { FormBrowser } from '../support/form-browser.js';
+import { startTestServer, type RunningServer } from '../support/http-server.js';
+import { backendName } from '../support/test-context.js';
+
+const REDIRECT = 'https://bank.example/cb';
+const PASSWORD = 'a long enough passphrase';
+const insecure = { [oauth.allowInsecureRequests]: true } as const;
+
+describe(`FAPI 2.0 client profile end to end with oauth4webapi (${backendName})`, () => {
+  let server: RunningServer;
+  let as: oauth.AuthorizationServer;
+  let clientAuth: oauth.ClientAuth;
+  const client: oauth.Client = { client_id: 'fapi-rp' };
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    const keys = await generateKeyPair('ES256', { extractable: true });
+    clientAuth = oauth.PrivateKeyJwt({ key: keys.privateKey, kid: 'rp-1' });
+    const jwks = { keys: [{ ...(await exportJWK(keys.publicKey)), kid: 'rp-1', alg: 'ES256' }] };
+    await createClient(server.ctx, { client_id: 'fapi-rp', profile: 'fapi2', token_endpoint_auth_method: 'private_key_jwt', jwks, redirect_uris: [REDIRECT], scope: 'openid profile' });
+    await createUser(server.ctx, { username: 'dana', password: PASSWORD });
+    const issuer = new URL(server.issuer);
+    as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...insecure }));
+  });
+  afterAll(() => server.close());
+
+  /** PAR with a DPoP proof, then the browser through the request_uri; the code and what redeeming it needs. */
+  async function codeThroughPar(DPoP: oauth.DPoPHandle) {
+    const verifier = oauth.generateRandomCodeVerifier();
+    const state = oauth.generateRandomState();
+    const nonce = oauth.generateRandomNonce();
+    const pushedResponse = await oauth.pushedAuthorizationRequest(as, client, clientAuth, {
+      redirect_uri: REDIRECT, response_type: 'code', scope: 'openid profile', state, nonce,
+      code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+    }, { DPoP, ...insecure });
+    const pushed = await oauth.processPushedAuthorizationResponse(as, client, pushedResponse);
+    const url = new URL(as.authorization_endpoint!);
+    url.search = new URLSearchParams({ client_id: client.client_id, request_uri: pushed.request_uri }).toString();
+    const browser = new FormBrowser();
+    await browser.go(url.toString(), {}, REDIRECT);
+    let landed = await browser.submit({ username: 'dana', password: PASSWORD }, undefined, REDIRECT);
+    // The consent page comes only the first time: the user's consent is remembered.
+    if (!landed.url.startsWith(REDIRECT)) landed = await browser.submit({}, { name: 'decision', value: 'approve' }, REDIRECT);
+    return { params: oauth.validateAuthResponse(as, client, new URL(landed.url), state), verifier, nonce };
+  }
+
+  it('MUST complete PAR, private_key_jwt and DPoP-bound tokens, and serve UserInfo to the DPoP-bound token', async () => {
+    const DPoP = oauth.DPoP(client, await generateKeyPair('ES256'));
+    const { params, verifier, nonce } = await codeThroughPar(DPoP);
+    const tokenResponse = await oauth.authorizationCodeGrantRequest(as, client, clientAuth, params, REDIRECT, verifier, { DPoP, ...insecure });
+    const tokens = await oauth.processAuthorizationCodeResponse(as, client, tokenResponse, { expectedNonce: nonce, requireIdToken: true });
+    expect(tokens.token_type).toBe('dpop');
+    const header = JSON.parse(Buffer.from(tokens.id_token!.split('.')[0], 'base64url').toString());
+    expect(header.alg).toBe('ES256');
+    const userinfo = await oauth.userInfoRequest(as, client, tokens.access_token, { DPoP, ...insecure });
+    expect(userinfo.status).toBe(200);
+  });
+
+  it('MUST refuse a plain authorization request from the FAPI client (PAR required)', async () => {
+    const url = new URL(as.authorization_endpoint!);
+    url.search = new URLSearchParams({
+      client_id: client.client_id, response_type: 'code', redirect_uri: REDIRECT, scope: 'openid', state: 's',
+      code_challenge: await oauth.calculatePKCECodeChallenge(oauth.generateRandomCodeVerifier()), code_challenge_method: 'S256',
+    }).toString();
+    const response = await fetch(url, { redirect: 'manual' });
+    const location = new URL(response.headers.get('location')!);
+    expect(location.searchParams.get('error')).toBe('invalid_request');
+    expect(location.searchParams.get('error_description')).toMatch(/push/i);
+  });
+
+  it('MUST refuse a code older than 60 seconds (FAPI 2.0 SP §5.3.2.1)', async () => {
+    const dpopKeys = await generateKeyPair('ES256');
+    const { params, verifier } = await codeThroughPar(oauth.DPoP(client, dpopKeys));
+    server.ctx.clock.advance(61);
+    // The client's clock moves with the server's (same DPoP key), so only the code's age can fail.
+    const later: oauth.Client = { ...client, [oauth.clockSkew]: 61 };
+    const tokenResponse = await oauth.authorizationCodeGrantRequest(as, later, clientAuth, params, REDIRECT, verifier, { DPoP: oauth.DPoP(later, dpopKeys), ...insecure });
+    const body = await tokenResponse.json();
+    expect(body.error).toBe('invalid_grant');
+  });
+});
