@@ -32,7 +32,7 @@ function issueFormToken(ctx: Context): string {
 }
 
 function checkFormToken(ctx: Context, presented: unknown): void {
-  const rejected = new OAuthError('invalid_request', 'The form has expired or did not come from this site. Reload the token debugger and try again.', { status: 403 });
+  const rejected = new OAuthError('invalid_request', 'The form has expired or did not come from this site. Reload the token debugger and try again.', { status: 403, requirement: 'INSPECTOR-CSRF-1' });
   if (typeof presented !== 'string' || presented.length > 4096) throw rejected;
   let sealed: { p?: unknown; exp?: unknown };
   try {
@@ -89,7 +89,7 @@ export function inspectorRouter(ctx: Context): Router {
     checkFormToken(ctx, form.csrf);
     const token = form.token;
     if (typeof token !== 'string' || token.trim().length === 0 || token.length > MAX_TOKEN_LENGTH) {
-      throw new OAuthError('invalid_request', `Paste one token of at most ${MAX_TOKEN_LENGTH} characters`);
+      throw new OAuthError('invalid_request', `Paste one token of at most ${MAX_TOKEN_LENGTH} characters`, { requirement: 'INSPECTOR-DEBUG-1' });
     }
     sendPage(res, 200, renderTokenDebuggerPage(issueFormToken(ctx), await debugToken(ctx, token)));
   }, onError));

@@ -9,7 +9,7 @@
 import { OAuthError } from '../errors/oauth-error.js';
 import { REQUEST_OBJECT_SIGNING_ALGS } from './request-object.js';
 
-const fail = (description: string) => new OAuthError('invalid_client_metadata', description);
+const fail = (description: string) => new OAuthError('invalid_client_metadata', description, { requirement: 'RFC9101-10.5-3' });
 
 /** Algorithms a client may register: the verified ones, or none for unsigned objects. */
 export const REGISTRABLE_REQUEST_OBJECT_ALGS = ['none', ...REQUEST_OBJECT_SIGNING_ALGS] as const;

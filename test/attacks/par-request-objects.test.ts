@@ -5,17 +5,27 @@
  * §10.7 (parameter mismatches), §10.8 (cross-JWT confusion: aud); FAPI 2.0 Message Signing §5.3.2
  * (exp and nbf windows).
  */
+import { randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../src/clients/client-service.js';
 import { hashHandle } from '../../src/tokens/handles.js';
 import { pkcePair } from '../support/code-issuer.js';
-import { keyedClient, requestObject, signingKey, unsignedObject, type SigningKey } from '../rfc9101-jar/jar-fixtures.js';
+import { requestObject, signingKey, unsignedObject, type SigningKey } from '../rfc9101-jar/jar-fixtures.js';
 import { attackRig, basic, expectErrorPage, expectJsonError, goodParams, REDIRECT, SECRET, type AttackRig } from './attack-rig.js';
 
 describe('attacks on pushed authorization requests and request objects', () => {
   let rig: AttackRig;
   let key: SigningKey;
-  const push = (clientId: string, form: Record<string, string>) => rig.post('/par', form, { authorization: basic(clientId, clientId === 'fapi' ? 'jar-suite-secret-0123456789abcdefghijklmn' : SECRET) });
+  /** A FAPI 2.0 client authenticates with private_key_jwt (its profile allows nothing weaker). */
+  const fapiAssertion = () => {
+    const now = rig.ctx.clock();
+    return new SignJWT({ iss: 'fapi', sub: 'fapi', aud: rig.ctx.config.issuer, iat: now, exp: now + 60, jti: randomUUID() })
+      .setProtectedHeader({ alg: key.alg, kid: key.kid }).sign(key.privateKey);
+  };
+  const push = async (clientId: string, form: Record<string, string>) => clientId === 'fapi'
+    ? rig.post('/par', { ...form, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: await fapiAssertion() })
+    : rig.post('/par', form, { authorization: basic(clientId, SECRET) });
   const pushedUri = async (clientId: string, form: Record<string, string>) => {
     const response = await push(clientId, form);
     expect(response.status).toBe(201);
@@ -29,7 +39,10 @@ describe('attacks on pushed authorization requests and request objects', () => {
   beforeAll(async () => {
     rig = await attackRig();
     key = await signingKey('PS256');
-    await keyedClient(rig.ctx, 'fapi', [key], { redirect_uris: [REDIRECT], require_pushed_authorization_requests: true, require_signed_request_object: true, profile: 'fapi2' });
+    await createClient(rig.ctx, {
+      client_id: 'fapi', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [key.publicJwk] }, redirect_uris: [REDIRECT],
+      require_pushed_authorization_requests: true, require_signed_request_object: true, profile: 'fapi2',
+    });
     await createClient(rig.ctx, { client_id: 'unsigned-ok', client_secret: SECRET, redirect_uris: [REDIRECT] });
   });
   afterAll(() => rig.close());

@@ -31,7 +31,7 @@ describe('castellan master-key rotate (SQLite file)', () => {
     const oldKey = readFileSync(file, 'utf8').trim();
     const result = await rig.cli(['master-key', 'rotate']);
     expect(result).toMatchObject({ code: 0, stderr: '' });
-    expect(result.stdout).toBe(`Master key rotated: 5 sealed values re-encrypted (signing_keys 4, clients 1, user_mfa 0).\nThe new key is in ${file}; the old one stays in ${file}.previous until the next successful start.\nRestart every node now.\n`);
+    expect(result.stdout).toBe(`Master key rotated: 9 sealed values re-encrypted (signing_keys 8, clients 1, user_mfa 0).\nThe new key is in ${file}; the old one stays in ${file}.previous until the next successful start.\nRestart every node now.\n`);
     expect(result.stdout).not.toContain(readFileSync(file, 'utf8').trim());
     expect(readFileSync(file, 'utf8').trim()).not.toBe(oldKey);
     expect(readFileSync(previousKeyPath(file), 'utf8').trim()).toBe(oldKey);
@@ -57,6 +57,6 @@ describe('castellan master-key rotate (SQLite file)', () => {
     expect(withOld).toMatchObject({ code: 1, stderr: expect.stringMatching(/^castellan: cannot decrypt the signing keys/) });
     await startAndStop({ ...rig.env, CASTELLAN_MASTER_KEY: newKey });
     const json = JSON.parse((await rig.cli(['master-key', 'rotate', '--json'], { env: { CASTELLAN_MASTER_KEY: newKey } })).stdout);
-    expect(json).toEqual({ resealed: { signing_keys: 4, clients: 0, user_mfa: 0 }, key: expect.stringMatching(/^[A-Za-z0-9+/]{43}=$/) });
+    expect(json).toEqual({ resealed: { signing_keys: 8, clients: 0, user_mfa: 0 }, key: expect.stringMatching(/^[A-Za-z0-9+/]{43}=$/) });
   });
 });

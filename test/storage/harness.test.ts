@@ -10,7 +10,7 @@ describe(`test harness on ${backendName}`, () => {
 
   it('bootstraps with an active and a next key per alg', async () => {
     const keys = await ctx.stores.keys.listAll();
-    expect(keys.filter((k) => k.state === 'active').map((k) => k.alg).sort()).toEqual(['ES256', 'RS256']);
-    expect(keys.filter((k) => k.state === 'next')).toHaveLength(2);
+    expect(keys.filter((k) => k.state === 'active').map((k) => k.alg).sort()).toEqual(['ES256', 'EdDSA', 'PS256', 'RS256']);
+    expect(keys.filter((k) => k.state === 'next')).toHaveLength(4);
   });
 });
