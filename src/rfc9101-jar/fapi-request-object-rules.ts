@@ -9,6 +9,7 @@
 import type { JWTPayload } from 'jose';
 import { OAuthError } from '../errors/oauth-error.js';
 import type { ClientRecord } from '../storage/stores.js';
+import { isFapi2Client } from '../fapi2-security-profile/client-profile.js';
 
 /** FAPI 2.0 Security Profile §5.4: RS256 and none are not among them. */
 export const FAPI_SIGNING_ALGS = ['PS256', 'ES256', 'EdDSA'] as const;
@@ -17,7 +18,7 @@ export const FAPI_SIGNING_ALGS = ['PS256', 'ES256', 'EdDSA'] as const;
 export const FAPI_MAX_WINDOW = 3_600;
 
 export function isFapiClient(client: ClientRecord): boolean {
-  return client.metadata.require_signed_request_object === true && client.metadata.profile === 'fapi2';
+  return client.metadata.require_signed_request_object === true && isFapi2Client(client.metadata);
 }
 
 const refuse = (description: string) => new OAuthError('invalid_request_object', description, { requirement: 'FAPI2MS-5.3.2-1' });
