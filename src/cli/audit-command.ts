@@ -8,7 +8,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { parseDuration } from '../config/duration.js';
 import type { AuditFilter, Stores, StoredAuditEvent } from '../storage/stores.js';
-import { collect, isoTime, withContext, type CliIo } from './output.js';
+import { collect, isoTime, withContext, type CliIo, pauseUnlessAborted } from './output.js';
 
 interface AuditOptions {
   type?: string[];
@@ -81,13 +81,7 @@ export async function followAudit(stores: Stores, filter: AuditFilter, afterId: 
       emit(event);
       cursor = event.id;
     }
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, intervalMs);
-      signal.addEventListener('abort', () => {
-        clearTimeout(timer);
-        resolve();
-      }, { once: true });
-    });
+    await pauseUnlessAborted(intervalMs, signal);
   }
 }
 

@@ -85,3 +85,14 @@ export async function withContext<T>(io: CliIo, work: (ctx: Context) => Promise<
 
 /** Commander's collector for repeatable options. */
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** Waits `ms`, or less when `signal` aborts first (a --follow loop stopped by Ctrl-C). */
+export function pauseUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}

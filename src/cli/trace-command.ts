@@ -8,7 +8,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { RequestTrace } from '../storage/request-trace-records.js';
 import type { Stores } from '../storage/stores.js';
-import { isoTime, withContext, type CliIo } from './output.js';
+import { isoTime, withContext, type CliIo, pauseUnlessAborted } from './output.js';
 
 interface TraceOptions {
   limit?: number;
@@ -58,13 +58,7 @@ export async function followTraces(stores: Stores, clientId: string, afterId: nu
       }
       if (page.length < PAGE) break;
     }
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, intervalMs);
-      signal.addEventListener('abort', () => {
-        clearTimeout(timer);
-        resolve();
-      }, { once: true });
-    });
+    await pauseUnlessAborted(intervalMs, signal);
   }
 }
 

@@ -29,18 +29,32 @@ function renderValue(value: unknown): string {
   return escapeHtml(value);
 }
 
-export function page(title: string, body: SafeHtml, lang = 'en'): string {
+/** What a page layout may add to the shared one: the inspector's pages are not for search engines and carry their own stylesheet. */
+export interface PageLayout {
+  lang?: string;
+  /** After "Title - ": the site name. */
+  site?: string;
+  /** Class of the <main> element. */
+  mainClass?: string;
+  noindex?: boolean;
+  stylesheets?: string[];
+}
+
+export function page(title: string, body: SafeHtml, lang: string | PageLayout = 'en'): string {
+  const layout: PageLayout = typeof lang === 'string' ? { lang } : lang;
+  const robots = layout.noindex ? '\n<meta name="robots" content="noindex">' : '';
+  const stylesheets = ['/assets/castellan.css', ...(layout.stylesheets ?? [])].map((href) => `<link rel="stylesheet" href="${escapeHtml(href)}">`).join('\n');
   return `<!doctype html>
-<html lang="${escapeHtml(lang)}">
+<html lang="${escapeHtml(layout.lang ?? 'en')}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>${escapeHtml(title)} - Castellan</title>
-<link rel="stylesheet" href="/assets/castellan.css">
+<meta name="referrer" content="no-referrer">${robots}
+<title>${escapeHtml(title)} - ${escapeHtml(layout.site ?? 'Castellan')}</title>
+${stylesheets}
 </head>
 <body>
-<main class="card">
+<main class="${escapeHtml(layout.mainClass ?? 'card')}">
 ${body.html}
 </main>
 </body>

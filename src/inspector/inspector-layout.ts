@@ -3,7 +3,7 @@
  * code blocks), a navigation line, no script. Served under the same CSP as every page.
  */
 import type { Router } from 'express';
-import { escapeHtml, html, type SafeHtml } from '../http/html.js';
+import { html, page, type SafeHtml } from '../http/html.js';
 
 export const INSPECTOR_BASE = '/admin/inspector';
 export const INSPECTOR_STYLESHEET_PATH = '/assets/inspector.css';
@@ -43,26 +43,10 @@ export function mountInspectorStylesheet(router: Router): void {
 export const clientPath = (clientId: string) => `${INSPECTOR_BASE}/clients/${encodeURIComponent(clientId)}`;
 
 export function inspectorPage(title: string, body: SafeHtml, clientId?: string): string {
-  const clientLinks = clientId === undefined ? '' : html` <a href="${clientPath(clientId)}">Requests of ${clientId}</a> <a href="${clientPath(clientId)}/report">Report card</a>`.html;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<meta name="robots" content="noindex">
-<title>${escapeHtml(title)} - Castellan inspector</title>
-<link rel="stylesheet" href="/assets/castellan.css">
-<link rel="stylesheet" href="${INSPECTOR_STYLESHEET_PATH}">
-</head>
-<body>
-<main class="inspector">
-<nav class="inspector-nav"><a href="${INSPECTOR_BASE}">Clients</a> <a href="${INSPECTOR_BASE}/token">Token debugger</a>${clientLinks}</nav>
-${body.html}
-</main>
-</body>
-</html>
-`;
+  const clientLinks = clientId === undefined ? '' : html` <a href="${clientPath(clientId)}">Requests of ${clientId}</a> <a href="${clientPath(clientId)}/report">Report card</a>`;
+  const nav = html`<nav class="inspector-nav"><a href="${INSPECTOR_BASE}">Clients</a> <a href="${INSPECTOR_BASE}/token">Token debugger</a>${clientLinks}</nav>
+${body}`;
+  return page(title, nav, { site: 'Castellan inspector', mainClass: 'inspector', noindex: true, stylesheets: [INSPECTOR_STYLESHEET_PATH] });
 }
 
 export const isoTime = (seconds: number) => new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');

@@ -13,7 +13,7 @@ import type { TLSSocket } from 'node:tls';
 import type { Request } from 'express';
 import type { Context } from '../server/context.js';
 import { auditQuietly } from '../security/audit.js';
-import { ProxyMatcher } from '../security/client-ip.js';
+import { proxiesOf } from '../security/client-ip.js';
 
 /** A PEM certificate chain of a few certificates fits; anything longer is not a certificate header. */
 const MAX_HEADER_LENGTH = 16_384;
@@ -21,16 +21,6 @@ const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/
 
 /** Per request: undefined until read, null when the request has no (believable) certificate. */
 const seen = new WeakMap<Request, X509Certificate | null>();
-const matchers = new WeakMap<object, ProxyMatcher>();
-
-function proxiesOf(ctx: Pick<Context, 'config'>): ProxyMatcher {
-  let matcher = matchers.get(ctx.config);
-  if (!matcher) {
-    matcher = new ProxyMatcher(ctx.config.trustedProxies);
-    matchers.set(ctx.config, matcher);
-  }
-  return matcher;
-}
 
 /** The leaf certificate of a URL-encoded (or plain) PEM header value; undefined when it is none. */
 export function certificateFromHeader(value: string): X509Certificate | undefined {
@@ -55,7 +45,7 @@ export function certificateFromHeader(value: string): X509Certificate | undefine
 function readCertificate(ctx: Context, req: Request): X509Certificate | undefined {
   const headerName = ctx.config.mtlsCertificateHeader;
   const header = headerName ? req.headers[headerName] : undefined;
-  if (headerName && proxiesOf(ctx).contains(req.socket?.remoteAddress)) {
+  if (headerName && proxiesOf(ctx.config).contains(req.socket?.remoteAddress)) {
     // Behind the proxy the proxy's word is all there is: no header means no client certificate,
     // never the proxy's own certificate on its connection to us.
     if (typeof header !== 'string' || header === '') return undefined;

@@ -10,7 +10,7 @@
 import type { Request } from 'express';
 import type { Context } from '../server/context.js';
 import type { AuditEvent, Tx } from '../storage/stores.js';
-import { clientIp, ProxyMatcher } from './client-ip.js';
+import { clientIp, proxiesOf } from './client-ip.js';
 
 /** User agents are kept short: enough to recognise a client, bounded against abuse. */
 export const USER_AGENT_MAX = 256;
@@ -21,17 +21,6 @@ export const USER_AGENT_MAX = 256;
  */
 const CREDENTIAL_KEYS = /^(password|new_password|client_secret|secret|token|access_token|refresh_token|id_token|code|code_verifier|client_assertion|assertion|otp|recovery_code|registration_access_token|initial_access_token|logout_token|authorization|cookie)$/i;
 
-/** One matcher per configuration (the proxies are configuration). */
-const matchers = new WeakMap<object, ProxyMatcher>();
-
-function proxiesOf(ctx: Pick<Context, 'config'>): ProxyMatcher {
-  let matcher = matchers.get(ctx.config);
-  if (!matcher) {
-    matcher = new ProxyMatcher(ctx.config.trustedProxies);
-    matchers.set(ctx.config, matcher);
-  }
-  return matcher;
-}
 
 export interface RequestOrigin {
   ip: string;
@@ -45,7 +34,7 @@ export function requestOrigin(ctx: Pick<Context, 'config'>, req: Request): Reque
 }
 
 /** The client address alone (IP blocks); `unknown` for a request without a socket, as clientIp says for one without a peer. */
-export const requestIpOf = (ctx: Pick<Context, 'config'>, req: Request): string => (req.socket ? clientIp(req, proxiesOf(ctx)) : 'unknown');
+export const requestIpOf = (ctx: Pick<Context, 'config'>, req: Request): string => (req.socket ? clientIp(req, proxiesOf(ctx.config)) : 'unknown');
 
 /** Drops credential-bearing keys at any depth. */
 export function withoutCredentials(details: Record<string, unknown>): Record<string, unknown> {

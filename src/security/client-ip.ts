@@ -96,3 +96,15 @@ export function requestIsHttps(req: Request, proxies: ProxyMatcher | readonly st
   const last = (Array.isArray(proto) ? proto.join(',') : proto ?? '').split(',').pop()?.trim().toLowerCase();
   return last === 'https';
 }
+
+/** One matcher per configuration (the proxies are configuration), for code that has the context but no app. */
+const matchers = new WeakMap<object, ProxyMatcher>();
+
+export function proxiesOf(config: { trustedProxies: readonly string[] }): ProxyMatcher {
+  let matcher = matchers.get(config);
+  if (!matcher) {
+    matcher = new ProxyMatcher(config.trustedProxies);
+    matchers.set(config, matcher);
+  }
+  return matcher;
+}
