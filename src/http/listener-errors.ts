@@ -8,6 +8,7 @@
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-5.2 (error, error_description)
  */
 import type { Duplex } from 'node:stream';
+import { OAuthError } from '../errors/oauth-error.js';
 
 interface Refusal {
   status: number;
@@ -21,19 +22,21 @@ function refusalFor(code: string | undefined): Refusal {
   return { status: 400, reason: 'Bad Request', description: 'The request is not well-formed HTTP' };
 }
 
-/** The raw response; written only while nothing else has been written on the connection. */
-export function clientErrorResponse(code: string | undefined): string {
+/** The raw response; written only while nothing else has been written on the connection. With the issuer, the body has its error_uri. */
+export function clientErrorResponse(code: string | undefined, issuer?: string): string {
   const { status, reason, description } = refusalFor(code);
-  const body = JSON.stringify({ error: 'invalid_request', error_description: description });
+  const body = JSON.stringify(new OAuthError('invalid_request', description, { requirement: 'CASTELLAN-HTTP-1' }).toJSON(issuer));
   return `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`;
 }
 
 /** The listener's 'clientError' handler: answer once if the connection is still clean, then close it. */
-export function answerClientError(error: Error & { code?: string }, socket: Duplex & { bytesWritten?: number }): void {
-  // A reset connection has nobody to answer; a response already under way cannot get a second one.
-  if (error.code === 'ECONNRESET' || !socket.writable || (socket.bytesWritten ?? 0) > 0) {
-    socket.destroy();
-    return;
-  }
-  socket.end(clientErrorResponse(error.code));
+export function answerClientError(issuer?: string) {
+  return (error: Error & { code?: string }, socket: Duplex & { bytesWritten?: number }): void => {
+    // A reset connection has nobody to answer; a response already under way cannot get a second one.
+    if (error.code === 'ECONNRESET' || !socket.writable || (socket.bytesWritten ?? 0) > 0) {
+      socket.destroy();
+      return;
+    }
+    socket.end(clientErrorResponse(error.code, issuer));
+  };
 }

@@ -19,6 +19,7 @@ import type { Express } from 'express';
 import type { Config } from '../config/config.js';
 import { expressRequestClasses } from '../http/express-request-classes.js';
 import { answerClientError } from '../http/listener-errors.js';
+import { OAuthError } from '../errors/oauth-error.js';
 
 /**
  * TLS 1.3 suites first (preferred), then for TLS 1.2 only the forward-secret AES-GCM suites that
@@ -94,7 +95,7 @@ export function createListeners(config: TlsSettings, app: Express): Listeners {
     : createHttpServer({ ...classes, ...timeouts }, app);
   const redirect = secure && config.httpRedirectPort !== undefined ? createHttpServer(timeouts, redirectToHttps(config.issuer)) : undefined;
   const servers = redirect ? [server, redirect] : [server];
-  for (const each of servers) each.on('clientError', answerClientError);
+  for (const each of servers) each.on('clientError', answerClientError(config.issuer));
   return {
     server,
     secure,
@@ -122,7 +123,7 @@ export function redirectToHttps(issuer: string) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(400, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', Connection: 'close' });
-      res.end(JSON.stringify({ error: 'invalid_request', error_description: 'Use https' }));
+      res.end(JSON.stringify(new OAuthError('invalid_request', 'Use https', { requirement: 'CASTELLAN-HTTP-1' }).toJSON(issuer)));
       return;
     }
     const location = new URL(req.url ?? '/', target.origin);

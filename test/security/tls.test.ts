@@ -141,7 +141,7 @@ describe('HTTP_REDIRECT_PORT listener', () => {
   it('refuses other methods instead of redirecting a body sent in clear', async () => {
     const res = await plain('POST', '/token');
     expect(res.status).toBe(400);
-    expect(JSON.parse(res.body)).toEqual({ error: 'invalid_request', error_description: 'Use https' });
+    expect(JSON.parse(res.body)).toEqual({ error: 'invalid_request', error_description: 'Use https', error_uri: expect.stringMatching(/\/errors\/invalid_request\/CASTELLAN-HTTP-1$/) });
   });
 });
 
@@ -232,14 +232,14 @@ describe('request timeouts against slow clients (HTTP_HEADERS_TIMEOUT, HTTP_REQU
   it('MUST answer 408 and close a connection whose headers arrive too slowly', async () => {
     const { statusLine, body, ms } = await slowClient(slowPort, 'GET /jwks HTTP/1.1\r\nHost: localhost\r\n', 'X-Slow: ' + 'a'.repeat(60));
     expect(statusLine).toBe('HTTP/1.1 408 Request Timeout');
-    expect(JSON.parse(body)).toEqual({ error: 'invalid_request', error_description: expect.stringContaining('HTTP_HEADERS_TIMEOUT') });
+    expect(JSON.parse(body)).toEqual({ error: 'invalid_request', error_description: expect.stringContaining('HTTP_HEADERS_TIMEOUT'), error_uri: expect.stringMatching(/\/errors\/invalid_request\/CASTELLAN-HTTP-1$/) });
     expect(ms).toBeLessThan(3000);
   });
 
   it('answers 431 with a JSON error when the headers are too large', async () => {
     const { statusLine, body } = await slowClient(slowPort, `GET /jwks HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, '');
     expect(statusLine).toBe('HTTP/1.1 431 Request Header Fields Too Large');
-    expect(JSON.parse(body)).toEqual({ error: 'invalid_request', error_description: 'The request headers are too large' });
+    expect(JSON.parse(body)).toEqual({ error: 'invalid_request', error_description: 'The request headers are too large', error_uri: expect.stringMatching(/\/errors\/invalid_request\/CASTELLAN-HTTP-1$/) });
   });
 
   it('answers 400 with a JSON error to a request line that is not HTTP', async () => {
