@@ -23,9 +23,13 @@ export const RECORDED_PATHS: ReadonlyMap<string, string> = new Map([
 /** Largest response body kept to read tokens and errors from. */
 const MAX_CAPTURED_BODY = 64 * 1024;
 
-function endpointOf(path: string): { endpoint: string; pathClientId?: string } | undefined {
+/** The sign-in pages that may end an authorization request: recorded only when they deliver its answer. */
+const INTERACTION_PATH = /^\/interaction\/[^/]+\/(login|mfa|consent)$/;
+
+function endpointOf(path: string): { endpoint: string; pathClientId?: string; resumed?: boolean } | undefined {
   const endpoint = RECORDED_PATHS.get(path);
   if (endpoint) return { endpoint };
+  if (INTERACTION_PATH.test(path)) return { endpoint: 'authorization', resumed: true };
   // RFC 7592: the client configuration endpoint names its client in the path.
   const management = /^\/register\/([^/]{1,255})$/.exec(path);
   if (!management) return undefined;
@@ -89,9 +93,14 @@ export function traceCapture(ctx: Context): RequestHandler {
     }) as Response['end'];
     res.once('finish', () => {
       try {
+        // A sign-in page is recorded only when it delivered the authorization response: as that
+        // response, for its client, without the page's form (credentials, one-time codes).
+        const resumedFor = target.resumed ? res.locals.authorizationResponseClient as string | undefined : undefined;
+        if (target.resumed && resumedFor === undefined) return;
         const location = res.getHeader('location');
         const exchange: ObservedExchange = {
-          ...target, method: req.method, params: paramsOf(req), authorization: req.headers.authorization, dpop: req.get('dpop'),
+          endpoint: target.endpoint, pathClientId: resumedFor ?? target.pathClientId, method: req.method,
+          params: target.resumed ? {} : paramsOf(req), authorization: target.resumed ? undefined : req.headers.authorization, dpop: req.get('dpop'),
           status: res.statusCode, location: typeof location === 'string' ? location : undefined, body: jsonBody(res, lastChunk),
           formPost: target.endpoint === 'authorization' ? formPostOf(res, lastChunk) : undefined,
         };

@@ -71,6 +71,9 @@ async function deliver(res: Response, ctx: Context, target: ResponseTarget, para
   const { responseMode } = target;
   const sent = isJwtResponseMode(responseMode) ? await jwtResponseParameters(ctx, target.clientId, params) : params;
   const mode = isJwtResponseMode(responseMode) ? carrierMode(responseMode) : responseMode;
+  // Which client this answer goes to, for observers of the response (the request inspector records
+  // an answer delivered after the sign-in pages, whose requests name no client).
+  res.locals.authorizationResponseClient = target.clientId;
   noStore(res);
   if (mode === 'form_post') {
     res.status(200).type('text/html').send(formPostPage(target.redirectUri, sent, lang));

@@ -10,6 +10,8 @@ import { deleteUserData } from '../../src/users/user-privacy.js';
 import { createUser } from '../../src/users/user-service.js';
 import { MASKED } from '../../src/inspector/secret-masking.js';
 import { basic, issueCode, postToken, REDIRECT, SECRET } from '../support/token-fixtures.js';
+import { authorizeThroughPages, browser, defaultParams } from '../support/browser-flow.js';
+import { pkcePair } from '../support/code-issuer.js';
 import { lifecycleRig, type LifecycleRig } from '../support/token-lifecycle-fixtures.js';
 
 describe('Request inspector recording', () => {
@@ -42,6 +44,18 @@ describe('Request inspector recording', () => {
     expect(access).toMatchObject({ format: 'jwt', expiresIn: 3600, tokenType: 'Bearer', jwt: { header: { typ: 'at+jwt' }, claims: { client_id: 'web-jwt', sub: rig.user.id } } });
     expect(trace.issued.find((t) => t.kind === 'refresh_token')).toMatchObject({ format: 'opaque', hint: expect.stringMatching(/^[0-9a-f]{12}$/) });
     expect(trace.issued.find((t) => t.kind === 'id_token')?.jwt?.claims.aud).toBe('web-jwt');
+  });
+
+  it('records the authorization response delivered by the sign-in pages, for its client, without the pages\' form', async () => {
+    const pkce = pkcePair();
+    const client = (await rig.ctx.stores.clients.find('web'))!;
+    const redirect = await authorizeThroughPages(browser(rig.ctx), { ...defaultParams(client, { code_challenge: pkce.challenge, state: 'resumed-state' }), redirect_uri: REDIRECT }, 'erin', 'erin has a long password');
+    const code = redirect.searchParams.get('code')!;
+    secrets.push(code, 'erin has a long password');
+    const trace = await latest('web');
+    expect(trace).toMatchObject({ endpoint: 'authorization', status: 303, params: {}, redirect: REDIRECT, redirectParams: { state: 'resumed-state' } });
+    expect(trace.issued).toEqual([{ kind: 'code', format: 'opaque', hint: expect.stringMatching(/^[0-9a-f]{12}$/) }]);
+    expect(JSON.stringify(trace)).not.toContain('erin has a long password');
   });
 
   it('records an error with its code and description (a reused code), attributed to the client', async () => {
