@@ -7,9 +7,16 @@
  * REVIEW or unfinished module that conformance/expected.json does not list with a reason.
  *
  * Environment: CONFORMANCE_SERVER (the suite's base URL, default https://localhost:8443/),
- * CONFORMANCE_TOKEN (API token, not needed in the suite's dev mode), PLANS (comma-separated plan
- * names from plans.json to run; default all), MODULE_TIMEOUT (seconds, default 240).
+ * CONFORMANCE_TOKEN (API token, not needed in the suite's dev mode), PLANS_FILE (the plan list,
+ * default plans.json; plans-fapi2.json holds the FAPI 2.0 plans, not run by default), PLANS
+ * (comma-separated plan names from that file; default all), RESULTS_DIR (default results/),
+ * MODULE_TIMEOUT (seconds, default 240), ROTATE_KEYS_COMMAND (a shell command that rotates the OP's
+ * signing keys, e.g. `node dist/cli/main.js keys rotate` with the run's environment; when set,
+ * oidcc-server-rotate-keys, which waits for an operator to rotate the keys and press Start, is
+ * driven: the command runs, then after ROTATE_KEYS_WAIT seconds (default 65, Castellan's key reload
+ * interval plus margin) the module is started).
  */
+import { execSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +27,7 @@ const timeoutSeconds = Number(process.env.MODULE_TIMEOUT ?? 240);
 // The suite runs locally with a self-signed certificate; only this runner's calls to it are affected.
 process.env.NODE_TLS_REJECT_UNAUTHORIZED ??= '0';
 
-const plans = JSON.parse(readFileSync(join(here, 'plans.json'), 'utf8'));
+const plans = JSON.parse(readFileSync(join(here, process.env.PLANS_FILE ?? 'plans.json'), 'utf8'));
 const expected = JSON.parse(readFileSync(join(here, 'expected.json'), 'utf8'));
 const selected = process.env.PLANS ? process.env.PLANS.split(',') : plans.map((p) => p.name);
 
@@ -37,10 +44,23 @@ async function api(method, path, { params, body } = {}) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function waitForModule(id) {
+async function rotateKeysAndStart(id) {
+  console.log(`  (rotating the OP's keys: ${process.env.ROTATE_KEYS_COMMAND})`);
+  execSync(process.env.ROTATE_KEYS_COMMAND, { stdio: 'ignore' });
+  await sleep(Number(process.env.ROTATE_KEYS_WAIT ?? 65) * 1000);
+  await api('POST', `runner/${id}`);
+}
+
+async function waitForModule(id, testModule) {
   const deadline = Date.now() + timeoutSeconds * 1000;
+  let rotated = false;
   for (;;) {
     const info = await api('GET', `info/${id}`);
+    if (testModule === 'oidcc-server-rotate-keys' && process.env.ROTATE_KEYS_COMMAND && !rotated && ['CONFIGURED', 'WAITING'].includes(info.status)) {
+      rotated = true;
+      await rotateKeysAndStart(id);
+      continue;
+    }
     if (['FINISHED', 'INTERRUPTED'].includes(info.status)) return info;
     // WAITING with nothing left for the browser means the module needs a human (e.g. an image upload).
     if (Date.now() > deadline) return { ...info, result: info.result ?? 'TIMEOUT' };
@@ -62,7 +82,7 @@ async function runPlan(plan, version) {
   for (const module of created.modules) {
     const variant = module.variant ? JSON.stringify(module.variant) : undefined;
     const started = await api('POST', 'runner', { params: { test: module.testModule, plan: created.id, ...(variant ? { variant } : {}) } });
-    const info = await waitForModule(started.id);
+    const info = await waitForModule(started.id, module.testModule);
     const result = info.result ?? info.status;
     const reason = result === 'PASSED' ? '' : expectation(plan.name, module.testModule, result);
     const ok = result === 'PASSED' || reason !== undefined;
@@ -76,7 +96,10 @@ function markdown(report) {
   const lines = ['# Conformance results', '', `Suite: ${report.suiteVersion} at ${report.server}; run ${report.finishedAt}.`, ''];
   for (const plan of report.plans) {
     const passed = plan.rows.filter((r) => r.result === 'PASSED').length;
-    lines.push(`## ${plan.name} (${plan.plan} ${JSON.stringify(plan.variant)})`, '', `${passed}/${plan.rows.length} PASSED; plan id ${plan.planId}.`, '', '| module | result | accepted because |', '|---|---|---|');
+    const tally = {};
+    for (const row of plan.rows) tally[row.result] = (tally[row.result] ?? 0) + 1;
+    const counts = Object.entries(tally).map(([result, n]) => `${n} ${result}`).join(', ');
+    lines.push(`## ${plan.name} (${plan.plan} ${JSON.stringify(plan.variant)})`, '', `${passed}/${plan.rows.length} PASSED (${counts}); plan id ${plan.planId}.`, '', '| module | result | accepted because |', '|---|---|---|');
     for (const row of plan.rows) lines.push(`| ${row.module} | ${row.result} | ${row.result === 'PASSED' ? '' : row.expected ?? '**not expected**'} |`);
     lines.push('');
   }
@@ -86,12 +109,19 @@ function markdown(report) {
 const serverInfo = await api('GET', 'server').catch(() => ({}));
 const version = serverInfo.version ?? 'unknown';
 const report = { server, suiteVersion: version, plans: [] };
-for (const plan of plans.filter((p) => selected.includes(p.name))) report.plans.push(await runPlan(plan, version));
-report.finishedAt = new Date().toISOString();
-const out = join(here, 'results');
+const out = process.env.RESULTS_DIR ?? join(here, 'results');
 mkdirSync(out, { recursive: true });
-writeFileSync(join(out, 'results.json'), JSON.stringify(report, null, 2));
-writeFileSync(join(out, 'results.md'), markdown(report));
+function write() {
+  report.finishedAt = new Date().toISOString();
+  writeFileSync(join(out, 'results.json'), JSON.stringify(report, null, 2));
+  writeFileSync(join(out, 'results.md'), markdown(report));
+}
+// Written after each plan, so a long run that is stopped keeps the plans it finished.
+for (const plan of plans.filter((p) => selected.includes(p.name))) {
+  report.plans.push(await runPlan(plan, version));
+  write();
+}
+write();
 const failures = report.plans.flatMap((p) => p.rows.filter((r) => !r.ok).map((r) => `${p.name}/${r.module}: ${r.result}`));
 console.log(failures.length === 0 ? 'all modules passed or expected' : `${failures.length} unexpected results:\n  ${failures.join('\n  ')}`);
 process.exit(failures.length === 0 ? 0 : 1);
