@@ -66,15 +66,22 @@ function cpuTicks(pid) {
 /** The workers the primary started, in order: [{ worker, pid }]. */
 const startedWorkers = (server) => logLines(server).filter((l) => l.msg === 'worker started').map(({ worker, pid }) => ({ worker, pid }));
 
+/**
+ * Bounded: a connection can be lost inside the primary when the worker it was being handed to is
+ * killed (node:cluster round-robin keeps no record of it), and its client would wait forever.
+ */
+const REQUEST_TIMEOUT_MS = 10_000;
+
 function post(url, path, headers, body, agent) {
   return new Promise((resolve, reject) => {
-    const req = request(new URL(path, url), { method: 'POST', headers: { ...headers, 'content-length': Buffer.byteLength(body) }, agent }, (res) => {
+    const req = request(new URL(path, url), { method: 'POST', headers: { ...headers, 'content-length': Buffer.byteLength(body) }, agent, timeout: REQUEST_TIMEOUT_MS }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk) => (text += chunk));
       res.on('end', () => resolve({ status: res.statusCode, body: text }));
       res.on('error', reject);
     });
+    req.on('timeout', () => req.destroy(Object.assign(new Error('no answer within 10 s'), { code: 'TIMEOUT' })));
     req.on('error', reject);
     req.end(body);
   });
@@ -90,12 +97,14 @@ function tokenLoad(target, agent) {
   let stopped = false;
   const loops = Array.from({ length: CONCURRENCY }, async () => {
     while (!stopped) {
+      const sentAt = Date.now();
       try {
         const { status, body: text } = await post(target.url, target.paths.token, headers, body, agent);
         if (status === 200) acknowledged.push({ token: JSON.parse(text).access_token, at: Date.now() });
         else refused.push({ status, at: Date.now() });
       } catch (error) {
-        errors.push({ code: error.code ?? error.message, at: Date.now() });
+        // Dated when sent: a request in flight at the kill that times out later was still in flight at the kill.
+        errors.push({ code: error.code ?? error.message, at: error.code === 'TIMEOUT' ? sentAt : Date.now() });
       }
     }
   });
