@@ -31,8 +31,11 @@ export interface PresentedCredentials {
   authorization?: string;
   /** The raw token request parameters. */
   params: Params;
-  /** RFC 8705: the TLS client certificate of the request (rfc8705-mtls/presented-certificate.ts). */
-  certificate?: X509Certificate;
+  /**
+   * RFC 8705: reads the TLS client certificate of the request (rfc8705-mtls/presented-certificate.ts);
+   * called only for a client that authenticates with one, so other requests never parse it.
+   */
+  certificate?: () => X509Certificate | undefined;
 }
 
 const BASIC_CHALLENGE = { 'WWW-Authenticate': 'Basic realm="castellan"' };
@@ -105,7 +108,7 @@ export async function authenticateClient(ctx: Context, presented: PresentedCrede
   if (!client) throw failure(GENERIC_FAILURE, false, 'RFC6749-3.2.1-1', 'unknown_client');
   if (input.client_secret === undefined) {
     // RFC 8705 §2: client_id names the client, its TLS certificate authenticates it.
-    if (usesCertificateAuth(client.metadata)) return { client, method: await authenticateWithCertificate(ctx, client, presented.certificate) };
+    if (usesCertificateAuth(client.metadata)) return { client, method: await authenticateWithCertificate(ctx, client, presented.certificate?.()) };
     // A public client identifies itself with client_id alone; a confidential one must prove itself.
     requireRegisteredMethod(client, 'none', false);
     return { client, method: 'none' };

@@ -62,7 +62,7 @@ function validateParameters(_ctx: Context, exchange: Revocation): void {
 }
 
 async function authenticate(ctx: Context, exchange: Revocation): Promise<void> {
-  exchange.client = (await auditedClientAuthentication(ctx, exchange.req, () => authenticateClient(ctx, { authorization: exchange.req.get('authorization'), params: exchange.params, certificate: presentedCertificate(ctx, exchange.req) }))).client;
+  exchange.client = (await auditedClientAuthentication(ctx, exchange.req, () => authenticateClient(ctx, { authorization: exchange.req.get('authorization'), params: exchange.params, certificate: () => presentedCertificate(ctx, exchange.req) }))).client;
 }
 
 /** Extension hook, RFC 9449: a proof sent here is checked like at the token endpoint. */

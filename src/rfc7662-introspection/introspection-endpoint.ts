@@ -61,7 +61,7 @@ function validateParameters(_ctx: Context, exchange: Introspection): void {
 }
 
 async function authenticate(ctx: Context, exchange: Introspection): Promise<void> {
-  const { client, method } = await auditedClientAuthentication(ctx, exchange.req, () => authenticateClient(ctx, { authorization: exchange.req.get('authorization'), params: exchange.params, certificate: presentedCertificate(ctx, exchange.req) }));
+  const { client, method } = await auditedClientAuthentication(ctx, exchange.req, () => authenticateClient(ctx, { authorization: exchange.req.get('authorization'), params: exchange.params, certificate: () => presentedCertificate(ctx, exchange.req) }));
   if (method === 'none') throw new OAuthError('invalid_client', 'the introspection endpoint requires client authentication', { requirement: 'RFC7662-2.1-2', status: 401 });
   exchange.client = client;
 }

@@ -64,7 +64,7 @@ function validateParameters(_ctx: Context, request: DeviceRequest): void {
 
 async function authenticate(ctx: Context, request: DeviceRequest): Promise<void> {
   // §3.1: client authentication exactly as at the token endpoint; a public client sends client_id.
-  request.client = (await auditedClientAuthentication(ctx, request.req, () => authenticateClient(ctx, { authorization: request.req.get('authorization'), params: request.params, certificate: presentedCertificate(ctx, request.req) }))).client;
+  request.client = (await auditedClientAuthentication(ctx, request.req, () => authenticateClient(ctx, { authorization: request.req.get('authorization'), params: request.params, certificate: () => presentedCertificate(ctx, request.req) }))).client;
 }
 
 function checkGrantAllowed(_ctx: Context, request: DeviceRequest): void {

@@ -68,7 +68,7 @@ function parseForm(_ctx: Context, pushed: PushedRequest): void {
 
 async function authenticate(ctx: Context, pushed: PushedRequest): Promise<void> {
   // §2: exactly as at the token endpoint; a public client identifies itself with client_id.
-  pushed.client = (await auditedClientAuthentication(ctx, pushed.req, () => authenticateClient(ctx, { authorization: pushed.req.get('authorization'), params: pushed.form, certificate: presentedCertificate(ctx, pushed.req) }))).client;
+  pushed.client = (await auditedClientAuthentication(ctx, pushed.req, () => authenticateClient(ctx, { authorization: pushed.req.get('authorization'), params: pushed.form, certificate: () => presentedCertificate(ctx, pushed.req) }))).client;
   if (pushed.input.client_id !== undefined && pushed.input.client_id !== pushed.client.clientId) {
     throw new OAuthError('invalid_request', 'client_id must be the authenticated client', { requirement: 'RFC9126-2.1-1' });
   }

@@ -71,7 +71,7 @@ function validateGrantParameters(_ctx: Context, exchange: TokenExchange): void {
 }
 
 async function authenticate(ctx: Context, exchange: TokenExchange): Promise<void> {
-  const authenticated = await auditedClientAuthentication(ctx, exchange.req, () => authenticateClient(ctx, { authorization: exchange.req.get('authorization'), params: exchange.params, certificate: presentedCertificate(ctx, exchange.req) }));
+  const authenticated = await auditedClientAuthentication(ctx, exchange.req, () => authenticateClient(ctx, { authorization: exchange.req.get('authorization'), params: exchange.params, certificate: () => presentedCertificate(ctx, exchange.req) }));
   exchange.client = authenticated.client;
 }
 
@@ -122,10 +122,14 @@ async function runGrant(ctx: Context, exchange: TokenExchange): Promise<void> {
 // forcedTokenAnswer and forcedIdToken: failures the test control API forced (nothing unless TEST_CONTROL_ENABLED).
 export const TOKEN_PHASES: readonly Phase[] = [parseForm, findGrantType, validateGrantParameters, authenticate, forcedTokenAnswer, checkGrantAllowed, checkDpopProof, bindCertificate, runGrant, forcedIdToken];
 
+/** The phases a node runs: the test control hooks only where TEST_CONTROL_ENABLED, so production requests never pass through them. */
+const TEST_CONTROL_PHASES: ReadonlySet<Phase> = new Set([forcedTokenAnswer, forcedIdToken]);
+
 export function tokenRouter(ctx: Context): Router {
+  const phases = ctx.config.testControlEnabled ? TOKEN_PHASES : TOKEN_PHASES.filter((phase) => !TEST_CONTROL_PHASES.has(phase));
   return postOnlyRouter({ path: PATHS.token, parseBody: formBody, logger: ctx.logger, otherMethods: 'the token endpoint accepts only POST' }, async (req: Request, res: Response) => {
       const exchange = { req, headers: {} } as unknown as TokenExchange;
-      for (const phase of TOKEN_PHASES) await phase(ctx, exchange);
+      for (const phase of phases) await phase(ctx, exchange);
       res.set(exchange.headers);
       // §5.1: sendJson adds Cache-Control: no-store and Pragma: no-cache.
       sendJson(res, 200, exchange.body);
