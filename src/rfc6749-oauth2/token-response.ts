@@ -13,8 +13,6 @@ import type { ClientRecord, GrantRecord, NewRows, UserProfile } from '../storage
 import { mintAccessToken, type IssuedAccessToken } from '../tokens/access-token.js';
 import { mintIdToken } from '../oidc-core/id-token.js';
 import { accessTokenFormat, type AccessTokenFormat } from '../rfc9068-jwt-access-token/access-token-format.js';
-import { refreshTokenBinding } from '../rfc9449-dpop/dpop-binding.js';
-import { refreshTokenCertificate } from '../rfc8705-mtls/certificate-binding.js';
 import { tokenLifetime } from '../clients/token-lifetimes.js';
 import { mintRefreshToken, type IssuedRefreshToken } from './refresh-token.js';
 
@@ -82,7 +80,12 @@ export async function issueTokenSet(ctx: Context, request: TokenSetRequest): Pro
     dpopJkt: request.dpopJkt,
     x5tS256: request.certThumbprint,
   });
-  const refreshToken = request.refreshScope !== undefined ? mintRefreshToken(ctx, client, grant, request.refreshScope, refreshTokenBinding(client, request.dpopJkt), refreshTokenCertificate(client, request.certThumbprint)) : undefined;
+  // RFC 9449 §5, RFC 8705 §4: a public client's refresh token is bound to the request's DPoP key and
+  // certificate; a confidential client's is not (it authenticates anyway), its access tokens are.
+  const bindRefresh = client.metadata.token_endpoint_auth_method === 'none';
+  const refreshToken = request.refreshScope !== undefined
+    ? mintRefreshToken(ctx, client, grant, request.refreshScope, bindRefresh ? request.dpopJkt : undefined, bindRefresh ? request.certThumbprint : undefined)
+    : undefined;
   const idToken = request.idToken
     ? await mintIdToken(ctx, { grant, client, user: request.idToken.user, nonce: request.idToken.nonce, accessToken: accessToken.token })
     : undefined;

@@ -63,6 +63,7 @@ export function introspectionResponse(ctx: Context, presented: PresentedToken | 
   const { found } = presented;
   if (!isActiveAccessToken(found, now)) return INACTIVE;
   const { token } = found;
+  const cnf = confirmation(token);
   const audience = token.audience && token.audience.length > 0 ? token.audience : [ctx.config.issuer];
   return {
     active: true,
@@ -70,7 +71,7 @@ export function introspectionResponse(ctx: Context, presented: PresentedToken | 
     // RFC 9449 §6.2: a bound token says so, and names its key, so the resource checks the proof.
     token_type: token.dpopJkt ? 'DPoP' : 'Bearer',
     // RFC 8705 §3.2: and a certificate-bound one its certificate's thumbprint, cnf x5t#S256.
-    ...(confirmation(token) ? { cnf: confirmation(token) } : {}),
+    ...(cnf ? { cnf } : {}),
     // The same aud a JWT of this token would carry: its resources, else the issuer (RFC 9068 §3 default).
     aud: audience.length === 1 ? audience[0] : audience,
     ...(token.format === 'jwt' ? { jti: token.tokenHash } : {}),

@@ -33,10 +33,6 @@ export function tokenRequestCertificate(ctx: Context, req: Request, client: Clie
   return certificateThumbprint(certificate);
 }
 
-/** §4: a public client's refresh token is bound to the certificate; a confidential client authenticates anyway. */
-export function refreshTokenCertificate(client: ClientRecord, thumbprint: string | undefined): string | undefined {
-  return client.metadata.token_endpoint_auth_method === 'none' ? thumbprint : undefined;
-}
 
 /** A certificate-bound refresh token is used only over a connection with the same certificate. */
 export function checkBoundCertificate(bound: string | null | undefined, presented: string | undefined): void {

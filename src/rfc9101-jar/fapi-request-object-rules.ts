@@ -9,10 +9,7 @@
 import type { JWTPayload } from 'jose';
 import { OAuthError } from '../errors/oauth-error.js';
 import type { ClientRecord } from '../storage/stores.js';
-import { isFapi2Client } from '../fapi2-security-profile/client-profile.js';
-
-/** FAPI 2.0 Security Profile §5.4: RS256 and none are not among them. */
-export const FAPI_SIGNING_ALGS = ['PS256', 'ES256', 'EdDSA'] as const;
+import { FAPI2_SIGNING_ALGS, isFapi2Client } from '../fapi2-security-profile/client-profile.js';
 
 /** FAPI 2.0 Message Signing: 60 minutes, both for the lifetime and for how old nbf may be. */
 export const FAPI_MAX_WINDOW = 3_600;
@@ -26,7 +23,7 @@ const refuse = (description: string) => new OAuthError('invalid_request_object',
 /** Throws invalid_request_object when a verified request object breaks a FAPI 2.0 rule. */
 export function fapiRequestObjectRules(object: { alg: string; claims: JWTPayload; now: number }): void {
   const { alg, claims, now } = object;
-  if (!(FAPI_SIGNING_ALGS as readonly string[]).includes(alg)) throw refuse(`request objects of this client must be signed with ${FAPI_SIGNING_ALGS.join(', ')}`);
+  if (!(FAPI2_SIGNING_ALGS as readonly string[]).includes(alg)) throw refuse(`request objects of this client must be signed with ${FAPI2_SIGNING_ALGS.join(', ')}`);
   for (const claim of ['iss', 'aud', 'exp', 'nbf'] as const) {
     if (claims[claim] === undefined) throw refuse(`the request object must contain ${claim}`);
   }

@@ -57,11 +57,11 @@ function checkClientId(claims: JWTPayload, client: ClientRecord): void {
 }
 
 function unsecuredClaims(jwt: string, client: ClientRecord, now: number): JWTPayload {
-  const registered = client.metadata.request_object_signing_alg;
-  if (mustSign(client) || isFapiClient(client)) throw invalidObject('this client must sign its request objects', 'RFC9101-10.5-1');
-  if (registered !== undefined && registered !== 'none') throw invalidObject(`request objects of this client must be signed with ${String(registered)}`, 'RFC9101-6.2-1');
-  const [, payload, signature] = jwt.split('.');
-  if (signature !== '' || jwt.split('.').length !== 3) throw invalidObject('an unsigned request object has an empty signature part', 'RFC9101-4-1');
+  // mustSign covers a registered signing alg and every FAPI client (which requires signed objects).
+  if (mustSign(client)) throw invalidObject('this client must sign its request objects', 'RFC9101-10.5-1');
+  const parts = jwt.split('.');
+  const [, payload, signature] = parts;
+  if (signature !== '' || parts.length !== 3) throw invalidObject('an unsigned request object has an empty signature part', 'RFC9101-4-1');
   let claims: JWTPayload;
   try {
     claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as JWTPayload;

@@ -45,15 +45,8 @@ export function checkBoundKey(boundJkt: string | null | undefined, presentedJkt:
   if (presentedJkt !== boundJkt) throw new OAuthError('invalid_grant', `the ${what} is bound to another DPoP key`, { requirement: 'RFC9449-10-1' });
 }
 
-/**
- * §5: a public client's refresh token is bound to the proof's key; a confidential client's is not
- * (it authenticates anyway), but every access token it refreshes is bound to that request's proof.
- */
 /** Extension hook of introspection and revocation: a proof, when sent, must be valid; a fresh nonce goes back. */
 export async function checkOptionalProof(ctx: Context, req: Request, res: Response, path: string): Promise<void> {
   if ((await endpointProof(ctx, req, path)) !== undefined) res.set(nonceHeaders(ctx));
 }
 
-export function refreshTokenBinding(client: ClientRecord, dpopJkt: string | undefined): string | undefined {
-  return client.metadata.token_endpoint_auth_method === 'none' ? dpopJkt : undefined;
-}
