@@ -74,6 +74,11 @@ export function requestTimeouts(config: Pick<Config, 'httpHeadersTimeout' | 'htt
   return { headersTimeout, requestTimeout, connectionsCheckingInterval };
 }
 
+/** The plain-http redirector runs only beside an https listener, on HTTP_REDIRECT_PORT. */
+export function redirectListenerEnabled(config: Pick<Config, 'tlsCertFile' | 'tlsKeyFile' | 'httpRedirectPort'>): boolean {
+  return Boolean(config.tlsCertFile && config.tlsKeyFile) && config.httpRedirectPort !== undefined;
+}
+
 export function createListeners(config: TlsSettings, app: Express): Listeners {
   const secure = Boolean(config.tlsCertFile && config.tlsKeyFile);
   // Requests and responses built with the app's prototypes (see express-request-classes.ts).
@@ -93,7 +98,7 @@ export function createListeners(config: TlsSettings, app: Express): Listeners {
         ...clientCertificateOptions(config),
       }, app)
     : createHttpServer({ ...classes, ...timeouts }, app);
-  const redirect = secure && config.httpRedirectPort !== undefined ? createHttpServer(timeouts, redirectToHttps(config.issuer)) : undefined;
+  const redirect = redirectListenerEnabled(config) ? createHttpServer(timeouts, redirectToHttps(config.issuer)) : undefined;
   const servers = redirect ? [server, redirect] : [server];
   for (const each of servers) each.on('clientError', answerClientError(config.issuer));
   return {

@@ -1,6 +1,7 @@
 /**
  * `castellan start` with WORKERS above 1: the primary process of the node. It serves no request;
- * node:cluster shares the port and hands each new connection to a worker (round robin on Linux).
+ * it binds the port and hands each new connection to a ready worker in turn
+ * (connection-dispatcher.ts says why not node:cluster's own port sharing).
  * - Before the first fork, it does once what a node does before serving: migrations, master key
  *   settlement, signing keys, SEED_FILE (start.ts prepareNode). Workers never race these.
  * - It runs every job that must run once per node (start.ts startJobs: key rotation, logout
@@ -19,7 +20,9 @@ import type { Config } from '../config/config.js';
 import { poolShare } from '../config/worker-settings.js';
 import { startClusterLimitStore } from '../security/rate-limit-backend.js';
 import { forgetPreviousMasterKey } from '../tokens/master-key-rotation.js';
+import { redirectListenerEnabled } from '../security/tls.js';
 import { announce, relayNotices } from './cluster-notices.js';
+import { ConnectionDispatcher } from './connection-dispatcher.js';
 import { CONTROL_CHANNEL, type ControlMessage } from './cluster-worker.js';
 import { openServerStores, prepareNode, releaseNode, startJobs } from './start.js';
 import { WorkerSupervisor, type WorkerExit, type WorkerHandle } from './worker-supervisor.js';
@@ -30,14 +33,25 @@ export interface RunningPrimary {
   stop(): Promise<void>;
 }
 
-/** A worker forked by node:cluster, as the supervisor sees it. */
-function forkWorker(): WorkerHandle {
+/**
+ * A worker forked by node:cluster, as the supervisor sees it: it takes connections from the
+ * dispatcher once it is ready, and none once it drains or its channel closes.
+ */
+function forkWorker(dispatcher: ConnectionDispatcher): WorkerHandle {
   const worker: Worker = cluster.fork();
-  const exited = new Promise<WorkerExit>((resolve) => worker.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<WorkerExit>((resolve) => worker.once('exit', (code, signal) => {
+    dispatcher.forget(worker);
+    resolve({ code, signal });
+  }));
+  worker.once('disconnect', () => dispatcher.remove(worker));
   const ready = new Promise<void>((resolve, reject) => {
     worker.on('message', (message: unknown) => {
+      if (dispatcher.confirmed(worker, message)) return;
       const control = message as Partial<{ channel: string; event: string }> | null;
-      if (control?.channel === CONTROL_CHANNEL && control.event === 'ready') resolve();
+      if (control?.channel === CONTROL_CHANNEL && control.event === 'ready') {
+        dispatcher.add(worker);
+        resolve();
+      }
     });
     void exited.then((exit) => reject(new Error(`worker ${worker.id} exited (${exit.signal ?? `code ${exit.code}`}) before listening`)));
   });
@@ -47,6 +61,7 @@ function forkWorker(): WorkerHandle {
     ready,
     exited,
     drain: () => {
+      dispatcher.remove(worker);
       if (worker.isConnected()) worker.send({ channel: CONTROL_CHANNEL, command: 'drain' } satisfies ControlMessage);
       else worker.process.kill('SIGTERM');
     },
@@ -60,22 +75,30 @@ export async function startPrimary(config: Config): Promise<RunningPrimary> {
   const stores = await openServerStores(config, { maxConnections: poolShare(config.workers).primary });
   const ctx = await prepareNode(config, { stores, logBindings: { role: 'primary' } });
   const stopRelay = relayNotices();
-  const supervisor = new WorkerSupervisor(config.workers, forkWorker, ctx.logger);
+  const dispatcher = new ConnectionDispatcher();
+  const supervisor = new WorkerSupervisor(config.workers, () => forkWorker(dispatcher), ctx.logger);
+  let port: number;
   try {
+    // Bound before the first fork, so a port in use fails the start at once; connections wait for the first ready worker.
+    port = await dispatcher.listen('app', config.port);
+    if (redirectListenerEnabled(config)) await dispatcher.listen('redirect', config.httpRedirectPort as number);
     await startJobs(ctx, () => announce({ type: 'keys-changed' }));
     await supervisor.start();
   } catch (error) {
+    dispatcher.close();
     stopRelay();
     await releaseNode(ctx);
     throw error;
   }
   if (forgetPreviousMasterKey(config)) ctx.logger.info('previous master key file removed after a successful start');
-  ctx.logger.info({ issuer: config.issuer, port: config.port, workers: config.workers }, `Castellan listening on port ${config.port} with ${config.workers} workers, issuer ${config.issuer}`);
+  ctx.logger.info({ issuer: config.issuer, port, workers: config.workers }, `Castellan listening on port ${port} with ${config.workers} workers, issuer ${config.issuer}`);
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       process.off('SIGHUP', onHangup);
+      // New connections are refused from here, as a single process's close() refuses them.
+      dispatcher.close();
       await supervisor.stop();
       stopRelay();
       await releaseNode(ctx);

@@ -1,18 +1,17 @@
 /**
  * One worker process of a node with WORKERS above 1 (forked by cluster-primary.ts): a full server
- * on the shared port, without the node-wide duties its primary has already done or keeps doing
+ * for the connections its primary accepts and hands over (connection-dispatcher.ts), without the node-wide duties its primary has already done or keeps doing
  * (migrations, seed, master key settlement, scheduled jobs, the SQLite checkpoint thread).
  * - Rate limits and login throttles count in the primary (rate-limit-backend.ts `clusterBackend`),
  *   or in Redis when REDIS_URL is set, so N workers admit what one process would.
  * - Cached state another process changed is dropped or reloaded on the primary's notice
  *   (cluster-notices.ts): client rows, IP blocks, emergency mode, signing keys.
- * - It drains (stops accepting, finishes its requests, exits 0) when the primary asks or on
+ * - It drains (gets no new connection, finishes its requests, exits 0) when the primary asks or on
  *   SIGTERM; SIGINT and SIGHUP are the primary's to act on (a Ctrl-C reaches every process of the
  *   terminal's group, and the primary drains the workers in order).
  */
 import cluster from 'node:cluster';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
-import { Server as NetServer } from 'node:net';
 import type { Config } from '../config/config.js';
 import { poolShare } from '../config/worker-settings.js';
 import { reloadEmergencyState } from '../security/emergency-mode.js';
@@ -48,13 +47,13 @@ export async function runWorker(config: Config): Promise<void> {
   const stopNotices = onNotice((notice) => void apply(ctx, clients, notice));
   ctx.shutdown.push(async () => stopNotices());
 
-  const running = await serve(ctx, { handleSignals: false });
+  const running = await serve(ctx, { handleSignals: false, connections: 'handed-over' });
   let draining: Promise<void> | undefined;
   const drain = (why: string) => {
     draining ??= (async () => {
       ctx.logger.info({ why }, 'worker draining');
       try {
-        await stopAccepting(running.server);
+        await finishConnections(running);
         await running.close();
       } catch (error) {
         ctx.logger.error({ err: error }, 'worker shutdown failed');
@@ -79,29 +78,25 @@ const DRAIN_NOTICE_MS = 1_000;
 const DRAIN_GRACE_MS = 10_000;
 
 /**
- * Leaves the port to the other workers without failing a request of a keep-alive client. http's own
- * close() would end idle keep-alive connections at once, and a client that had just sent its next
- * request on one would see it reset. So: stop accepting (the primary hands new connections to the
- * other workers), answer every further request with `Connection: close` so each client moves on
- * after its answer, close the connections still idle after DRAIN_NOTICE_MS, cut the rest after
+ * Ends this worker's connections without failing a request of a keep-alive client. The primary
+ * hands it no new connection once it drains; http's own close() would end idle keep-alive
+ * connections at once, and a client that had just sent its next request on one would see it
+ * reset. So: answer every further request with `Connection: close` so each client moves on after
+ * its answer, close the connections still idle after DRAIN_NOTICE_MS, cut the rest after
  * DRAIN_GRACE_MS. Resolves when no connection is left.
  */
-function stopAccepting(running: RunningServer['server']): Promise<void> {
+async function finishConnections(running: RunningServer): Promise<void> {
   // https.Server is an http.Server as far as these calls go.
-  const server = running as HttpServer;
+  const server = running.server as HttpServer;
   server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
     if (!res.headersSent) res.setHeader('Connection', 'close');
   });
-  return new Promise((resolve) => {
-    const idle = setTimeout(() => server.closeIdleConnections(), DRAIN_NOTICE_MS);
-    const force = setTimeout(() => server.closeAllConnections(), DRAIN_GRACE_MS);
-    // net.Server's close: stops accepting and calls back once the last connection has ended.
-    NetServer.prototype.close.call(server, () => {
-      clearTimeout(idle);
-      clearTimeout(force);
-      resolve();
-    });
-  });
+  const idle = setTimeout(() => server.closeIdleConnections(), DRAIN_NOTICE_MS);
+  // Also the http-to-https redirector's connections, which the receiver holds as well.
+  const force = setTimeout(() => running.receiver?.destroyAll(), DRAIN_GRACE_MS);
+  await running.receiver?.whenIdle();
+  clearTimeout(idle);
+  clearTimeout(force);
 }
 
 async function apply(ctx: Context, clients: CachedClientStore | undefined, notice: Notice): Promise<void> {

@@ -19,6 +19,7 @@ import { startRetention } from '../security/audit-retention.js';
 import { startThreatDetection } from '../security/threat-detection.js';
 import { forgetPreviousMasterKey, settleMasterKeyFile } from '../tokens/master-key-rotation.js';
 import { createApp } from './app.js';
+import { receiveConnections, type ConnectionReceiver } from './connection-receiver.js';
 import { bootstrap, type BootstrapOptions } from './bootstrap.js';
 import { releaseContext, type Context } from './context.js';
 
@@ -35,12 +36,19 @@ export interface RunningServer {
   port: number;
   /** The bound HTTP_REDIRECT_PORT, when that listener runs. */
   redirectPort?: number;
+  /** With `connections: 'handed-over'`: the connections this worker serves. */
+  receiver?: ConnectionReceiver;
   close(): Promise<void>;
 }
 
 export interface StartOptions extends BootstrapOptions {
   /** Install SIGTERM/SIGINT handlers that close the server (default true; tests turn it off). */
   handleSignals?: boolean;
+  /**
+   * 'bind' (default): the node binds its ports. 'handed-over': a worker of a node with WORKERS
+   * above 1, serving the connections its primary accepts (connection-dispatcher.ts).
+   */
+  connections?: 'bind' | 'handed-over';
 }
 
 /** One process serving alone: everything below, in this order. */
@@ -136,9 +144,15 @@ export async function serve(ctx: Context, options: StartOptions = {}): Promise<R
   const { config } = ctx;
   let listeners: Listeners | undefined;
   let bound: { port: number; redirectPort?: number };
+  let receiver: ConnectionReceiver | undefined;
   try {
     listeners = createListeners(config, createApp(ctx));
-    bound = await listeners.listen();
+    if (options.connections === 'handed-over') {
+      receiver = receiveConnections({ app: listeners.server, redirect: listeners.redirect });
+      bound = { port: config.port, redirectPort: listeners.redirect ? config.httpRedirectPort : undefined };
+    } else {
+      bound = await listeners.listen();
+    }
   } catch (error) {
     await listeners?.close(0);
     await releaseNode(ctx);
@@ -170,7 +184,7 @@ export async function serve(ctx: Context, options: StartOptions = {}): Promise<R
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
   }
-  return { server: listeners.server, ctx, port, redirectPort, close };
+  return { server: listeners.server, ctx, port, redirectPort, receiver, close };
 }
 
 /**
