@@ -8,7 +8,7 @@
  */
 import type { Request, Response } from 'express';
 import { formParams } from '../http/params.js';
-import { noStore } from '../http/respond.js';
+import { sendPage } from '../http/respond.js';
 import { issuerPath } from '../http/session-cookie.js';
 import { confirmEnrollment, offerEnrollment } from '../mfa/enrollment.js';
 import { TOTP_CODE } from '../mfa/totp.js';
@@ -22,12 +22,6 @@ import { renderEnrollPage, renderMfaStatusPage, renderRecoveryCodesPage, renderS
 import { checkFormSession, issueFormToken, openFormToken } from './session-form-token.js';
 
 export const MFA_ACCOUNT_PATH = '/account/mfa';
-
-/** Every MFA page is personal: never cached. */
-export function sendPage(res: Response, status: number, body: string): void {
-  noStore(res);
-  res.status(status).type('text/html').send(body);
-}
 
 interface Signed {
   session: SessionRecord;
