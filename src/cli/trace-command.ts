@@ -8,7 +8,8 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { RequestTrace } from '../storage/request-trace-records.js';
 import type { Stores } from '../storage/stores.js';
-import { isoTime, withContext, type CliIo, pauseUnlessAborted } from './output.js';
+import { isoTime } from '../server/context.js';
+import { withContext, type CliIo, pauseUnlessAborted } from './output.js';
 
 interface TraceOptions {
   limit?: number;

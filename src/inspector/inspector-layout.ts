@@ -49,4 +49,3 @@ ${body}`;
   return page(title, nav, { site: 'Castellan inspector', mainClass: 'inspector', noindex: true, stylesheets: [INSPECTOR_STYLESHEET_PATH] });
 }
 
-export const isoTime = (seconds: number) => new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');

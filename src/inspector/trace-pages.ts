@@ -5,7 +5,8 @@
  */
 import { html, type SafeHtml } from '../http/html.js';
 import type { ClientActivity, DecodedJwt, IssuedToken, MaskedSecret, RequestTrace, TraceError } from '../storage/request-trace-records.js';
-import { clientPath, inspectorPage, isoTime } from './inspector-layout.js';
+import { clientPath, inspectorPage } from './inspector-layout.js';
+import { isoTime } from '../server/context.js';
 import { MASKED } from './secret-masking.js';
 
 export function renderClientsPage(clients: ClientActivity[]): string {

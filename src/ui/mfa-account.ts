@@ -15,7 +15,7 @@ import { TOTP_CODE } from '../mfa/totp.js';
 import { loadSession } from '../oidc-core/session.js';
 import { requestOrigin } from '../security/audit.js';
 import { attemptPassword } from '../security/login-attempt.js';
-import type { Context } from '../server/context.js';
+import { isoTime, type Context } from '../server/context.js';
 import type { SessionRecord, UserRecord } from '../storage/stores.js';
 import { throttledMessage } from './login-page.js';
 import { renderEnrollPage, renderMfaStatusPage, renderRecoveryCodesPage, renderSignInRequiredPage } from './mfa-pages.js';
@@ -37,7 +37,7 @@ async function signedIn(ctx: Context, req: Request): Promise<Signed | undefined>
 async function showStatus(ctx: Context, res: Response, user: UserRecord, status = 200): Promise<void> {
   const mfa = await ctx.stores.mfa.find(user.id);
   const remainingCodes = await ctx.stores.recoveryCodes.countUnused(user.id);
-  const enabledAt = new Date((mfa?.enabledAt ?? 0) * 1000).toISOString().replace(/\.000Z$/, 'Z');
+  const enabledAt = isoTime(mfa?.enabledAt ?? 0);
   sendPage(res, status, renderMfaStatusPage({ username: user.username, enabledAt, remainingCodes }));
 }
 
