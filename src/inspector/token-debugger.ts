@@ -16,8 +16,8 @@ import type { DecodedJwt } from '../storage/request-trace-records.js';
 import type { GrantRecord } from '../storage/stores.js';
 import { decodeJwtParts } from './secret-masking.js';
 
-export type TokenState = 'active' | 'expired' | 'revoked' | 'rotated' | 'not-stored' | 'unknown' | 'bad-signature' | 'not-ours';
-export type SignatureCheck = 'valid' | 'invalid' | 'unknown-key' | 'none';
+type TokenState = 'active' | 'expired' | 'revoked' | 'rotated' | 'not-stored' | 'unknown' | 'bad-signature' | 'not-ours';
+type SignatureCheck = 'valid' | 'invalid' | 'unknown-key' | 'none';
 
 export interface TokenVerdict {
   format: 'jwt' | 'opaque';

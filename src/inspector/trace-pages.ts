@@ -65,7 +65,7 @@ function errorBlock(error: TraceError | undefined): SafeHtml {
   return html`<p class="error trace-error"><span class="error-code">${error.code}</span>${error.description ? `: ${error.description}` : ''}${link ? html` <a class="explanation" href="${link}">why (${error.requirement})</a>` : ''}</p>`;
 }
 
-export function renderTrace(trace: RequestTrace): SafeHtml {
+function renderTrace(trace: RequestTrace): SafeHtml {
   const redirect = trace.redirect
     ? html`<p class="redirect">Redirected to <code>${trace.redirect}</code></p>${trace.redirectParams ? paramList(trace.redirectParams, {}) : ''}`
     : html``;
