@@ -8,7 +8,8 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { parseDuration } from '../config/duration.js';
 import type { AuditFilter, Stores, StoredAuditEvent } from '../storage/stores.js';
-import { collect, isoTime, withContext, type CliIo, pauseUnlessAborted } from './output.js';
+import { isoTime } from '../server/context.js';
+import { collect, withContext, type CliIo, pauseUnlessAborted } from './output.js';
 
 interface AuditOptions {
   type?: string[];

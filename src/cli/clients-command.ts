@@ -17,7 +17,8 @@ import { tokenTypeFromName } from '../rfc8693-token-exchange/token-types.js';
 import type { ClientRecord } from '../storage/stores.js';
 import { jwksFromCertificateFile } from '../rfc8705-mtls/certificate-metadata.js';
 import { SUPPORTED_ALGS } from '../tokens/keystore.js';
-import { CliError, collect, isoTime, printFields, printJson, printTable, readJsonFile, withContext, type CliIo } from './output.js';
+import { isoTime } from '../server/context.js';
+import { CliError, collect, printFields, printJson, printTable, readJsonFile, withContext, type CliIo } from './output.js';
 
 interface AddOptions {
   metadata?: string;

@@ -7,7 +7,8 @@
 import type { Command } from 'commander';
 import { emergencyState, setEmergencyMode } from '../security/emergency-mode.js';
 import { STATE_REFRESH_SECONDS } from '../security/ip-blocklist.js';
-import { isoTime, printJson, withContext, type CliIo } from './output.js';
+import { isoTime } from '../server/context.js';
+import { printJson, withContext, type CliIo } from './output.js';
 
 export function registerEmergencyCommand(program: Command, io: CliIo): void {
   const emergency = program.command('emergency').description('switch emergency mode (registration closed, tighter limits, MFA required)');

@@ -8,7 +8,8 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { parseDuration } from '../config/duration.js';
 import { blockIp, normalizeBlockEntry, unblockIp } from '../security/ip-blocklist.js';
 import type { IpBlockRecord } from '../storage/stores.js';
-import { CliError, isoTime, printJson, printTable, withContext, type CliIo } from './output.js';
+import { isoTime } from '../server/context.js';
+import { CliError, printJson, printTable, withContext, type CliIo } from './output.js';
 
 function entryArgument(text: string): string {
   const entry = normalizeBlockEntry(text);

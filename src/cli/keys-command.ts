@@ -8,7 +8,8 @@
 import { type Command } from 'commander';
 import type { SigningKeyRecord } from '../storage/stores.js';
 import { SUPPORTED_ALGS, type Alg } from '../tokens/keystore.js';
-import { CliError, collect, isoTime, printJson, printTable, withContext, type CliIo } from './output.js';
+import { isoTime } from '../server/context.js';
+import { CliError, collect, printJson, printTable, withContext, type CliIo } from './output.js';
 
 /** Everything about a key except its sealed private part. */
 export function keyView(key: SigningKeyRecord, now: number): Record<string, unknown> {

@@ -41,10 +41,6 @@ export function printFields(io: CliIo, fields: [string, string][]): void {
   for (const [name, value] of fields) io.stdout(`${(name + ':').padEnd(width)} ${value}\n`);
 }
 
-export function isoTime(epochSeconds: number | null | undefined): string {
-  return epochSeconds === null || epochSeconds === undefined ? '-' : new Date(epochSeconds * 1000).toISOString().replace('.000Z', 'Z');
-}
-
 export function readJsonFile(path: string, what: string): unknown {
   let text: string;
   try {

@@ -6,9 +6,11 @@
  * @spec https://owasp.org/www-project-application-security-verification-standard/ (ASVS 5.0 V16.2.5: no secrets in logs)
  */
 import { InvalidArgumentError, type Command } from 'commander';
+import { asTraceCount, TRACE_COUNT_RULE } from '../config/inspector-settings.js';
 import type { RequestTrace } from '../storage/request-trace-records.js';
 import type { Stores } from '../storage/stores.js';
-import { isoTime, withContext, type CliIo, pauseUnlessAborted } from './output.js';
+import { isoTime } from '../server/context.js';
+import { withContext, type CliIo, pauseUnlessAborted } from './output.js';
 
 interface TraceOptions {
   limit?: number;
@@ -21,9 +23,11 @@ export const FOLLOW_INTERVAL_MS = 1_000;
 /** Requests read per poll while following. */
 const PAGE = 500;
 
+/** The rule of INSPECTOR_MAX_PER_CLIENT: no more requests are ever kept per client. */
 function parseLimit(text: string): number {
-  if (!/^[1-9]\d{0,4}$/.test(text) || Number(text) > 10_000) throw new InvalidArgumentError('expected an integer from 1 to 10000');
-  return Number(text);
+  const limit = asTraceCount(text);
+  if (limit === undefined) throw new InvalidArgumentError(`expected ${TRACE_COUNT_RULE}`);
+  return limit;
 }
 
 /** One request as a JSON line, wire-style names. */

@@ -7,7 +7,8 @@ import type { Command } from 'commander';
 import { validateClaims } from '../seed/seed-file.js';
 import type { UserRecord } from '../storage/stores.js';
 import { createUser } from '../users/user-service.js';
-import { CliError, collect, isoTime, printJson, printTable, readJsonFile, withContext, type CliIo } from './output.js';
+import { isoTime } from '../server/context.js';
+import { CliError, collect, printJson, printTable, readJsonFile, withContext, type CliIo } from './output.js';
 import { registerUserPrivacyCommands } from './users-privacy-command.js';
 import { registerUserSecurityCommands } from './users-security-command.js';
 

@@ -22,7 +22,7 @@ import { lifetimeProblems, type LifetimeConfig } from './lifetime-settings.js';
 import { asWorkerCount, workerProblems, type WorkerConfig } from './worker-settings.js';
 import { asParTtl, type ParConfig } from './par-settings.js';
 import { adminProblems, applyAdminDefaults, asAdminToken, type AdminConfig } from './admin-settings.js';
-import { asTraceCount, type InspectorConfig } from './inspector-settings.js';
+import { asTraceCount, TRACE_COUNT_RULE, type InspectorConfig } from './inspector-settings.js';
 import { asCertificateHeader, asMtlsBaseUrl, mtlsProblems, type MtlsConfig } from './mtls-settings.js';
 import { isSupportedAlg, SUPPORTED_ALGS, type Alg } from '../tokens/keystore.js';
 
@@ -177,7 +177,7 @@ export const SETTINGS: Setting<keyof Config>[] = [
   // Admin credential and developer surfaces (src/config/admin-settings.ts, src/security/admin-auth.ts).
   { key: 'adminToken', env: 'ADMIN_TOKEN', parse: asAdminToken, describe: '32 to 512 printable characters without spaces' },
   { key: 'inspectorEnabled', env: 'INSPECTOR_ENABLED', parse: asBoolean, describe: 'true or false (default: true unless CASTELLAN_PRODUCTION=true)' },
-  { key: 'inspectorMaxPerClient', env: 'INSPECTOR_MAX_PER_CLIENT', default: 200, parse: asTraceCount, describe: 'an integer from 1 to 10000' },
+  { key: 'inspectorMaxPerClient', env: 'INSPECTOR_MAX_PER_CLIENT', default: 200, parse: asTraceCount, describe: TRACE_COUNT_RULE },
   { key: 'inspectorRetention', env: 'INSPECTOR_RETENTION', default: seconds('PT24H'), parse: asPositiveDuration, describe: 'an ISO 8601 duration such as PT24H' },
   { key: 'testControlEnabled', env: 'TEST_CONTROL_ENABLED', default: false, parse: asBoolean, describe: 'true or false' },
   // Mutual TLS, RFC 8705 (src/rfc8705-mtls/, src/config/mtls-settings.ts).

@@ -11,8 +11,13 @@ export interface InspectorConfig {
   inspectorRetention: number;
 }
 
-/** An integer from 1 to 10,000: the newest requests a client's page can show. */
+/** The most requests kept or read per client (INSPECTOR_MAX_PER_CLIENT, `castellan trace --limit`). */
+export const MAX_TRACE_COUNT = 10_000;
+/** How the setting and the CLI option describe a valid count. */
+export const TRACE_COUNT_RULE = `an integer from 1 to ${MAX_TRACE_COUNT}`;
+
+/** An integer from 1 to MAX_TRACE_COUNT: the newest requests a client's page can show. */
 export function asTraceCount(raw: unknown): number | undefined {
   const value = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d{1,6}$/.test(raw) ? Number(raw) : NaN;
-  return Number.isInteger(value) && value >= 1 && value <= 10_000 ? value : undefined;
+  return Number.isInteger(value) && value >= 1 && value <= MAX_TRACE_COUNT ? value : undefined;
 }

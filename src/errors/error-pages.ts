@@ -8,7 +8,7 @@
  */
 import type { Express, Request, Response } from 'express';
 import { html, page, type SafeHtml } from '../http/html.js';
-import { ERROR_PAGES_ISSUER, noStore } from '../http/respond.js';
+import { ERROR_PAGES_ISSUER, sendPage } from '../http/respond.js';
 import { ERROR_TABLE, type OAuthErrorCode } from './oauth-error.js';
 import { definingSectionUrl, errorExplanations, requirementCatalogue, sectionUrl, type CataloguedRequirement, type Explanation } from './requirement-catalogue.js';
 
@@ -22,7 +22,7 @@ export function mountErrorPages(app: Express, issuer: string): void {
   requirementCatalogue();
   errorExplanations();
   app.locals[ERROR_PAGES_ISSUER] = issuer;
-  app.get(ERROR_PAGES_PATH, (_req, res) => sendPage(res, 'Errors', html`<article class="error-explanation">
+  app.get(ERROR_PAGES_PATH, (_req, res) => sendExplanation(res, 'Errors', html`<article class="error-explanation">
 <h1>Errors and what they mean</h1>
 ${codeList()}
 </article>`));
@@ -44,7 +44,7 @@ ${definedBy(code)}
 <p id="error-summary">${explanation.summary ?? ''}</p>
 ${advice(explanation)}
 </article>`;
-  sendPage(res, code, body);
+  sendExplanation(res, code, body);
 }
 
 function requirementPage(req: Request, res: Response): void {
@@ -70,7 +70,7 @@ ${rule(entry)}
 ${advice(explanation)}
 <p><a href="${ERROR_PAGES_PATH}/${code}">More about ${code}</a></p>
 </article>`;
-  sendPage(res, `${code} (${id})`, body);
+  sendExplanation(res, `${code} (${id})`, body);
 }
 
 function rule({ requirement, document }: CataloguedRequirement): SafeHtml {
@@ -101,15 +101,15 @@ function codeList(): SafeHtml {
   return html`<ul id="codes">${Object.keys(ERROR_TABLE).map((code) => html`<li><a href="${ERROR_PAGES_PATH}/${code}">${code}</a>: ${explained[code]?.summary ?? ''}</li>`)}</ul>`;
 }
 
-function sendPage(res: Response, title: string, body: SafeHtml): void {
-  res.set('Cache-Control', 'public, max-age=3600').status(200).type('text/html').send(page(title, body));
+/** An explanation is the same for everyone and changes only with a release: public and cacheable. */
+function sendExplanation(res: Response, title: string, body: SafeHtml): void {
+  sendPage(res, 200, page(title, body), 'public, max-age=3600');
 }
 
 function notFound(res: Response, message: string): void {
-  noStore(res);
   const body = html`<h1>Page not found</h1>
 <p class="error-description" id="error-description">${message}</p>
 <p>Explained error codes:</p>
 ${codeList()}`;
-  res.status(404).type('text/html').send(page('Not found', body));
+  sendPage(res, 404, page('Not found', body));
 }

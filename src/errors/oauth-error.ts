@@ -75,11 +75,21 @@ export interface OAuthErrorOptions {
   received?: Record<string, string>;
 }
 
-/** RFC 6750 §3 / RFC 9449 §7.1: the scheme, a realm, and attributes after the error's own. */
+/** RFC 6750 §3 / RFC 9449 §7.1 / RFC 7617 §2: the scheme, a realm, and attributes after the error's own. */
 export interface Challenge {
-  scheme: 'Bearer' | 'DPoP';
+  scheme: 'Bearer' | 'DPoP' | 'Basic';
   realm?: string;
   attributes?: Record<string, string>;
+}
+
+/**
+ * The one builder of a WWW-Authenticate challenge: the scheme, then the realm, the error's own
+ * parameters (none for a request without credentials, RFC 6750 §3.1) and the challenge's attributes.
+ */
+export function challengeHeader(challenge: Challenge, error: Record<string, string> = {}): string {
+  const { scheme, realm, attributes = {} } = challenge;
+  const params = Object.entries({ ...(realm === undefined ? {} : { realm }), ...error, ...attributes });
+  return params.length === 0 ? scheme : `${scheme} ${params.map(([name, value]) => `${name}="${value}"`).join(', ')}`;
 }
 
 export class OAuthError extends Error {
@@ -120,16 +130,8 @@ export class OAuthError extends Error {
   /** The headers to send, with the WWW-Authenticate challenge rendered when the error has one. */
   responseHeaders(issuer?: string): Record<string, string> {
     if (!this.challenge) return this.headers;
-    const { scheme, realm, attributes = {} } = this.challenge;
-    const params = {
-      ...(realm === undefined ? {} : { realm }),
-      error: this.code,
-      error_description: sanitizeDescription(this.description),
-      ...(issuer ? { error_uri: this.errorUri(issuer) } : {}),
-      ...attributes,
-    };
-    const challenge = `${scheme} ${Object.entries(params).map(([name, value]) => `${name}="${value}"`).join(', ')}`;
-    return { ...this.headers, 'WWW-Authenticate': challenge };
+    const error = { error: this.code, error_description: sanitizeDescription(this.description), ...(issuer ? { error_uri: this.errorUri(issuer) } : {}) };
+    return { ...this.headers, 'WWW-Authenticate': challengeHeader(this.challenge, error) };
   }
 
   /**

@@ -30,6 +30,16 @@ export function noStore(res: Response): void {
 }
 
 /**
+ * The one way an HTML page leaves the server. Pages are personal (a session, a form token, an admin
+ * view) and never cached, unless `cacheControl` says the page is public (the /errors/ explanations).
+ */
+export function sendPage(res: Response, status: number, body: string, cacheControl?: string): void {
+  if (cacheControl === undefined) noStore(res);
+  else res.set('Cache-Control', cacheControl);
+  res.status(status).type('text/html').send(body);
+}
+
+/**
  * A JSON answer written with node's own response API: the token, introspection and userinfo answers
  * are the hottest responses, and express's send() (content negotiation helpers, charset rewriting,
  * freshness checks that never apply to no-store POST answers) cost more than the write itself.
@@ -69,7 +79,6 @@ export function sendOAuthError(res: Response, error: unknown, logger?: Logger): 
 export function sendErrorPage(res: Response, error: unknown, logger?: Logger): void {
   const oauth = OAuthError.from(error);
   logError(oauth, logger);
-  noStore(res);
   // A page is no API: of the error's headers only Retry-After (503) means something to a browser.
   if (oauth.headers['Retry-After'] !== undefined) res.set('Retry-After', oauth.headers['Retry-After']);
   const issuer = errorPagesIssuer(res);
@@ -77,7 +86,7 @@ export function sendErrorPage(res: Response, error: unknown, logger?: Logger): v
 <p class="error-code" id="error-code">${oauth.code}</p>
 <p class="error-description" id="error-description">${oauth.description}</p>${receivedValues(oauth)}${rule(oauth)}${issuer === undefined ? '' : html`
 <p><a id="error-uri" href="${oauth.errorUri(issuer)}">What this error means and how to fix it</a></p>`}`;
-  res.status(oauth.status === 401 ? 400 : oauth.status).type('text/html').send(page('Error', body));
+  sendPage(res, oauth.status === 401 ? 400 : oauth.status, page('Error', body));
 }
 
 /** What the request sent, shown back so a developer can compare it with the registration. */

@@ -3,7 +3,8 @@
  * or a log) and the report card page.
  */
 import { html, type SafeHtml } from '../http/html.js';
-import { clientPath, INSPECTOR_BASE, inspectorPage, isoTime } from './inspector-layout.js';
+import { clientPath, INSPECTOR_BASE, inspectorPage } from './inspector-layout.js';
+import { isoTime } from '../server/context.js';
 import type { ReportCard } from './report-card.js';
 import type { TokenVerdict } from './token-debugger.js';
 

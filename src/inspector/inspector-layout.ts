@@ -8,7 +8,7 @@ import { html, page, type SafeHtml } from '../http/html.js';
 export const INSPECTOR_BASE = '/admin/inspector';
 export const INSPECTOR_STYLESHEET_PATH = '/assets/inspector.css';
 
-export const INSPECTOR_STYLESHEET = `
+const INSPECTOR_STYLESHEET = `
 main.inspector { max-width: 72rem; margin: 2rem auto; background: #fff; padding: 1.5rem 2rem; border-radius: 8px; box-shadow: 0 1px 4px rgba(0,0,0,.12); }
 nav.inspector-nav { margin-bottom: 1rem; font-size: .9rem; }
 nav.inspector-nav a { margin-right: 1rem; }
@@ -49,4 +49,3 @@ ${body}`;
   return page(title, nav, { site: 'Castellan inspector', mainClass: 'inspector', noindex: true, stylesheets: [INSPECTOR_STYLESHEET_PATH] });
 }
 
-export const isoTime = (seconds: number) => new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');

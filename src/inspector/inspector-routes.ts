@@ -10,52 +10,34 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import { OAuthError } from '../errors/oauth-error.js';
 import { html, page } from '../http/html.js';
 import { formBody, parsedFormBody } from '../http/params.js';
-import { handle, noStore } from '../http/respond.js';
+import { handle, sendPage } from '../http/respond.js';
 import { requireAdmin } from '../security/admin-auth.js';
 import type { Context } from '../server/context.js';
+import { issueFormToken, openFormToken } from '../ui/session-form-token.js';
 import { renderReportCardPage, renderTokenDebuggerPage } from './debugger-pages.js';
 import { INSPECTOR_BASE, mountInspectorStylesheet } from './inspector-layout.js';
 import { reportCard } from './report-card.js';
 import { debugToken } from './token-debugger.js';
 import { renderClientsPage, renderClientTracesPage } from './trace-pages.js';
 
-const FORM_PURPOSE = 'castellan-inspector-token-debugger';
-const FORM_TTL = 30 * 60;
 /** Room for a JWT with many claims. */
 const MAX_TOKEN_LENGTH = 16_384;
 /** Requests a client page shows by default, and at most (?limit=). */
 const DEFAULT_PAGE = 50;
 const MAX_PAGE = 500;
 
-function issueFormToken(ctx: Context): string {
-  return ctx.sealer.seal(JSON.stringify({ p: FORM_PURPOSE, exp: ctx.clock() + FORM_TTL }));
-}
-
-function checkFormToken(ctx: Context, presented: unknown): void {
-  const rejected = new OAuthError('invalid_request', 'The form has expired or did not come from this site. Reload the token debugger and try again.', { status: 403, requirement: 'INSPECTOR-CSRF-1' });
-  if (typeof presented !== 'string' || presented.length > 4096) throw rejected;
-  let sealed: { p?: unknown; exp?: unknown };
-  try {
-    sealed = JSON.parse(ctx.sealer.open(presented)) as { p?: unknown; exp?: unknown };
-  } catch {
-    throw rejected;
-  }
-  if (sealed.p !== FORM_PURPOSE || typeof sealed.exp !== 'number' || sealed.exp <= ctx.clock()) throw rejected;
-}
-
-function sendPage(res: Response, status: number, body: string): void {
-  noStore(res);
-  res.status(status).type('text/html').send(body);
-}
-
-/** Errors of these pages: the gate's 404 and 401 (with its Basic challenge, so a browser asks), a refused form. */
+/** Errors of these pages: the gate's 404 and 401, a refused form, a dependency's 503. */
 function sendInspectorError(res: Response, error: unknown, ctx: Context): void {
   const oauth = OAuthError.from(error);
   if (oauth.code === 'server_error') ctx.logger.error({ err: oauth.cause ?? oauth }, 'inspector page failed');
-  if (oauth.headers['WWW-Authenticate']) res.set('WWW-Authenticate', oauth.headers['WWW-Authenticate']);
+  // The gate's Basic challenge, so a browser asks; a 503's Retry-After, so a script waits.
+  for (const name of ['WWW-Authenticate', 'Retry-After']) if (oauth.headers[name] !== undefined) res.set(name, oauth.headers[name]);
   const title = oauth.status === 404 ? 'Not found' : oauth.status === 401 ? 'Admin credential required' : 'Request rejected';
   sendPage(res, oauth.status, page(title, html`<h1>${title}</h1><p class="error-description" id="error-description">${oauth.description}</p>`));
 }
+
+/** The admin has no session: the sealed token names the debugger's form alone. */
+const debuggerFormToken = (ctx: Context) => issueFormToken(ctx, 'token-debugger', null, null);
 
 const limitOf = (req: Request) => {
   const asked = Number(req.query.limit);
@@ -83,15 +65,15 @@ export function inspectorRouter(ctx: Context): Router {
     const traces = await ctx.stores.requestTraces.listByClient(clientId, { limit: ctx.config.inspectorMaxPerClient });
     sendPage(res, 200, renderReportCardPage(clientId, reportCard(traces)));
   }, onError));
-  router.get(`${INSPECTOR_BASE}/token`, (_req, res) => sendPage(res, 200, renderTokenDebuggerPage(issueFormToken(ctx))));
+  router.get(`${INSPECTOR_BASE}/token`, (_req, res) => sendPage(res, 200, renderTokenDebuggerPage(debuggerFormToken(ctx))));
   router.post(`${INSPECTOR_BASE}/token`, handle(async (req, res) => {
     const form = parsedFormBody(req) ?? {};
-    checkFormToken(ctx, form.csrf);
+    openFormToken(ctx, 'token-debugger', form.csrf);
     const token = form.token;
     if (typeof token !== 'string' || token.trim().length === 0 || token.length > MAX_TOKEN_LENGTH) {
       throw new OAuthError('invalid_request', `Paste one token of at most ${MAX_TOKEN_LENGTH} characters`, { requirement: 'INSPECTOR-DEBUG-1' });
     }
-    sendPage(res, 200, renderTokenDebuggerPage(issueFormToken(ctx), await debugToken(ctx, token)));
+    sendPage(res, 200, renderTokenDebuggerPage(debuggerFormToken(ctx), await debugToken(ctx, token)));
   }, onError));
   // The gate's refusals get the inspector's page; a body parser's (413, malformed) the app's usual answer.
   router.use(INSPECTOR_BASE, (error: unknown, _req: Request, res: Response, next: NextFunction) => {

@@ -10,7 +10,7 @@
  */
 import type { RequestTrace } from '../storage/request-trace-records.js';
 
-export interface ReportFlag {
+interface ReportFlag {
   id: 'no-state' | 'no-nonce' | 'no-pkce' | 'plain-pkce' | 'code-reused' | 'refresh-retried' | 'userinfo-expired';
   title: string;
   /** What the flag means and what to change. */

@@ -15,7 +15,7 @@ import type { DecodedJwt, MaskedSecret } from '../storage/request-trace-records.
 export const MASKED = '[masked]';
 
 /** Parameters whose values are credentials, by name (RFC 6749, 7523, 7636, 7009/7662, 8693, 8628). */
-export const SECRET_PARAMS: ReadonlySet<string> = new Set([
+const SECRET_PARAMS: ReadonlySet<string> = new Set([
   'client_secret', 'client_assertion', 'code', 'code_verifier', 'refresh_token', 'token', 'subject_token', 'actor_token',
   'password', 'access_token', 'device_code', 'user_code', 'registration_access_token', 'id_token', 'assertion', 'request', 'id_token_hint',
 ]);
@@ -25,7 +25,7 @@ const NO_HINT: ReadonlySet<string> = new Set(['password', 'client_secret', 'user
 
 /** Longest text kept of any one recorded (non-secret) value, and most values kept per request. */
 export const MAX_VALUE_LENGTH = 512;
-export const MAX_PARAMS = 64;
+const MAX_PARAMS = 64;
 
 /** The one-way hint of a value: the same value always gives the same hint, across nodes and restarts. */
 export function hintOf(value: string): string {

@@ -11,13 +11,13 @@
 import { compactVerify, importJWK } from 'jose';
 import { introspectionResponse, type IntrospectionResponse } from '../rfc7662-introspection/introspection-response.js';
 import { findPresentedToken, type PresentedToken } from '../rfc7662-introspection/presented-token.js';
-import type { Context } from '../server/context.js';
+import { isoTime, type Context } from '../server/context.js';
 import type { DecodedJwt } from '../storage/request-trace-records.js';
 import type { GrantRecord } from '../storage/stores.js';
 import { decodeJwtParts } from './secret-masking.js';
 
-export type TokenState = 'active' | 'expired' | 'revoked' | 'rotated' | 'not-stored' | 'unknown' | 'bad-signature' | 'not-ours';
-export type SignatureCheck = 'valid' | 'invalid' | 'unknown-key' | 'none';
+type TokenState = 'active' | 'expired' | 'revoked' | 'rotated' | 'not-stored' | 'unknown' | 'bad-signature' | 'not-ours';
+type SignatureCheck = 'valid' | 'invalid' | 'unknown-key' | 'none';
 
 export interface TokenVerdict {
   format: 'jwt' | 'opaque';
@@ -31,8 +31,6 @@ export interface TokenVerdict {
   /** What introspection answers the client the token was issued to. */
   introspection?: IntrospectionResponse;
 }
-
-const when = (seconds: number) => new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
 
 async function checkSignature(ctx: Context, token: string, jwt: DecodedJwt): Promise<SignatureCheck> {
   const kid = jwt.header.kid;
@@ -67,21 +65,21 @@ function reasonsOf(presented: PresentedToken, now: number): { state: TokenState;
   const reasons: string[] = [];
   let state: TokenState = 'expired';
   if ('revokedAt' in token && token.revokedAt !== null) {
-    reasons.push(`The token was revoked at ${when(token.revokedAt)} (RFC 7009).`);
+    reasons.push(`The token was revoked at ${isoTime(token.revokedAt)} (RFC 7009).`);
     state = 'revoked';
   }
   if ('consumedAt' in token && token.consumedAt !== null) {
-    reasons.push(`The refresh token was used (rotated) at ${when(token.consumedAt)}: presenting it again is reuse, which revokes the grant.`);
+    reasons.push(`The refresh token was used (rotated) at ${isoTime(token.consumedAt)}: presenting it again is reuse, which revokes the grant.`);
     state = 'rotated';
   }
   if (grant.revokedAt !== null) {
-    reasons.push(`Its grant was revoked at ${when(grant.revokedAt)}${grant.revokedReason ? ` (${grant.revokedReason})` : ''}.`);
+    reasons.push(`Its grant was revoked at ${isoTime(grant.revokedAt)}${grant.revokedReason ? ` (${grant.revokedReason})` : ''}.`);
     state = 'revoked';
   }
-  if (token.expiresAt <= now) reasons.push(`The token expired at ${when(token.expiresAt)}.`);
-  if (grant.expiresAt <= now) reasons.push(`Its grant expired at ${when(grant.expiresAt)}.`);
+  if (token.expiresAt <= now) reasons.push(`The token expired at ${isoTime(token.expiresAt)}.`);
+  if (grant.expiresAt <= now) reasons.push(`Its grant expired at ${isoTime(grant.expiresAt)}.`);
   if (grant.clientId !== token.clientId) reasons.push('The token and its grant belong to different clients.');
-  if (reasons.length === 0) reasons.push(`The token is inactive at ${when(now)}.`);
+  if (reasons.length === 0) reasons.push(`The token is inactive at ${isoTime(now)}.`);
   return { state, reasons };
 }
 
@@ -101,7 +99,7 @@ export async function debugToken(ctx: Context, input: string): Promise<TokenVerd
       const exp = typeof jwt.claims.exp === 'number' ? jwt.claims.exp : undefined;
       const expired = exp !== undefined && exp <= now;
       return { ...verdict, state: expired ? 'expired' : 'not-stored', reasons: [
-        expired ? `It expired at ${when(exp)} (exp).` : `Valid until ${exp === undefined ? 'no exp' : when(exp)}.`,
+        expired ? `It expired at ${isoTime(exp)} (exp).` : `Valid until ${exp === undefined ? 'no exp' : isoTime(exp)}.`,
         `An ${verdict.kind === 'id_token' ? 'ID token' : 'logout token'} is not stored and cannot be revoked; it says who signed in, it grants nothing.`,
       ] };
     }
@@ -112,6 +110,6 @@ export async function debugToken(ctx: Context, input: string): Promise<TokenVerd
   }
   if (!presented) return { ...verdict, reasons: ['No stored token matches: not issued by this server, or deleted by the retention pass after it expired.'] };
   const introspection = introspectionResponse(ctx, presented, presented.found.token.clientId);
-  const outcome = introspection.active ? { state: 'active' as const, reasons: [`Active until ${when(presented.found.token.expiresAt)}.`] } : reasonsOf(presented, now);
+  const outcome = introspection.active ? { state: 'active' as const, reasons: [`Active until ${isoTime(presented.found.token.expiresAt)}.`] } : reasonsOf(presented, now);
   return { ...verdict, kind: presented.kind, ...outcome, grant: presented.found.grant, introspection };
 }

@@ -14,7 +14,7 @@ import { buildTrace, type ObservedExchange } from './trace-entry.js';
 import { opaqueBearerHash, recorderFor } from './trace-recorder.js';
 
 /** Protocol endpoints by path; PAR's path is /par (RFC 9126 names none; it is announced in metadata). */
-export const RECORDED_PATHS: ReadonlyMap<string, string> = new Map([
+const RECORDED_PATHS: ReadonlyMap<string, string> = new Map([
   [PATHS.authorization, 'authorization'], [PATHS.token, 'token'], [PATHS.userinfo, 'userinfo'], [PATHS.introspection, 'introspection'],
   [PATHS.revocation, 'revocation'], [PATHS.deviceAuthorization, 'device_authorization'], [PATHS.endSession, 'end_session'],
   [PATHS.registration, 'registration'], [PATHS.pushedAuthorization, 'par'],

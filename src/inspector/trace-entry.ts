@@ -85,7 +85,7 @@ function formPostTarget(formPost: { action: string; fields: Record<string, strin
 }
 
 /** The client a request named: client_id, the Basic user, a client assertion's sub, an id_token_hint's aud, or the registration answer. */
-export function namedClient(exchange: ObservedExchange, masked: Record<string, MaskedSecret>): string | undefined {
+function namedClient(exchange: ObservedExchange, masked: Record<string, MaskedSecret>): string | undefined {
   const { params } = exchange;
   if (typeof params.client_id === 'string') return params.client_id;
   if (masked.Authorization?.user) return masked.Authorization.user;

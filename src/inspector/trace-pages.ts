@@ -5,7 +5,8 @@
  */
 import { html, type SafeHtml } from '../http/html.js';
 import type { ClientActivity, DecodedJwt, IssuedToken, MaskedSecret, RequestTrace, TraceError } from '../storage/request-trace-records.js';
-import { clientPath, inspectorPage, isoTime } from './inspector-layout.js';
+import { clientPath, inspectorPage } from './inspector-layout.js';
+import { isoTime } from '../server/context.js';
 import { MASKED } from './secret-masking.js';
 
 export function renderClientsPage(clients: ClientActivity[]): string {
@@ -64,7 +65,7 @@ function errorBlock(error: TraceError | undefined): SafeHtml {
   return html`<p class="error trace-error"><span class="error-code">${error.code}</span>${error.description ? `: ${error.description}` : ''}${link ? html` <a class="explanation" href="${link}">why (${error.requirement})</a>` : ''}</p>`;
 }
 
-export function renderTrace(trace: RequestTrace): SafeHtml {
+function renderTrace(trace: RequestTrace): SafeHtml {
   const redirect = trace.redirect
     ? html`<p class="redirect">Redirected to <code>${trace.redirect}</code></p>${trace.redirectParams ? paramList(trace.redirectParams, {}) : ''}`
     : html``;

@@ -11,18 +11,18 @@ import { hashHandle } from '../tokens/handles.js';
 /** Traces waiting at most; beyond it new ones are dropped. */
 export const QUEUE_LIMIT = 1_000;
 /** Traces per append (one transaction). */
-export const BATCH_SIZE = 200;
+const BATCH_SIZE = 200;
 /**
  * Milliseconds a trace waits, so a burst becomes one write. Long enough that a request racing a
  * locked SQLite database (one connection, writes take turns) is answered before the recorder
  * queues behind the lock too.
  */
-export const FLUSH_DELAY_MS = 1_000;
+const FLUSH_DELAY_MS = 1_000;
 /** After a failed write the recorder waits this long, so a failing database is not kept busier. */
-export const BACKOFF_MS = 10_000;
+const BACKOFF_MS = 10_000;
 
 /** A trace still to be attributed: an opaque bearer token's client is found by its hash. */
-export interface PendingTrace {
+interface PendingTrace {
   trace: RequestTrace;
   bearerHash?: string;
 }

@@ -11,7 +11,7 @@
 import { Router, type Request, type Response } from 'express';
 import { OAuthError } from '../errors/oauth-error.js';
 import { formBody, formParams, queryParams, requestParams } from '../http/params.js';
-import { handle, noStore, sendErrorPage } from '../http/respond.js';
+import { handle, noStore, sendErrorPage, sendPage } from '../http/respond.js';
 import { clearSessionCookie, issuerPath } from '../http/session-cookie.js';
 import { kickDeliveries } from '../oidc-back-channel-logout/delivery-worker.js';
 import { loadSession } from '../oidc-core/session.js';
@@ -50,11 +50,6 @@ export function endSessionRouter(ctx: Context): Router {
   return router;
 }
 
-function sendPage(res: Response, body: string): void {
-  noStore(res);
-  res.status(200).type('text/html').send(body);
-}
-
 /** Phase 1: the RP's request. Validation failures throw before anything is changed or shown. */
 async function requestLogout(ctx: Context, req: Request, res: Response): Promise<void> {
   const request = await validateLogoutRequest(ctx, requestParams(req));
@@ -70,7 +65,7 @@ async function requestLogout(ctx: Context, req: Request, res: Response): Promise
   // §2: the OP MUST ask without a hint or with one for another session or user; Castellan always asks,
   // so a cross-site request cannot end a session by itself.
   const user = await ctx.stores.users.findById(session.userId);
-  sendPage(res, renderLogoutConfirmPage({
+  sendPage(res, 200, renderLogoutConfirmPage({
     action: issuerPath(ctx.config) + CONFIRM_PATH,
     csrf: issueFormToken(ctx, 'logout', session.sid, pending),
     username: user?.username ?? session.userId,
@@ -120,5 +115,5 @@ function redirectToResult(ctx: Context, res: Response, outcome: 'signed-out' | '
 async function showResult(_ctx: Context, req: Request, res: Response): Promise<void> {
   const query = queryParams(req);
   const lang = pageLocale(typeof query.ui_locales === 'string' ? query.ui_locales : undefined);
-  sendPage(res, query.outcome === 'stayed' ? renderStillSignedInPage(lang) : renderSignedOutPage(lang));
+  sendPage(res, 200, query.outcome === 'stayed' ? renderStillSignedInPage(lang) : renderSignedOutPage(lang));
 }

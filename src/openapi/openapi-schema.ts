@@ -103,7 +103,7 @@ export const COMPONENTS: Json = {
     },
     HeadersTooLarge: jsonResponse('Request headers (the URL included) over 16 KB: invalid_request as JSON (http/listener-errors.ts), and the connection is closed', ref('OAuthError')),
     Unavailable: {
-      description: 'The database did not answer within DATABASE_TIMEOUT: temporarily_unavailable, as JSON, or as an HTML error page when the request prefers HTML',
+      description: 'The database did not answer within DATABASE_TIMEOUT, or the jwks_uri of a client authenticating with private_key_jwt or self_signed_tls_client_auth did not answer: temporarily_unavailable, as JSON, or as an HTML error page when the request prefers HTML',
       headers: { 'Retry-After': { required: true, schema: { type: 'integer' } } },
       content: { 'application/json': { schema: ref('OAuthError') }, 'text/html': { schema: { type: 'string' } } },
     },

@@ -9,6 +9,7 @@
  * @spec https://www.rfc-editor.org/rfc/rfc8707#section-2.1 (the grant keeps the requested resources)
  */
 import { OAuthError } from '../errors/oauth-error.js';
+import { clientNoLongerRegistered } from '../errors/recurring-errors.js';
 import type { Context } from '../server/context.js';
 import { tokenLifetime } from '../clients/token-lifetimes.js';
 import type { AuditEvent, AuthorizationCodeRecord, ClientRecord, ConsentRecord, GrantRecord, SessionRecord, Tx } from '../storage/stores.js';
@@ -41,7 +42,7 @@ interface CodeRows extends IssuedCode {
 /** The client's registration, for its lifetimes; a client removed during the interaction gets no code. */
 async function clientOf(ctx: Context, issue: CodeIssue): Promise<ClientRecord> {
   const client = issue.client ?? (await ctx.stores.clients.find(issue.request.clientId));
-  if (!client) throw new OAuthError('invalid_client', 'invalid client: the client is no longer registered', { requirement: 'RFC6749-4.1.1-2' });
+  if (!client) throw clientNoLongerRegistered();
   return client;
 }
 

@@ -9,7 +9,7 @@
  */
 import type { X509Certificate } from 'node:crypto';
 import { secretMatches } from '../clients/client-service.js';
-import { OAuthError } from '../errors/oauth-error.js';
+import { challengeHeader, OAuthError } from '../errors/oauth-error.js';
 import { ILL_FORMED_TEXT, isWellFormedEncoded, utf8Text } from '../http/text-input.js';
 import { authenticateWithAssertion } from '../rfc7523-jwt-client-auth/client-assertion.js';
 import { authenticateWithCertificate, usesCertificateAuth } from '../rfc8705-mtls/certificate-client-auth.js';
@@ -38,7 +38,7 @@ export interface PresentedCredentials {
   certificate?: () => X509Certificate | undefined;
 }
 
-const BASIC_CHALLENGE = { 'WWW-Authenticate': 'Basic realm="castellan"' };
+const BASIC_CHALLENGE = { 'WWW-Authenticate': challengeHeader({ scheme: 'Basic', realm: 'castellan' }) };
 const GENERIC_FAILURE = 'client authentication failed';
 
 /** `cause` tells the audit log an unknown client from a wrong secret; the client sees neither. */

@@ -7,7 +7,7 @@
  * @spec https://www.rfc-editor.org/rfc/rfc6750#section-3 (WWW-Authenticate, error codes)
  */
 import type { Request } from 'express';
-import { OAuthError, type OAuthErrorCode } from '../errors/oauth-error.js';
+import { challengeHeader, OAuthError, type OAuthErrorCode } from '../errors/oauth-error.js';
 import { parsedFormBody } from '../http/params.js';
 
 export const REALM = 'castellan';
@@ -17,7 +17,7 @@ const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 
 /** The challenge for a request without credentials: no error code (RFC 6750 §3.1). */
 export function bearerChallenge(): string {
-  return `Bearer realm="${REALM}"`;
+  return challengeHeader({ scheme: 'Bearer', realm: REALM });
 }
 
 /** An error challenged with the Bearer scheme; `requirement` names the rule of spec/ it enforces. */

@@ -5,17 +5,45 @@
  * @spec https://www.rfc-editor.org/rfc/rfc7591#section-2 (jwks, jwks_uri)
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#RotateSigKeys
  * @spec https://cheatsheetseries.owasp.org/cheatsheets/Server_Side_Request_Forgery_Prevention_Cheat_Sheet.html (SSRF through client-supplied URLs)
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1 (temporarily_unavailable while the key endpoint is down)
  */
 import { createLocalJWKSet, errors, type JWK, type JWTVerifyGetKey } from 'jose';
+import { OAuthError } from '../errors/oauth-error.js';
 import type { Context } from '../server/context.js';
 import type { ClientRecord } from '../storage/stores.js';
-import { outboundPolicy, safeFetch } from '../security/safe-fetch.js';
+import { OutboundRequestError, outboundPolicy, safeFetch, type SafeResponse } from '../security/safe-fetch.js';
 import { setBounded } from '../storage/bounded-map.js';
 
 /** Seconds a fetched key set is used before it is fetched again. */
 export const JWKS_MAX_AGE = 300;
 /** Least seconds between two fetches of one jwks_uri, however many unknown kids arrive. */
 export const JWKS_COOLDOWN = 30;
+/** Seconds a client is asked to wait (Retry-After) when its jwks_uri does not answer. */
+export const JWKS_RETRY_AFTER = 5;
+
+/**
+ * The private cause of a 503 for keys that could not be fetched: the audit log records it as a
+ * fault of the client's key endpoint, apart from failed authentications.
+ */
+export class KeyEndpointFault extends Error {
+  constructor(readonly uri: string, message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.name = 'KeyEndpointFault';
+  }
+}
+
+/**
+ * An outage of the client's key endpoint (no answer, 5xx, 408, 429, a body that is not JSON) is
+ * not bad credentials: the request may succeed later, so 503 temporarily_unavailable. A refusal by
+ * the outbound policy (redirect, forbidden address, oversized body), another status or a JSON
+ * document that is no JWK Set is what the client published, and stays a refusal.
+ */
+const unavailable = (uri: string, message: string, cause?: unknown) =>
+  new OAuthError('temporarily_unavailable', 'The client key set (jwks_uri) cannot be fetched now; retry later', {
+    requirement: 'CASTELLAN-JWKS-1', cause: new KeyEndpointFault(uri, message, { cause }), headers: { 'Retry-After': String(JWKS_RETRY_AFTER) },
+  });
+
+const isFaultStatus = (status: number) => status >= 500 || status === 408 || status === 429;
 
 interface CachedKeys {
   keys: JWK[];
@@ -45,10 +73,22 @@ function localSet(keys: JWK[]): JWTVerifyGetKey {
 }
 
 async function fetchKeys(ctx: Context, uri: string): Promise<CachedKeys> {
-  const response = await safeFetch(uri, { headers: { accept: 'application/json' } }, outboundPolicy(ctx.config));
+  let response: SafeResponse;
+  try {
+    response = await safeFetch(uri, { headers: { accept: 'application/json' } }, outboundPolicy(ctx.config));
+  } catch (error) {
+    if (error instanceof OutboundRequestError && error.unreachable) throw unavailable(uri, `jwks_uri did not answer: ${error.message}`, error);
+    throw error;
+  }
+  if (isFaultStatus(response.status)) throw unavailable(uri, `jwks_uri answered ${response.status}`);
   if (response.status !== 200) throw new Error(`jwks_uri answered ${response.status}`);
-  const document = JSON.parse(response.body.toString('utf8')) as { keys?: unknown };
-  if (!Array.isArray(document.keys)) throw new Error('jwks_uri did not return a JWK Set');
+  let document: { keys?: unknown };
+  try {
+    document = JSON.parse(response.body.toString('utf8')) as { keys?: unknown };
+  } catch (error) {
+    throw unavailable(uri, 'jwks_uri answered a body that is not JSON', error);
+  }
+  if (document === null || !Array.isArray(document.keys)) throw new Error('jwks_uri did not return a JWK Set');
   const entry = { keys: document.keys as JWK[], fetchedAt: ctx.clock() };
   setBounded(cache, uri, entry, MAX_CACHED_SETS);
   return entry;

@@ -12,7 +12,7 @@
  * @spec https://www.rfc-editor.org/rfc/rfc9700#section-4.12 (303 after POST)
  */
 import { Router, type Request, type Response } from 'express';
-import { OAuthError } from '../errors/oauth-error.js';
+import { formRejected } from '../errors/recurring-errors.js';
 import { formBody, formParams } from '../http/params.js';
 import { handle, noStore, sendErrorPage } from '../http/respond.js';
 import { isHttpsIssuer, issuerPath, readCookies, setCookie } from '../http/session-cookie.js';
@@ -62,7 +62,7 @@ function checkForm(ctx: Context, req: Request, presented: unknown): void {
   const { data } = openFormToken<{ b: string }>(ctx, 'device-verification', presented);
   const cookie = readCookies(req).get(browserCookieName(ctx)) ?? '';
   if (!HANDLE.test(cookie) || typeof data?.b !== 'string' || !safeEqual(hashHandle(cookie), data.b)) {
-    throw new OAuthError('invalid_request', 'The form has expired or did not come from this site. Go back and try again.', { requirement: 'ASVS-3.5-1', status: 403 });
+    throw formRejected('ASVS-3.5-1');
   }
 }
 

@@ -9,6 +9,7 @@
  */
 import { Router, type Request, type Response } from 'express';
 import { OAuthError } from '../errors/oauth-error.js';
+import { clientNoLongerRegistered } from '../errors/recurring-errors.js';
 import { formBody, formParams } from '../http/params.js';
 import { handle, noStore, sendErrorPage } from '../http/respond.js';
 import { scopeList } from '../oidc-core/claims.js';
@@ -51,7 +52,7 @@ async function showConsent(ctx: Context, req: Request, res: Response): Promise<v
   if (!device || device.status !== 'pending' || device.expiresAt <= ctx.clock()) throw expired();
   const [user, client] = await Promise.all([ctx.stores.users.findById(session.userId), ctx.stores.clients.find(device.clientId)]);
   if (!user) return backToLogin(ctx, res, interaction);
-  if (!client) throw new OAuthError('invalid_client', 'invalid client: the client is no longer registered', { requirement: 'RFC6749-4.1.1-2' });
+  if (!client) throw clientNoLongerRegistered();
   noStore(res);
   res.status(200).type('text/html').send(renderDeviceConsentPage({
     action: 'device',

@@ -9,6 +9,7 @@
 import type { Request } from 'express';
 import { sessionGrant } from '../rfc6749-oauth2/authorization-code-issuer.js';
 import { OAuthError } from '../errors/oauth-error.js';
+import { clientNoLongerRegistered } from '../errors/recurring-errors.js';
 import { requestOrigin } from '../security/audit.js';
 import type { Context } from '../server/context.js';
 import type { SessionRecord } from '../storage/stores.js';
@@ -23,7 +24,7 @@ export async function decideDevice(ctx: Context, req: Request, interaction: Inte
   const origin = requestOrigin(ctx, req);
   // Its refresh lifetime bounds the grant; a client removed meanwhile gets nothing approved.
   const client = await ctx.stores.clients.find(interaction.request.clientId);
-  if (!client) throw new OAuthError('invalid_client', 'invalid client: the client is no longer registered', { requirement: 'RFC6749-4.1.1-2' });
+  if (!client) throw clientNoLongerRegistered();
   await ctx.stores.transaction(async (tx) => {
     const now = ctx.clock();
     if (!(await ctx.stores.interactions.take(interaction.uidHash, tx))) throw new OAuthError('invalid_request', 'This sign-in request was already completed', { requirement: 'RFC8628-3.3-2' });

@@ -108,6 +108,8 @@ export async function authenticateWithCertificate(ctx: Context, client: ClientRe
   try {
     matched = await selfSignedMatch(ctx, client, certificate);
   } catch (error) {
+    // An outage of the client's jwks_uri is 503 temporarily_unavailable (client-jwks.ts), not bad credentials.
+    if (error instanceof OAuthError) throw error;
     throw refuse('the client keys could not be read', 'RFC8705-2.2-1', (error as Error).message);
   }
   if (!matched) throw refuse('the client certificate is not one the client registered', 'RFC8705-2.2-1');

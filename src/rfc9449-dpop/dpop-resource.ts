@@ -10,7 +10,7 @@
  * @spec https://www.rfc-editor.org/rfc/rfc8705#section-3 (a certificate-bound token only with its certificate: rfc8705-mtls/certificate-binding.ts)
  */
 import type { Request } from 'express';
-import { OAuthError, type OAuthErrorCode } from '../errors/oauth-error.js';
+import { challengeHeader, OAuthError, type Challenge, type OAuthErrorCode } from '../errors/oauth-error.js';
 import { parsedFormBody } from '../http/params.js';
 import { bearerError, bearerToken } from '../rfc6750-bearer/bearer-token.js';
 import type { Context } from '../server/context.js';
@@ -27,19 +27,21 @@ export interface PresentedAccessToken {
   scheme: AuthorizationScheme;
 }
 
+/** §7.1: the DPoP scheme with the algorithms proofs may use. */
+const DPOP_CHALLENGE: Challenge = { scheme: 'DPoP', attributes: { algs: DPOP_SIGNING_ALGS.join(' ') } };
+
 /** RFC 9449 §7.1: token68, as RFC 6750's b64token. */
 const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
 
 /** §7.1: the DPoP challenge of a request without credentials: the algorithms proofs may use, no error. */
 export function dpopChallenge(): string {
-  return `DPoP algs="${DPOP_SIGNING_ALGS.join(' ')}"`;
+  return challengeHeader(DPOP_CHALLENGE);
 }
 
 /** §7.1: the DPoP challenge, with the algorithms proofs may use. */
 export function dpopError(code: OAuthErrorCode, description: string, requirement: string, headers: Record<string, string> = {}): OAuthError {
-  const challenge = { scheme: 'DPoP' as const, attributes: { algs: DPOP_SIGNING_ALGS.join(' ') } };
   const status = code === 'insufficient_scope' ? 403 : code === 'invalid_request' ? 400 : 401;
-  return new OAuthError(code, description, { status, headers, requirement, challenge });
+  return new OAuthError(code, description, { status, headers, requirement, challenge: DPOP_CHALLENGE });
 }
 
 /** The error of a resource request, challenged in the scheme the client used. */

@@ -9,7 +9,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Context } from '../server/context.js';
 import { safeEqual } from '../tokens/handles.js';
-import { OAuthError } from '../errors/oauth-error.js';
+import { challengeHeader, OAuthError } from '../errors/oauth-error.js';
 
 /** The credential presented in Authorization, or undefined when none of the two schemes is used. */
 export function presentedAdminCredential(authorization: string | undefined): string | undefined {
@@ -42,7 +42,7 @@ export function requireAdmin(ctx: Pick<Context, 'config'>, enabled: (config: Con
     if (!ctx.config.adminToken || !enabled(ctx.config)) return next(new OAuthError('invalid_request', 'Not found', { requirement: 'CASTELLAN-ADMIN-1', status: 404 }));
     if (!isAdmin(ctx, req)) {
       return next(new OAuthError('invalid_token', 'The admin surfaces need the ADMIN_TOKEN as a Bearer token or as the Basic password', { requirement: 'CASTELLAN-ADMIN-1',
-        headers: { 'WWW-Authenticate': 'Basic realm="castellan-admin", charset="UTF-8"' },
+        headers: { 'WWW-Authenticate': challengeHeader({ scheme: 'Basic', realm: 'castellan-admin', attributes: { charset: 'UTF-8' } }) },
       }));
     }
     next();

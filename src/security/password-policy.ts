@@ -25,21 +25,30 @@ export function isCommonPassword(password: string): boolean {
   return COMMON.has(password.toLowerCase());
 }
 
-/** The first reason the password is refused, or undefined when the policy accepts it. */
-export function passwordProblem(password: unknown, context: PasswordContext): string | undefined {
+/** Why a password is refused, and the requirement of spec/ that refuses it. */
+interface PasswordRefusal {
+  message: string;
+  requirement: 'ASVS-6.2.1' | 'ASVS-6.2.4' | 'ASVS-6.2.9';
+}
+
+/** The policy's checks in order; the first refusal wins. */
+function refusalOf(password: unknown, context: PasswordContext): PasswordRefusal | undefined {
   const minimum = Math.max(context.minLength, PASSWORD_MIN_LENGTH_FLOOR);
-  if (typeof password !== 'string' || passwordLength(password) < minimum) return `password must be at least ${minimum} characters`;
-  if (password.length > PASSWORD_MAX_LENGTH) return `password must be at most ${PASSWORD_MAX_LENGTH} characters`;
+  if (typeof password !== 'string' || passwordLength(password) < minimum) return { message: `password must be at least ${minimum} characters`, requirement: 'ASVS-6.2.1' };
+  if (password.length > PASSWORD_MAX_LENGTH) return { message: `password must be at most ${PASSWORD_MAX_LENGTH} characters`, requirement: 'ASVS-6.2.9' };
   // ASVS 6.2.4: checked against the top passwords that the length rule alone would let through.
-  if (isCommonPassword(password)) return 'password is too common: choose one that is not on lists of frequently used passwords';
-  if (context.username && password.toLowerCase() === context.username.toLowerCase()) return 'password must not be the username';
+  if (isCommonPassword(password)) return { message: 'password is too common: choose one that is not on lists of frequently used passwords', requirement: 'ASVS-6.2.4' };
+  if (context.username && password.toLowerCase() === context.username.toLowerCase()) return { message: 'password must not be the username', requirement: 'ASVS-6.2.1' };
   return undefined;
 }
 
-/** Throws invalid_request with the policy's message when the password is refused. */
+/** The first reason the password is refused, or undefined when the policy accepts it. */
+export function passwordProblem(password: unknown, context: PasswordContext): string | undefined {
+  return refusalOf(password, context)?.message;
+}
+
+/** Throws invalid_request with the policy's message, naming the check's requirement, when the password is refused. */
 export function enforcePasswordPolicy(password: unknown, context: PasswordContext): asserts password is string {
-  const problem = passwordProblem(password, context);
-  if (!problem) return;
-  const requirement = problem.includes('too common') ? 'ASVS-6.2.4' : problem.includes('at most') ? 'ASVS-6.2.9' : 'ASVS-6.2.1';
-  throw new OAuthError('invalid_request', problem, { requirement });
+  const refusal = refusalOf(password, context);
+  if (refusal) throw new OAuthError('invalid_request', refusal.message, { requirement: refusal.requirement });
 }

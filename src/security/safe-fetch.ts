@@ -33,7 +33,11 @@ export function outboundPolicy(config: { production: boolean; outboundAllowPriva
 }
 
 export class OutboundRequestError extends Error {
-  constructor(message: string) {
+  /**
+   * @param unreachable the target did not answer (refused, reset, unresolvable, timed out): a fault
+   *   that may pass, unlike a request the policy refused, which asking again cannot change.
+   */
+  constructor(message: string, readonly unreachable = false) {
     super(message);
     this.name = 'OutboundRequestError';
   }
@@ -108,10 +112,10 @@ export async function safeFetch(
         chunks.push(chunk);
       });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', (error) => reject(new OutboundRequestError(error.message)));
+      res.on('error', (error) => reject(new OutboundRequestError(error.message, true)));
     });
-    req.on('timeout', () => req.destroy(new OutboundRequestError('timed out')));
-    req.on('error', (error) => reject(error instanceof OutboundRequestError ? error : new OutboundRequestError(error.message)));
+    req.on('timeout', () => req.destroy(new OutboundRequestError('timed out', true)));
+    req.on('error', (error) => reject(error instanceof OutboundRequestError ? error : new OutboundRequestError(error.message, true)));
     if (init.body !== undefined) req.write(init.body);
     req.end();
   });

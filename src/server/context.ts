@@ -23,6 +23,14 @@ export interface Context {
   shutdown: (() => Promise<void>)[];
 }
 
+/**
+ * A time of the clock (epoch seconds) as people read it, in pages, the CLI and messages:
+ * ISO 8601 UTC to the second (`2026-01-02T03:04:05Z`); `-` for a time that is not set.
+ */
+export function isoTime(epochSeconds: number | null | undefined): string {
+  return epochSeconds === null || epochSeconds === undefined ? '-' : new Date(epochSeconds * 1000).toISOString().replace('.000Z', 'Z');
+}
+
 /** Runs the context's shutdown hooks; the stores are closed by whoever opened them. */
 export async function releaseContext(ctx: Pick<Context, 'shutdown'>): Promise<void> {
   for (const hook of ctx.shutdown.splice(0)) await hook();

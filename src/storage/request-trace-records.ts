@@ -5,7 +5,6 @@
  * header and claims (never the signature) or, when opaque, their type and lifetime.
  * @spec https://www.rfc-editor.org/rfc/rfc6819#section-5.1.4.1.3 (no usable token at rest)
  */
-import type { Tx } from './stores.js';
 
 /** What is left of a secret: its length, a short one-way hint where correlating helps, a JWT's readable parts. */
 export interface MaskedSecret {
@@ -76,9 +75,9 @@ export interface ClientActivity {
 
 export interface RequestTraceStore {
   /** Appends traces, then keeps only the newest `maxPerClient` of each client written. */
-  append(traces: RequestTrace[], maxPerClient: number, tx?: Tx): Promise<void>;
+  append(traces: RequestTrace[], maxPerClient: number): Promise<void>;
   /** A client's traces, newest first; with `afterId`, only newer ones, oldest first (following). */
-  listByClient(clientId: string, options: { limit: number; afterId?: number }, tx?: Tx): Promise<RequestTrace[]>;
+  listByClient(clientId: string, options: { limit: number; afterId?: number }): Promise<RequestTrace[]>;
   /** Clients with recorded requests, most recently active first. */
-  clients(limit: number, tx?: Tx): Promise<ClientActivity[]>;
+  clients(limit: number): Promise<ClientActivity[]>;
 }

@@ -32,7 +32,7 @@ export interface TestControlStore {
   /** Rules with responses still to fail, oldest first. */
   pendingFailures(): Promise<ForcedFailure[]>;
   /** Deletes every rule; the number deleted. */
-  clearFailures(tx?: Tx): Promise<number>;
+  clearFailures(): Promise<number>;
   /**
    * Takes one response from the oldest pending rule of `kinds` for this client and endpoint, by a
    * conditional update, so N concurrent requests on any nodes take exactly N; undefined when none.

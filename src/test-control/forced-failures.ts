@@ -67,7 +67,7 @@ export async function forcedIdToken(ctx: Context, exchange: { client: ClientReco
 }
 
 /** The ID token made wrong in the one way `kind` names; everything else about it stays valid. */
-export async function corruptIdToken(ctx: Pick<Context, 'keystore' | 'config'>, idToken: string, kind: FailureKind): Promise<string> {
+async function corruptIdToken(ctx: Pick<Context, 'keystore' | 'config'>, idToken: string, kind: FailureKind): Promise<string> {
   if (kind === 'id_token_bad_signature') {
     const [header, payload, signature] = idToken.split('.');
     const bytes = Buffer.from(signature, 'base64url');

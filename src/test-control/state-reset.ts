@@ -51,7 +51,7 @@ function recreated(previous: UserRecord | undefined, password: string): Recreate
   return { id: previous.id, passwordHash: unchanged ? previous.passwordHash : undefined };
 }
 
-export interface ResetReport {
+interface ResetReport {
   tables_emptied: number;
   seed: { file: string | null; clients: number; users: number };
   /** False with REDIS_URL or workers: those counters are shared, and only expire. */

@@ -11,7 +11,7 @@ import type { Context } from '../server/context.js';
 import type { Stores } from '../storage/stores.js';
 
 /** The `settings` row holding the offset, in seconds. */
-export const CLOCK_SETTING = 'test_clock_offset';
+const CLOCK_SETTING = 'test_clock_offset';
 /** How often each process reloads the offset; another node's move is seen within this (plus one query). */
 export const CLOCK_REFRESH_MS = 500;
 /** The furthest one call may move the clock (ten years): past every lifetime, short of overflowing anything. */
@@ -22,7 +22,7 @@ const asOffset = (value: unknown): number => {
   return typeof seconds === 'number' && Number.isSafeInteger(seconds) && seconds >= 0 ? seconds : 0;
 };
 
-export class ShiftedClock {
+class ShiftedClock {
   private offset = 0;
   private loading?: Promise<void>;
 
@@ -71,7 +71,7 @@ function clockOf(ctx: Pick<Context, 'stores'>): ShiftedClock {
   return shifted;
 }
 
-export interface ClockState {
+interface ClockState {
   offset_seconds: number;
   /** The time the server now works with, seconds and ISO 8601. */
   now: number;

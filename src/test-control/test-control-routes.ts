@@ -23,7 +23,7 @@ import { advanceClock, clockState, MAX_ADVANCE_SECONDS, resetClock } from './tes
 import { advanceSchema, failureSchema } from './test-control.schema.js';
 import { resetState } from './state-reset.js';
 
-export const TEST_CONTROL_PATH = '/admin/test';
+const TEST_CONTROL_PATH = '/admin/test';
 
 function body<T>(schema: JsonSchemaObject, req: Request): T {
   const document: unknown = req.body;
@@ -34,7 +34,7 @@ function body<T>(schema: JsonSchemaObject, req: Request): T {
 }
 
 /** Seconds from `advance`: a positive integer, or an ISO 8601 duration such as PT1H or P1DT30M. */
-export function advanceSeconds(advance: string | number): number {
+function advanceSeconds(advance: string | number): number {
   const seconds = typeof advance === 'number' ? advance : parseDuration(advance);
   if (seconds === undefined || seconds > MAX_ADVANCE_SECONDS) {
     throw new OAuthError('invalid_request', `advance must be a positive number of seconds or an ISO 8601 duration such as PT1H, at most ${MAX_ADVANCE_SECONDS} seconds`, { requirement: 'CASTELLAN-TC-INPUT-1' });

@@ -16,7 +16,7 @@ export const advanceSchema: JsonSchemaObject = {
 };
 
 /** The most responses one rule may force: enough for any test, small enough to be a mistake beyond. */
-export const MAX_FORCED_COUNT = 1000;
+const MAX_FORCED_COUNT = 1000;
 
 /** POST /admin/test/failures */
 export const failureSchema: JsonSchemaObject = {

@@ -11,7 +11,7 @@
 import { Router, type Request, type Response } from 'express';
 import { OAuthError } from '../errors/oauth-error.js';
 import { formBody, formParams } from '../http/params.js';
-import { handle, noStore, sendErrorPage } from '../http/respond.js';
+import { handle, noStore, sendErrorPage, sendPage } from '../http/respond.js';
 import { issuerPath } from '../http/session-cookie.js';
 import { scopeList } from '../oidc-core/claims.js';
 import { loadSession } from '../oidc-core/session.js';
@@ -33,11 +33,6 @@ export function accountRouter(ctx: Context): Router {
   router.get(CONSENTS_PATH, route(showConsents));
   router.post(REVOKE_PATH, formBody, route(revokeConsent));
   return router;
-}
-
-function sendPage(res: Response, status: number, body: string): void {
-  noStore(res);
-  res.status(status).type('text/html').send(body);
 }
 
 /** The live session and its user, or undefined (answered with the not-signed-in page). */

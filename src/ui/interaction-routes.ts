@@ -12,8 +12,9 @@
  */
 import { Router, type Request, type Response } from 'express';
 import { OAuthError } from '../errors/oauth-error.js';
+import { clientNoLongerRegistered } from '../errors/recurring-errors.js';
 import { formBody, formParams } from '../http/params.js';
-import { handle, noStore, sendErrorPage } from '../http/respond.js';
+import { handle, noStore, sendErrorPage, sendPage } from '../http/respond.js';
 import { requestedClaimNames } from '../oidc-core/claims-parameter.js';
 import { scopeList } from '../oidc-core/claims.js';
 import { nextStep } from '../oidc-core/authorization-decision.js';
@@ -48,13 +49,8 @@ const uidOf = (req: Request): string => String(req.params.uid);
 
 async function clientName(ctx: Context, interaction: Interaction): Promise<string> {
   const client = await ctx.stores.clients.find(interaction.request.clientId);
-  if (!client) throw new OAuthError('invalid_client', 'invalid client: the client is no longer registered', { requirement: 'RFC6749-4.1.1-2' });
+  if (!client) throw clientNoLongerRegistered();
   return client.metadata.client_name ?? client.clientId;
-}
-
-function sendPage(res: Response, status: number, body: string): void {
-  noStore(res);
-  res.status(status).type('text/html').send(body);
 }
 
 async function renderLogin(ctx: Context, res: Response, interaction: Interaction, status: number, username: string | null, error: string | null) {

@@ -7,6 +7,7 @@
  */
 import type { Request, Response } from 'express';
 import { OAuthError } from '../errors/oauth-error.js';
+import { formRejected } from '../errors/recurring-errors.js';
 import type { Context } from '../server/context.js';
 import type { InteractionRecord } from '../storage/stores.js';
 import { hashHandle, newHandle, safeEqual } from '../tokens/handles.js';
@@ -103,7 +104,7 @@ export async function loadInteraction(ctx: Context, req: Request, uid: string): 
 /** Constant-time check of the form's csrf field against the interaction's stored hash. */
 export function checkCsrf(interaction: Interaction, presented: unknown): void {
   if (typeof presented !== 'string' || !safeEqual(hashHandle(presented), interaction.record.csrfTokenHash)) {
-    throw new OAuthError('invalid_request', 'The form has expired or did not come from this site. Go back and try again.', { requirement: 'RFC6749-10.12-1', status: 403 });
+    throw formRejected('RFC6749-10.12-1');
   }
 }
 

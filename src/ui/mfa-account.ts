@@ -8,26 +8,20 @@
  */
 import type { Request, Response } from 'express';
 import { formParams } from '../http/params.js';
-import { noStore } from '../http/respond.js';
+import { sendPage } from '../http/respond.js';
 import { issuerPath } from '../http/session-cookie.js';
 import { confirmEnrollment, offerEnrollment } from '../mfa/enrollment.js';
 import { TOTP_CODE } from '../mfa/totp.js';
 import { loadSession } from '../oidc-core/session.js';
 import { requestOrigin } from '../security/audit.js';
 import { attemptPassword } from '../security/login-attempt.js';
-import type { Context } from '../server/context.js';
+import { isoTime, type Context } from '../server/context.js';
 import type { SessionRecord, UserRecord } from '../storage/stores.js';
 import { throttledMessage } from './login-page.js';
 import { renderEnrollPage, renderMfaStatusPage, renderRecoveryCodesPage, renderSignInRequiredPage } from './mfa-pages.js';
 import { checkFormSession, issueFormToken, openFormToken } from './session-form-token.js';
 
 export const MFA_ACCOUNT_PATH = '/account/mfa';
-
-/** Every MFA page is personal: never cached. */
-export function sendPage(res: Response, status: number, body: string): void {
-  noStore(res);
-  res.status(status).type('text/html').send(body);
-}
 
 interface Signed {
   session: SessionRecord;
@@ -43,7 +37,7 @@ async function signedIn(ctx: Context, req: Request): Promise<Signed | undefined>
 async function showStatus(ctx: Context, res: Response, user: UserRecord, status = 200): Promise<void> {
   const mfa = await ctx.stores.mfa.find(user.id);
   const remainingCodes = await ctx.stores.recoveryCodes.countUnused(user.id);
-  const enabledAt = new Date((mfa?.enabledAt ?? 0) * 1000).toISOString().replace(/\.000Z$/, 'Z');
+  const enabledAt = isoTime(mfa?.enabledAt ?? 0);
   sendPage(res, status, renderMfaStatusPage({ username: user.username, enabledAt, remainingCodes }));
 }
 

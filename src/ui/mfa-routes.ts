@@ -9,16 +9,16 @@
  * @spec https://owasp.org/www-project-application-security-verification-standard/ (ASVS 5.0 7.2.4: new session at authentication; 7.5.1: re-authentication before an MFA change; 3.5.1: CSRF)
  */
 import { Router, type Request, type Response } from 'express';
-import { OAuthError } from '../errors/oauth-error.js';
+import { clientNoLongerRegistered } from '../errors/recurring-errors.js';
 import { formBody, formParams } from '../http/params.js';
-import { handle, noStore, sendErrorPage } from '../http/respond.js';
+import { handle, noStore, sendErrorPage, sendPage } from '../http/respond.js';
 import { mfaAuthentication, startSession } from '../oidc-core/session.js';
 import { attemptMfa, pendingMfaUser, type MfaInput } from '../mfa/mfa-step.js';
 import { requestOrigin } from '../security/audit.js';
 import type { Context } from '../server/context.js';
 import { checkCsrf, interactionUrl, loadInteraction, type Interaction } from './interaction.js';
 import { continueAfterLogin, recordLogin } from './interaction-routes.js';
-import { accountPage, MFA_ACCOUNT_PATH, sendPage, submitEnrollment } from './mfa-account.js';
+import { accountPage, MFA_ACCOUNT_PATH, submitEnrollment } from './mfa-account.js';
 import { renderMfaChallengePage } from './mfa-pages.js';
 import { throttledMessage } from './login-page.js';
 
@@ -40,7 +40,7 @@ const single = (value: unknown): string | undefined => (typeof value === 'string
 
 async function renderChallenge(ctx: Context, res: Response, interaction: Interaction, status: number, error: string | null): Promise<void> {
   const client = await ctx.stores.clients.find(interaction.request.clientId);
-  if (!client) throw new OAuthError('invalid_client', 'invalid client: the client is no longer registered', { requirement: 'RFC6749-4.1.1-2' });
+  if (!client) throw clientNoLongerRegistered();
   sendPage(res, status, renderMfaChallengePage({
     action: 'mfa', csrf: interaction.csrf, clientName: client.metadata.client_name ?? client.clientId, error, lang: interaction.request.uiLocale,
   }));

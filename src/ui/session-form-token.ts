@@ -7,11 +7,11 @@
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-10.12 (CSRF protection of the AS's own forms)
  * @spec https://cheatsheetseries.owasp.org/cheatsheets/Cross-Site_Request_Forgery_Prevention_Cheat_Sheet.html (encrypted token pattern)
  */
-import { OAuthError } from '../errors/oauth-error.js';
+import { formRejected } from '../errors/recurring-errors.js';
 import type { Context } from '../server/context.js';
 import { safeEqual } from '../tokens/handles.js';
 
-export type FormPurpose = 'logout' | 'consents' | 'mfa-enroll' | 'device-verification';
+export type FormPurpose = 'logout' | 'consents' | 'mfa-enroll' | 'device-verification' | 'token-debugger';
 
 /** Seconds a rendered form stays usable. */
 export const FORM_TOKEN_TTL = 15 * 60;
@@ -35,7 +35,7 @@ export interface OpenedFormToken<T> {
   data: T;
 }
 
-const rejected = () => new OAuthError('invalid_request', 'The form has expired or did not come from this site. Go back and try again.', { requirement: 'ASVS-3.5-1', status: 403 });
+const rejected = () => formRejected('ASVS-3.5-1');
 
 /** Opens a token of `purpose`; expired, foreign or tampered tokens are rejected with 403. */
 export function openFormToken<T>(ctx: Context, purpose: FormPurpose, presented: unknown): OpenedFormToken<T> {

@@ -5,6 +5,8 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recorderFor } from '../../src/inspector/trace-recorder.js';
+import { StorageUnavailableError } from '../../src/storage/storage-errors.js';
+import { issueFormToken } from '../../src/ui/session-form-token.js';
 import { basic, issueCode, postToken, REDIRECT, SECRET } from '../support/token-fixtures.js';
 import { lifecycleRig, type LifecycleRig } from '../support/token-lifecycle-fixtures.js';
 
@@ -69,6 +71,8 @@ describe('Request inspector pages', () => {
     const post = (body: Record<string, string>) => request(rig.app).post('/admin/inspector/token').set('authorization', `Bearer ${ADMIN}`).type('form').send(new URLSearchParams(body).toString());
     expect((await post({ token: accessToken })).status).toBe(403);
     expect((await post({ token: accessToken, csrf: 'forged' })).status).toBe(403);
+    // A sealed form token of another page (here the consents page's) is not the debugger's.
+    expect((await post({ token: accessToken, csrf: issueFormToken(rig.ctx, 'consents', null, null) })).status).toBe(403);
     const answer = await post({ token: accessToken, csrf: csrfOf(form.text) }).expect(200);
     // The code was presented twice, which revoked the grant and so this token.
     expect(answer.text).toContain('data-state="revoked"');
@@ -76,6 +80,19 @@ describe('Request inspector pages', () => {
     expect(answer.text).toContain('data-signature="valid"');
     expect(answer.text).toContain('id="grant"');
     expect(answer.text).not.toContain(accessToken.split('.')[2]);
+  });
+
+  it('answers a database fault with 503 and Retry-After, as every other page does', async () => {
+    const clients = rig.ctx.stores.requestTraces.clients;
+    rig.ctx.stores.requestTraces.clients = () => Promise.reject(new StorageUnavailableError('database', 'timed out', { retryAfterSeconds: 7 }));
+    try {
+      const response = await admin('/admin/inspector');
+      expect(response.status).toBe(503);
+      expect(response.headers['retry-after']).toBe('7');
+      expect(response.headers['cache-control']).toBe('no-store');
+    } finally {
+      rig.ctx.stores.requestTraces.clients = clients;
+    }
   });
 
   it('is not reachable when the inspector is off or no ADMIN_TOKEN is set (404)', async () => {

@@ -4,12 +4,20 @@
  * symmetric keys in a JWK Set never verify anything.
  * @spec https://www.rfc-editor.org/rfc/rfc7523#section-3
  * @spec https://www.rfc-editor.org/rfc/rfc7591#section-2 (jwks)
+ * @spec https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1 (temporarily_unavailable while the jwks_uri is down)
  */
-import { exportJWK, generateKeyPair, jwtVerify, SignJWT, type JWK } from 'jose';
+import { randomUUID } from 'node:crypto';
+import type { Express } from 'express';
+import { exportJWK, generateKeyPair, jwtVerify, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientKeySet } from '../../src/rfc7523-jwt-client-auth/client-jwks.js';
+import { createClient } from '../../src/clients/client-service.js';
+import { JWT_BEARER } from '../../src/rfc7523-jwt-client-auth/client-assertion.js';
+import { clientKeySet, JWKS_RETRY_AFTER } from '../../src/rfc7523-jwt-client-auth/client-jwks.js';
+import { createApp } from '../../src/server/app.js';
 import type { ClientRecord } from '../../src/storage/stores.js';
-import { createTestContext, type TestContext } from '../support/test-context.js';
+import { startFaultyJwksServer, type FaultyJwksServer } from '../support/faulty-jwks-server.js';
+import { backendName, createTestContext, type TestContext } from '../support/test-context.js';
+import { postToken } from '../support/token-fixtures.js';
 
 const clientWith = (keys: JWK[]) => ({ clientId: 'pkjwt', metadata: { jwks: { keys } } }) as unknown as ClientRecord;
 
@@ -46,5 +54,62 @@ describe('client key sets for private_key_jwt', () => {
     const oct = { kty: 'oct', k: Buffer.from(secret).toString('base64url'), kid: 'o1' } as JWK;
     const resolver = await clientKeySet(ctx, clientWith([oct]));
     await expect(jwtVerify(await assertion(secret, 'HS256', 'o1'), resolver)).rejects.toThrow();
+  });
+});
+
+describe(`private_key_jwt with a jwks_uri that fails (${backendName})`, () => {
+  let ctx: TestContext;
+  let app: Express;
+  let jwksServer: FaultyJwksServer;
+  let signingKey: CryptoKey;
+  let otherKey: CryptoKey;
+
+  const authenticate = async (clientId: string, key = signingKey) => {
+    const now = ctx.clock();
+    const jwt = await new SignJWT({ iss: clientId, sub: clientId, aud: ctx.config.issuer, iat: now, exp: now + 60, jti: randomUUID() }).setProtectedHeader({ alg: 'ES256' }).sign(key);
+    return postToken(app, { grant_type: 'client_credentials', client_assertion_type: JWT_BEARER, client_assertion: jwt });
+  };
+
+  beforeAll(async () => {
+    ctx = await createTestContext();
+    app = createApp(ctx);
+    const pair = await generateKeyPair('ES256', { extractable: true });
+    signingKey = pair.privateKey;
+    otherKey = (await generateKeyPair('ES256', { extractable: true })).privateKey;
+    jwksServer = await startFaultyJwksServer({ keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'k1' }] });
+    const uris = { 'pk-ok': `${jwksServer.base}/jwks`, 'pk-down': `${jwksServer.base}/down`, 'pk-garbled': `${jwksServer.base}/garbled`, 'pk-hang': `${jwksServer.base}/hang`, 'pk-refused': jwksServer.refusedUrl };
+    for (const [clientId, jwks_uri] of Object.entries(uris)) {
+      await createClient(ctx, { client_id: clientId, grant_types: ['client_credentials'], token_endpoint_auth_method: 'private_key_jwt', jwks_uri });
+    }
+  });
+  afterAll(async () => {
+    await jwksServer.close();
+    await ctx.close();
+  });
+
+  /** The client authentication events of `clientId`: a fault, or a failed attempt. */
+  const authEvents = (clientId: string) => ctx.stores.audit.list({ clientId, types: ['client.auth_failed', 'client.keys_unavailable'] });
+
+  const expectUnavailable = async (clientId: string) => {
+    const res = await authenticate(clientId);
+    expect(res.status).toBe(503);
+    expect(res.body.error).toBe('temporarily_unavailable');
+    expect(res.headers['retry-after']).toBe(String(JWKS_RETRY_AFTER));
+    const events = await authEvents(clientId);
+    expect(events.map((event) => event.type)).toEqual(['client.keys_unavailable']);
+    expect(events[0].details?.jwks_uri).toMatch(/^http:\/\/127\.0\.0\.1:/);
+  };
+
+  it('answers 503 temporarily_unavailable with Retry-After, audited as client.keys_unavailable, when the jwks_uri answers 500', () => expectUnavailable('pk-down'));
+  it('answers 503 temporarily_unavailable when the jwks_uri refuses the connection', () => expectUnavailable('pk-refused'));
+  it('answers 503 temporarily_unavailable when the jwks_uri answers a body that is not JSON', () => expectUnavailable('pk-garbled'));
+  it('answers 503 temporarily_unavailable when the jwks_uri does not answer within the outbound timeout', () => expectUnavailable('pk-hang'), 15_000);
+
+  it('MUST still answer 401 invalid_client when the jwks_uri answers but holds no key that verifies the assertion', async () => {
+    const res = await authenticate('pk-ok', otherKey);
+    expect(res.status).toBe(401);
+    expect(res.body.error).toBe('invalid_client');
+    expect((await authEvents('pk-ok')).map((event) => event.type)).toEqual(['client.auth_failed']);
+    expect((await authenticate('pk-ok')).status).toBe(200);
   });
 });

@@ -2,6 +2,7 @@ import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../src/clients/client-service.js';
 import { createApp } from '../../src/server/app.js';
+import { startFaultyJwksServer, type FaultyJwksServer } from '../support/faulty-jwks-server.js';
 import { backendName, createTestContext, type TestContext } from '../support/test-context.js';
 import { postToken } from '../support/token-fixtures.js';
 import { escapedPem, jwksOf, makeTestPki, type Credential, type TestPki } from './mtls-fixtures.js';
@@ -12,6 +13,7 @@ describe(`RFC 8705 §2 mutual-TLS client authentication (${backendName})`, () =>
   let pki: TestPki;
   let ctx: TestContext;
   let app: Express;
+  let jwksServer: FaultyJwksServer;
 
   /** A client_credentials request through the proxy path (supertest connects from loopback, a trusted proxy here). */
   const tokenRequest = (clientId: string | undefined, presented?: Credential, extra: Record<string, string> = {}) =>
@@ -30,8 +32,14 @@ describe(`RFC 8705 §2 mutual-TLS client authentication (${backendName})`, () =>
     const selfSigned = { grant_types: ['client_credentials'], token_endpoint_auth_method: 'self_signed_tls_client_auth' };
     await createClient(ctx, { client_id: 'self', ...selfSigned, jwks: jwksOf(pki.selfSigned) });
     await createClient(ctx, { client_id: 'self-bare-jwk', ...selfSigned, jwks: jwksOf(pki.selfSigned, false) });
+    // Its /jwks publishes only the other self-signed certificate.
+    jwksServer = await startFaultyJwksServer(jwksOf(pki.selfSignedOther));
+    await createClient(ctx, { client_id: 'self-remote', ...selfSigned, jwks_uri: `${jwksServer.base}/jwks` });
+    await createClient(ctx, { client_id: 'self-down', ...selfSigned, jwks_uri: `${jwksServer.base}/down` });
+    await createClient(ctx, { client_id: 'self-refused', ...selfSigned, jwks_uri: jwksServer.refusedUrl });
   });
   afterAll(async () => {
+    await jwksServer?.close();
     await ctx?.close();
     pki?.close();
   });
@@ -108,6 +116,23 @@ describe(`RFC 8705 §2 mutual-TLS client authentication (${backendName})`, () =>
 
     it('MUST refuse a request without a certificate', async () => {
       expect((await tokenRequest('self')).status).toBe(401);
+    });
+
+    it('answers 503 temporarily_unavailable with Retry-After, not invalid_client, when the client jwks_uri answers 500 or refuses', async () => {
+      for (const clientId of ['self-down', 'self-refused']) {
+        const res = await tokenRequest(clientId, pki.selfSigned);
+        expect(res.status).toBe(503);
+        expect(res.body.error).toBe('temporarily_unavailable');
+        expect(res.headers['retry-after']).toMatch(/^\d+$/);
+        expect((await ctx.stores.audit.list({ clientId, type: 'client.keys_unavailable' })).length).toBe(1);
+      }
+    });
+
+    it('MUST refuse with invalid_client a certificate whose key the fetched jwks_uri does not hold', async () => {
+      const res = await tokenRequest('self-remote', pki.selfSigned);
+      expect(res.status).toBe(401);
+      expect(res.body.error).toBe('invalid_client');
+      expect((await tokenRequest('self-remote', pki.selfSignedOther)).status).toBe(200);
     });
   });
 });

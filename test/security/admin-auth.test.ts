@@ -49,6 +49,7 @@ describe('admin credential gate', () => {
       const call = request(app).get('/admin/thing');
       const response = await (authorization ? call.set('authorization', authorization) : call);
       expect(response.status).toBe(401);
+      expect(response.body.error).toBe('invalid_token');
       expect(response.headers['www-authenticate']).toBe('Basic realm="castellan-admin", charset="UTF-8"');
     }
   });

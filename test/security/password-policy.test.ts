@@ -56,6 +56,22 @@ describe('OWASP ASVS 5.0 6.2 password policy', () => {
     expect(() => enforcePasswordPolicy('short', policy)).toThrow(expect.objectContaining({ code: 'invalid_request', description: 'password must be at least 12 characters' }));
     expect(() => enforcePasswordPolicy(undefined, policy)).toThrow(expect.objectContaining({ code: 'invalid_request' }));
   });
+
+  it('names the requirement of the check that refused the password, whatever its wording', () => {
+    const requirementOf = (password: unknown, username?: string) => {
+      try {
+        enforcePasswordPolicy(password, { ...policy, username });
+        return undefined;
+      } catch (error) {
+        return (error as { requirement?: string }).requirement;
+      }
+    };
+    expect(requirementOf('short')).toBe('ASVS-6.2.1');
+    expect(requirementOf('x'.repeat(1025))).toBe('ASVS-6.2.9');
+    expect(requirementOf('password1234')).toBe('ASVS-6.2.4');
+    expect(requirementOf('Alice-Liddell-1852', 'alice-liddell-1852')).toBe('ASVS-6.2.1');
+    expect(requirementOf('a sound passphrase')).toBeUndefined();
+  });
 });
 
 describe(`the policy where passwords are set (${backendName})`, () => {

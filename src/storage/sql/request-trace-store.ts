@@ -3,9 +3,7 @@
  * each client's rows bounded to the newest N in the same transaction, read newest first.
  */
 import type { ClientActivity, RequestTrace, RequestTraceStore } from '../request-trace-records.js';
-import type { Tx } from '../stores.js';
 import { toNumber } from './json.js';
-import { on } from './on.js';
 import { insertRow, type Database, type Row, type Sql } from './statements.js';
 
 const traceRow = (trace: RequestTrace): Row => ({
@@ -36,25 +34,24 @@ const PRUNE_SQL = 'delete from "request_traces" where "client_id" = ? and "id" <
 export class SqlRequestTraceStore implements RequestTraceStore {
   constructor(private readonly db: Database) {}
 
-  async append(traces: RequestTrace[], maxPerClient: number, tx?: Tx): Promise<void> {
+  async append(traces: RequestTrace[], maxPerClient: number): Promise<void> {
     if (traces.length === 0) return;
     const write = async (sql: Sql) => {
       for (const trace of traces) await insertRow(sql, 'request_traces', traceRow(trace));
       for (const clientId of new Set(traces.map((trace) => trace.clientId))) await sql.run(PRUNE_SQL, [clientId, clientId, maxPerClient]);
     };
-    if (tx !== undefined) await write(on(this.db, tx));
-    else await this.db.transaction(write);
+    await this.db.transaction(write);
   }
 
-  async listByClient(clientId: string, options: { limit: number; afterId?: number }, tx?: Tx): Promise<RequestTrace[]> {
+  async listByClient(clientId: string, options: { limit: number; afterId?: number }): Promise<RequestTrace[]> {
     const rows = options.afterId === undefined
-      ? await on(this.db, tx).all('select * from "request_traces" where "client_id" = ? order by "id" desc limit ?', [clientId, options.limit])
-      : await on(this.db, tx).all('select * from "request_traces" where "client_id" = ? and "id" > ? order by "id" asc limit ?', [clientId, options.afterId, options.limit]);
+      ? await this.db.all('select * from "request_traces" where "client_id" = ? order by "id" desc limit ?', [clientId, options.limit])
+      : await this.db.all('select * from "request_traces" where "client_id" = ? and "id" > ? order by "id" asc limit ?', [clientId, options.afterId, options.limit]);
     return rows.map(traceFromRow);
   }
 
-  async clients(limit: number, tx?: Tx): Promise<ClientActivity[]> {
-    const rows = await on(this.db, tx).all(
+  async clients(limit: number): Promise<ClientActivity[]> {
+    const rows = await this.db.all(
       'select "client_id", count(*) as "requests", sum(case when "status" >= 400 then 1 else 0 end) as "errors", max("at") as "last_at" '
       + 'from "request_traces" group by "client_id" order by max("id") desc limit ?',
       [limit],

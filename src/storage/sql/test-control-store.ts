@@ -60,8 +60,8 @@ export class SqlTestControlStore implements TestControlStore {
     return (await this.db.all(PENDING_SQL)).map(toFailure);
   }
 
-  clearFailures(tx?: Tx): Promise<number> {
-    return on(this.db, tx).run(CLEAR_SQL);
+  clearFailures(): Promise<number> {
+    return this.db.run(CLEAR_SQL);
   }
 
   async takeFailure(clientId: string, endpoint: FailureEndpoint, kinds: readonly FailureKind[]): Promise<ForcedFailure | undefined> {
