@@ -12,7 +12,7 @@ import { OAuthError } from '../errors/oauth-error.js';
 import { PATHS } from '../oidc-discovery/provider-metadata.js';
 import type { Context } from '../server/context.js';
 import type { ClientRecord } from '../storage/stores.js';
-import { endpointUrl } from './dpop-htu.js';
+import { endpointUrls } from './dpop-htu.js';
 import { dpopHeader, invalidProof, verifyDpopProof } from './dpop-proof.js';
 import { nonceHeaders } from './dpop-nonce.js';
 
@@ -22,7 +22,7 @@ import { nonceHeaders } from './dpop-nonce.js';
  */
 export async function endpointProof(ctx: Context, req: Request, path: string): Promise<string | undefined> {
   const proof = dpopHeader(req);
-  return proof === undefined ? undefined : (await verifyDpopProof(ctx, proof, { method: req.method, url: endpointUrl(ctx, path) })).jkt;
+  return proof === undefined ? undefined : (await verifyDpopProof(ctx, proof, { method: req.method, url: endpointUrls(ctx, path) })).jkt;
 }
 
 /**

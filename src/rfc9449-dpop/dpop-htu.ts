@@ -6,6 +6,7 @@
  * @spec https://www.rfc-editor.org/rfc/rfc9449#section-4.3 (point 9: compared after RFC 3986 §6.2.2 and §6.2.3 normalisation)
  * @spec https://www.rfc-editor.org/rfc/rfc3986#section-6.2.2 (case, percent-encoding, dot segments)
  * @spec https://www.rfc-editor.org/rfc/rfc3986#section-6.2.3 (default port, empty path)
+ * @spec https://www.rfc-editor.org/rfc/rfc8705#section-5 (mtls_endpoint_aliases)
  */
 import type { Context } from '../server/context.js';
 
@@ -34,13 +35,19 @@ export function normaliseHtu(value: string): string | undefined {
   return `${url.protocol}//${url.host}${path}`;
 }
 
-/** The URL of one of our endpoints, as the issuer publishes it in its metadata. */
-export function endpointUrl(ctx: Pick<Context, 'config'>, path: string): string {
-  return ctx.config.issuer + path;
+/**
+ * The URLs of one of our endpoints, as the issuer publishes them in its metadata: under the issuer
+ * and, with MTLS_BASE_URL, its RFC 8705 §5 alias, where a client that authenticates or binds its
+ * tokens with a certificate calls it (and makes its proofs for). Both name this endpoint of this
+ * server, so a proof for either is a proof for this request.
+ */
+export function endpointUrls(ctx: Pick<Context, 'config'>, path: string): string[] {
+  const { issuer, mtlsBaseUrl } = ctx.config;
+  return mtlsBaseUrl ? [issuer + path, mtlsBaseUrl + path] : [issuer + path];
 }
 
-/** True when the proof's htu names this endpoint; the query and fragment of htu are ignored. */
-export function htuMatches(htu: string, expected: string): boolean {
+/** True when the proof's htu names this endpoint (one of its URLs); the query and fragment of htu are ignored. */
+export function htuMatches(htu: string, expected: string | readonly string[]): boolean {
   const presented = normaliseHtu(htu);
-  return presented !== undefined && presented === normaliseHtu(expected);
+  return presented !== undefined && (typeof expected === 'string' ? [expected] : expected).some((url) => presented === normaliseHtu(url));
 }

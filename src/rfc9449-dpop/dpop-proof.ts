@@ -33,8 +33,8 @@ const MAX_PROOF_LENGTH = 8192;
 export interface ProofCheck {
   /** The request's method (htm). */
   method: string;
-  /** The endpoint's URL as the issuer publishes it (htu). */
-  url: string;
+  /** The endpoint's URL as the issuer publishes it, or its URLs (with an mTLS alias): what htu must name. */
+  url: string | readonly string[];
   /** At a protected resource: the access token presented with the proof, whose hash ath must carry. */
   accessToken?: string;
 }

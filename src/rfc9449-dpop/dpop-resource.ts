@@ -16,7 +16,7 @@ import { bearerError, bearerToken } from '../rfc6750-bearer/bearer-token.js';
 import type { Context } from '../server/context.js';
 import { resolveAccessToken, type ActiveAccessToken } from '../tokens/access-token.js';
 import { checkResourceCertificate } from '../rfc8705-mtls/certificate-binding.js';
-import { endpointUrl } from './dpop-htu.js';
+import { endpointUrls } from './dpop-htu.js';
 import { nonceHeaders } from './dpop-nonce.js';
 import { dpopHeader, DPOP_SIGNING_ALGS, verifyDpopProof } from './dpop-proof.js';
 
@@ -71,7 +71,7 @@ async function proofKey(ctx: Context, req: Request, token: string, path: string)
   try {
     const proof = dpopHeader(req);
     if (proof === undefined) throw new OAuthError('invalid_dpop_proof', 'the DPoP scheme needs a DPoP proof', { requirement: 'RFC9449-7.1-1' });
-    return (await verifyDpopProof(ctx, proof, { method: req.method, url: endpointUrl(ctx, path), accessToken: token })).jkt;
+    return (await verifyDpopProof(ctx, proof, { method: req.method, url: endpointUrls(ctx, path), accessToken: token })).jkt;
   } catch (error) {
     if (error instanceof OAuthError && (error.code === 'invalid_dpop_proof' || error.code === 'use_dpop_nonce')) {
       throw dpopError(error.code, error.description, error.requirement ?? 'RFC9449-7.1-1', error.headers);
