@@ -2,6 +2,7 @@
  * Storage interfaces for security operations: the assertion replay cache, the audit log, address
  * blocks, server-wide settings, threat findings and per-user data (export and erasure).
  */
+import type { RequestTrace } from './request-trace-records.js';
 import type { AccessTokenRecord, GrantRecord, RefreshTokenRecord, Tx } from './stores.js';
 import type { ConsentRecord, LogoutDeliveryRecord, SessionRecord } from './browser-stores.js';
 
@@ -98,10 +99,13 @@ export interface UserDataSnapshot {
   mfa: { enabledAt: number; recoveryCodesUnused: number } | null;
   logoutDeliveries: Omit<LogoutDeliveryRecord, 'userId'>[];
   auditEvents: StoredAuditEvent[];
+  /** The request inspector's recordings that name the user (by id or username), oldest first. */
+  requestTraces: RequestTrace[];
 }
 
 export interface UserDataStore {
-  collect(userId: string, tx?: Tx): Promise<UserDataSnapshot>;
+  /** Everything about the user; the username finds the inspector's recordings that name them (as erase removes them). */
+  collect(userId: string, username: string, tx?: Tx): Promise<UserDataSnapshot>;
   /** Deletes every row about the user (the users row included) and returns the count per table. */
   erase(userId: string, username: string, tx?: Tx): Promise<Record<string, number>>;
 }

@@ -1,7 +1,8 @@
 /**
  * A user's privacy rights, for `castellan users export` and `castellan users delete`. The export is
  * everything stored about the user in readable form: claims, consents, sessions, grants and the
- * tokens issued under them, MFA status, pending logout notices and the audit events about them; never
+ * tokens issued under them, MFA status, pending logout notices, the audit events about them and the
+ * request inspector's recordings that name them (secrets in those are already masked); never
  * a password hash, a handle hash or a sealed secret. Deletion removes the user and every row about
  * them in one transaction; audit events stay as a security record but lose the user, address and
  * user agent (so nothing left points at the person), and the deletion itself is audited without them.
@@ -16,7 +17,7 @@ export const EXPORT_FORMAT = 'castellan-user-export/1';
 
 /** The export document; times are epoch seconds as in every other JSON output of the CLI. */
 export async function exportUserData(ctx: Context, user: UserRecord): Promise<Record<string, unknown>> {
-  const data = await ctx.stores.userData.collect(user.id);
+  const data = await ctx.stores.userData.collect(user.id, user.username);
   const clientNames = new Map<string, string>();
   for (const clientId of new Set([...data.consents.map((c) => c.clientId), ...data.grants.map((g) => g.clientId)])) {
     const client = await ctx.stores.clients.find(clientId);
@@ -44,6 +45,12 @@ export async function exportUserData(ctx: Context, user: UserRecord): Promise<Re
     mfa: data.mfa ? { enabled: true, enabled_at: data.mfa.enabledAt, recovery_codes_unused: data.mfa.recoveryCodesUnused } : { enabled: false },
     logout_notices: data.logoutDeliveries.map((d) => ({ client_id: d.clientId, sid: d.sid, attempts: d.attempts, created_at: d.createdAt })),
     audit_events: data.auditEvents.map((e) => ({ at: e.at, type: e.type, client_id: e.clientId, ip: e.ip, user_agent: e.userAgent, details: e.details ?? null })),
+    request_traces: data.requestTraces.map((t) => ({
+      at: t.at, client_id: t.clientId, endpoint: t.endpoint, method: t.method, status: t.status, params: t.params,
+      error: t.error?.code ?? null, redirect: t.redirect ?? null,
+      // The decoded claims of what was issued; never the one-way hint of a token, which is derived from its hash.
+      issued: t.issued.map((token) => ({ kind: token.kind, format: token.format, claims: token.jwt?.claims ?? null, expires_in: token.expiresIn ?? null })),
+    })),
   };
 }
 

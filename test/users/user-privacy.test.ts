@@ -64,10 +64,16 @@ describe(`users export and delete (${backendName})`, () => {
     const now = ctx.clock();
     await ctx.stores.deviceAuthorizations.insert({ deviceCodeHash: 'privacy-device', userCodeHash: 'privacy-user-code', clientId: 'privacy-rp2', scope: 'openid', status: 'pending', pollInterval: 5, lastPolledAt: null, grantId: null, userId: null, createdAt: now, expiresAt: now + 600, decidedAt: null, consumedAt: null });
     await ctx.stores.deviceAuthorizations.deny('privacy-device', subject.id, now);
+    // The request inspector's recordings: one names the subject (a decoded ID token), one the bystander.
+    const traced = (sub: string, hint: string) => ({
+      clientId: 'privacy-rp2', at: now, endpoint: 'token', method: 'POST', status: 200, durationMs: 4, params: { grant_type: 'authorization_code', code: '***' }, masked: {},
+      issued: [{ kind: 'id_token', format: 'jwt' as const, hint, jwt: { header: { alg: 'RS256' }, claims: { sub, aud: 'privacy-rp2' } } }],
+    });
+    await ctx.stores.requestTraces.append([traced(subject.id, 'hint-of-subject-token'), traced(bystander.id, 'hint-of-bystander-token')], 200);
   });
   afterAll(() => ctx.close());
 
-  it('MUST export claims, consents, sessions, grants and tokens, with no hash or secret', async () => {
+  it('MUST export claims, consents, sessions, grants, tokens and the inspector\'s recordings naming the user, with no hash or secret', async () => {
     const document = await exportUserData(ctx, subject);
     expect(document).toMatchObject({
       user: { sub: subject.id, username: 'privacy-subject' },
@@ -78,6 +84,10 @@ describe(`users export and delete (${backendName})`, () => {
       mfa: { enabled: true, recovery_codes_unused: 10 },
       logout_notices: [{ client_id: 'privacy-rp2', sid: 'sid-1', attempts: 1, created_at: expect.any(Number) }],
     });
+    expect(document.request_traces).toEqual([expect.objectContaining({
+      client_id: 'privacy-rp2', endpoint: 'token', status: 200, issued: [{ kind: 'id_token', format: 'jwt', claims: { sub: subject.id, aud: 'privacy-rp2' }, expires_in: null }],
+    })]);
+    expect(JSON.stringify(document)).not.toContain('hint-of-subject-token');
     const types = (document.audit_events as { type: string }[]).map((e) => e.type);
     expect(types).toEqual(expect.arrayContaining(['user.created', 'login.succeeded', 'login.failed', 'mfa.enrolled', 'token.issued']));
     const text = JSON.stringify(document);

@@ -19,7 +19,8 @@ const traceRow = (trace: RequestTrace): Row => ({
   }),
 });
 
-const traceFromRow = (row: Row): RequestTrace => {
+/** A stored row as a trace (also read by the user data export, user-data-store.ts). */
+export const traceFromRow = (row: Row): RequestTrace => {
   const details = JSON.parse(row.details as string) as Omit<RequestTrace, 'id' | 'clientId' | 'at' | 'endpoint' | 'method' | 'status'>;
   return {
     id: toNumber(row.id), clientId: row.client_id as string, at: toNumber(row.at), endpoint: row.endpoint as string,

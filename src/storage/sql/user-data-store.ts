@@ -7,6 +7,7 @@
  */
 import type { Tx, UserDataSnapshot, UserDataStore } from '../stores.js';
 import { toEvent } from './audit-replay-stores.js';
+import { traceFromRow } from './request-trace-store.js';
 import { toRecord as toGrant } from './grant-store.js';
 import { fromJson, toNumber, toNumberOrNull } from './json.js';
 import { on } from './on.js';
@@ -30,6 +31,7 @@ const COLLECT = {
   unused: 'select count(*) as "n" from "recovery_codes" where "user_id" = ? and "used_at" is null',
   deliveries: 'select * from "logout_deliveries" where "user_id" = ? order by "created_at"',
   events: 'select * from "audit_events" where "user_id" = ? order by "id"',
+  traces: `select * from "request_traces" where "details" like ? escape '!' or "details" like ? escape '!' order by "id"`,
 };
 
 const ERASE_BY_GRANT = GRANT_TABLES.map((table) => [table, `delete from ${quoteName(table)} where "grant_id" in ${USER_GRANT_IDS}`] as const);
@@ -38,16 +40,16 @@ const ERASE_BY_USER = USER_TABLES.map((table) => [table, `delete from ${quoteNam
 const ERASE_THROTTLE_RESETS = 'delete from "login_throttle_resets" where "username" = ?';
 const ANONYMISE_AUDIT = 'update "audit_events" set "user_id" = null, "ip" = null, "user_agent" = null where "user_id" = ?';
 const ERASE_USER = 'delete from "users" where "id" = ?';
-/** The request inspector's recordings that name the user (decoded token claims, login_hint), matched as text. */
+/** The request inspector's recordings that name the user (decoded token claims, login_hint), matched as text (COLLECT.traces reads the same). */
 const ERASE_TRACES = `delete from "request_traces" where "details" like ? escape '!' or "details" like ? escape '!'`;
 const containing = (text: string) => `%${text.replace(/[!%_]/g, (c) => `!${c}`)}%`;
 
 export class SqlUserDataStore implements UserDataStore {
   constructor(private readonly db: Database) {}
 
-  async collect(userId: string, tx?: Tx): Promise<UserDataSnapshot> {
+  async collect(userId: string, username: string, tx?: Tx): Promise<UserDataSnapshot> {
     const sql = on(this.db, tx);
-    const [consents, sessions, grants, refresh, access, mfa, unused, deliveries, events] = await Promise.all([
+    const [consents, sessions, grants, refresh, access, mfa, unused, deliveries, events, traces] = await Promise.all([
       sql.all(COLLECT.consents, [userId]),
       sql.all(COLLECT.sessions, [userId]),
       sql.all(COLLECT.grants, [userId]),
@@ -57,6 +59,7 @@ export class SqlUserDataStore implements UserDataStore {
       sql.one(COLLECT.unused, [userId]),
       sql.all(COLLECT.deliveries, [userId]),
       sql.all(COLLECT.events, [userId]),
+      sql.all(COLLECT.traces, [containing(userId), containing(username)]),
     ]);
     return {
       consents: consents.map((row) => ({ userId, clientId: row.client_id as string, scope: row.scope as string, grantedAt: toNumber(row.granted_at) })),
@@ -80,6 +83,7 @@ export class SqlUserDataStore implements UserDataStore {
         nextAttemptAt: toNumber(row.next_attempt_at), createdAt: toNumber(row.created_at), lastError: (row.last_error as string) ?? null,
       })),
       auditEvents: events.map(toEvent),
+      requestTraces: traces.map(traceFromRow),
     };
   }
 
