@@ -76,6 +76,9 @@ function expectation(planName, module, result) {
 
 async function runPlan(plan, version) {
   const config = JSON.parse(readFileSync(join(here, plan.config), 'utf8'));
+  // One configuration serves plans whose variants need differently registered clients (a DPoP-bound
+  // or a certificate-bound one, say): the entry names its two clients.
+  if (plan.client_ids) [config.client.client_id, config.client2.client_id] = plan.client_ids;
   const created = await api('POST', 'plan', { params: { planName: plan.plan, variant: JSON.stringify(plan.variant) }, body: config });
   console.log(`plan ${plan.name}: ${created.id} (${created.modules.length} modules)`);
   const rows = [];
