@@ -21,7 +21,7 @@ describe('RFC 9101 §10.5 request object policy', () => {
   });
 
   it('lets a client that registered a signing alg, without require_signed_request_object, still send plain requests', () => {
-    const metadata = { request_object_signing_alg: 'ES256' };
+    const metadata: { request_object_signing_alg?: string; require_signed_request_object?: boolean } = { request_object_signing_alg: 'ES256' };
     expect(requestObjectsMustBeSigned(metadata)).toBe(true);
     expect(requiresSignedRequestObject(metadata)).toBe(false);
   });
