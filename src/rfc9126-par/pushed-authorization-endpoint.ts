@@ -76,7 +76,7 @@ async function authenticate(ctx: Context, pushed: PushedRequest): Promise<void> 
 }
 
 async function checkDpopProof(ctx: Context, pushed: PushedRequest): Promise<void> {
-  pushed.dpopJkt = await endpointProof(ctx, pushed.req, PATHS.pushedAuthorization);
+  pushed.dpopJkt = await endpointProof(ctx, pushed.req, PATHS.pushedAuthorization, pushed.client);
   if (pushed.dpopJkt !== undefined) pushed.headers = nonceHeaders(ctx);
 }
 
