@@ -15,7 +15,7 @@
  * oidcc-server-rotate-keys, which waits for an operator to rotate the keys and press Start, is
  * driven: the command runs, then after ROTATE_KEYS_WAIT seconds (default 65, Castellan's key reload
  * interval plus margin) the module is started), RESULTS_MERGE (when 1, the plans of an existing
- * results.json that this run does not run are kept, so plans run one at a time add up to one table).
+ * results.json that this run does not run are kept, so plans run separately add up to one table).
  */
 import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -115,14 +115,16 @@ const version = serverInfo.version ?? 'unknown';
 const report = { server, suiteVersion: version, plans: [] };
 const out = process.env.RESULTS_DIR ?? join(here, 'results');
 mkdirSync(out, { recursive: true });
-const kept = process.env.RESULTS_MERGE === '1' && existsSync(join(out, 'results.json'))
-  ? JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')).plans.filter((plan) => !selected.includes(plan.name))
-  : [];
+/** With RESULTS_MERGE=1, the plans the file holds now that this run does not run (read at each write, so two runs of different plans can share a directory). */
+function keptPlans() {
+  if (process.env.RESULTS_MERGE !== '1' || !existsSync(join(out, 'results.json'))) return [];
+  return JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')).plans.filter((plan) => !selected.includes(plan.name));
+}
 function write() {
   report.finishedAt = new Date().toISOString();
-  // Kept plans first, in the order of the plan list, then this run's.
   const order = (plan) => plans.findIndex((p) => p.name === plan.name);
-  report.plans = [...kept, ...report.plans.filter((plan) => !kept.includes(plan))].sort((a, b) => order(a) - order(b));
+  const ran = report.plans.filter((plan) => selected.includes(plan.name));
+  report.plans = [...keptPlans(), ...ran].sort((a, b) => order(a) - order(b));
   writeFileSync(join(out, 'results.json'), JSON.stringify(report, null, 2));
   writeFileSync(join(out, 'results.md'), markdown(report));
 }
