@@ -14,10 +14,11 @@
  * signing keys, e.g. `node dist/cli/main.js keys rotate` with the run's environment; when set,
  * oidcc-server-rotate-keys, which waits for an operator to rotate the keys and press Start, is
  * driven: the command runs, then after ROTATE_KEYS_WAIT seconds (default 65, Castellan's key reload
- * interval plus margin) the module is started).
+ * interval plus margin) the module is started), RESULTS_MERGE (when 1, the plans of an existing
+ * results.json that this run does not run are kept, so plans run separately add up to one table).
  */
 import { execSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -76,6 +77,9 @@ function expectation(planName, module, result) {
 
 async function runPlan(plan, version) {
   const config = JSON.parse(readFileSync(join(here, plan.config), 'utf8'));
+  // One configuration serves plans whose variants need differently registered clients (a DPoP-bound
+  // or a certificate-bound one, say): the entry names its two clients.
+  if (plan.client_ids) [config.client.client_id, config.client2.client_id] = plan.client_ids;
   const created = await api('POST', 'plan', { params: { planName: plan.plan, variant: JSON.stringify(plan.variant) }, body: config });
   console.log(`plan ${plan.name}: ${created.id} (${created.modules.length} modules)`);
   const rows = [];
@@ -89,7 +93,7 @@ async function runPlan(plan, version) {
     rows.push({ module: module.testModule, id: started.id, status: info.status, result, expected: reason ?? null, ok });
     console.log(`  ${ok ? 'ok  ' : 'FAIL'} ${module.testModule}: ${result}${reason ? ` (expected: ${reason})` : ''}`);
   }
-  return { name: plan.name, plan: plan.plan, variant: plan.variant, planId: created.id, suiteVersion: version, rows };
+  return { name: plan.name, plan: plan.plan, variant: plan.variant, planId: created.id, suiteVersion: version, finishedAt: new Date().toISOString(), rows };
 }
 
 function markdown(report) {
@@ -99,7 +103,7 @@ function markdown(report) {
     const tally = {};
     for (const row of plan.rows) tally[row.result] = (tally[row.result] ?? 0) + 1;
     const counts = Object.entries(tally).map(([result, n]) => `${n} ${result}`).join(', ');
-    lines.push(`## ${plan.name} (${plan.plan} ${JSON.stringify(plan.variant)})`, '', `${passed}/${plan.rows.length} PASSED (${counts}); plan id ${plan.planId}.`, '', '| module | result | accepted because |', '|---|---|---|');
+    lines.push(`## ${plan.name} (${plan.plan} ${JSON.stringify(plan.variant)})`, '', `${passed}/${plan.rows.length} PASSED (${counts}); plan id ${plan.planId}${plan.finishedAt ? `, finished ${plan.finishedAt}` : ''}.`, '', '| module | result | accepted because |', '|---|---|---|');
     for (const row of plan.rows) lines.push(`| ${row.module} | ${row.result} | ${row.result === 'PASSED' ? '' : row.expected ?? '**not expected**'} |`);
     lines.push('');
   }
@@ -111,8 +115,16 @@ const version = serverInfo.version ?? 'unknown';
 const report = { server, suiteVersion: version, plans: [] };
 const out = process.env.RESULTS_DIR ?? join(here, 'results');
 mkdirSync(out, { recursive: true });
+/** With RESULTS_MERGE=1, the plans the file holds now that this run does not run (read at each write, so two runs of different plans can share a directory). */
+function keptPlans() {
+  if (process.env.RESULTS_MERGE !== '1' || !existsSync(join(out, 'results.json'))) return [];
+  return JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')).plans.filter((plan) => !selected.includes(plan.name));
+}
 function write() {
   report.finishedAt = new Date().toISOString();
+  const order = (plan) => plans.findIndex((p) => p.name === plan.name);
+  const ran = report.plans.filter((plan) => selected.includes(plan.name));
+  report.plans = [...keptPlans(), ...ran].sort((a, b) => order(a) - order(b));
   writeFileSync(join(out, 'results.json'), JSON.stringify(report, null, 2));
   writeFileSync(join(out, 'results.md'), markdown(report));
 }
@@ -122,6 +134,6 @@ for (const plan of plans.filter((p) => selected.includes(p.name))) {
   write();
 }
 write();
-const failures = report.plans.flatMap((p) => p.rows.filter((r) => !r.ok).map((r) => `${p.name}/${r.module}: ${r.result}`));
+const failures = report.plans.filter((p) => selected.includes(p.name)).flatMap((p) => p.rows.filter((r) => !r.ok).map((r) => `${p.name}/${r.module}: ${r.result}`));
 console.log(failures.length === 0 ? 'all modules passed or expected' : `${failures.length} unexpected results:\n  ${failures.join('\n  ')}`);
 process.exit(failures.length === 0 ? 0 : 1);

@@ -166,7 +166,7 @@ export const SETTINGS: Setting<keyof Config>[] = [
   { key: 'tokenExchangeTrustedIssuers', env: 'TOKEN_EXCHANGE_TRUSTED_ISSUERS', default: [], parse: asTrustedIssuers, describe: 'a JSON array of {"issuer": "...", "jwks_uri": "http(s)://..."}, each issuer once' },
   // DPoP, RFC 9449 (src/rfc9449-dpop/).
   { key: 'dpopProofMaxAge', env: 'DPOP_PROOF_MAX_AGE', default: 60, parse: asProofAge, describe: 'an ISO 8601 duration up to PT10M, such as PT60S' },
-  { key: 'dpopProofClockSkew', env: 'DPOP_PROOF_CLOCK_SKEW', default: 5, parse: asProofAge, describe: 'an ISO 8601 duration up to PT10M, such as PT5S' },
+  { key: 'dpopProofClockSkew', env: 'DPOP_PROOF_CLOCK_SKEW', default: 10, parse: asProofAge, describe: 'an ISO 8601 duration up to PT10M, such as PT10S' },
   { key: 'dpopNonceRequired', env: 'DPOP_NONCE_REQUIRED', default: false, parse: asBoolean, describe: 'true or false' },
   { key: 'dpopNonceLifetime', env: 'DPOP_NONCE_LIFETIME', default: 300, parse: asNonceLifetime, describe: 'an ISO 8601 duration from PT1M to P1D, such as PT5M' },
   // Audit, threat detection and incident response (src/security/audit*.ts, threat-detection.ts, ip-blocklist.ts).

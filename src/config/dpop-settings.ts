@@ -10,7 +10,10 @@ import { parseDuration } from './duration.js';
 export interface DpopConfig {
   /** Seconds a proof is accepted after its iat (DPOP_PROOF_MAX_AGE); its jti is remembered that long. */
   dpopProofMaxAge: number;
-  /** Seconds an iat may lie in the future, for clients whose clocks run ahead (DPOP_PROOF_CLOCK_SKEW). */
+  /**
+   * Seconds an iat may lie in the future, for clients whose clocks run ahead (DPOP_PROOF_CLOCK_SKEW).
+   * The default, 10, is what FAPI 2.0 SP §5.3.2.1 asks servers to accept.
+   */
   dpopProofClockSkew: number;
   /** When true every proof must carry a nonce this server issued (DPOP_NONCE_REQUIRED). */
   dpopNonceRequired: boolean;

@@ -28,6 +28,15 @@ export const FAPI2_MAX_CODE_LIFETIME = 60;
 
 const fail = (description: string) => new OAuthError('invalid_client_metadata', `profile fapi2: ${description}`, { requirement: 'FAPI2SP-PROFILE-1' });
 
+/**
+ * FAPI 2.0 SP §5.4.1: a FAPI client's DPoP proofs are signed with a FAPI algorithm too. RFC 9449
+ * lets other clients use any algorithm of dpop_signing_alg_values_supported.
+ */
+export function checkFapiProofAlg(metadata: Pick<ClientMetadata, 'profile'>, alg: string): void {
+  if (!isFapi2Client(metadata) || (FAPI2_SIGNING_ALGS as readonly string[]).includes(alg)) return;
+  throw new OAuthError('invalid_dpop_proof', `a FAPI 2.0 client signs its DPoP proofs with ${FAPI2_SIGNING_ALGS.join(', ')}`, { requirement: 'FAPI2SP-5.4.1-2' });
+}
+
 /** True for a client registered under the FAPI 2.0 profile. */
 export function isFapi2Client(metadata: Pick<ClientMetadata, 'profile'> | { [name: string]: unknown }): boolean {
   return metadata[PROFILE_METADATA] === FAPI2_PROFILE;

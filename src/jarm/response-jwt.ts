@@ -19,25 +19,29 @@ export const RESPONSE_JWT_LIFETIME = 300;
 /** The name of the one parameter that carries the JWT (§2.3.1 - §2.3.3). */
 export const RESPONSE_PARAMETER = 'response';
 
+/** §3: the alg of a client that registered no authorization_signed_response_alg. */
+const DEFAULT_RESPONSE_ALG: Alg = 'RS256';
+
 /** §3: the client's authorization_signed_response_alg, RS256 when it registered none. */
-export function authorizationResponseAlg(client: ClientRecord): Alg {
+export function authorizationResponseAlg(client: Pick<ClientRecord, 'metadata'>): Alg {
   const registered = client.metadata.authorization_signed_response_alg;
-  return isSupportedAlg(registered) ? registered : 'RS256';
+  return isSupportedAlg(registered) ? registered : DEFAULT_RESPONSE_ALG;
 }
 
 /**
  * §2.1: the claims. The parameters already hold `iss` (RFC 9207), which is the JWT's iss; aud is
  * the client, so a response captured for one client is refused by any other.
  */
-export function responseClaims(ctx: Context, client: ClientRecord, params: [string, string][]): JWTPayload {
-  return { ...Object.fromEntries(params), iss: ctx.config.issuer, aud: client.clientId, exp: ctx.clock() + RESPONSE_JWT_LIFETIME };
+export function responseClaims(ctx: Context, clientId: string, params: [string, string][]): JWTPayload {
+  return { ...Object.fromEntries(params), iss: ctx.config.issuer, aud: clientId, exp: ctx.clock() + RESPONSE_JWT_LIFETIME };
 }
 
-/** The parameters to deliver in place of `params`: `response`, the JWT signed for the client `clientId`. */
-export async function jwtResponseParameters(ctx: Context, clientId: string, params: [string, string][]): Promise<[string, string][]> {
-  // The client was proven before any redirect; one removed since then gets no response at all.
-  const client = await ctx.stores.clients.find(clientId);
-  if (!client) throw new Error('the client of this authorization response no longer exists');
-  const jwt = await ctx.keystore.sign(responseClaims(ctx, client, params), { alg: authorizationResponseAlg(client) });
+/**
+ * The parameters to deliver in place of `params`: `response`, the JWT signed for the client
+ * `clientId` with `alg`, which the response target carries from the client read when the
+ * redirect_uri was proven (JARM's default RS256 for an interaction stored before it was carried).
+ */
+export async function jwtResponseParameters(ctx: Context, target: { clientId: string; signingAlg?: Alg }, params: [string, string][]): Promise<[string, string][]> {
+  const jwt = await ctx.keystore.sign(responseClaims(ctx, target.clientId, params), { alg: target.signingAlg ?? DEFAULT_RESPONSE_ALG });
   return [[RESPONSE_PARAMETER, jwt]];
 }

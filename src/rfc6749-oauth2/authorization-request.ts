@@ -13,6 +13,8 @@ import type { Params } from '../schema/validator.js';
 import type { ClaimsRequest } from '../oidc-core/claims-parameter.js';
 import { matchRedirectUri } from './redirect-uri.js';
 import { jwtResponseMode, type JwtResponseMode } from '../jarm/response-modes.js';
+import { authorizationResponseAlg } from '../jarm/response-jwt.js';
+import type { Alg } from '../tokens/keystore.js';
 import { STATE_MAX_LENGTH, type AuthorizationRequestParams } from './authorization-request.schema.js';
 
 export type ResponseMode = 'query' | 'form_post' | JwtResponseMode;
@@ -42,6 +44,11 @@ export interface AuthorizationRequest {
   acrValues?: string[];
   /** RFC 9449 §10: the DPoP key the code is to be bound to (absent when not requested). */
   dpopJkt?: string;
+  /**
+   * JARM §3: the alg the response JWT is signed with, for a JWT response mode (absent otherwise, and
+   * in interactions stored before it was recorded, which get the JARM default RS256).
+   */
+  responseSigningAlg?: Alg;
 }
 
 /** Where a redirected answer goes, known as soon as the redirect_uri is proven. */
@@ -51,6 +58,8 @@ export interface ResponseTarget {
   redirectUri: string;
   responseMode: ResponseMode;
   state: string | null;
+  /** JARM §3: the client's response signing alg, carried for a JWT response mode so the client is not read again. */
+  signingAlg?: Alg;
 }
 
 const single = (value: string | string[] | undefined): string | undefined => (typeof value === 'string' ? value : undefined);
@@ -82,20 +91,23 @@ export function checkRedirectUri(client: ClientRecord, params: Params): string {
 }
 
 /** Where errors go from here on; a state that would fail validation is not echoed. */
-export function responseTarget(params: Params, redirectUri: string, clientId: string): ResponseTarget {
+export function responseTarget(params: Params, redirectUri: string, client: Pick<ClientRecord, 'clientId' | 'metadata'>): ResponseTarget {
   const state = single(params.state);
   const mode = single(params.response_mode);
+  const jwtMode = jwtResponseMode(mode);
   return {
-    clientId,
+    clientId: client.clientId,
     redirectUri,
-    responseMode: mode === 'form_post' ? 'form_post' : jwtResponseMode(mode) ?? 'query',
+    responseMode: mode === 'form_post' ? 'form_post' : jwtMode ?? 'query',
     state: state !== undefined && state.length <= STATE_MAX_LENGTH ? state : null,
+    ...(jwtMode ? { signingAlg: authorizationResponseAlg(client) } : {}),
   };
 }
 
 /** The response target of a validated request (after an interaction, for instance). */
 export function targetOf(request: AuthorizationRequest): ResponseTarget {
-  return { clientId: request.clientId, redirectUri: request.redirectUri, responseMode: request.responseMode, state: request.state };
+  const { clientId, redirectUri, responseMode, state, responseSigningAlg } = request;
+  return { clientId, redirectUri, responseMode, state, ...(responseSigningAlg ? { signingAlg: responseSigningAlg } : {}) };
 }
 
 /** OAuth 2.1 has only the code flow; fragment encoding exists for implicit and hybrid responses. */

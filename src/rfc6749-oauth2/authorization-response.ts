@@ -69,7 +69,7 @@ export function mountFormPostScript(router: Router): void {
 async function deliver(res: Response, ctx: Context, target: ResponseTarget, params: [string, string][], lang?: string): Promise<void> {
   // JARM: the same parameters, signed into one `response` parameter carried by the query or a form.
   const { responseMode } = target;
-  const sent = isJwtResponseMode(responseMode) ? await jwtResponseParameters(ctx, target.clientId, params) : params;
+  const sent = isJwtResponseMode(responseMode) ? await jwtResponseParameters(ctx, target, params) : params;
   const mode = isJwtResponseMode(responseMode) ? carrierMode(responseMode) : responseMode;
   // Which client this answer goes to, for observers of the response (the request inspector records
   // an answer delivered after the sign-in pages, whose requests name no client).

@@ -14,10 +14,10 @@ import type { Request } from 'express';
 import type { Context } from '../server/context.js';
 import { auditQuietly } from '../security/audit.js';
 import { proxiesOf } from '../security/client-ip.js';
+import { pemCertificates } from './trust-anchors.js';
 
 /** A PEM certificate chain of a few certificates fits; anything longer is not a certificate header. */
 const MAX_HEADER_LENGTH = 16_384;
-const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
 
 /** Per request: undefined until read, null when the request has no (believable) certificate. */
 const seen = new WeakMap<Request, X509Certificate | null>();
@@ -31,7 +31,7 @@ export function certificateFromHeader(value: string): X509Certificate | undefine
   } catch {
     return undefined;
   }
-  const pem = PEM_BLOCK.exec(text)?.[0];
+  const pem = pemCertificates(text)[0];
   if (!pem) return undefined;
   try {
     // Proxies that cannot send newlines in a header replace them with spaces or tabs.

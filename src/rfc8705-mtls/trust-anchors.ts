@@ -12,25 +12,45 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Config } from '../config/config.js';
 
-const PEM_BLOCKS = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+/** The one spelling of a PEM certificate block (a bundle here, a proxy's header in presented-certificate.ts). */
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
-/** One parsed bundle per file path, read at first use (the file is read again after a restart). */
-const bundles = new Map<string, X509Certificate[]>();
+/** The PEM certificate blocks of `text`, in order. */
+export function pemCertificates(text: string): string[] {
+  return text.match(PEM_CERTIFICATE) ?? [];
+}
+
+/** A bundle as read: its text (the TLS listener names these CAs) and its CA certificates. */
+interface Bundle {
+  pem: string;
+  anchors: X509Certificate[];
+}
+
+/** One bundle per file path, read once at first use, by the listener or a check (again after a restart). */
+const bundles = new Map<string, Bundle>();
 
 /** Every CA certificate of a PEM bundle; certificates that are not CAs are left out. */
 export function parseTrustAnchors(pem: string): X509Certificate[] {
-  return (pem.match(PEM_BLOCKS) ?? []).map((block) => new X509Certificate(block)).filter((certificate) => certificate.ca);
+  return pemCertificates(pem).map((block) => new X509Certificate(block)).filter((certificate) => certificate.ca);
 }
 
-export function trustAnchors(config: Pick<Config, 'mtlsCaFile'>): X509Certificate[] {
-  const file = config.mtlsCaFile;
-  if (!file) return [];
-  let anchors = bundles.get(file);
-  if (!anchors) {
-    anchors = parseTrustAnchors(readFileSync(file, 'utf8'));
-    bundles.set(file, anchors);
+function bundle(file: string): Bundle {
+  let found = bundles.get(file);
+  if (!found) {
+    const pem = readFileSync(file, 'utf8');
+    found = { pem, anchors: parseTrustAnchors(pem) };
+    bundles.set(file, found);
   }
-  return anchors;
+  return found;
+}
+
+/** The text of MTLS_CA_FILE, for the TLS listener's certificate request; undefined when unset. */
+export function trustAnchorPem(config: Partial<Pick<Config, 'mtlsCaFile'>>): string | undefined {
+  return config.mtlsCaFile ? bundle(config.mtlsCaFile).pem : undefined;
+}
+
+export function trustAnchors(config: Partial<Pick<Config, 'mtlsCaFile'>>): X509Certificate[] {
+  return config.mtlsCaFile ? bundle(config.mtlsCaFile).anchors : [];
 }
 
 const validAt = (certificate: X509Certificate, now: number) =>

@@ -10,12 +10,13 @@ import type { JWTPayload } from 'jose';
 import { OAuthError } from '../errors/oauth-error.js';
 import type { ClientRecord } from '../storage/stores.js';
 import { FAPI2_SIGNING_ALGS, isFapi2Client } from '../fapi2-security-profile/client-profile.js';
+import { requiresSignedRequestObject } from './request-object-policy.js';
 
 /** FAPI 2.0 Message Signing: 60 minutes, both for the lifetime and for how old nbf may be. */
 export const FAPI_MAX_WINDOW = 3_600;
 
 export function isFapiClient(client: ClientRecord): boolean {
-  return client.metadata.require_signed_request_object === true && isFapi2Client(client.metadata);
+  return requiresSignedRequestObject(client.metadata) && isFapi2Client(client.metadata);
 }
 
 const refuse = (description: string) => new OAuthError('invalid_request_object', description, { requirement: 'FAPI2MS-5.3.2-1' });

@@ -16,6 +16,7 @@ import { clientKeySet } from '../rfc7523-jwt-client-auth/client-jwks.js';
 import type { Context } from '../server/context.js';
 import type { ClientRecord } from '../storage/stores.js';
 import { fapiRequestObjectRules, isFapiClient } from './fapi-request-object-rules.js';
+import { requestObjectsMustBeSigned } from './request-object-policy.js';
 
 /** Asymmetric algorithms a client may sign request objects with (also published in discovery). */
 export const REQUEST_OBJECT_SIGNING_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
@@ -35,12 +36,6 @@ export interface VerifiedRequestObject {
   signed: boolean;
 }
 
-/** Whether this client must sign: registered so, or registered for an algorithm other than none. */
-export function mustSign(client: ClientRecord): boolean {
-  const alg = client.metadata.request_object_signing_alg;
-  return client.metadata.require_signed_request_object === true || (alg !== undefined && alg !== 'none');
-}
-
 function headerAlg(jwt: string): string {
   try {
     const alg = decodeProtectedHeader(jwt).alg;
@@ -57,8 +52,8 @@ function checkClientId(claims: JWTPayload, client: ClientRecord): void {
 }
 
 function unsecuredClaims(jwt: string, client: ClientRecord, now: number): JWTPayload {
-  // mustSign covers a registered signing alg and every FAPI client (which requires signed objects).
-  if (mustSign(client)) throw invalidObject('this client must sign its request objects', 'RFC9101-10.5-1');
+  // Covers a registered signing alg and every FAPI client (which requires signed objects).
+  if (requestObjectsMustBeSigned(client.metadata)) throw invalidObject('this client must sign its request objects', 'RFC9101-10.5-1');
   const parts = jwt.split('.');
   const [, payload, signature] = parts;
   if (signature !== '' || parts.length !== 3) throw invalidObject('an unsigned request object has an empty signature part', 'RFC9101-4-1');

@@ -23,6 +23,7 @@ import type { Context } from '../server/context.js';
 import type { ClientRecord } from '../storage/stores.js';
 import { REQUEST_OBJECT_SIGNING_ALGS, verifyRequestObject } from './request-object.js';
 import { requestObjectParams } from './request-object-params.js';
+import { requiresSignedRequestObject } from './request-object-policy.js';
 import { fetchRequestObject } from './request-uri-fetch.js';
 import { requestReferenceSchema, type RequestReferenceParams } from './request-reference.schema.js';
 
@@ -75,7 +76,7 @@ export function checkRequestSource(ctx: Context, client: ClientRecord, source: R
   if (source !== 'pushed' && (ctx.config.requirePar || client.metadata.require_pushed_authorization_requests === true)) {
     throw new OAuthError('invalid_request', 'authorization requests must be pushed to the pushed authorization request endpoint first', { requirement: 'RFC9126-5-1' });
   }
-  if (source === 'plain' && client.metadata.require_signed_request_object === true) {
+  if (source === 'plain' && requiresSignedRequestObject(client.metadata)) {
     throw new OAuthError('invalid_request', 'this client must send its authorization requests as signed request objects', { requirement: 'RFC9101-10.5-1' });
   }
 }

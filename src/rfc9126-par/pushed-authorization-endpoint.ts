@@ -23,6 +23,7 @@ import { checkRedirectUri } from '../rfc6749-oauth2/authorization-request.js';
 import { authorizationRequestSchema } from '../rfc6749-oauth2/authorization-request.schema.js';
 import { presentedCertificate } from '../rfc8705-mtls/presented-certificate.js';
 import { authenticateClient } from '../rfc6749-oauth2/client-authentication.js';
+import { requiresSignedRequestObject } from '../rfc9101-jar/request-object-policy.js';
 import { requestObjectParameters } from '../rfc9101-jar/request-resolution.js';
 import { endpointProof } from '../rfc9449-dpop/dpop-binding.js';
 import { invalidProof } from '../rfc9449-dpop/dpop-proof.js';
@@ -75,7 +76,7 @@ async function authenticate(ctx: Context, pushed: PushedRequest): Promise<void> 
 }
 
 async function checkDpopProof(ctx: Context, pushed: PushedRequest): Promise<void> {
-  pushed.dpopJkt = await endpointProof(ctx, pushed.req, PATHS.pushedAuthorization);
+  pushed.dpopJkt = await endpointProof(ctx, pushed.req, PATHS.pushedAuthorization, pushed.client);
   if (pushed.dpopJkt !== undefined) pushed.headers = nonceHeaders(ctx);
 }
 
@@ -86,7 +87,7 @@ async function requestObject(ctx: Context, pushed: PushedRequest): Promise<void>
     pushed.params = await requestObjectParameters(ctx, client, input.request);
     return;
   }
-  if (client.metadata.require_signed_request_object === true) {
+  if (requiresSignedRequestObject(client.metadata)) {
     throw new OAuthError('invalid_request', 'this client must push its authorization requests as signed request objects', { requirement: 'RFC9101-10.5-1' });
   }
   pushed.params = { ...form, client_id: client.clientId };

@@ -12,17 +12,22 @@ import { OAuthError } from '../errors/oauth-error.js';
 import { PATHS } from '../oidc-discovery/provider-metadata.js';
 import type { Context } from '../server/context.js';
 import type { ClientRecord } from '../storage/stores.js';
+import { checkFapiProofAlg } from '../fapi2-security-profile/client-profile.js';
 import { endpointUrls } from './dpop-htu.js';
 import { dpopHeader, invalidProof, verifyDpopProof } from './dpop-proof.js';
 import { nonceHeaders } from './dpop-nonce.js';
 
 /**
  * The thumbprint of the key of a request's DPoP proof at one of our endpoints (`path`), checked like
- * any proof; undefined when the request sends none. Introspection and revocation use it as is.
+ * any proof, and held to the algorithms of the authenticated `client`'s profile when one is given;
+ * undefined when the request sends none. Introspection and revocation use it without a client.
  */
-export async function endpointProof(ctx: Context, req: Request, path: string): Promise<string | undefined> {
+export async function endpointProof(ctx: Context, req: Request, path: string, client?: ClientRecord): Promise<string | undefined> {
   const proof = dpopHeader(req);
-  return proof === undefined ? undefined : (await verifyDpopProof(ctx, proof, { method: req.method, url: endpointUrls(ctx, path) })).jkt;
+  if (proof === undefined) return undefined;
+  const verified = await verifyDpopProof(ctx, proof, { method: req.method, url: endpointUrls(ctx, path) });
+  if (client) checkFapiProofAlg(client.metadata, verified.alg);
+  return verified.jkt;
 }
 
 /**
@@ -30,7 +35,7 @@ export async function endpointProof(ctx: Context, req: Request, path: string): P
  * registered with dpop_bound_access_tokens must send one (§5.2).
  */
 export async function tokenRequestProof(ctx: Context, req: Request, client: ClientRecord): Promise<string | undefined> {
-  const jkt = await endpointProof(ctx, req, PATHS.token);
+  const jkt = await endpointProof(ctx, req, PATHS.token, client);
   if (jkt === undefined && client.metadata.dpop_bound_access_tokens === true) throw invalidProof('this client must send a DPoP proof with every token request', 'RFC9449-5.2-1');
   return jkt;
 }

@@ -42,6 +42,8 @@ export interface ProofCheck {
 export interface VerifiedProof {
   /** RFC 7638 SHA-256 thumbprint of the proof's key: what tokens are bound to. */
   jkt: string;
+  /** The alg the proof was signed with (a FAPI 2.0 client is held to fewer). */
+  alg: string;
 }
 
 export const invalidProof = (description: string, requirement: string) => new OAuthError('invalid_dpop_proof', description, { requirement });
@@ -134,5 +136,5 @@ export async function verifyDpopProof(ctx: Context, proof: string, check: ProofC
   if (!(await ctx.stores.replay.remember(hashHandle(`dpop:${jkt}:${jti}`), rememberUntil, ctx.clock()))) {
     throw invalidProof('the DPoP proof was already used', 'RFC9449-11.1-1');
   }
-  return { jkt };
+  return { jkt, alg };
 }

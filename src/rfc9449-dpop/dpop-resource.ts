@@ -18,7 +18,8 @@ import { resolveAccessToken, type ActiveAccessToken } from '../tokens/access-tok
 import { checkResourceCertificate } from '../rfc8705-mtls/certificate-binding.js';
 import { endpointUrls } from './dpop-htu.js';
 import { nonceHeaders } from './dpop-nonce.js';
-import { dpopHeader, DPOP_SIGNING_ALGS, verifyDpopProof } from './dpop-proof.js';
+import { checkFapiProofAlg, FAPI2_SIGNING_ALGS } from '../fapi2-security-profile/client-profile.js';
+import { dpopHeader, DPOP_SIGNING_ALGS, verifyDpopProof, type VerifiedProof } from './dpop-proof.js';
 
 export type AuthorizationScheme = 'Bearer' | 'DPoP';
 
@@ -67,11 +68,11 @@ export function presentedAccessToken(req: Request): PresentedAccessToken | undef
 }
 
 /** The proof of a DPoP-scheme request, checked with ath; its failures become 401 DPoP challenges. */
-async function proofKey(ctx: Context, req: Request, token: string, path: string): Promise<string> {
+async function proofKey(ctx: Context, req: Request, token: string, path: string): Promise<VerifiedProof> {
   try {
     const proof = dpopHeader(req);
     if (proof === undefined) throw new OAuthError('invalid_dpop_proof', 'the DPoP scheme needs a DPoP proof', { requirement: 'RFC9449-7.1-1' });
-    return (await verifyDpopProof(ctx, proof, { method: req.method, url: endpointUrls(ctx, path), accessToken: token })).jkt;
+    return await verifyDpopProof(ctx, proof, { method: req.method, url: endpointUrls(ctx, path), accessToken: token });
   } catch (error) {
     if (error instanceof OAuthError && (error.code === 'invalid_dpop_proof' || error.code === 'use_dpop_nonce')) {
       throw dpopError(error.code, error.description, error.requirement ?? 'RFC9449-7.1-1', error.headers);
@@ -81,14 +82,31 @@ async function proofKey(ctx: Context, req: Request, token: string, path: string)
 }
 
 /**
+ * FAPI 2.0 SP §5.4.1 at the resource: a proof with an algorithm outside the FAPI ones is refused
+ * when the token's client is a FAPI client (the client is read only for such an algorithm).
+ */
+async function checkProofAlgOfClient(ctx: Context, clientId: string, alg: string): Promise<void> {
+  if ((FAPI2_SIGNING_ALGS as readonly string[]).includes(alg)) return;
+  const client = await ctx.stores.clients.find(clientId);
+  try {
+    if (client) checkFapiProofAlg(client.metadata, alg);
+  } catch (error) {
+    const refused = error as OAuthError;
+    throw dpopError('invalid_dpop_proof', refused.description, refused.requirement ?? 'FAPI2SP-5.4.1-2');
+  }
+}
+
+/**
  * The active token behind a resource request at `path`, with its proof and binding checked.
  * `headers` receives what a success response sends too (a fresh DPoP-Nonce).
  */
 export async function resolveResourceToken(ctx: Context, req: Request, presented: PresentedAccessToken, path: string, headers: Record<string, string>): Promise<ActiveAccessToken> {
   const { token, scheme } = presented;
-  const jkt = scheme === 'DPoP' ? await proofKey(ctx, req, token, path) : undefined;
+  const proof = scheme === 'DPoP' ? await proofKey(ctx, req, token, path) : undefined;
+  const jkt = proof?.jkt;
   const active = await resolveAccessToken(ctx, token);
   if (!active) throw resourceError(scheme, 'invalid_token', 'The access token is invalid, expired or revoked', 'RFC6750-3.1-1');
+  if (proof !== undefined) await checkProofAlgOfClient(ctx, active.record.clientId, proof.alg);
   const bound = active.record.dpopJkt ?? undefined;
   // §7.2: a bound token sent as a bearer token is refused, with the challenge that says how to send it.
   if (bound !== undefined && scheme === 'Bearer') throw dpopError('invalid_token', 'The access token is DPoP-bound: send it with the DPoP scheme and a proof', 'RFC9449-7.2-1');

@@ -20,6 +20,7 @@ import type { Config } from '../config/config.js';
 import { expressRequestClasses } from '../http/express-request-classes.js';
 import { answerClientError } from '../http/listener-errors.js';
 import { OAuthError } from '../errors/oauth-error.js';
+import { trustAnchorPem } from '../rfc8705-mtls/trust-anchors.js';
 
 /**
  * TLS 1.3 suites first (preferred), then for TLS 1.2 only the forward-secret AES-GCM suites that
@@ -58,7 +59,9 @@ type TlsSettings = Pick<Config, 'port' | 'issuer' | 'tlsCertFile' | 'tlsKeyFile'
  * of MTLS_CA_FILE are named in the request, so a browser offers only certificates they issued.
  */
 export function clientCertificateOptions(config: Partial<Pick<Config, 'mtlsCaFile'>>) {
-  return { requestCert: true, rejectUnauthorized: false, ...(config.mtlsCaFile ? { ca: readFileSync(config.mtlsCaFile) } : {}) };
+  // The bundle is read once, here or by the chain check, whichever comes first.
+  const ca = trustAnchorPem(config);
+  return { requestCert: true, rejectUnauthorized: false, ...(ca !== undefined ? { ca } : {}) };
 }
 
 /**

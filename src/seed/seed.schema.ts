@@ -11,6 +11,8 @@ import { AUTH_METHODS, GRANT_TYPES } from '../clients/client-metadata.js';
 import { MIN_SECRET_LENGTH } from '../clients/client-service.js';
 import { PRESENTED_TOKEN_TYPES } from '../rfc8693-token-exchange/token-types.js';
 import { SUPPORTED_ALGS } from '../tokens/keystore.js';
+import { PROFILES } from '../fapi2-security-profile/client-profile.js';
+import { REGISTRABLE_REQUEST_OBJECT_ALGS } from '../rfc9101-jar/request-object-metadata.js';
 
 const text = (maxLength = 255) => ({ type: 'string', minLength: 1, maxLength });
 const uri = { type: 'string', format: 'uri', maxLength: 2000 };
@@ -93,6 +95,13 @@ export const seedClientSchema = {
     token_exchange: tokenExchangePolicy,
     // RFC 8705 §2.1.2 and §3.4: the tls_client_auth subject and certificate-bound access tokens.
     ...CERTIFICATE_METADATA_PROPERTIES,
+    // RFC 9126 §6 and RFC 9101 §10.5: pushed requests and request objects (src/rfc9101-jar/request-object-metadata.ts).
+    require_pushed_authorization_requests: { type: 'boolean' },
+    require_signed_request_object: { type: 'boolean' },
+    request_object_signing_alg: { type: 'string', enum: [...REGISTRABLE_REQUEST_OBJECT_ALGS] },
+    request_uris: uriList,
+    // Castellan extension: a security profile the client is held to (src/fapi2-security-profile/client-profile.ts).
+    profile: { type: 'string', enum: [...PROFILES] },
   },
   required: ['client_id'],
 } as const;

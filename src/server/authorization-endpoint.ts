@@ -21,7 +21,8 @@ import { parseClaimsParameter } from '../oidc-core/claims-parameter.js';
 import { idTokenHintSubject, parseMaxAge, parsePrompt } from '../oidc-core/prompt.js';
 import { loadSessionWithConsent } from '../oidc-core/session.js';
 import { scopeList } from '../oidc-core/claims.js';
-import { JWT_RESPONSE_MODES } from '../jarm/response-modes.js';
+import { authorizationResponseAlg } from '../jarm/response-jwt.js';
+import { isJwtResponseMode, JWT_RESPONSE_MODES } from '../jarm/response-modes.js';
 import { completeAuthorization } from '../rfc6749-oauth2/authorization-code-issuer.js';
 import {
   checkClientMayUseCode, checkRedirectUri, checkResponseMode, checkResponseType, findClient, pageLocale,
@@ -74,10 +75,12 @@ async function requestObjectOrPushed(ctx: Context, authorization: Authorization)
   authorization.source = 'plain';
   if (!hasRequestReference(params)) return;
   const client = await findClient(ctx, params);
+  // Kept for the next phase, which reads the client only if the resolved request names another.
+  authorization.client = client;
   // A bad object is reported to the client when the request also names one of its redirect URIs;
   // otherwise (the usual pushed request: client_id and request_uri only) on a page.
   try {
-    if (params.redirect_uri !== undefined) authorization.target = responseTarget(params, checkRedirectUri(client, params), client.clientId);
+    if (params.redirect_uri !== undefined) authorization.target = responseTarget(params, checkRedirectUri(client, params), client);
   } catch {
     authorization.target = undefined;
   }
@@ -90,9 +93,10 @@ async function requestObjectOrPushed(ctx: Context, authorization: Authorization)
 
 async function clientAndRedirectUri(ctx: Context, authorization: Authorization): Promise<void> {
   // Anything thrown here ends on an HTML page, never in a redirect (RFC 6749 §4.1.2.1).
-  authorization.client = await findClient(ctx, authorization.params);
+  const known = authorization.client;
+  authorization.client = known !== undefined && known.clientId === authorization.params.client_id ? known : await findClient(ctx, authorization.params);
   authorization.redirectUri = checkRedirectUri(authorization.client, authorization.params);
-  authorization.target = responseTarget(authorization.params, authorization.redirectUri, authorization.client.clientId);
+  authorization.target = responseTarget(authorization.params, authorization.redirectUri, authorization.client);
 }
 
 /**
@@ -131,6 +135,8 @@ export async function validatedRequest(ctx: Context, client: ClientRecord, redir
     acrValues: scopeList(params.acr_values ?? ''),
     // RFC 9449 §10: the token request for this code must then prove this key.
     ...(params.dpop_jkt !== undefined ? { dpopJkt: params.dpop_jkt } : {}),
+    // JARM §3: carried to the response, so the client is not read again when the code is issued.
+    ...(isJwtResponseMode(responseMode) ? { responseSigningAlg: authorizationResponseAlg(client) } : {}),
   };
 }
 

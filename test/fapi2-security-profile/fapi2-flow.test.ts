@@ -1,11 +1,12 @@
 /**
  * A FAPI 2.0 client end to end, driven by oauth4webapi: private_key_jwt (ES256), PAR with DPoP,
  * sign-in through the request_uri, a DPoP-bound code redeemed for DPoP-bound tokens, UserInfo with
- * the proof. And what the profile refuses on the way: a plain /authorize request, and a code older
- * than 60 seconds.
+ * the proof. And what the profile refuses on the way: a plain /authorize request, a code older
+ * than 60 seconds, and DPoP proofs signed with RS256.
  */
 import * as oauth from 'oauth4webapi';
-import { exportJWK, generateKeyPair } from 'jose';
+import { exportJWK, generateKeyPair, importJWK, SignJWT } from 'jose';
+import { accessTokenHash } from '../../src/rfc9449-dpop/dpop-proof.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../src/clients/client-service.js';
 import { createUser } from '../../src/users/user-service.js';
@@ -79,6 +80,26 @@ describe(`FAPI 2.0 client profile end to end with oauth4webapi (${backendName})`
     expect(location.searchParams.get('error_description')).toMatch(/push/i);
   });
 
+  it('MUST refuse a DPoP proof signed with RS256 from the FAPI client, at the token endpoint and at UserInfo (FAPI 2.0 SP §5.4.1)', async () => {
+    const rsa = await generateKeyPair('PS256', { extractable: true });
+    const { params, verifier } = await codeThroughPar(oauth.DPoP(client, rsa));
+    const refused = await oauth.authorizationCodeGrantRequest(as, client, clientAuth, params, REDIRECT, verifier, { DPoP: oauth.DPoP(client, await generateKeyPair('RS256')), ...insecure });
+    expect(await refused.json()).toMatchObject({ error: 'invalid_dpop_proof', error_description: expect.stringMatching(/PS256, ES256, EdDSA/) });
+
+    const issued = await codeThroughPar(oauth.DPoP(client, rsa));
+    const tokenResponse = await oauth.authorizationCodeGrantRequest(as, client, clientAuth, issued.params, REDIRECT, issued.verifier, { DPoP: oauth.DPoP(client, rsa), ...insecure });
+    const tokens = await oauth.processAuthorizationCodeResponse(as, client, tokenResponse, { expectedNonce: issued.nonce, requireIdToken: true });
+    // The same RSA key (so the same thumbprint the token is bound to), signing with RS256 instead of PS256.
+    const privateJwk = await exportJWK(rsa.privateKey);
+    const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicJwk } = privateJwk;
+    const proof = await new SignJWT({ jti: 'rs256-at-userinfo', htm: 'GET', htu: as.userinfo_endpoint, iat: server.ctx.clock(), ath: accessTokenHash(tokens.access_token) })
+      .setProtectedHeader({ typ: 'dpop+jwt', alg: 'RS256', jwk: publicJwk })
+      .sign(await importJWK({ ...privateJwk, alg: 'RS256' }, 'RS256'));
+    const userinfo = await fetch(as.userinfo_endpoint!, { headers: { authorization: `DPoP ${tokens.access_token}`, dpop: proof } });
+    expect(userinfo.status).toBe(401);
+    expect(userinfo.headers.get('www-authenticate')).toMatch(/^DPoP .*error="invalid_dpop_proof"/);
+  });
+
   it('MUST refuse a code older than 60 seconds (FAPI 2.0 SP §5.3.2.1)', async () => {
     const dpopKeys = await generateKeyPair('ES256');
     const { params, verifier } = await codeThroughPar(oauth.DPoP(client, dpopKeys));
@@ -89,4 +110,5 @@ describe(`FAPI 2.0 client profile end to end with oauth4webapi (${backendName})`
     const body = await tokenResponse.json();
     expect(body.error).toBe('invalid_grant');
   });
+
 });

@@ -47,9 +47,16 @@ describe(`RFC 6749 §4.1.1 authorization request checks (${backendName})`, () =>
     });
 
     it('MUST NOT echo a state that would fail validation, and picks the response mode', () => {
-      expect(responseTarget({ state: 'abc' }, REDIRECT_URI, 'c1')).toEqual({ clientId: 'c1', redirectUri: REDIRECT_URI, responseMode: 'query', state: 'abc' });
-      expect(responseTarget({ state: ['a', 'b'], response_mode: 'form_post' }, REDIRECT_URI, 'c1')).toMatchObject({ state: null, responseMode: 'form_post' });
-      expect(responseTarget({ state: 'x'.repeat(2049) }, REDIRECT_URI, 'c1').state).toBeNull();
+      expect(responseTarget({ state: 'abc' }, REDIRECT_URI, client)).toEqual({ clientId: client.clientId, redirectUri: REDIRECT_URI, responseMode: 'query', state: 'abc' });
+      expect(responseTarget({ state: ['a', 'b'], response_mode: 'form_post' }, REDIRECT_URI, client)).toMatchObject({ state: null, responseMode: 'form_post' });
+      expect(responseTarget({ state: 'x'.repeat(2049) }, REDIRECT_URI, client).state).toBeNull();
+    });
+
+    it('carries the JARM signing alg for a JWT response mode, so the response needs no second read of the client', () => {
+      const jarm = { ...client, metadata: { ...client.metadata, authorization_signed_response_alg: 'PS256' } };
+      expect(responseTarget({ response_mode: 'jwt' }, REDIRECT_URI, jarm)).toMatchObject({ responseMode: 'query.jwt', signingAlg: 'PS256' });
+      expect(responseTarget({ response_mode: 'form_post.jwt' }, REDIRECT_URI, client)).toMatchObject({ responseMode: 'form_post.jwt', signingAlg: 'RS256' });
+      expect(responseTarget({ response_mode: 'query' }, REDIRECT_URI, jarm)).not.toHaveProperty('signingAlg');
     });
   });
 

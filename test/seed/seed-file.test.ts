@@ -66,6 +66,25 @@ describe('seed file validation', () => {
     expect(problem({ clients: [{ ...web, userinfo_signed_response_alg: 'none' }] })).toBe('clients[0] (client_id "web"): userinfo_signed_response_alg must be one of RS256, PS256, ES256, EdDSA');
   });
 
+  it('accepts a FAPI 2.0 client: the profile with its defaults, pushed requests and request object metadata', () => {
+    const fapi = {
+      client_id: 'fapi', profile: 'fapi2', redirect_uris: ['https://rp.example/cb'], token_endpoint_auth_method: 'private_key_jwt',
+      jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0' }] },
+      require_pushed_authorization_requests: true, require_signed_request_object: true, request_object_signing_alg: 'PS256', request_uris: ['https://rp.example/request.jwt'],
+    };
+    expect(validateSeed({ clients: [fapi] }, options).clients?.[0]).toEqual(fapi);
+    expect(problem({ clients: [{ ...fapi, profile: 'fapi1' }] })).toBe('clients[0] (client_id "fapi"): profile must be one of fapi2');
+    expect(problem({ clients: [{ ...fapi, token_endpoint_auth_method: 'client_secret_basic', client_secret: 's'.repeat(32) }] })).toBe(
+      'clients[0] (client_id "fapi"): profile fapi2: token_endpoint_auth_method must be private_key_jwt, tls_client_auth, self_signed_tls_client_auth (FAPI 2.0 SP 5.3.2.1)',
+    );
+    expect(problem({ clients: [{ ...fapi, request_object_signing_alg: 'HS256' }] })).toMatch(/^clients\[0\] \(client_id "fapi"\): request_object_signing_alg must be one of none, /);
+  });
+
+  it('accepts conformance/seed.json, the conformance suite clients (FAPI 2.0 among them)', () => {
+    const conformance = JSON.parse(readFileSync(new URL('../../conformance/seed.json', import.meta.url), 'utf8'));
+    expect(validateSeed(conformance, options).clients?.filter((c) => c.profile === 'fapi2')).toHaveLength(10);
+  });
+
   it('applies production redirect rules when the server runs in production', () => {
     expect(problem({ clients: [{ ...web, redirect_uris: ['http://rp.example/cb'] }] }, true)).toBe(
       'clients[0] (client_id "web"): redirect_uri must be https in production (native clients may use loopback IPs)',
