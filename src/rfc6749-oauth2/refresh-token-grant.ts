@@ -1,6 +1,9 @@
 /**
  * The refresh token grant with rotation on every use: the presented token is consumed and its child
- * inserted in one transaction; a consumed token that comes back revokes the whole grant.
+ * inserted in one transaction; a consumed token that comes back revokes the whole grant. A FAPI 2.0
+ * client's refresh token is not rotated: FAPI 2.0 SP discourages rotation for its confidential,
+ * sender-constrained clients and requires that a retry with the previous token succeed, which a
+ * token that stays valid does whatever the retry's DPoP key.
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-6 (the scope may only narrow: scope-policy.ts)
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-10.4 (bound to the client)
  * @spec https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2 (rotation and reuse detection; an opt-in grace period for retries)
@@ -8,11 +11,13 @@
  * @spec https://www.rfc-editor.org/rfc/rfc8707#section-2.2 (resource: a subset of the grant's; the refresh token keeps the grant)
  * @spec https://www.rfc-editor.org/rfc/rfc9449#section-5 (a bound refresh token needs a proof by its key)
  * @spec https://www.rfc-editor.org/rfc/rfc8705#section-4 (a certificate-bound one, the same certificate)
+ * @spec https://openid.net/specs/fapi-security-profile-2_0-final.html#section-5.3.2.1 (clause 10 and Note 2: no rotation unless a retry succeeds)
  */
 import { OAuthError } from '../errors/oauth-error.js';
 import { scopeList } from '../oidc-core/claims.js';
 import { checkBoundKey } from '../rfc9449-dpop/dpop-binding.js';
 import { checkBoundCertificate } from '../rfc8705-mtls/certificate-binding.js';
+import { isFapi2Client } from '../fapi2-security-profile/client-profile.js';
 import { narrowResources } from '../rfc8707-resource-indicators/resource-policy.js';
 import type { GrantModule } from '../server/grant-registry.js';
 import { hashHandle } from '../tokens/handles.js';
@@ -61,19 +66,22 @@ export const refreshTokenGrant: GrantModule<RefreshTokenInput> = {
       user = grant.userId ? await ctx.stores.users.findById(grant.userId) : undefined;
       if (!user) throw invalidGrant('the authorization grant is no longer valid', 'RFC6749-6-4');
     }
+    // FAPI 2.0 SP §5.3.2.1: the presented token stays valid and the answer carries no new one (RFC 6749 §6 lets the server choose).
+    const rotate = !isFapi2Client(client.metadata);
     const tokens = await issueTokenSet(ctx, {
       grant,
       client,
       scope,
       audience,
       // RFC 6749 §6: a new refresh token keeps the scope of the one presented, whatever was narrowed.
-      refreshScope: presented.scope,
+      refreshScope: rotate ? presented.scope : undefined,
       // OIDC Core §12.2: same sub and auth_time (both from the grant); no nonce on refresh.
       idToken: user ? { user, nonce: null } : undefined,
       dpopJkt,
       certThumbprint,
     });
 
+    if (!rotate) return { body: tokens.body, userId: grant.userId, details: { ...tokens.summary, rotated: false }, newRows: tokens.rows };
     return {
       body: tokens.body,
       userId: grant.userId,

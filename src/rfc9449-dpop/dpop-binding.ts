@@ -32,11 +32,15 @@ export async function endpointProof(ctx: Context, req: Request, path: string, cl
 
 /**
  * The thumbprint of the token request's valid proof, or undefined when it sends none. A client
- * registered with dpop_bound_access_tokens must send one (§5.2).
+ * registered with dpop_bound_access_tokens must send one (§5.2): a request without the DPoP header
+ * lacks something required, which is invalid_request (RFC 6749 §5.2); invalid_dpop_proof is for a
+ * proof that is there and wrong.
  */
 export async function tokenRequestProof(ctx: Context, req: Request, client: ClientRecord): Promise<string | undefined> {
   const jkt = await endpointProof(ctx, req, PATHS.token, client);
-  if (jkt === undefined && client.metadata.dpop_bound_access_tokens === true) throw invalidProof('this client must send a DPoP proof with every token request', 'RFC9449-5.2-1');
+  if (jkt === undefined && client.metadata.dpop_bound_access_tokens === true) {
+    throw new OAuthError('invalid_request', 'this client must send a DPoP proof with every token request', { requirement: 'RFC9449-5.2-1' });
+  }
   return jkt;
 }
 

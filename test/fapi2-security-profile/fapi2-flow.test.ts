@@ -29,7 +29,7 @@ describe(`FAPI 2.0 client profile end to end with oauth4webapi (${backendName})`
     const keys = await generateKeyPair('ES256', { extractable: true });
     clientAuth = oauth.PrivateKeyJwt({ key: keys.privateKey, kid: 'rp-1' });
     const jwks = { keys: [{ ...(await exportJWK(keys.publicKey)), kid: 'rp-1', alg: 'ES256' }] };
-    await createClient(server.ctx, { client_id: 'fapi-rp', profile: 'fapi2', token_endpoint_auth_method: 'private_key_jwt', jwks, redirect_uris: [REDIRECT], scope: 'openid profile' });
+    await createClient(server.ctx, { client_id: 'fapi-rp', profile: 'fapi2', token_endpoint_auth_method: 'private_key_jwt', jwks, redirect_uris: [REDIRECT], scope: 'openid profile offline_access', grant_types: ['authorization_code', 'refresh_token'] });
     await createUser(server.ctx, { username: 'dana', password: PASSWORD });
     const issuer = new URL(server.issuer);
     as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...insecure }));
@@ -37,12 +37,12 @@ describe(`FAPI 2.0 client profile end to end with oauth4webapi (${backendName})`
   afterAll(() => server.close());
 
   /** PAR with a DPoP proof, then the browser through the request_uri; the code and what redeeming it needs. */
-  async function codeThroughPar(DPoP: oauth.DPoPHandle) {
+  async function codeThroughPar(DPoP: oauth.DPoPHandle, scope = 'openid profile') {
     const verifier = oauth.generateRandomCodeVerifier();
     const state = oauth.generateRandomState();
     const nonce = oauth.generateRandomNonce();
     const pushedResponse = await oauth.pushedAuthorizationRequest(as, client, clientAuth, {
-      redirect_uri: REDIRECT, response_type: 'code', scope: 'openid profile', state, nonce,
+      redirect_uri: REDIRECT, response_type: 'code', scope, state, nonce,
       code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
     }, { DPoP, ...insecure });
     const pushed = await oauth.processPushedAuthorizationResponse(as, client, pushedResponse);
@@ -98,6 +98,25 @@ describe(`FAPI 2.0 client profile end to end with oauth4webapi (${backendName})`
     const userinfo = await fetch(as.userinfo_endpoint!, { headers: { authorization: `DPoP ${tokens.access_token}`, dpop: proof } });
     expect(userinfo.status).toBe(401);
     expect(userinfo.headers.get('www-authenticate')).toMatch(/^DPoP .*error="invalid_dpop_proof"/);
+  });
+
+  it('MUST NOT rotate a FAPI client\'s refresh token: it stays valid, and each refresh with any DPoP key gets a bound access token (FAPI 2.0 SP §5.3.2.1)', async () => {
+    const DPoP = oauth.DPoP(client, await generateKeyPair('ES256'));
+    const { params, verifier, nonce } = await codeThroughPar(DPoP, 'openid profile offline_access');
+    const tokenResponse = await oauth.authorizationCodeGrantRequest(as, client, clientAuth, params, REDIRECT, verifier, { DPoP, ...insecure });
+    const tokens = await oauth.processAuthorizationCodeResponse(as, client, tokenResponse, { expectedNonce: nonce, requireIdToken: true });
+    expect(tokens.refresh_token).toEqual(expect.any(String));
+    // A client that lost an answer retries with the same refresh token, and a new DPoP key, much later: it must succeed.
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      server.ctx.clock.advance(30);
+      const retrying: oauth.Client = { ...client, [oauth.clockSkew]: 30 * (attempt + 1) };
+      const another = oauth.DPoP(retrying, await generateKeyPair('ES256'));
+      const response = await oauth.refreshTokenGrantRequest(as, retrying, clientAuth, tokens.refresh_token!, { DPoP: another, ...insecure });
+      const refreshed = await oauth.processRefreshTokenResponse(as, retrying, response);
+      expect(refreshed.refresh_token).toBeUndefined();
+      expect(refreshed.token_type).toBe('dpop');
+      expect((await oauth.userInfoRequest(as, retrying, refreshed.access_token, { DPoP: another, ...insecure })).status).toBe(200);
+    }
   });
 
   it('MUST refuse a code older than 60 seconds (FAPI 2.0 SP §5.3.2.1)', async () => {

@@ -129,7 +129,7 @@ describe(`RFC 9449 DPoP at the token endpoint (${backendName})`, () => {
     it('MUST refuse a token request without a proof from a client registered with dpop_bound_access_tokens', async () => {
       const issued = await issueCode(ctx, { clientId: 'web-dpop-only', userId: user.id });
       const form = { grant_type: 'authorization_code', code: issued.code, redirect_uri: REDIRECT, code_verifier: issued.verifier };
-      await expectUnchanged(() => postToken(app, form, credentials('web-dpop-only')), 400, 'invalid_dpop_proof');
+      await expectUnchanged(() => postToken(app, form, credentials('web-dpop-only')), 400, 'invalid_request');
       const bound = await postToken(app, form, { ...credentials('web-dpop-only'), ...(await proofHeader()) });
       expect(bound.body.token_type).toBe('DPoP');
     });
