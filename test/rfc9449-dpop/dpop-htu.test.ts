@@ -28,7 +28,7 @@ describe(`RFC 9449 §4.3 htu against the endpoint's published URLs (${backendNam
     it('MUST accept a proof made for the alias URL of the endpoint, where a certificate-bound client calls it', async () => {
       const check = { method: 'POST', url: endpointUrls(ctx, '/token') };
       const proof = await dpopProof(key, { htu: 'https://mtls.localhost:3443/token', iat: ctx.clock() });
-      expect(await verifyDpopProof(ctx, proof, check)).toEqual({ jkt: key.jkt });
+      expect((await verifyDpopProof(ctx, proof, check)).jkt).toBe(key.jkt);
     });
 
     it('MUST still refuse a proof for another endpoint of the alias host, or for another host', async () => {
