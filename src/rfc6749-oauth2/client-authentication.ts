@@ -8,13 +8,15 @@
  * @spec https://www.rfc-editor.org/rfc/rfc8705#section-2 (tls_client_auth, self_signed_tls_client_auth: rfc8705-mtls/)
  */
 import type { X509Certificate } from 'node:crypto';
+import type { Request } from 'express';
 import { secretMatches } from '../clients/client-service.js';
 import { challengeHeader, OAuthError } from '../errors/oauth-error.js';
 import { ILL_FORMED_TEXT, isWellFormedEncoded, utf8Text } from '../http/text-input.js';
 import { authenticateWithAssertion } from '../rfc7523-jwt-client-auth/client-assertion.js';
 import { authenticateWithCertificate, usesCertificateAuth } from '../rfc8705-mtls/certificate-client-auth.js';
+import { presentedCertificate } from '../rfc8705-mtls/presented-certificate.js';
 import { validateParams, type Params } from '../schema/validator.js';
-import type { ClientAuthFailureCause } from '../security/audit-client-auth.js';
+import { auditedClientAuthentication, type ClientAuthFailureCause } from '../security/audit-client-auth.js';
 import type { Context } from '../server/context.js';
 import type { ClientMetadata, ClientRecord } from '../storage/stores.js';
 import { clientAuthenticationSchema, type ClientAuthenticationParams } from './client-authentication.schema.js';
@@ -116,4 +118,13 @@ export async function authenticateClient(ctx: Context, presented: PresentedCrede
   requireRegisteredMethod(client, 'client_secret_post', false);
   if (!secretMatches(client, input.client_secret)) throw failure(GENERIC_FAILURE, false, 'RFC6749-3.2.1-1', 'wrong_secret');
   return { client, method: 'client_secret_post' };
+}
+
+/**
+ * The client of a request to an endpoint that authenticates clients (token, PAR, introspection,
+ * revocation, device authorization): from its Authorization header, its parameters and, read only
+ * for a client that authenticates with one, its TLS certificate; a failure is audited.
+ */
+export function authenticateRequestClient(ctx: Context, req: Request, params: Params): Promise<AuthenticatedClient> {
+  return auditedClientAuthentication(ctx, req, () => authenticateClient(ctx, { authorization: req.get('authorization'), params, certificate: () => presentedCertificate(ctx, req) }));
 }

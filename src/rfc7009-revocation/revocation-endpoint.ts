@@ -22,13 +22,11 @@ import { formBody, formParams } from '../http/params.js';
 import { postOnlyRouter } from '../http/post-endpoint.js';
 import { noStore } from '../http/respond.js';
 import { CLIENT_AUTH_SIGNING_ALGS, contributeMetadata, PATHS } from '../oidc-discovery/provider-metadata.js';
-import { authenticateClient } from '../rfc6749-oauth2/client-authentication.js';
-import { presentedCertificate } from '../rfc8705-mtls/presented-certificate.js';
+import { authenticateRequestClient } from '../rfc6749-oauth2/client-authentication.js';
 import { findPresentedToken, type PresentedToken } from '../rfc7662-introspection/presented-token.js';
 import { checkOptionalProof } from '../rfc9449-dpop/dpop-binding.js';
 import { validateParams, type Params } from '../schema/validator.js';
 import { requestOrigin } from '../security/audit.js';
-import { auditedClientAuthentication } from '../security/audit-client-auth.js';
 import type { Context } from '../server/context.js';
 import type { ClientRecord } from '../storage/stores.js';
 import { revocationSchema, type RevocationParams } from './revocation.schema.js';
@@ -62,7 +60,7 @@ function validateParameters(_ctx: Context, exchange: Revocation): void {
 }
 
 async function authenticate(ctx: Context, exchange: Revocation): Promise<void> {
-  exchange.client = (await auditedClientAuthentication(ctx, exchange.req, () => authenticateClient(ctx, { authorization: exchange.req.get('authorization'), params: exchange.params, certificate: () => presentedCertificate(ctx, exchange.req) }))).client;
+  exchange.client = (await authenticateRequestClient(ctx, exchange.req, exchange.params)).client;
 }
 
 /** Extension hook, RFC 9449: a proof sent here is checked like at the token endpoint. */

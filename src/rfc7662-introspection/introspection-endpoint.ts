@@ -17,11 +17,9 @@ import { formBody, formParams } from '../http/params.js';
 import { postOnlyRouter } from '../http/post-endpoint.js';
 import { sendJson } from '../http/respond.js';
 import { CLIENT_AUTH_SIGNING_ALGS, contributeMetadata, PATHS } from '../oidc-discovery/provider-metadata.js';
-import { authenticateClient } from '../rfc6749-oauth2/client-authentication.js';
-import { presentedCertificate } from '../rfc8705-mtls/presented-certificate.js';
+import { authenticateRequestClient } from '../rfc6749-oauth2/client-authentication.js';
 import { checkOptionalProof } from '../rfc9449-dpop/dpop-binding.js';
 import { validateParams, type Params } from '../schema/validator.js';
-import { auditedClientAuthentication } from '../security/audit-client-auth.js';
 import { applyRateLimit } from '../security/rate-limit-middleware.js';
 import type { Context } from '../server/context.js';
 import type { ClientRecord } from '../storage/stores.js';
@@ -61,7 +59,7 @@ function validateParameters(_ctx: Context, exchange: Introspection): void {
 }
 
 async function authenticate(ctx: Context, exchange: Introspection): Promise<void> {
-  const { client, method } = await auditedClientAuthentication(ctx, exchange.req, () => authenticateClient(ctx, { authorization: exchange.req.get('authorization'), params: exchange.params, certificate: () => presentedCertificate(ctx, exchange.req) }));
+  const { client, method } = await authenticateRequestClient(ctx, exchange.req, exchange.params);
   if (method === 'none') throw new OAuthError('invalid_client', 'the introspection endpoint requires client authentication', { requirement: 'RFC7662-2.1-2', status: 401 });
   exchange.client = client;
 }

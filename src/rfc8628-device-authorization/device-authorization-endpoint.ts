@@ -16,12 +16,10 @@ import { formBody, formParams } from '../http/params.js';
 import { postOnlyRouter } from '../http/post-endpoint.js';
 import { sendJson } from '../http/respond.js';
 import { contributeMetadata, PATHS } from '../oidc-discovery/provider-metadata.js';
-import { authenticateClient } from '../rfc6749-oauth2/client-authentication.js';
-import { presentedCertificate } from '../rfc8705-mtls/presented-certificate.js';
+import { authenticateRequestClient } from '../rfc6749-oauth2/client-authentication.js';
 import { authorizationRequestScope } from '../rfc6749-oauth2/scope-policy.js';
 import { validateParams, type Params } from '../schema/validator.js';
 import { requestOrigin } from '../security/audit.js';
-import { auditedClientAuthentication } from '../security/audit-client-auth.js';
 import type { Context } from '../server/context.js';
 import type { ClientRecord, DeviceAuthorizationRecord } from '../storage/stores.js';
 import { hashHandle, newHandle } from '../tokens/handles.js';
@@ -64,7 +62,7 @@ function validateParameters(_ctx: Context, request: DeviceRequest): void {
 
 async function authenticate(ctx: Context, request: DeviceRequest): Promise<void> {
   // §3.1: client authentication exactly as at the token endpoint; a public client sends client_id.
-  request.client = (await auditedClientAuthentication(ctx, request.req, () => authenticateClient(ctx, { authorization: request.req.get('authorization'), params: request.params, certificate: () => presentedCertificate(ctx, request.req) }))).client;
+  request.client = (await authenticateRequestClient(ctx, request.req, request.params)).client;
 }
 
 function checkGrantAllowed(_ctx: Context, request: DeviceRequest): void {

@@ -21,15 +21,13 @@ import { sendJson } from '../http/respond.js';
 import { contributeMetadata, PATHS } from '../oidc-discovery/provider-metadata.js';
 import { checkRedirectUri } from '../rfc6749-oauth2/authorization-request.js';
 import { authorizationRequestSchema } from '../rfc6749-oauth2/authorization-request.schema.js';
-import { presentedCertificate } from '../rfc8705-mtls/presented-certificate.js';
-import { authenticateClient } from '../rfc6749-oauth2/client-authentication.js';
+import { authenticateRequestClient } from '../rfc6749-oauth2/client-authentication.js';
 import { requiresSignedRequestObject } from '../rfc9101-jar/request-object-policy.js';
 import { requestObjectParameters } from '../rfc9101-jar/request-resolution.js';
 import { endpointProof } from '../rfc9449-dpop/dpop-binding.js';
 import { invalidProof } from '../rfc9449-dpop/dpop-proof.js';
 import { nonceHeaders } from '../rfc9449-dpop/dpop-nonce.js';
 import { validateParams, type Params } from '../schema/validator.js';
-import { auditedClientAuthentication } from '../security/audit-client-auth.js';
 import { validatedRequest } from '../server/authorization-endpoint.js';
 import type { Context } from '../server/context.js';
 import type { ClientRecord } from '../storage/stores.js';
@@ -69,7 +67,7 @@ function parseForm(_ctx: Context, pushed: PushedRequest): void {
 
 async function authenticate(ctx: Context, pushed: PushedRequest): Promise<void> {
   // §2: exactly as at the token endpoint; a public client identifies itself with client_id.
-  pushed.client = (await auditedClientAuthentication(ctx, pushed.req, () => authenticateClient(ctx, { authorization: pushed.req.get('authorization'), params: pushed.form, certificate: () => presentedCertificate(ctx, pushed.req) }))).client;
+  pushed.client = (await authenticateRequestClient(ctx, pushed.req, pushed.form)).client;
   if (pushed.input.client_id !== undefined && pushed.input.client_id !== pushed.client.clientId) {
     throw new OAuthError('invalid_request', 'client_id must be the authenticated client', { requirement: 'RFC9126-2.1-1' });
   }

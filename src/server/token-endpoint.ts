@@ -15,11 +15,9 @@ import { formBody, formParams } from '../http/params.js';
 import { postOnlyRouter } from '../http/post-endpoint.js';
 import { sendJson } from '../http/respond.js';
 import { PATHS } from '../oidc-discovery/provider-metadata.js';
-import { authenticateClient } from '../rfc6749-oauth2/client-authentication.js';
-import { presentedCertificate } from '../rfc8705-mtls/presented-certificate.js';
+import { authenticateRequestClient } from '../rfc6749-oauth2/client-authentication.js';
 import { tokenRequestCertificate } from '../rfc8705-mtls/certificate-binding.js';
 import { requestOrigin } from '../security/audit.js';
-import { auditedClientAuthentication } from '../security/audit-client-auth.js';
 import type { TokenResponseBody } from '../rfc6749-oauth2/token-response.js';
 import { tokenRequestProof } from '../rfc9449-dpop/dpop-binding.js';
 import { nonceHeaders } from '../rfc9449-dpop/dpop-nonce.js';
@@ -71,7 +69,7 @@ function validateGrantParameters(_ctx: Context, exchange: TokenExchange): void {
 }
 
 async function authenticate(ctx: Context, exchange: TokenExchange): Promise<void> {
-  const authenticated = await auditedClientAuthentication(ctx, exchange.req, () => authenticateClient(ctx, { authorization: exchange.req.get('authorization'), params: exchange.params, certificate: () => presentedCertificate(ctx, exchange.req) }));
+  const authenticated = await authenticateRequestClient(ctx, exchange.req, exchange.params);
   exchange.client = authenticated.client;
 }
 
