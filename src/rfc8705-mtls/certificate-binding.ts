@@ -33,7 +33,6 @@ export function tokenRequestCertificate(ctx: Context, req: Request, client: Clie
   return certificateThumbprint(certificate);
 }
 
-
 /** A certificate-bound refresh token is used only over a connection with the same certificate. */
 export function checkBoundCertificate(bound: string | null | undefined, presented: string | undefined): void {
   if (!bound) return;

@@ -77,13 +77,16 @@ export function requestTimeouts(config: Pick<Config, 'httpHeadersTimeout' | 'htt
   return { headersTimeout, requestTimeout, connectionsCheckingInterval };
 }
 
+/** Castellan terminates TLS itself when both TLS_CERT_FILE and TLS_KEY_FILE are set. */
+const terminatesTls = (config: Pick<Config, 'tlsCertFile' | 'tlsKeyFile'>): boolean => Boolean(config.tlsCertFile && config.tlsKeyFile);
+
 /** The plain-http redirector runs only beside an https listener, on HTTP_REDIRECT_PORT. */
 export function redirectListenerEnabled(config: Pick<Config, 'tlsCertFile' | 'tlsKeyFile' | 'httpRedirectPort'>): boolean {
-  return Boolean(config.tlsCertFile && config.tlsKeyFile) && config.httpRedirectPort !== undefined;
+  return terminatesTls(config) && config.httpRedirectPort !== undefined;
 }
 
 export function createListeners(config: TlsSettings, app: Express): Listeners {
-  const secure = Boolean(config.tlsCertFile && config.tlsKeyFile);
+  const secure = terminatesTls(config);
   // Requests and responses built with the app's prototypes (see express-request-classes.ts).
   const classes = expressRequestClasses(app);
   const timeouts = requestTimeouts(config);

@@ -58,7 +58,6 @@ export class ConnectionDispatcher {
   /** A worker that listens: it takes its turn from now on, starting with any connection waiting. */
   add(worker: HandoffTarget): void {
     if (!this.ready.includes(worker)) this.ready.push(worker);
-    this.unconfirmed.set(worker.id, this.unconfirmed.get(worker.id) ?? new Map());
     for (const entry of this.waiting.splice(0)) {
       clearTimeout(entry.timer);
       this.dispatch(entry.socket, entry.listener);
