@@ -6,6 +6,7 @@
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#ScopeClaims (scope claims go to userinfo when an access token is issued)
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#ClaimsParameter
  * @spec https://openid.net/specs/openid-connect-core-1_0.html#RefreshTokenResponse
+ * @spec https://openid.net/specs/openid-connect-backchannel-1_0.html#BCSupport (sid in ID tokens)
  */
 import { tokenLifetime } from '../clients/token-lifetimes.js';
 import { hash } from 'node:crypto';
@@ -45,6 +46,13 @@ export function accessTokenHash(accessToken: string, alg: string): string {
   return digest.subarray(0, digest.length / 2).toString('base64url');
 }
 
+/**
+ * Back-Channel Logout §2.1: sid names the OP session a later logout token ends, so it goes to the
+ * clients that registered a backchannel_logout_uri (the only ones a logout token reaches). Other
+ * clients have no use for it, and an ID token carries no more than its reader needs.
+ */
+export const carriesSid = (client: ClientRecord): boolean => typeof client.metadata.backchannel_logout_uri === 'string';
+
 /** Claim names the claims parameter requested for the ID token, limited to user claims we hold. */
 export function requestedIdTokenClaims(grant: GrantRecord): string[] {
   const requested = grant.claims?.id_token;
@@ -72,7 +80,7 @@ export async function mintIdToken(ctx: Context, request: IdTokenRequest): Promis
   if (request.nonce) payload.nonce = request.nonce;
   if (grant.acr) payload.acr = grant.acr;
   if (grant.amr && grant.amr.length > 0) payload.amr = grant.amr;
-  if (grant.sid) payload.sid = grant.sid;
+  if (grant.sid && carriesSid(client)) payload.sid = grant.sid;
   if (request.accessToken !== undefined) payload.at_hash = accessTokenHash(request.accessToken, alg);
   return ctx.keystore.sign(payload, { alg });
 }

@@ -16,6 +16,7 @@ import type { AuditEvent, AuthorizationCodeRecord, ClientRecord, ConsentRecord, 
 import { hashHandle, newHandle, newId } from '../tokens/handles.js';
 import { scopeList } from '../oidc-core/claims.js';
 import { requireAuthTime } from '../oidc-core/claims-parameter.js';
+import { usePushedRequest } from '../rfc9126-par/pushed-request-uri.js';
 import type { AuthorizationRequest } from './authorization-request.js';
 
 export interface CodeIssue {
@@ -118,15 +119,16 @@ export async function issueAuthorizationCode(ctx: Context, issue: CodeIssue, cli
 }
 
 /**
- * Completes an authorization: consumes the interaction (when there is one) and issues the code in
- * one transaction, so a replayed approval issues nothing. Through a session whose remembered consent
+ * Completes an authorization: consumes the interaction and the pushed request (when there are) and
+ * issues the code in one transaction, so a replayed approval issues nothing. Through a session whose remembered consent
  * already covers the scope there is nothing to check or update: grant, code and audit event are
  * written in one atomic insert (the common silent re-authorization).
  */
 export async function completeAuthorization(ctx: Context, issue: CodeIssue, interactionUidHash?: string): Promise<IssuedCode> {
   // Read before the transaction: on SQLite a read outside it would wait for the transaction's own turn.
   const client = await clientOf(ctx, issue);
-  if (interactionUidHash === undefined && issue.consent && widenedConsent(issue.consent, issue.scope) === undefined) {
+  const pushed = issue.request.pushedRequestHash;
+  if (interactionUidHash === undefined && pushed === undefined && issue.consent && widenedConsent(issue.consent, issue.scope) === undefined) {
     const now = ctx.clock();
     const { code, grant, row, event } = buildCode(ctx, issue, client, now);
     await ctx.stores.insertNewRows({ grants: [grant], authorizationCodes: [row], auditEvents: [{ event, at: now }] });
@@ -136,6 +138,7 @@ export async function completeAuthorization(ctx: Context, issue: CodeIssue, inte
     if (interactionUidHash !== undefined && !(await ctx.stores.interactions.take(interactionUidHash, tx))) {
       throw new OAuthError('invalid_request', 'This sign-in request was already completed', { requirement: 'RFC6749-10.12-2' });
     }
+    if (pushed !== undefined) await usePushedRequest(ctx, issue.request.clientId, pushed, tx);
     return issueAuthorizationCode(ctx, issue, client, tx);
   });
 }

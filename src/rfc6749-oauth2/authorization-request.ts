@@ -49,6 +49,8 @@ export interface AuthorizationRequest {
    * in interactions stored before it was recorded, which get the JARM default RS256).
    */
   responseSigningAlg?: Alg;
+  /** RFC 9126: the pushed request this came from (SHA-256 of its handle), used up when the code is issued. */
+  pushedRequestHash?: string;
 }
 
 /** Where a redirected answer goes, known as soon as the redirect_uri is proven. */

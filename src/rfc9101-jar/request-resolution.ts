@@ -17,7 +17,7 @@
  */
 import { OAuthError } from '../errors/oauth-error.js';
 import { contributeMetadata } from '../oidc-discovery/provider-metadata.js';
-import { isPushedRequestUri, redeemPushedRequest } from '../rfc9126-par/pushed-request-uri.js';
+import { isPushedRequestUri, readPushedRequest } from '../rfc9126-par/pushed-request-uri.js';
 import { validateParams, type Params } from '../schema/validator.js';
 import type { Context } from '../server/context.js';
 import type { ClientRecord } from '../storage/stores.js';
@@ -41,6 +41,8 @@ export type RequestSource = 'plain' | 'pushed' | 'request_object';
 export interface ResolvedRequest {
   params: Params;
   source: RequestSource;
+  /** For a pushed request: its handle's hash, used up when the code is issued. */
+  pushedRequestHash?: string;
 }
 
 /** Whether the request carries `request` or `request_uri`, so there is something to resolve. */
@@ -61,7 +63,10 @@ export async function resolveAuthorizationParams(ctx: Context, client: ClientRec
     throw new OAuthError('invalid_request', 'request and request_uri must not be used together', { requirement: 'RFC9101-5-1' });
   }
   if (requestUri !== undefined) {
-    if (isPushedRequestUri(requestUri)) return { params: await redeemPushedRequest(ctx, client, requestUri), source: 'pushed' };
+    if (isPushedRequestUri(requestUri)) {
+      const pushed = await readPushedRequest(ctx, client, requestUri);
+      return { params: pushed.params, source: 'pushed', pushedRequestHash: pushed.handleHash };
+    }
     return { params: await requestObjectParameters(ctx, client, await fetchRequestObject(ctx, client, requestUri)), source: 'request_object' };
   }
   return { params: await requestObjectParameters(ctx, client, request!), source: 'request_object' };

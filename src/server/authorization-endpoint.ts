@@ -51,6 +51,8 @@ interface Authorization extends AuthorizationProgress {
   redirectUri: string;
   /** Where the parameters came from: the request itself, a pushed request or a request object. */
   source: RequestSource;
+  /** For a pushed request: its handle's hash, kept with the validated request. */
+  pushedRequestHash?: string;
   /** Set once the redirect_uri is proven: from then on errors go back to the client. */
   target?: ResponseTarget;
   /** Present when resumed by the login, MFA or consent page. */
@@ -89,6 +91,7 @@ async function requestObjectOrPushed(ctx: Context, authorization: Authorization)
   authorization.target = undefined;
   authorization.params = resolved.params;
   authorization.source = resolved.source;
+  authorization.pushedRequestHash = resolved.pushedRequestHash;
 }
 
 async function clientAndRedirectUri(ctx: Context, authorization: Authorization): Promise<void> {
@@ -144,6 +147,7 @@ async function validate(ctx: Context, authorization: Authorization): Promise<voi
   // First: a request that had to be pushed (or signed) is refused whatever else it says.
   checkRequestSource(ctx, authorization.client, authorization.source);
   authorization.request = await validatedRequest(ctx, authorization.client, authorization.redirectUri, authorization.params);
+  if (authorization.pushedRequestHash !== undefined) authorization.request.pushedRequestHash = authorization.pushedRequestHash;
 }
 
 /** Hands the browser to an interaction page, opening the interaction when the endpoint is first asked. */

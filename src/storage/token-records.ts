@@ -152,9 +152,12 @@ export interface PushedRequestRecord {
 
 export interface PushedRequestStore {
   insert(record: PushedRequestRecord, tx?: Tx): Promise<void>;
+  /** The request's parameters when it exists, belongs to `clientId`, is unexpired at `now` and unused; else undefined. */
+  find(handleHash: string, clientId: string, now: number): Promise<PushedRequestRecord['params'] | undefined>;
   /**
-   * Marks the request used and returns its parameters, only when it exists, belongs to `clientId`,
-   * is unexpired at `now` and was not used before (one conditional update); undefined otherwise.
+   * Marks the request used, only when it belongs to `clientId` and was not used before (one
+   * conditional update); false otherwise. Expiry is not checked: it was when the request was read,
+   * and the sign-in that read it has its own lifetime.
    */
-  consume(handleHash: string, clientId: string, now: number, tx?: Tx): Promise<PushedRequestRecord['params'] | undefined>;
+  consume(handleHash: string, clientId: string, at: number, tx?: Tx): Promise<boolean>;
 }

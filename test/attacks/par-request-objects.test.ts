@@ -50,7 +50,10 @@ describe('attacks on pushed authorization requests and request objects', () => {
   describe('RFC 9126 request_uri', () => {
     it('§7.3: MUST refuse a replayed request_uri on a page', async () => {
       const requestUri = await pushedUri('web', plainForm('web'));
+      // Visits before a sign-in completes are the user's own reloads (FAPI 2.0 SP §5.3.2.2); once a
+      // code was issued for the request_uri, a replay is refused.
       expect((await rig.authorize({ client_id: 'web', request_uri: requestUri })).status).toBe(303);
+      expect(await rig.codes.code({ client_id: 'web', request_uri: requestUri, redirect_uri: REDIRECT })).toBeTruthy();
       await expectErrorPage(rig, () => rig.authorize({ client_id: 'web', request_uri: requestUri }), /invalid_request_uri/);
     });
 

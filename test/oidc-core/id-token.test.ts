@@ -24,11 +24,17 @@ describe(`OIDC Core §2 ID token (${backendName})`, () => {
 
   beforeAll(async () => {
     ctx = await createTestContext();
-    rsClient = (await createClient(ctx, { client_id: 'rp-rs', client_secret: SECRET, redirect_uris: [REDIRECT] })).record;
+    rsClient = (await createClient(ctx, { client_id: 'rp-rs', client_secret: SECRET, redirect_uris: [REDIRECT], backchannel_logout_uri: 'https://rp.example/backchannel' })).record;
     esClient = (await createClient(ctx, { client_id: 'rp-es', client_secret: SECRET, redirect_uris: [REDIRECT], id_token_signed_response_alg: 'ES256' })).record;
     user = await createUser(ctx, { username: 'carol', password: 'carol long password', claims: { email: 'carol@example.com', email_verified: true, name: 'Carol', phone_number: '+1 555' } });
   });
   afterAll(() => ctx.close());
+
+  it('carries sid only to clients that registered a backchannel_logout_uri (Back-Channel Logout §2.1)', async () => {
+    const claims = await verify(await mintIdToken(ctx, { grant: grant({ clientId: esClient.clientId }), client: esClient, user, nonce: null }), 'rp-es');
+    expect(claims.sid).toBeUndefined();
+    expect(claims.auth_time).toBeDefined();
+  });
 
   it('MUST carry iss, sub, aud, exp, iat, auth_time, nonce, azp, sid, acr and amr (§2, §3.1.3.6)', async () => {
     const g = grant();

@@ -24,7 +24,7 @@ describe(`RP-Initiated Logout §2-§4 request validation (${backendName})`, () =
 
   beforeAll(async () => {
     ctx = await createTestContext();
-    rpA = (await createClient(ctx, { client_id: 'rp-a', client_name: 'RP A', redirect_uris: ['https://rp-a.example/cb'], post_logout_redirect_uris: [LOGOUT_A], token_endpoint_auth_method: 'none' })).record;
+    rpA = (await createClient(ctx, { client_id: 'rp-a', client_name: 'RP A', redirect_uris: ['https://rp-a.example/cb'], post_logout_redirect_uris: [LOGOUT_A], backchannel_logout_uri: 'https://rp-a.example/backchannel', token_endpoint_auth_method: 'none' })).record;
     rpB = (await createClient(ctx, { client_id: 'rp-b', redirect_uris: ['https://rp-b.example/cb'], post_logout_redirect_uris: ['https://rp-b.example/bye'], token_endpoint_auth_method: 'none' })).record;
     user = await createUser(ctx, { username: 'logout-validation', password: 'correct horse battery staple' });
     hintA = await idTokenFor(ctx, rpA, user, { sid: 'sid-a' });

@@ -56,7 +56,7 @@ describe(`RFC 6749 §4.1.3 authorization code grant (${backendName})`, () => {
       expect(active?.grant.id).toBe(issued.grant.id);
       expect(active?.record.scope).toBe('openid offline_access');
       const claims = decodeJwt(response.body.id_token);
-      expect(claims).toMatchObject({ iss: ctx.config.issuer, sub: user.id, aud: 'web', azp: 'web', nonce: issued.record.nonce, sid: issued.grant.sid });
+      expect(claims).toMatchObject({ iss: ctx.config.issuer, sub: user.id, aud: 'web', azp: 'web', nonce: issued.record.nonce });
       expect(claims.email).toBeUndefined();
     });
 

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REDIRECT_URI } from '../support/browser-flow.js';
+import { authorizeUrl, browser, pathOf, REDIRECT_URI, submitLogin } from '../support/browser-flow.js';
 import { backendName } from '../support/test-context.js';
 import { authorizeWithRequestUri, basic, push, pushedParams, pushedRequestUri, redeem, parRig, type ParRig } from './par-fixtures.js';
 
@@ -93,6 +93,24 @@ describe(`RFC 9126 pushed authorization request endpoint (${backendName})`, () =
       expect(again.status).toBe(400);
       expect(again.headers.location).toBeUndefined();
       expect(again.text).toContain('invalid_request_uri');
+    });
+
+    it('accepts a request_uri again until a code is issued for it; only the first sign-in to finish gets one (FAPI 2.0 SP §5.3.2.2)', async () => {
+      const { params, verifier } = pushedParams('web');
+      const requestUri = await pushedRequestUri(rig, 'web', params);
+      // A second tab opened on the same request_uri reaches the login page as well.
+      const late = browser(rig.ctx);
+      const lateStart = await late.get(authorizeUrl({ client_id: 'web', request_uri: requestUri })).expect(303);
+      expect(pathOf(lateStart.headers.location as string)).toMatch(/\/login$/);
+      const landed = await authorizeWithRequestUri(rig, 'web', requestUri);
+      expect((await redeem(rig, 'web', landed.searchParams.get('code')!, verifier)).status).toBe(200);
+      // That tab signs in afterwards: the request_uri is used up, so no second code.
+      const lateLogin = await submitLogin(late, pathOf(lateStart.headers.location as string), rig.username, rig.password);
+      expect(lateLogin.status).toBe(400);
+      expect(lateLogin.headers.location).toBeUndefined();
+      expect(lateLogin.text).toContain('invalid_request_uri');
+      const codes = await rig.ctx.knex('authorization_codes').where({ client_id: 'web', redirect_uri: REDIRECT_URI, code_challenge: params.code_challenge });
+      expect(codes).toHaveLength(1);
     });
 
     it('MUST refuse an expired request_uri', async () => {

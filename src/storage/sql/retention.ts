@@ -40,8 +40,9 @@ const TARGETS: Target[] = [
   // RFC 8628: past expires_at a device code can only be answered expired_token, so the row has no use.
   { table: 'refresh_retry_answers', key: 'parent_hash', column: 'expires_at', cutoff: (now) => now },
   { table: 'device_authorizations', key: 'device_code_hash', column: 'expires_at', cutoff: (now) => now },
-  // RFC 9126 §4: past expires_at a request_uri is refused, so its parameters have no use.
-  { table: 'pushed_authorization_requests', key: 'handle_hash', column: 'expires_at', cutoff: (now) => now },
+  // RFC 9126 §4: past expires_at a request_uri is refused at /authorize, but a sign-in that read it
+  // before then uses it up when its code is issued (up to INTERACTION_TTL later): kept for the grace.
+  { table: 'pushed_authorization_requests', key: 'handle_hash', column: 'expires_at', cutoff: afterGrace },
   { table: 'used_assertions', key: 'key_hash', column: 'expires_at', cutoff: (now) => now },
   // A grant outlives its refresh tokens by the grace period, so replay detection keeps working.
   { table: 'grants', key: 'id', column: 'expires_at', cutoff: afterGrace },
