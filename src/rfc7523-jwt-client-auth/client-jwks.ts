@@ -39,7 +39,7 @@ export class KeyEndpointFault extends Error {
  * document that is no JWK Set is what the client published, and stays a refusal.
  */
 const unavailable = (uri: string, message: string, cause?: unknown) =>
-  new OAuthError('temporarily_unavailable', 'The client key set (jwks_uri) cannot be fetched now; retry later', {
+  new OAuthError('temporarily_unavailable', 'The key set at the jwks_uri cannot be fetched now; retry later', {
     requirement: 'CASTELLAN-JWKS-1', cause: new KeyEndpointFault(uri, message, { cause }), headers: { 'Retry-After': String(JWKS_RETRY_AFTER) },
   });
 

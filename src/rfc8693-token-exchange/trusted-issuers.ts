@@ -42,6 +42,8 @@ export async function verifyTrustedJwt(ctx: Context, token: string, trusted: Tru
     });
     return payload as JWTPayload & { sub: string; exp: number };
   } catch (error) {
+    // The issuer's jwks_uri not answering is an outage (503 temporarily_unavailable, client-jwks.ts), not a bad token.
+    if (error instanceof OAuthError) throw error;
     ctx.logger.info({ err: error, issuer: trusted.issuer }, `${name} from a trusted issuer did not verify`);
     throw new OAuthError('invalid_request', `${name} is invalid: its signature, issuer or expiry does not verify`, { requirement: 'RFC8693-5-3', cause: error });
   }

@@ -81,6 +81,8 @@ async function signedClaims(ctx: Context, jwt: string, alg: string, client: Clie
     });
     return payload;
   } catch (error) {
+    // The client's jwks_uri not answering is an outage (503 temporarily_unavailable, client-jwks.ts), not a bad object.
+    if (error instanceof OAuthError) throw error;
     if (error instanceof errors.JWTExpired || (error instanceof errors.JWTClaimValidationFailed && error.claim === 'nbf')) {
       throw invalidObject(`the request object is outside its validity period (${error.message})`, 'RFC9101-6.3-3', error);
     }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimedIssuer, trustedIssuer, verifyTrustedJwt } from '../../src/rfc8693-token-exchange/trusted-issuers.js';
+import { startFaultyJwksServer } from '../support/faulty-jwks-server.js';
 import { EXTERNAL_ISSUER, exchangeRig, type ExchangeRig } from '../support/token-exchange-fixtures.js';
 
 describe('RFC 8693 §2.1 JWTs of trusted issuers', () => {
@@ -15,6 +16,16 @@ describe('RFC 8693 §2.1 JWTs of trusted issuers', () => {
     expect(await verifyTrustedJwt(rig.ctx, await rig.idp.sign({ sub: 'one' }), trusted, 'subject_token')).toMatchObject({ sub: 'one', iss: EXTERNAL_ISSUER });
     expect(await verifyTrustedJwt(rig.ctx, await rig.idp.sign({ sub: 'two' }), trusted, 'subject_token')).toMatchObject({ sub: 'two' });
     expect(rig.idp.fetches - before).toBeLessThanOrEqual(1);
+  });
+
+  it('answers 503 temporarily_unavailable, not invalid_request, while the issuer\'s jwks_uri is down', async () => {
+    const jwks = await startFaultyJwksServer({ keys: [] });
+    try {
+      const down = { issuer: EXTERNAL_ISSUER, jwks_uri: `${jwks.base}/down` };
+      await expect(verifyTrustedJwt(rig.ctx, await rig.idp.sign({ sub: 'x' }), down, 'subject_token')).rejects.toMatchObject({ code: 'temporarily_unavailable', status: 503 });
+    } finally {
+      await jwks.close();
+    }
   });
 
   it('MUST refuse an expired token, one without sub, and a signature by an unpublished key (invalid_request)', async () => {

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OAuthError } from '../../src/errors/oauth-error.js';
 import { verifyRequestObject } from '../../src/rfc9101-jar/request-object.js';
 import type { ClientRecord } from '../../src/storage/stores.js';
+import { createClient } from '../../src/clients/client-service.js';
+import { startFaultyJwksServer } from '../support/faulty-jwks-server.js';
 import { createTestContext, type TestContext } from '../support/test-context.js';
 import { keyedClient, requestObject, signingKey, unsignedObject, type SigningKey } from './jar-fixtures.js';
 
@@ -34,6 +36,18 @@ describe('RFC 9101 request object verification', () => {
       const verified = await verifyRequestObject(ctx, await client('free'), await requestObject(ctx, keys[alg], 'free', { scope: 'openid' }));
       expect(verified.signed).toBe(true);
       expect(verified.claims.scope).toBe('openid');
+    });
+
+    it('answers 503 temporarily_unavailable with Retry-After, not invalid_request_object, while the client jwks_uri is down', async () => {
+      const jwks = await startFaultyJwksServer({ keys: [keys.ES256.publicJwk] });
+      try {
+        await createClient(ctx, { client_id: 'jwks-down', client_secret: 'jar-suite-secret-0123456789abcdefghijklmn', redirect_uris: ['https://client.example/cb'], jwks_uri: `${jwks.base}/down` });
+        const failure = await verifyRequestObject(ctx, await client('jwks-down'), await requestObject(ctx, keys.ES256, 'jwks-down')).catch((error: unknown) => error);
+        expect(failure).toBeInstanceOf(OAuthError);
+        expect(failure).toMatchObject({ code: 'temporarily_unavailable', status: 503, headers: { 'Retry-After': '5' } });
+      } finally {
+        await jwks.close();
+      }
     });
 
     it('MUST refuse an object whose signature does not verify with the client keys', async () => {

@@ -82,7 +82,7 @@ describe('seed file validation', () => {
 
   it('accepts conformance/seed.json, the conformance suite clients (FAPI 2.0 among them)', () => {
     const conformance = JSON.parse(readFileSync(new URL('../../conformance/seed.json', import.meta.url), 'utf8'));
-    expect(validateSeed(conformance, options).clients?.filter((c) => c.profile === 'fapi2')).toHaveLength(10);
+    expect(validateSeed(conformance, options).clients?.filter((c) => c.profile === 'fapi2')).toHaveLength(16);
   });
 
   it('applies production redirect rules when the server runs in production', () => {
