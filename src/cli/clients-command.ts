@@ -22,6 +22,7 @@ import { CliError, collect, printFields, printJson, printTable, readJsonFile, wi
 
 interface AddOptions {
   metadata?: string;
+  resourceServer?: true | string[];
   name?: string;
   redirectUri?: string[];
   postLogoutRedirectUri?: string[];
@@ -148,6 +149,7 @@ function metadataInput(options: AddOptions, command: Command): Record<string, un
   set('request_object_signing_alg', options.requestObjectSigningAlg);
   set('request_uris', options.requestUri);
   set(POLICY_METADATA, exchangePolicyInput(options, metadata[POLICY_METADATA]));
+  set('served_resources', options.resourceServer === true ? [] : options.resourceServer);
   return metadata;
 }
 
@@ -211,6 +213,7 @@ function registerAdd(clients: Command, io: CliIo): void {
     .option('--exchange-delegation', 'token exchange: may exchange with an actor token (the token carries act)')
     .option('--exchange-actor-type <type>', 'token exchange: accepted actor token type, repeatable (default: the subject types)', collectTokenType)
     .option('--exchange-actor-issuer <issuer>', 'token exchange: "self" or a trusted issuer for actor tokens, repeatable (default self)', collect)
+    .option('--resource-server [resource...]', 'a resource server: may introspect access tokens meant for these resources or for none in particular')
     .option('--require-par', 'authorization requests must be pushed first (RFC 9126 require_pushed_authorization_requests)')
     .option('--require-signed-request-object', 'authorization requests must be signed request objects (RFC 9101 require_signed_request_object)')
     .addOption(new Option('--request-object-signing-alg <alg>', 'the one algorithm of this client\'s request objects (none: unsigned)').choices(REGISTRABLE_REQUEST_OBJECT_ALGS))

@@ -17,6 +17,7 @@ import { OAuthError } from '../errors/oauth-error.js';
 import { validateResourcesMetadata } from '../rfc8707-resource-indicators/resource-policy.js';
 import { validateLifetimes } from './token-lifetimes.js';
 import { validateReuseGrace } from '../rfc6749-oauth2/refresh-reuse-grace.js';
+import { SERVED_RESOURCES_METADATA, validateServedResources } from '../rfc7662-introspection/introspection-policy.js';
 import { POLICY_METADATA, validateExchangePolicy } from '../rfc8693-token-exchange/exchange-policy.js';
 import { checkOutboundUrl, outboundPolicy, type SafeFetchPolicy } from '../security/safe-fetch.js';
 import { applyClientProfile } from '../fapi2-security-profile/client-profile.js';
@@ -193,6 +194,7 @@ export function validateClientMetadata(raw: Record<string, unknown>, options: Me
   validateLifetimes(input);
   validateReuseGrace(input);
   validateResourcesMetadata(input.resources);
+  validateServedResources(input[SERVED_RESOURCES_METADATA], authMethod);
   validateCertificateMetadata(input, authMethod);
   // OIDC Registration §2, JARM §3: each signed response uses an alg the server holds keys for; none is refused.
   for (const name of RESPONSE_SIGNING_ALG_METADATA) {

@@ -24,6 +24,7 @@ import { applyRateLimit } from '../security/rate-limit-middleware.js';
 import type { Context } from '../server/context.js';
 import type { ClientRecord } from '../storage/stores.js';
 import { introspectionSchema, type IntrospectionParams } from './introspection.schema.js';
+import { introspectorOf } from './introspection-policy.js';
 import { introspectionResponse, type IntrospectionResponse } from './introspection-response.js';
 import { findPresentedToken, type PresentedToken } from './presented-token.js';
 
@@ -79,7 +80,7 @@ async function findToken(ctx: Context, exchange: Introspection): Promise<void> {
 }
 
 function answer(ctx: Context, exchange: Introspection): void {
-  exchange.body = introspectionResponse(ctx, exchange.presented, exchange.client.clientId);
+  exchange.body = introspectionResponse(ctx, exchange.presented, introspectorOf(exchange.client));
 }
 
 export const INTROSPECTION_PHASES: readonly Phase[] = [parseForm, validateParameters, authenticate, checkDpopProof, limitPerClient, findToken, answer];

@@ -15,6 +15,7 @@ import type { AccessTokenRecord, GrantRecord, RefreshTokenRecord, TokenWithGrant
 import { isActiveAccessToken } from '../tokens/access-token.js';
 import type { PresentedToken } from './presented-token.js';
 import { confirmation } from '../rfc8705-mtls/certificate-binding.js';
+import { mayIntrospect, type Introspector } from './introspection-policy.js';
 
 export type IntrospectionResponse = { active: false } | ({ active: true } & Record<string, unknown>);
 
@@ -45,12 +46,13 @@ function common(ctx: Context, token: AccessTokenRecord | RefreshTokenRecord, gra
   return body;
 }
 
-/** The answer for `clientId`, the authenticated caller. */
-export function introspectionResponse(ctx: Context, presented: PresentedToken | undefined, clientId: string): IntrospectionResponse {
+/** The answer for `caller`, the authenticated client (a client_id alone: no resource server). */
+export function introspectionResponse(ctx: Context, presented: PresentedToken | undefined, caller: string | Introspector): IntrospectionResponse {
   if (!presented) return INACTIVE;
   const now = ctx.clock();
-  // Castellan policy: a client learns only about its own tokens; another's is as good as unknown.
-  if (presented.found.token.clientId !== clientId) return INACTIVE;
+  // Castellan policy (introspection-policy.ts): a client learns about its own tokens, a resource
+  // server also about access tokens meant for it; any other token is as good as unknown.
+  if (!mayIntrospect(typeof caller === 'string' ? { clientId: caller } : caller, presented)) return INACTIVE;
 
   if (presented.kind === 'refresh_token') {
     const { found } = presented;

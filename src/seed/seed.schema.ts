@@ -91,6 +91,8 @@ export const seedClientSchema = {
     refresh_token_reuse_grace: { type: 'integer' },
     // Castellan extension: RFC 8707 resource indicators the client may request (src/rfc8707-resource-indicators/).
     resources: uriList,
+    // Castellan extension: the resource indicators a resource server client serves (src/rfc7662-introspection/introspection-policy.ts).
+    served_resources: uriList,
     // Castellan extension: the token exchange policy; only operators set it (registration drops it).
     token_exchange: tokenExchangePolicy,
     // RFC 8705 §2.1.2 and §3.4: the tls_client_auth subject and certificate-bound access tokens.

@@ -47,6 +47,17 @@ describe('castellan clients (SQLite file)', () => {
     expect(refused.stderr).toContain('RS256, PS256, ES256, EdDSA');
   });
 
+  it('registers a resource server with --resource-server, with or without the resources it serves', async () => {
+    const any = await rig.cli(['clients', 'add', '--json', '--client-id', 'api-rs', '--grant-type', 'client_credentials', '--resource-server']);
+    expect(any.code).toBe(0);
+    expect(JSON.parse(any.stdout)).toMatchObject({ client_id: 'api-rs', served_resources: [] });
+    const some = await rig.cli(['clients', 'add', '--json', '--grant-type', 'client_credentials', '--resource-server', 'https://api.example/a', 'https://api.example/b']);
+    expect(JSON.parse(some.stdout)).toMatchObject({ served_resources: ['https://api.example/a', 'https://api.example/b'] });
+    const publicClient = await rig.cli(['clients', 'add', '--public', '--redirect-uri', 'https://rp.example/cb', '--resource-server']);
+    expect(publicClient.code).not.toBe(0);
+    expect(publicClient.stderr).toContain('served_resources needs a confidential client');
+  });
+
   it('prints machine-readable JSON with --json on add, list and show', async () => {
     const added = await rig.cli(['clients', 'add', '--json', '--redirect-uri', 'https://json.example/cb', '--access-token-format', 'jwt']);
     expect(added.code).toBe(0);

@@ -84,6 +84,19 @@ describe('RFC 7662 §2.2 introspection response', () => {
     expect(introspectionResponse(ctx, refresh(), 'c1')).not.toHaveProperty('cnf');
   });
 
+  describe('Castellan policy: a resource server (served_resources) learns about access tokens meant for it', () => {
+    const rs = (served: string[]) => ({ clientId: 'rs', served });
+    it('MUST show it another client\'s access token without an audience, or with one of its resources', () => {
+      expect(introspectionResponse(ctx, access(), rs([]))).toMatchObject({ active: true, client_id: 'c1' });
+      expect(introspectionResponse(ctx, access({ audience: ['https://api.example/'] }), rs(['https://api.example/']))).toMatchObject({ active: true });
+    });
+    it('MUST answer active false for a token meant for other resources, any refresh token, and a client that serves nothing', () => {
+      expect(introspectionResponse(ctx, access({ audience: ['https://other.example/'] }), rs(['https://api.example/']))).toStrictEqual({ active: false });
+      expect(introspectionResponse(ctx, refresh(), rs([]))).toStrictEqual({ active: false });
+      expect(introspectionResponse(ctx, access(), { clientId: 'rs' })).toStrictEqual({ active: false });
+    });
+  });
+
   it('omits username and auth_time for a token without a user', () => {
     const body = introspectionResponse(ctx, access({}, { userId: null, authTime: null, acr: null }), 'c1');
     expect(body).toMatchObject({ active: true, sub: 'c1' });
