@@ -80,9 +80,12 @@ describe('seed file validation', () => {
     expect(problem({ clients: [{ ...fapi, request_object_signing_alg: 'HS256' }] })).toMatch(/^clients\[0\] \(client_id "fapi"\): request_object_signing_alg must be one of none, /);
   });
 
-  it('accepts conformance/seed.json, the conformance suite clients (FAPI 2.0 among them)', () => {
+  it('accepts conformance/seed.json, the conformance suite clients (FAPI 2.0 among them) and the example resource server', () => {
     const conformance = JSON.parse(readFileSync(new URL('../../conformance/seed.json', import.meta.url), 'utf8'));
-    expect(validateSeed(conformance, options).clients?.filter((c) => c.profile === 'fapi2')).toHaveLength(16);
+    const clients = validateSeed(conformance, options).clients ?? [];
+    expect(clients).toHaveLength(27);
+    expect(clients.filter((c) => c.profile === 'fapi2')).toHaveLength(16);
+    expect(clients.find((c) => c.client_id === 'conformance-resource-server')).toMatchObject({ served_resources: [], token_endpoint_auth_method: 'client_secret_basic' });
   });
 
   it('applies production redirect rules when the server runs in production', () => {
