@@ -10,6 +10,8 @@ export interface ResourceServerOptions {
   tls?: { cert: string | Buffer; key: string | Buffer };
   introspectionTimeoutMs?: number;
   dpopSkewSeconds?: number;
+  /** Accepted DPoP proof algorithms; default ES256/384/512, PS256/384/512, EdDSA (no RS256, FAPI 2.0 SP §5.4). */
+  dpopAlgs?: string[];
   replayCacheSize?: number;
   log?: (line: string) => void;
   fetch?: typeof fetch;

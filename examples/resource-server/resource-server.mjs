@@ -13,7 +13,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { pathToFileURL } from 'node:url';
 import { introspectionClient, IntrospectionUnavailable } from './introspection-client.mjs';
-import { checkCertificateBinding, checkDpopProof, DPOP_ALGS, ProofRejected, ReplayCache } from './sender-constraint.mjs';
+import { checkCertificateBinding, checkDpopProof, dpopAlgs, ProofRejected, ReplayCache } from './sender-constraint.mjs';
 
 const REALM = 'realm="castellan-example-api"';
 const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
@@ -23,15 +23,6 @@ function send(res, status, body, headers = {}) {
   res.end(JSON.stringify(body));
 }
 
-/** 401 or 400 with the RFC 6750 §3 / RFC 9449 §7.1 challenge of the scheme the client used. */
-function refuse(res, scheme, code, description, status = code === 'invalid_request' ? 400 : 401) {
-  const quoted = description.replace(/["\\]/g, '');
-  const challenge = scheme === 'DPoP'
-    ? `DPoP error="${code}", error_description="${quoted}", algs="${DPOP_ALGS.join(' ')}"`
-    : `Bearer ${REALM}, error="${code}", error_description="${quoted}"`;
-  send(res, status, { error: code, error_description: description }, { 'www-authenticate': challenge });
-  return `${status} ${code}: ${description}`;
-}
 
 /** The one Authorization header as { scheme, token }, a refusal string when malformed, undefined when absent. */
 function credentials(req) {
@@ -48,7 +39,7 @@ function credentials(req) {
  * Starts the resource server; resolves once it listens.
  * @param {{ issuer: string, clientId: string, clientSecret: string, port?: number, host?: string,
  *   publicBaseUrl?: string, tls?: { cert: string | Buffer, key: string | Buffer },
- *   introspectionTimeoutMs?: number, dpopSkewSeconds?: number, replayCacheSize?: number,
+ *   introspectionTimeoutMs?: number, dpopSkewSeconds?: number, dpopAlgs?: string[], replayCacheSize?: number,
  *   log?: (line: string) => void, fetch?: typeof fetch }} options
  */
 export async function startResourceServer(options) {
@@ -56,17 +47,34 @@ export async function startResourceServer(options) {
   const replay = new ReplayCache({ maxEntries: options.replayCacheSize });
   const skewSeconds = options.dpopSkewSeconds ?? 60;
   const log = options.log ?? ((line) => console.log(line));
-  let publicBaseUrl = options.publicBaseUrl;
+  const algs = dpopAlgs(options.dpopAlgs);
+
+  /** 401 or 400 with the RFC 6750 §3 / RFC 9449 §7.1 challenge of the scheme the client used. */
+  function refuse(res, scheme, code, description, status = code === 'invalid_request' ? 400 : 401) {
+    const quoted = description.replace(/["\\]/g, '');
+    const challenge = scheme === 'DPoP'
+      ? `DPoP error="${code}", error_description="${quoted}", algs="${algs.join(' ')}"`
+      : `Bearer ${REALM}, error="${code}", error_description="${quoted}"`;
+    send(res, status, { error: code, error_description: description }, { 'www-authenticate': challenge });
+    return `${status} ${code}: ${description}`;
+  }
+
+  let publicBaseUrl = options.publicBaseUrl?.replace(/\/+$/, '');
 
   /** Answers one request; returns the line to log (never a token). */
   async function handle(req, res) {
-    const url = new URL(req.url ?? '/', 'http://resource.invalid');
+    let url;
+    try {
+      url = new URL(req.url ?? '/', 'http://resource.invalid');
+    } catch {
+      return send(res, 400, { error: 'invalid_request' }), '400 malformed request target';
+    }
     if (url.pathname !== '/api/me') return send(res, 404, { error: 'not_found' }), '404';
     if (req.method !== 'GET' && req.method !== 'POST') return send(res, 405, { error: 'method_not_allowed' }, { allow: 'GET, POST' }), '405';
     const presented = credentials(req);
     if (presented === undefined) {
       // RFC 6750 §3.1: a request without credentials gets the challenges but no error code.
-      send(res, 401, { error: 'invalid_token', error_description: 'an access token is required' }, { 'www-authenticate': `Bearer ${REALM}, DPoP algs="${DPOP_ALGS.join(' ')}"` });
+      send(res, 401, { error_description: 'an access token is required' }, { 'www-authenticate': `Bearer ${REALM}, DPoP algs="${algs.join(' ')}"` });
       return '401 no credentials';
     }
     if (typeof presented === 'string') return refuse(res, 'Bearer', presented === 'unsupported authorization scheme' ? 'invalid_token' : 'invalid_request', presented);
@@ -90,7 +98,7 @@ export async function startResourceServer(options) {
         if (scheme !== 'DPoP') return refuse(res, 'DPoP', 'invalid_token', 'a DPoP-bound access token needs the DPoP authorization scheme');
         if (proofs.length !== 1) return refuse(res, 'DPoP', 'invalid_dpop_proof', 'exactly one DPoP proof header is required');
         const now = Math.floor(Date.now() / 1000);
-        await checkDpopProof({ proof: proofs[0], method: req.method, url: publicBaseUrl + url.pathname, accessToken: token, jkt: String(cnf.jkt), replay, skewSeconds, now });
+        await checkDpopProof({ proof: proofs[0], method: req.method, url: publicBaseUrl + url.pathname, accessToken: token, jkt: String(cnf.jkt), algs, replay, skewSeconds, now });
       } else if (scheme === 'DPoP') {
         return refuse(res, 'DPoP', 'invalid_token', 'the access token is not DPoP-bound');
       }
@@ -156,6 +164,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const server = await startResourceServer({
     issuer: env.ISSUER, clientId: env.RS_CLIENT_ID, clientSecret: env.RS_CLIENT_SECRET,
     port: Number(env.PORT ?? 3444), host: env.HOST ?? '0.0.0.0', publicBaseUrl: env.PUBLIC_BASE_URL, tls,
+    dpopAlgs: env.DPOP_ALGS ? env.DPOP_ALGS.split(/[\s,]+/).filter(Boolean) : undefined,
   });
   console.log(`resource server listening: ${env.PUBLIC_BASE_URL ?? server.url}/api/me`);
   const stop = () => server.close().then(() => process.exit(0));

@@ -10,8 +10,19 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { calculateJwkThumbprint, EmbeddedJWK, jwtVerify } from 'jose';
 
-/** Asymmetric algorithms only: none and HS* prove nothing about a key (RFC 9449 §4.3 point 5). */
-export const DPOP_ALGS = ['ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512', 'RS256', 'EdDSA'];
+/**
+ * Asymmetric algorithms only: none and HS* prove nothing about a key (RFC 9449 §4.3 point 5).
+ * RS256 (PKCS#1 v1.5) is left out by default, as FAPI 2.0 SP §5.4 asks; pass `dpopAlgs` to allow it.
+ */
+export const DEFAULT_DPOP_ALGS = ['ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512', 'EdDSA'];
+const ASYMMETRIC = /^(ES(256|384|512)|PS(256|384|512)|RS(256|384|512)|EdDSA)$/;
+
+/** The accepted algorithms, refusing a configuration that names a symmetric one or none. */
+export function dpopAlgs(configured = DEFAULT_DPOP_ALGS) {
+  const bad = configured.filter((alg) => !ASYMMETRIC.test(alg));
+  if (bad.length > 0 || configured.length === 0) throw new Error(`DPoP algorithms must be asymmetric JWS algorithms: ${bad.join(', ')}`);
+  return [...configured];
+}
 
 export class ProofRejected extends Error {
   /** @param {'invalid_dpop_proof' | 'invalid_token'} code */
@@ -70,14 +81,14 @@ export class ReplayCache {
 
 /**
  * Checks the one DPoP proof sent with a DPoP-bound token.
- * @param {{ proof: string, method: string, url: string, accessToken: string, jkt: string, replay: ReplayCache, skewSeconds: number, now: number }} input
+ * @param {{ proof: string, method: string, url: string, accessToken: string, jkt: string, algs: string[], replay: ReplayCache, skewSeconds: number, now: number }} input
  */
-export async function checkDpopProof({ proof, method, url, accessToken, jkt, replay, skewSeconds, now }) {
+export async function checkDpopProof({ proof, method, url, accessToken, jkt, algs, replay, skewSeconds, now }) {
   const reject = (description) => new ProofRejected('invalid_dpop_proof', description);
   let verified;
   try {
     // EmbeddedJWK verifies with the header's jwk and refuses a private or symmetric one (§4.3 points 5-7).
-    verified = await jwtVerify(proof, EmbeddedJWK, { typ: 'dpop+jwt', algorithms: DPOP_ALGS });
+    verified = await jwtVerify(proof, EmbeddedJWK, { typ: 'dpop+jwt', algorithms: algs });
   } catch {
     throw reject('the DPoP proof is not a valid dpop+jwt signed with its embedded public key');
   }

@@ -6,14 +6,16 @@
  * @spec https://www.rfc-editor.org/rfc/rfc8705#section-3
  * @spec https://www.rfc-editor.org/rfc/rfc6750#section-3
  */
+import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
+import { exportJWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startResourceServer, type RunningResourceServer } from '../../examples/resource-server/resource-server.mjs';
 import { createClient } from '../../src/clients/client-service.js';
 import { certificateThumbprint } from '../../src/rfc8705-mtls/presented-certificate.js';
 import { httpsCall, makeTestPki, escapedPem, type TestPki } from '../rfc8705-mtls/mtls-fixtures.js';
-import { dpopKey, dpopProof, type DpopKey } from '../support/dpop-proofs.js';
+import { dpopKey, dpopProof, unsignedProof, type DpopKey } from '../support/dpop-proofs.js';
 import { startTestServer, type RunningServer } from '../support/http-server.js';
 import { backendName } from '../support/test-context.js';
 import { basic, SECRET } from '../support/token-fixtures.js';
@@ -107,6 +109,34 @@ describe(`example resource server (${backendName})`, () => {
       });
     }
 
+    it('refuses alg none, RS256 (FAPI 2.0 SP §5.4; allowed only through dpopAlgs), a private jwk and a proof that is no JWS', async () => {
+      const token = await dpopToken();
+      const htu = `${rs.url}/api/me`;
+      const claims = { jti: 'none-1', htm: 'GET', htu, iat: Math.floor(Date.now() / 1000), ath: createHash('sha256').update(token).digest('base64url') };
+      const privateJwk = await exportJWK(key.privateKey);
+      const proofs = [
+        unsignedProof(key, claims),
+        await dpopProof(key, { htm: 'GET', htu, accessToken: token, header: { jwk: privateJwk } }),
+        (await dpopProof(key, { htm: 'GET', htu, accessToken: token })).split('.').slice(0, 2).join('.'),
+      ];
+      for (const proof of proofs) {
+        const res = await callApi({ authorization: `DPoP ${token}`, dpop: proof });
+        expect(res.status).toBe(401);
+        expect(res.challenge).toMatch(/^DPoP error="invalid_dpop_proof", .*algs="ES256 ES384 ES512 PS256 PS384 PS512 EdDSA"$/);
+      }
+      const rsaKey = await dpopKey('RS256');
+      const rsaToken = await dpopToken(rsaKey);
+      expect((await withProof(rsaToken, {}, rsaKey)).challenge).toMatch(/^DPoP error="invalid_dpop_proof"/);
+      const lenient = await startResourceServer({ issuer: castellan.issuer, clientId: 'rs', clientSecret: SECRET, dpopAlgs: ['RS256', 'ES256'], log: () => {} });
+      try {
+        const res = await fetch(`${lenient.url}/api/me`, { headers: { authorization: `DPoP ${rsaToken}`, dpop: await dpopProof(rsaKey, { htm: 'GET', htu: `${lenient.url}/api/me`, accessToken: rsaToken }) } });
+        expect(res.status).toBe(200);
+      } finally {
+        await lenient.close();
+      }
+      await expect(startResourceServer({ issuer: castellan.issuer, clientId: 'rs', clientSecret: SECRET, dpopAlgs: ['HS256'] })).rejects.toThrow(/asymmetric/);
+    });
+
     it('refuses a proof signed with another key: 401 invalid_token', async () => {
       const res = await withProof(await dpopToken(), {}, await dpopKey());
       expect(res.status).toBe(401);
@@ -160,6 +190,7 @@ describe(`example resource server (${backendName})`, () => {
     it('answers bad input cleanly: two Authorization headers 400, a malformed one 400, an unknown scheme 401', async () => {
       const token = await bearerToken();
       expect((await rawCall([['authorization', `Bearer ${token}`], ['authorization', `Bearer ${token}`]])).status).toBe(400);
+      expect(logLines.at(-1)).toContain('more than one Authorization header');
       expect((await callApi({ authorization: 'Bearer a b' })).status).toBe(400);
       expect((await callApi({ authorization: `Basic ${token}` })).status).toBe(401);
       expect((await rawCall([['authorization', `Bearer ${'a'.repeat(20_000)}`]])).status).toBe(431);
