@@ -13,7 +13,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { pathToFileURL } from 'node:url';
 import { introspectionClient, IntrospectionUnavailable } from './introspection-client.mjs';
-import { checkCertificateBinding, checkDpopProof, dpopAlgs, ProofRejected, ReplayCache } from './sender-constraint.mjs';
+import { checkCertificateBinding, checkDpopProof, dpopAlgs, ProofRejected, ReplayCache, ReplayCacheFull } from './sender-constraint.mjs';
 
 const REALM = 'realm="castellan-example-api"';
 const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
@@ -94,7 +94,7 @@ export async function startResourceServer(options) {
 
     try {
       if (typeof cnf.jkt === 'string' || info.token_type === 'DPoP') {
-        // RFC 9449 §7.2: a DPoP-bound token presented as a bearer token is refused.
+        // RFC 9449 §7.1: a DPoP-bound token presented as a bearer token is refused (a stolen one must not work).
         if (scheme !== 'DPoP') return refuse(res, 'DPoP', 'invalid_token', 'a DPoP-bound access token needs the DPoP authorization scheme');
         if (proofs.length !== 1) return refuse(res, 'DPoP', 'invalid_dpop_proof', 'exactly one DPoP proof header is required');
         const now = Math.floor(Date.now() / 1000);
@@ -105,7 +105,7 @@ export async function startResourceServer(options) {
       if (typeof cnf['x5t#S256'] === 'string') checkCertificateBinding(req.socket, cnf['x5t#S256']);
     } catch (error) {
       if (error instanceof ProofRejected) return refuse(res, scheme, error.code, error.message);
-      if (error instanceof Error && error.message === 'DPoP replay cache is full') {
+      if (error instanceof ReplayCacheFull) {
         send(res, 503, { error: 'temporarily_unavailable', error_description: 'too many recent DPoP proofs' }, { 'retry-after': '5' });
         return '503 replay cache full';
       }

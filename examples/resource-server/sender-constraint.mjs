@@ -53,6 +53,9 @@ export function comparableUri(value) {
   return url.protocol === 'https:' || url.protocol === 'http:' ? `${url.protocol}//${url.host}${url.pathname}` : undefined;
 }
 
+/** The replay cache holds only live entries and no room is left: the caller answers 503. */
+export class ReplayCacheFull extends Error {}
+
 /**
  * Remembers proof jtis until their iat falls out of the acceptance window. Bounded: when full of
  * live entries it refuses new proofs (the caller answers 503) rather than forget one and allow a replay.
@@ -73,7 +76,7 @@ export class ReplayCache {
     }
     const known = this.entries.get(key);
     if (known !== undefined && known > now) return false;
-    if (this.entries.size >= this.maxEntries) throw new Error('DPoP replay cache is full');
+    if (this.entries.size >= this.maxEntries) throw new ReplayCacheFull('DPoP replay cache is full');
     this.entries.set(key, expiresAt);
     return true;
   }

@@ -91,6 +91,18 @@ describe(`example resource server (${backendName})`, () => {
       expect(replay.challenge).toMatch(/^DPoP error="invalid_dpop_proof".*algs="[^"]*ES256/);
     });
 
+    it('answers 503 rather than forget a live jti when its replay cache is full', async () => {
+      const small = await startResourceServer({ issuer: castellan.issuer, clientId: 'rs', clientSecret: SECRET, replayCacheSize: 1, log: () => {} });
+      try {
+        const token = await dpopToken();
+        const call = async () => (await fetch(`${small.url}/api/me`, { headers: { authorization: `DPoP ${token}`, dpop: await dpopProof(key, { htm: 'GET', htu: `${small.url}/api/me`, accessToken: token }) } })).status;
+        expect(await call()).toBe(200);
+        expect(await call()).toBe(503);
+      } finally {
+        await small.close();
+      }
+    });
+
     const broken: [string, Partial<Parameters<typeof dpopProof>[1]>][] = [
       ['a wrong htu', { htu: 'http://localhost:1/api/me' }],
       ['a wrong htm', { htm: 'PUT' }],
