@@ -23,7 +23,7 @@ export const SERVED_RESOURCES_METADATA = 'served_resources';
 /** Validates `served_resources` at registration by an operator; undefined stays undefined. */
 export function validateServedResources(value: unknown, authMethod: string): string[] | undefined {
   if (value === undefined) return undefined;
-  const fail = (description: string) => new OAuthError('invalid_client_metadata', description, { requirement: 'CASTELLAN-EXAMPLE-RS-1' });
+  const fail = (description: string) => new OAuthError('invalid_client_metadata', description, { requirement: 'CASTELLAN-INTROSPECTION-RS-1' });
   if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) throw fail('served_resources must be an array of strings');
   if (value.length > 100) throw fail('served_resources lists at most 100 resource indicators');
   for (const item of value) if (!isResourceIndicator(item)) throw fail(`served resource ${item} is not an absolute URI without a fragment`);
