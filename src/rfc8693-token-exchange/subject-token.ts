@@ -70,8 +70,9 @@ async function castellanRefreshToken(ctx: Context, token: string, name: Paramete
 
 /**
  * A Castellan ID token: signature, issuer and expiry against our keys. It names no grant, so it is
- * tied to the newest live grant of that user and client in the same session (`sid`); none, and the
- * authorization behind it has ended.
+ * tied to the newest live grant of that user and client from the same sign-in: the same session
+ * (`sid`) when the token carries one (clients with a backchannel_logout_uri get it), else the same
+ * `auth_time`. None, and the authorization behind it has ended.
  */
 async function castellanIdToken(ctx: Context, token: string, type: TokenType, name: Parameter): Promise<ExchangeToken> {
   let payload;
@@ -88,9 +89,11 @@ async function castellanIdToken(ctx: Context, token: string, type: TokenType, na
   if (payload.events !== undefined || audience.length !== 1 || typeof payload.sub !== 'string') throw invalid(name, 'it is not an ID token');
   const clientId = audience[0] as string;
   const now = ctx.clock();
-  const sid = typeof payload.sid === 'string' ? payload.sid : null;
+  const sid = typeof payload.sid === 'string' ? payload.sid : undefined;
+  const authTime = typeof payload.auth_time === 'number' ? payload.auth_time : null;
+  const sameSignIn = (grant: GrantRecord) => (sid !== undefined ? grant.sid === sid : grant.authTime === authTime);
   const live = (await ctx.stores.grants.listUnrevokedByUserAndClient(payload.sub, clientId))
-    .filter((grant) => !grant.parentGrantId && grant.sid === sid && grant.expiresAt > now)
+    .filter((grant) => !grant.parentGrantId && sameSignIn(grant) && grant.expiresAt > now)
     .sort((a, b) => b.createdAt - a.createdAt);
   if (live.length === 0) throw invalid(name, 'the authorization it was issued for has ended');
   return {
