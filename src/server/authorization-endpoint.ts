@@ -89,6 +89,10 @@ async function requestObjectOrPushed(ctx: Context, authorization: Authorization)
   const resolved = await resolveAuthorizationParams(ctx, client, params);
   // The redirect_uri that counts is the resolved one, proven again by the next phase.
   authorization.target = undefined;
+  // OIDC Core §6.1 lets the server use a request object's redirect_uri over another one sent beside
+  // it; one the client never registered is refused on a page instead (a forged or broken request).
+  // A pushed request's outside parameters are ignored (RFC 9126 §4): only client_id is read there.
+  if (resolved.source === 'request_object' && params.redirect_uri !== undefined) checkRedirectUri(client, params);
   authorization.params = resolved.params;
   authorization.source = resolved.source;
   authorization.pushedRequestHash = resolved.pushedRequestHash;

@@ -63,6 +63,13 @@ describe(`RFC 9101 request objects at /authorize and /par (${backendName})`, () 
       expect(landed.searchParams.get('code')).toBeTruthy();
     });
 
+    it('refuses on a page a request whose redirect_uri beside the object was never registered (OIDC Core §6.1)', async () => {
+      const page = await authorize({ client_id: 'rp', redirect_uri: 'https://attacker.example/cb', request: await signed('rp') });
+      expect(page.status).toBe(400);
+      expect(page.headers.location).toBeUndefined();
+      expect(page.text).toContain('redirect_uri');
+    });
+
     it('MUST refuse a bad object with invalid_request_object, redirected only to a registered redirect_uri', async () => {
       const bad = await signed('rp', { aud: 'https://elsewhere.example' });
       const redirected = await authorize({ client_id: 'rp', redirect_uri: REDIRECT_URI, state: 's', request: bad });
