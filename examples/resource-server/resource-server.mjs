@@ -16,6 +16,21 @@ import { introspectionClient, IntrospectionUnavailable } from './introspection-c
 import { checkCertificateBinding, checkDpopProof, dpopAlgs, ProofRejected, ReplayCache, ReplayCacheFull } from './sender-constraint.mjs';
 
 const REALM = 'realm="castellan-example-api"';
+
+/**
+ * FAPI 2.0 SP §5.2.1 and BCP 195 (RFC 9325 §4.2) hold a resource server to the same TLS as the
+ * authorization server: TLS 1.3 preferred, and for TLS 1.2 only the forward-secret AES-GCM suites.
+ * The same list as Castellan's own listener (src/security/tls.ts), kept here so the example stands alone.
+ */
+const TLS_SETTINGS = {
+  minVersion: 'TLSv1.2',
+  honorCipherOrder: true,
+  ciphers: [
+    'TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256',
+    'ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-GCM-SHA256', 'DHE-RSA-AES128-GCM-SHA256',
+    'ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-RSA-AES256-GCM-SHA384', 'DHE-RSA-AES256-GCM-SHA384',
+  ].join(':'),
+};
 const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
 
 function send(res, status, body, headers = {}) {
@@ -130,7 +145,7 @@ export async function startResourceServer(options) {
   };
   const server = options.tls
     // RFC 8705 §3: ask for a client certificate, but do not judge it by CA; clients use self-signed ones.
-    ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key, requestCert: true, rejectUnauthorized: false, maxHeaderSize: 16384 }, listener)
+    ? createHttpsServer({ ...TLS_SETTINGS, cert: options.tls.cert, key: options.tls.key, requestCert: true, rejectUnauthorized: false, maxHeaderSize: 16384 }, listener)
     : createHttpServer({ maxHeaderSize: 16384 }, listener);
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;

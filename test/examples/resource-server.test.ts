@@ -6,9 +6,11 @@
  * @spec https://www.rfc-editor.org/rfc/rfc9449#section-7.1
  * @spec https://www.rfc-editor.org/rfc/rfc8705#section-3
  * @spec https://www.rfc-editor.org/rfc/rfc6750#section-3
+ * @spec https://openid.net/specs/fapi-2_0-security-profile.html#section-5.2.1 (the resource server's TLS)
  */
 import { createHash } from 'node:crypto';
 import { connect } from 'node:net';
+import { connect as tlsConnect, type SecureVersion } from 'node:tls';
 import { exportJWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startResourceServer, type RunningResourceServer } from '../../examples/resource-server/resource-server.mjs';
@@ -231,6 +233,34 @@ describe(`example resource server (${backendName})`, () => {
           expect(res.headers['www-authenticate']).toMatch(/error="invalid_token"/);
         }
         expect(certificateThumbprint(pki.clientA.x509)).toBeTruthy();
+      } finally {
+        await tlsRs.close();
+      }
+    });
+  });
+
+  describe('FAPI 2.0 SP §5.2.1 TLS of the resource server', () => {
+    /** The protocol and suite a client limited to `version` and `ciphers` gets, or the handshake error. */
+    function handshake(port: number, version: SecureVersion, ciphers: string): Promise<{ protocol: string | null; cipher: string } | { error: string }> {
+      return new Promise((resolve) => {
+        // SECLEVEL=0 lets the client offer what old clients offer, so a refusal is the server's doing.
+        const socket = tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false, minVersion: version, maxVersion: version, ciphers: `${ciphers}@SECLEVEL=0` }, () => {
+          resolve({ protocol: socket.getProtocol(), cipher: socket.getCipher().name });
+          socket.end();
+        });
+        socket.on('error', (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? error.message }));
+      });
+    }
+
+    it('MUST refuse TLS 1.1 and TLS 1.2 suites outside BCP 195 (CCM_8, CBC), and accept TLS 1.3 and TLS 1.2 AES-GCM', async () => {
+      const tlsRs = await startResourceServer({ issuer: castellan.issuer, clientId: 'rs', clientSecret: SECRET, tls: pki.server, log: () => {} });
+      try {
+        const port = Number(new URL(tlsRs.url).port);
+        expect(await handshake(port, 'TLSv1.1', 'DEFAULT')).toHaveProperty('error');
+        expect(await handshake(port, 'TLSv1.2', 'ECDHE-ECDSA-AES256-CCM8')).toHaveProperty('error');
+        expect(await handshake(port, 'TLSv1.2', 'ECDHE-ECDSA-AES128-SHA256:ECDHE-RSA-AES128-SHA')).toHaveProperty('error');
+        expect(await handshake(port, 'TLSv1.2', 'DEFAULT')).toMatchObject({ protocol: 'TLSv1.2', cipher: expect.stringMatching(/-GCM-SHA\d+$/) });
+        expect(await handshake(port, 'TLSv1.3', 'DEFAULT')).toMatchObject({ protocol: 'TLSv1.3' });
       } finally {
         await tlsRs.close();
       }
