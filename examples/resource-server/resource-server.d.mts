@@ -8,7 +8,10 @@ export interface ResourceServerOptions {
   /** The scheme, host and port clients use; the htu of every DPoP proof is built from it. */
   publicBaseUrl?: string;
   tls?: { cert: string | Buffer; key: string | Buffer };
+  /** One deadline for Castellan's whole answer (discovery included); 503 past it. Default 3000. */
   introspectionTimeoutMs?: number;
+  /** Seconds an active answer is kept (never past the token's exp); 0, the default, asks every time. */
+  introspectionCacheSeconds?: number;
   dpopSkewSeconds?: number;
   /** Accepted DPoP proof algorithms; default ES256/384/512, PS256/384/512, EdDSA (no RS256, FAPI 2.0 SP §5.4). */
   dpopAlgs?: string[];

@@ -58,7 +58,7 @@ function credentials(req) {
  *   log?: (line: string) => void, fetch?: typeof fetch }} options
  */
 export async function startResourceServer(options) {
-  const introspect = introspectionClient({ issuer: options.issuer, clientId: options.clientId, clientSecret: options.clientSecret, timeoutMs: options.introspectionTimeoutMs ?? 3000, fetch: options.fetch });
+  const introspect = introspectionClient({ issuer: options.issuer, clientId: options.clientId, clientSecret: options.clientSecret, timeoutMs: options.introspectionTimeoutMs ?? 3000, cacheSeconds: options.introspectionCacheSeconds ?? 0, fetch: options.fetch });
   const replay = new ReplayCache({ maxEntries: options.replayCacheSize });
   const skewSeconds = options.dpopSkewSeconds ?? 60;
   const log = options.log ?? ((line) => console.log(line));
@@ -180,6 +180,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     issuer: env.ISSUER, clientId: env.RS_CLIENT_ID, clientSecret: env.RS_CLIENT_SECRET,
     port: Number(env.PORT ?? 3444), host: env.HOST ?? '0.0.0.0', publicBaseUrl: env.PUBLIC_BASE_URL, tls,
     dpopAlgs: env.DPOP_ALGS ? env.DPOP_ALGS.split(/[\s,]+/).filter(Boolean) : undefined,
+    introspectionCacheSeconds: env.INTROSPECTION_CACHE_SECONDS ? Number(env.INTROSPECTION_CACHE_SECONDS) : undefined,
   });
   console.log(`resource server listening: ${env.PUBLIC_BASE_URL ?? server.url}/api/me`);
   const stop = () => server.close().then(() => process.exit(0));
