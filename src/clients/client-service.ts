@@ -4,15 +4,16 @@
  * microseconds. Only client_secret_jwt needs the secret itself (the HMAC key): it is kept sealed.
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
  * @spec https://www.rfc-editor.org/rfc/rfc7591#section-3.2.1 (client_id, client_secret, issued_at)
- * @spec https://www.rfc-editor.org/rfc/rfc7592#section-2.2 (update replaces metadata; a new secret may be issued)
+ * @spec https://www.rfc-editor.org/rfc/rfc7592#section-2.2 (update replaces metadata; a new secret may be issued; the server may replace values)
  * @spec https://www.rfc-editor.org/rfc/rfc7592#section-2.3 (deletion invalidates the client's grants and tokens)
  */
 import { OAuthError } from '../errors/oauth-error.js';
 import { outboundPolicy } from '../security/safe-fetch.js';
 import type { Context } from '../server/context.js';
-import type { AuditEvent, ClientRecord, Tx } from '../storage/stores.js';
+import type { AuditEvent, ClientMetadata, ClientRecord, Tx } from '../storage/stores.js';
 import { hashHandle, newHandle, safeEqual } from '../tokens/handles.js';
 import { validateClientMetadata, type MetadataOptions } from './client-metadata.js';
+import { operatorMetadataOf, withoutOperatorMetadata } from './operator-metadata.js';
 
 export const MIN_SECRET_LENGTH = 32;
 
@@ -83,7 +84,30 @@ export async function createClient(ctx: Context, input: Record<string, unknown>,
 }
 
 /**
- * Replaces a client's metadata (RFC 7592 §2.2: what the input omits takes its default). The secret
+ * The metadata of a self-update: the client's own document, checked alone first so its mistakes read
+ * as usual, then with the operator-only members of the stored record carried over (a client can
+ * neither set nor drop them). They must still hold for the new metadata: served_resources and
+ * token_exchange need a confidential client, token_exchange its grant type. An update that breaks
+ * them is refused rather than stored inconsistent or silently stripped of what the operator granted.
+ */
+function updatedMetadata(ctx: Context, current: ClientRecord, input: Record<string, unknown>): ClientMetadata {
+  const own = withoutOperatorMetadata(input);
+  const options = metadataOptions(ctx);
+  const validated = validateClientMetadata(own, options);
+  const kept = operatorMetadataOf(current.metadata);
+  if (Object.keys(kept).length === 0) return validated;
+  try {
+    return validateClientMetadata({ ...own, ...kept }, options);
+  } catch (error) {
+    if (!(error instanceof OAuthError)) throw error;
+    const names = Object.keys(kept).join(', ');
+    throw new OAuthError('invalid_client_metadata', `${error.description} (${names} set by the operator cannot be changed by the client; ask the operator)`, { requirement: 'CASTELLAN-CLIENTS-2', cause: error });
+  }
+}
+
+/**
+ * Replaces a client's metadata (RFC 7592 §2.2: what the input omits takes its default), except the
+ * operator-only members, which are kept (src/clients/operator-metadata.ts). The secret
  * is kept while the new method still uses one; a new one is issued (and returned) when the client
  * had none, or moves to client_secret_jwt without presenting its secret, which must then be sealed.
  * `presentedSecret` must already be verified against the stored hash.
@@ -91,7 +115,7 @@ export async function createClient(ctx: Context, input: Record<string, unknown>,
 export async function replaceClientMetadata(
   ctx: Context, current: ClientRecord, input: Record<string, unknown>, presentedSecret: string | undefined, tx: Tx, audit: ChangeAudit,
 ): Promise<CreatedClient> {
-  const metadata = validateClientMetadata(input, metadataOptions(ctx));
+  const metadata = updatedMetadata(ctx, current, input);
   const sealed = metadata.token_endpoint_auth_method === 'client_secret_jwt';
   let record: ClientRecord = { ...current, metadata, secretHash: null, secretEncrypted: null, updatedAt: ctx.clock() };
   let clientSecret: string | undefined;

@@ -1,7 +1,8 @@
 /**
  * The JSON documents of registration (POST /register) and update (PUT /register/:client_id): the
  * RFC 7591 §2 metadata Castellan understands, with types and lengths. Members it does not understand
- * are dropped; null and empty values count as omitted. Semantics (grant and method combinations,
+ * are dropped, and so are the operator-only ones (src/clients/operator-metadata.ts); null and empty
+ * values count as omitted. Semantics (grant and method combinations,
  * URL rules) are checked by client-metadata.ts.
  * @spec https://www.rfc-editor.org/rfc/rfc7591#section-2 (metadata; unknown members MUST be ignored)
  * @spec https://www.rfc-editor.org/rfc/rfc7591#section-3.1 (the request body is a JSON object)
@@ -17,6 +18,7 @@ import { OAuthError } from '../errors/oauth-error.js';
 import { jsonProblem, utf8Text } from '../http/text-input.js';
 import { ajv, type JsonSchemaObject } from '../schema/validator.js';
 import { CERTIFICATE_METADATA_PROPERTIES } from '../rfc8705-mtls/certificate-metadata.js';
+import { isOperatorOnlyMetadata } from '../clients/operator-metadata.js';
 
 /** Raw body up to 64 KiB whatever its type, so a wrong Content-Type gets a metadata error, not a 415. */
 export const jsonBody = express.raw({ type: () => true, limit: '64kb' });
@@ -62,6 +64,14 @@ const metadataProperties = {
   refresh_token_reuse_grace: { type: 'integer' },
   // RFC 8705 §2.1.2 and §3.4 (checked further in src/rfc8705-mtls/certificate-metadata.ts).
   ...CERTIFICATE_METADATA_PROPERTIES,
+  // RFC 9126 §6, RFC 9101 §10.5, OIDC Registration §2 (checked further in src/rfc9101-jar/request-object-metadata.ts).
+  require_pushed_authorization_requests: { type: 'boolean' },
+  require_signed_request_object: { type: 'boolean' },
+  request_object_signing_alg: text(16),
+  request_uris: urlList,
+  // Castellan extension: a security profile that only makes the client stricter (src/fapi2-security-profile/client-profile.ts).
+  profile: text(16),
+  // Never here: the operator-only members (src/clients/operator-metadata.ts), dropped explicitly below.
 };
 
 export const registrationSchema: JsonSchemaObject = { type: 'object', properties: metadataProperties };
@@ -102,7 +112,7 @@ export function jsonObject(req: Request): Record<string, unknown> {
   return document as Record<string, unknown>;
 }
 
-/** Validates a copy of `document` against `schema`, keeping only the members the schema declares. */
+/** Validates a copy of `document` against `schema`, keeping only the members the schema declares and a client may set. */
 export function validateMetadataDocument(schema: JsonSchemaObject, document: Record<string, unknown>): Record<string, unknown> {
   let validate = compiled.get(schema);
   if (!validate) {
@@ -112,6 +122,8 @@ export function validateMetadataDocument(schema: JsonSchemaObject, document: Rec
   const copy: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(document)) {
     // RFC 7592 §2.2 lets the server ignore null or empty values; treating them as omitted serves both calls.
+    // A client never sets operator-only metadata (resources, served_resources, token_exchange) itself.
+    if (isOperatorOnlyMetadata(name)) continue;
     if (value !== null && value !== '') copy[name] = structuredClone(value);
   }
   if (!validate(copy)) throw describe(validate.errors?.[0]);

@@ -50,7 +50,10 @@ async function read(ctx: Context, req: Request, res: Response): Promise<void> {
   sendJson(res, 200, clientInformation(ctx.config, client, { registrationAccessToken: token }));
 }
 
-/** RFC 7592 §2.2: a full replacement; fields the body omits are removed or take their defaults. */
+/**
+ * RFC 7592 §2.2: a full replacement; fields the body omits are removed or take their defaults, except
+ * the operator-only members, which replaceClientMetadata keeps (src/clients/operator-metadata.ts).
+ */
 async function update(ctx: Context, req: Request, res: Response): Promise<void> {
   await authorize(ctx, req);
   const input = validateMetadataDocument(updateSchema, jsonObject(req));

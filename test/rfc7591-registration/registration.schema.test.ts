@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { OPERATOR_ONLY_METADATA } from '../../src/clients/operator-metadata.js';
 import { OAuthError } from '../../src/errors/oauth-error.js';
 import { registrationSchema, updateSchema, validateMetadataDocument } from '../../src/rfc7591-registration/registration.schema.js';
 
@@ -39,6 +40,20 @@ describe('RFC 7591 §2 registration document', () => {
     expect(failure(() => validateMetadataDocument(registrationSchema, { redirect_uris: Array.from({ length: 21 }, (_, i) => `https://rp.example/${i}`) })).description).toBe('redirect_uris is too long');
     expect(failure(() => validateMetadataDocument(registrationSchema, { jwks: { keys: Array.from({ length: 21 }, () => ({ kty: 'EC' })) } })).description).toBe('jwks is too long');
     expect(failure(() => validateMetadataDocument(registrationSchema, { software_statement: 'x'.repeat(16_385) })).description).toBe('software_statement is too long');
+  });
+
+  it('declares the request object, pushed request and profile metadata', () => {
+    const document = { require_pushed_authorization_requests: true, require_signed_request_object: false, request_object_signing_alg: 'PS256', request_uris: ['https://rp.example/r.jwt'], profile: 'fapi2' };
+    expect(validateMetadataDocument(registrationSchema, document)).toEqual(document);
+    expect(failure(() => validateMetadataDocument(registrationSchema, { request_uris: Array.from({ length: 21 }, (_, i) => `https://rp.example/${i}`) })).description).toBe('request_uris is too long');
+    expect(failure(() => validateMetadataDocument(registrationSchema, { request_uris: [1] })).code).toBe('invalid_client_metadata');
+  });
+
+  it('drops the operator-only members from a registration and an update, and declares none of them', () => {
+    const operator = { resources: ['https://api.example/'], served_resources: ['https://api.example/'], token_exchange: { audiences: ['a'] } };
+    expect(validateMetadataDocument(registrationSchema, { client_name: 'A', ...operator })).toEqual({ client_name: 'A' });
+    expect(validateMetadataDocument(updateSchema, { client_id: 'c1', ...operator })).toEqual({ client_id: 'c1' });
+    for (const name of OPERATOR_ONLY_METADATA) expect([registrationSchema.properties[name], updateSchema.properties[name]]).toEqual([undefined, undefined]);
   });
 
   it('drops client_id and client_secret from a registration (the server assigns them)', () => {

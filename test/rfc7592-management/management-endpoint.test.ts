@@ -1,7 +1,9 @@
 import request from 'supertest';
 import type { Express } from 'express';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { TOKEN_EXCHANGE_GRANT_TYPE } from '../../src/clients/client-metadata.js';
 import { createClient, hmacSecret, secretMatches } from '../../src/clients/client-service.js';
+import { OPERATOR_ONLY_METADATA } from '../../src/clients/operator-metadata.js';
 import { createApp } from '../../src/server/app.js';
 import { resolveAccessToken } from '../../src/tokens/access-token.js';
 import { basic, postToken } from '../support/token-fixtures.js';
@@ -178,6 +180,64 @@ describe(`RFC 7592 client configuration endpoint (${backendName})`, () => {
       const events = await ctx.stores.audit.list({ type: 'client.updated', clientId: client.client_id });
       expect(events).toHaveLength(1);
       expect(events[0].ip).toMatch(/127\.0\.0\.1/);
+    });
+  });
+
+  describe('operator-only metadata across a self-update (CASTELLAN-CLIENTS-2)', () => {
+    const GRANTS = ['authorization_code', 'client_credentials', TOKEN_EXCHANGE_GRANT_TYPE];
+    const OPERATOR = {
+      resources: ['https://api.example/'],
+      served_resources: ['https://rs.example/'],
+      token_exchange: { subject_token_types: ['urn:ietf:params:oauth:token-type:access_token'], audiences: ['https://api.example/'], impersonation: true, delegation: false },
+    };
+    const OTHER = {
+      resources: ['https://evil.example/'],
+      served_resources: ['https://evil.example/'],
+      token_exchange: { subject_token_types: ['urn:ietf:params:oauth:token-type:access_token'], audiences: ['https://evil.example/'], impersonation: true, delegation: true },
+    };
+    let managed: Registered;
+    let granted: Record<string, unknown>;
+
+    beforeEach(async () => {
+      // As an operator creates it (service API of `castellan clients add` and the seed), with a registration access token.
+      const created = await createClient(ctx, { redirect_uris: [REDIRECT], grant_types: GRANTS, client_name: 'RS', ...OPERATOR }, undefined, { registrationToken: true });
+      managed = { client_id: created.record.clientId, client_secret: created.clientSecret, registration_access_token: created.registrationAccessToken!, registration_client_uri: `${ctx.config.issuer}/register/${created.record.clientId}` };
+      granted = Object.fromEntries(OPERATOR_ONLY_METADATA.map((name) => [name, created.record.metadata[name]]));
+      expect(granted.token_exchange).toMatchObject(OPERATOR.token_exchange);
+    });
+    const stored = async () => (await ctx.stores.clients.find(managed.client_id))!.metadata;
+
+    it.each(OPERATOR_ONLY_METADATA)('MUST keep %s set by the operator across an update that omits it', async (name) => {
+      const res = await put(managed, { client_id: managed.client_id, redirect_uris: [REDIRECT], grant_types: GRANTS, client_name: 'RS 2' });
+      expect(res.status, res.text).toBe(200);
+      expect([res.body.client_name, res.body[name]]).toEqual(['RS 2', granted[name]]);
+      expect((await stored())[name]).toEqual(granted[name]);
+      expect((await get(managed)).body[name]).toEqual(granted[name]);
+    });
+
+    it.each(OPERATOR_ONLY_METADATA)('MUST NOT let an update change %s', async (name) => {
+      const res = await put(managed, { client_id: managed.client_id, redirect_uris: [REDIRECT], grant_types: GRANTS, [name]: OTHER[name as keyof typeof OTHER] });
+      expect(res.status, res.text).toBe(200);
+      expect(res.body[name]).toEqual(granted[name]);
+      expect((await stored())[name]).toEqual(granted[name]);
+    });
+
+    it('MUST NOT let an update add operator-only metadata to a client without it', async () => {
+      const res = await put(client, { client_id: client.client_id, redirect_uris: [REDIRECT], grant_types: GRANTS, ...OTHER });
+      expect(res.status, res.text).toBe(200);
+      const metadata = (await ctx.stores.clients.find(client.client_id))!.metadata;
+      for (const name of OPERATOR_ONLY_METADATA) expect([res.body[name], metadata[name]]).toEqual([undefined, undefined]);
+    });
+
+    it('MUST refuse an update that contradicts the kept values (a public client cannot serve resources), changing nothing', async () => {
+      const before = await stored();
+      const res = await put(managed, { client_id: managed.client_id, redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none' });
+      expect([res.status, res.body.error]).toEqual([400, 'invalid_client_metadata']);
+      expect(res.body.error_description).toMatch(/set by the operator/);
+      const dropsGrant = await put(managed, { client_id: managed.client_id, redirect_uris: [REDIRECT], grant_types: ['authorization_code'] });
+      expect([dropsGrant.status, dropsGrant.body.error]).toEqual([400, 'invalid_client_metadata']);
+      expect(dropsGrant.body.error_description).toMatch(/token_exchange: needs the grant type.*set by the operator/);
+      expect(await stored()).toEqual(before);
     });
   });
 
