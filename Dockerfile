@@ -19,6 +19,8 @@ COPY --from=build /app/dist ./dist
 COPY seed ./seed
 COPY spec ./spec
 COPY conformance/seed.json conformance/tls-proxy.mjs ./conformance/
+# The example resource server (jose is a production dependency), for the conformance profile.
+COPY examples/resource-server ./examples/resource-server
 # data/ holds the master key (MASTER_KEY_FILE default), SQLite files and dev certificates.
 RUN mkdir -p /app/data/tls && chown -R node:node /app/data
 USER node
