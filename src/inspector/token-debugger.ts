@@ -109,7 +109,7 @@ export async function debugToken(ctx: Context, input: string): Promise<TokenVerd
     presented = await findPresentedToken(ctx, token);
   }
   if (!presented) return { ...verdict, reasons: ['No stored token matches: not issued by this server, or deleted by the retention pass after it expired.'] };
-  const introspection = introspectionResponse(ctx, presented, presented.found.token.clientId);
+  const introspection = introspectionResponse(ctx, presented, { clientId: presented.found.token.clientId });
   const outcome = introspection.active ? { state: 'active' as const, reasons: [`Active until ${isoTime(presented.found.token.expiresAt)}.`] } : reasonsOf(presented, now);
   return { ...verdict, kind: presented.kind, ...outcome, grant: presented.found.grant, introspection };
 }

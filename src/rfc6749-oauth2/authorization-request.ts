@@ -45,8 +45,9 @@ export interface AuthorizationRequest {
   /** RFC 9449 §10: the DPoP key the code is to be bound to (absent when not requested). */
   dpopJkt?: string;
   /**
-   * JARM §3: the alg the response JWT is signed with, for a JWT response mode (absent otherwise, and
-   * in interactions stored before it was recorded, which get the JARM default RS256).
+   * JARM §3: the alg the response JWT is signed with, for a JWT response mode: the target's
+   * `signingAlg`, kept for `targetOf` (absent otherwise, and in interactions stored before it was
+   * recorded, which get the JARM default RS256).
    */
   responseSigningAlg?: Alg;
   /** RFC 9126: the pushed request this came from (SHA-256 of its handle), used up when the code is issued. */
@@ -60,7 +61,10 @@ export interface ResponseTarget {
   redirectUri: string;
   responseMode: ResponseMode;
   state: string | null;
-  /** JARM §3: the client's response signing alg, carried for a JWT response mode so the client is not read again. */
+  /**
+   * JARM §3: the client's response signing alg for a JWT response mode, chosen here once (responseTarget)
+   * and kept with the validated request, so the client is not read again.
+   */
   signingAlg?: Alg;
 }
 

@@ -46,13 +46,13 @@ function common(ctx: Context, token: AccessTokenRecord | RefreshTokenRecord, gra
   return body;
 }
 
-/** The answer for `caller`, the authenticated client (a client_id alone: no resource server). */
-export function introspectionResponse(ctx: Context, presented: PresentedToken | undefined, caller: string | Introspector): IntrospectionResponse {
+/** The answer for `caller`, the authenticated client (`introspectorOf`; `{ clientId }` alone is no resource server). */
+export function introspectionResponse(ctx: Context, presented: PresentedToken | undefined, caller: Introspector): IntrospectionResponse {
   if (!presented) return INACTIVE;
   const now = ctx.clock();
   // Castellan policy (introspection-policy.ts): a client learns about its own tokens, a resource
   // server also about access tokens meant for it; any other token is as good as unknown.
-  if (!mayIntrospect(typeof caller === 'string' ? { clientId: caller } : caller, presented)) return INACTIVE;
+  if (!mayIntrospect(caller, presented)) return INACTIVE;
 
   if (presented.kind === 'refresh_token') {
     const { found } = presented;

@@ -19,7 +19,7 @@ import { formBody, formParams } from '../http/params.js';
 import { postOnlyRouter } from '../http/post-endpoint.js';
 import { sendJson } from '../http/respond.js';
 import { contributeMetadata, PATHS } from '../oidc-discovery/provider-metadata.js';
-import { checkRedirectUri } from '../rfc6749-oauth2/authorization-request.js';
+import { checkRedirectUri, responseTarget } from '../rfc6749-oauth2/authorization-request.js';
 import { authorizationRequestSchema } from '../rfc6749-oauth2/authorization-request.schema.js';
 import { authenticateRequestClient } from '../rfc6749-oauth2/client-authentication.js';
 import { requiresSignedRequestObject } from '../rfc9101-jar/request-object-policy.js';
@@ -101,8 +101,8 @@ function bindDpopKey(_ctx: Context, pushed: PushedRequest): void {
 
 async function validate(ctx: Context, pushed: PushedRequest): Promise<void> {
   // §2.1: validated as /authorize would validate it, so errors reach the client now, as JSON.
-  const redirectUri = checkRedirectUri(pushed.client, pushed.params);
-  await validatedRequest(ctx, pushed.client, redirectUri, pushed.params);
+  const target = responseTarget(pushed.params, checkRedirectUri(pushed.client, pushed.params), pushed.client);
+  await validatedRequest(ctx, pushed.client, target, { params: pushed.params });
 }
 
 async function store(ctx: Context, pushed: PushedRequest): Promise<void> {

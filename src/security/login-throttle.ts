@@ -60,6 +60,11 @@ export class LoginThrottle {
 
   constructor(private readonly backend: RateLimitBackend | LazyBackend, private readonly window: number, private readonly keyPrefix = 'castellan') {}
 
+  /** Where the counters live. */
+  get store(): RateLimitBackend['kind'] {
+    return this.backend.kind;
+  }
+
   /** Counts the attempt in every scope; refuses it while any gate it must pass is closed. */
   async admit(scopes: ThrottleScope[]): Promise<Admission> {
     const { counters, gates } = await this.limiters();
@@ -119,6 +124,12 @@ export class LoginThrottle {
   async clear(scope: Pick<ThrottleScope, 'counterKey' | 'gateKey'>): Promise<void> {
     const { counters, gates } = await this.limiters();
     await Promise.all([counters.delete(scope.counterKey), gates.delete(scope.gateKey)]);
+  }
+
+  /** Forgets every counter and gate in this throttle's namespace (the test control API's reset). */
+  async clearCounters(): Promise<number> {
+    const { backend } = await this.limiters();
+    return backend.clear(this.keyPrefix);
   }
 
   async close(): Promise<void> {

@@ -13,6 +13,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { RateLimiterCluster, RateLimiterClusterMaster, RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { FaultEpisodes } from '../storage/fault-episodes.js';
+import { answerClearRequests, askPrimaryToClear, deleteRedisNamespace, emptyMemoryLimiter, inNamespace } from './counter-reset.js';
 
 export interface LimiterSpec {
   keyPrefix: string;
@@ -24,13 +25,33 @@ export interface LimiterSpec {
 export interface RateLimitBackend {
   readonly kind: 'memory' | 'cluster' | 'redis';
   limiter(spec: LimiterSpec): RateLimiterAbstract;
+  /**
+   * Forgets every counter under `namespace` (`castellan`: keys `castellan:...`) wherever this store
+   * keeps them, for the test control API's reset; resolves with how many keys went.
+   */
+  clear(namespace: string): Promise<number>;
   close(): Promise<void>;
 }
 
+/** In-memory limiters made on demand, remembered so that `clear` can empty them. */
+function memoryLimiters() {
+  const made: RateLimiterMemory[] = [];
+  return {
+    make(spec: LimiterSpec): RateLimiterMemory {
+      const limiter = new RateLimiterMemory(spec);
+      made.push(limiter);
+      return limiter;
+    },
+    clear: (namespace: string) => made.filter((limiter) => inNamespace(limiter.keyPrefix, namespace)).reduce((sum, limiter) => sum + emptyMemoryLimiter(limiter), 0),
+  };
+}
+
 export function memoryBackend(): RateLimitBackend {
+  const limiters = memoryLimiters();
   return {
     kind: 'memory',
-    limiter: (spec) => new RateLimiterMemory(spec),
+    limiter: (spec) => limiters.make(spec),
+    clear: async (namespace) => limiters.clear(namespace),
     close: async () => undefined,
   };
 }
@@ -51,14 +72,23 @@ export function clusterBackend(): RateLimitBackend {
   return {
     kind: 'cluster',
     limiter: (spec) => new RateLimiterCluster({ ...spec, timeoutMs: CLUSTER_ANSWER_MS }),
+    clear: (namespace) => askPrimaryToClear(namespace, CLUSTER_ANSWER_MS),
     close: async () => undefined,
   };
 }
 
-/** In the primary, before the first fork: answers the workers' RateLimiterCluster requests from memory. */
+const answering = new WeakSet<RateLimiterClusterMaster>();
+
+/**
+ * In the primary, before the first fork: answers the workers' RateLimiterCluster requests from
+ * memory, and their requests to clear those counters (counter-reset.ts).
+ */
 export function startClusterLimitStore(): void {
   // The library keeps one instance per process; constructing it again returns that one.
-  new RateLimiterClusterMaster();
+  const master = new RateLimiterClusterMaster();
+  if (answering.has(master)) return;
+  answering.add(master);
+  answerClearRequests(master);
 }
 
 /** Where a limiter falls back while Redis is down: this process's memory, or the primary's in a cluster. */
@@ -171,13 +201,19 @@ export async function redisBackend(url: string, logger: Logger, options: RedisBa
   const breaker = new RedisBreaker(client, logger, redisLocation(url), timeoutMs);
   client.on('error', (error: Error) => breaker.trip(error.message));
   await waitUntilReady(client, options.connectWaitMs ?? 3000);
+  const memoryInsurance = memoryLimiters();
   return {
     kind: 'redis',
     limiter: (spec) => {
-      const local = options.insurance === 'cluster' ? new RateLimiterCluster({ ...spec, timeoutMs: CLUSTER_ANSWER_MS }) : new RateLimiterMemory(spec);
+      const local = options.insurance === 'cluster' ? new RateLimiterCluster({ ...spec, timeoutMs: CLUSTER_ANSWER_MS }) : memoryInsurance.make(spec);
       const insurance = trippingLimiter(local, breaker);
       // rejectIfRedisNotReady: fall back at once while disconnected instead of waiting for the client's own error.
       return breakerLimiter(new RateLimiterRedis({ ...spec, storeClient: client, rejectIfRedisNotReady: true, insuranceLimiter: insurance }), insurance, breaker);
+    },
+    // The insurance counters of an outage go too, so a reset leaves nothing to fall back on.
+    async clear(namespace) {
+      const local = options.insurance === 'cluster' ? await askPrimaryToClear(namespace, CLUSTER_ANSWER_MS) : memoryInsurance.clear(namespace);
+      return local + (await deleteRedisNamespace(client, namespace));
     },
     async close() {
       breaker.stop();

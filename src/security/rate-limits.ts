@@ -67,7 +67,7 @@ export class RateLimits {
   /** Share of each configured limit in force (emergency mode halves them); limiters are not rebuilt. */
   private factor = 1;
 
-  constructor(private readonly config: LimitSettings, backend: RateLimitBackend | LazyBackend, private readonly logger?: Logger, private readonly keyPrefix = 'castellan') {
+  constructor(private readonly config: LimitSettings, backend: RateLimitBackend | LazyBackend, private readonly logger?: Logger, readonly keyPrefix = 'castellan') {
     this.enabled = config.rateLimitEnabled;
     this.soft = config.rateLimitSoftBan;
     this.hard = config.rateLimitHardBan;
@@ -105,13 +105,11 @@ export class RateLimits {
   }
 
   /**
-   * Starts every counter of this process afresh (the test control API's reset); false when the
-   * counters live elsewhere (Redis, the primary of a cluster), which this process cannot clear.
+   * Forgets every counter in this node's namespace wherever the store keeps it: these limits',
+   * and the login throttle's when it shares the store (the test control API's reset).
    */
-  forgetLocalCounters(): boolean {
-    if (this.store !== 'memory') return false;
-    this.opened = undefined;
-    return true;
+  async clearCounters(): Promise<number> {
+    return (await this.backend()).clear(this.keyPrefix);
   }
 
   /** Counts one request for `key` under `policy` and says whether it may proceed. */
@@ -140,11 +138,8 @@ export class RateLimits {
    * connection. Closing what it returns does nothing: these limits own the connection.
    */
   async sharedBackend(): Promise<RateLimitBackend> {
-    await this.policies();
-    const opened = this.opened;
-    if (!opened) throw new Error('rate-limit store closed');
-    const { backend } = await opened;
-    return { kind: backend.kind, limiter: (spec) => backend.limiter(spec), close: async () => undefined };
+    const backend = await this.backend();
+    return { kind: backend.kind, limiter: (spec) => backend.limiter(spec), clear: (namespace) => backend.clear(namespace), close: async () => undefined };
   }
 
   async close(): Promise<void> {
@@ -161,6 +156,13 @@ export class RateLimits {
     await Promise.all([penalty.limiter.block(key, penalty.rule.duration), limiters.window.block(key, penalty.rule.duration)]);
     this.logger?.warn({ policy, key, violations: count, ban: penalty.kind, seconds: penalty.rule.duration }, 'rate limit ban');
     return { ...refused, resetSeconds: penalty.rule.duration, retryAfter: penalty.rule.duration, ban: penalty.kind };
+  }
+
+  private async backend(): Promise<RateLimitBackend> {
+    await this.policies();
+    const opened = this.opened;
+    if (!opened) throw new Error('rate-limit store closed');
+    return (await opened).backend;
   }
 
   private async limiters(policy: RateLimitPolicy): Promise<PolicyLimiters> {

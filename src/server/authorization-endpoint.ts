@@ -21,8 +21,7 @@ import { parseClaimsParameter } from '../oidc-core/claims-parameter.js';
 import { idTokenHintSubject, parseMaxAge, parsePrompt } from '../oidc-core/prompt.js';
 import { loadSessionWithConsent } from '../oidc-core/session.js';
 import { scopeList } from '../oidc-core/claims.js';
-import { authorizationResponseAlg } from '../jarm/response-jwt.js';
-import { isJwtResponseMode, JWT_RESPONSE_MODES } from '../jarm/response-modes.js';
+import { JWT_RESPONSE_MODES } from '../jarm/response-modes.js';
 import { completeAuthorization } from '../rfc6749-oauth2/authorization-code-issuer.js';
 import {
   checkClientMayUseCode, checkRedirectUri, checkResponseMode, checkResponseType, findClient, pageLocale,
@@ -32,7 +31,7 @@ import { authorizationRequestSchema, type AuthorizationRequestParams } from '../
 import { mountFormPostScript, sendAuthorizationError, sendAuthorizationResponse } from '../rfc6749-oauth2/authorization-response.js';
 import { authorizationRequestScope } from '../rfc6749-oauth2/scope-policy.js';
 import { checkCodeChallenge } from '../rfc7636-pkce/code-challenge.js';
-import { checkRequestSource, hasRequestReference, resolveAuthorizationParams, type RequestSource } from '../rfc9101-jar/request-resolution.js';
+import { checkRequestSource, hasRequestReference, resolveAuthorizationParams, type ResolvedRequest } from '../rfc9101-jar/request-resolution.js';
 import { grantResources } from '../rfc8707-resource-indicators/resource-policy.js';
 import { validateParams, type Params } from '../schema/validator.js';
 import type { ClientRecord } from '../storage/stores.js';
@@ -46,13 +45,11 @@ contributeMetadata(() => ({ response_modes_supported: ['query', 'form_post', ...
 interface Authorization extends AuthorizationProgress {
   readonly req: Request;
   readonly res: Response;
+  /** The parameters of the HTTP request itself. */
   params: Params;
+  /** The parameters to validate and where they came from: the request itself, a pushed request or a request object. */
+  resolved: ResolvedRequest;
   client: ClientRecord;
-  redirectUri: string;
-  /** Where the parameters came from: the request itself, a pushed request or a request object. */
-  source: RequestSource;
-  /** For a pushed request: its handle's hash, kept with the validated request. */
-  pushedRequestHash?: string;
   /** Set once the redirect_uri is proven: from then on errors go back to the client. */
   target?: ResponseTarget;
   /** Present when resumed by the login, MFA or consent page. */
@@ -74,7 +71,7 @@ function parse(_ctx: Context, authorization: Authorization): void {
  */
 async function requestObjectOrPushed(ctx: Context, authorization: Authorization): Promise<void> {
   const { params } = authorization;
-  authorization.source = 'plain';
+  authorization.resolved = { params, source: 'plain' };
   if (!hasRequestReference(params)) return;
   const client = await findClient(ctx, params);
   // Kept for the next phase, which reads the client only if the resolved request names another.
@@ -93,25 +90,25 @@ async function requestObjectOrPushed(ctx: Context, authorization: Authorization)
   // it; one the client never registered is refused on a page instead (a forged or broken request).
   // A pushed request's outside parameters are ignored (RFC 9126 §4): only client_id is read there.
   if (resolved.source === 'request_object' && params.redirect_uri !== undefined) checkRedirectUri(client, params);
-  authorization.params = resolved.params;
-  authorization.source = resolved.source;
-  authorization.pushedRequestHash = resolved.pushedRequestHash;
+  authorization.resolved = resolved;
 }
 
 async function clientAndRedirectUri(ctx: Context, authorization: Authorization): Promise<void> {
   // Anything thrown here ends on an HTML page, never in a redirect (RFC 6749 §4.1.2.1).
   const known = authorization.client;
-  authorization.client = known !== undefined && known.clientId === authorization.params.client_id ? known : await findClient(ctx, authorization.params);
-  authorization.redirectUri = checkRedirectUri(authorization.client, authorization.params);
-  authorization.target = responseTarget(authorization.params, authorization.redirectUri, authorization.client);
+  const { params } = authorization.resolved;
+  authorization.client = known !== undefined && known.clientId === params.client_id ? known : await findClient(ctx, params);
+  authorization.target = responseTarget(params, checkRedirectUri(authorization.client, params), authorization.client);
 }
 
 /**
  * Every check after the redirect_uri, in the order the specs suggest; each throws an OAuthError.
- * The pushed authorization request endpoint runs the same checks when a request is pushed.
+ * `target` is where the answer goes (the proven redirect_uri); `request` the parameters, with the
+ * pushed request they came from. The pushed authorization request endpoint runs the same checks
+ * when a request is pushed.
  */
-export async function validatedRequest(ctx: Context, client: ClientRecord, redirectUri: string, raw: Params): Promise<AuthorizationRequest> {
-  const params = validateParams<AuthorizationRequestParams>(authorizationRequestSchema, raw);
+export async function validatedRequest(ctx: Context, client: ClientRecord, target: ResponseTarget, request: Pick<ResolvedRequest, 'params' | 'pushedRequestHash'>): Promise<AuthorizationRequest> {
+  const params = validateParams<AuthorizationRequestParams>(authorizationRequestSchema, request.params);
   checkResponseType(params);
   const responseMode = checkResponseMode(params);
   checkClientMayUseCode(client);
@@ -126,7 +123,7 @@ export async function validatedRequest(ctx: Context, client: ClientRecord, redir
   // display, claims_locales and unknown parameters were stripped by the schema: ignored.
   return {
     clientId: client.clientId,
-    redirectUri,
+    redirectUri: target.redirectUri,
     responseMode,
     state: params.state ?? null,
     scope,
@@ -142,16 +139,19 @@ export async function validatedRequest(ctx: Context, client: ClientRecord, redir
     acrValues: scopeList(params.acr_values ?? ''),
     // RFC 9449 §10: the token request for this code must then prove this key.
     ...(params.dpop_jkt !== undefined ? { dpopJkt: params.dpop_jkt } : {}),
-    // JARM §3: carried to the response, so the client is not read again when the code is issued.
-    ...(isJwtResponseMode(responseMode) ? { responseSigningAlg: authorizationResponseAlg(client) } : {}),
+    // JARM §3: the alg the target chose (responseTarget), kept so the client is not read again when the code is issued.
+    ...(target.signingAlg !== undefined ? { responseSigningAlg: target.signingAlg } : {}),
+    // RFC 9126 §4: used up when the code is issued.
+    ...(request.pushedRequestHash !== undefined ? { pushedRequestHash: request.pushedRequestHash } : {}),
   };
 }
 
 async function validate(ctx: Context, authorization: Authorization): Promise<void> {
   // First: a request that had to be pushed (or signed) is refused whatever else it says.
-  checkRequestSource(ctx, authorization.client, authorization.source);
-  authorization.request = await validatedRequest(ctx, authorization.client, authorization.redirectUri, authorization.params);
-  if (authorization.pushedRequestHash !== undefined) authorization.request.pushedRequestHash = authorization.pushedRequestHash;
+  // Set by clientAndRedirectUri, the phase before this one.
+  const { client, resolved, target } = authorization;
+  checkRequestSource(ctx, client, resolved.source);
+  authorization.request = await validatedRequest(ctx, client, target!, resolved);
 }
 
 /** Hands the browser to an interaction page, opening the interaction when the endpoint is first asked. */

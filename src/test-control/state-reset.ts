@@ -1,8 +1,10 @@
 /**
  * The reset of the test control API: every data table emptied and the seed file applied again, in
  * one transaction, so each test of a relying party starts from the same state in well under a
- * second. Then the caches that would remember the old state are dropped: client rows, rate-limit
- * counters held in this process, the clock offset, the incident state (IP blocks, emergency mode).
+ * second. Then the caches that would remember the old state are dropped: client rows, the clock
+ * offset, the incident state (IP blocks, emergency mode), and the rate-limit and login-throttle
+ * counters wherever they live (this process, the primary of a node with workers, Redis), so a test
+ * that tripped a limit does not leave the next one throttled.
  * Kept: the schema and its migration records, and the signing keys, so relying parties' cached
  * JWKS stay valid (POST /admin/test/keys/rotate changes keys when a test wants that).
  */
@@ -13,6 +15,7 @@ import { announce } from '../server/cluster-notices.js';
 import { applySeed, loadSeedFile, type SeedFile } from '../seed/seed-file.js';
 import { reloadEmergencyState } from '../security/emergency-mode.js';
 import { blocklistOf } from '../security/ip-blocklist.js';
+import { throttling } from '../security/login-attempt.js';
 import { CachedClientStore } from '../storage/client-cache.js';
 import type { Tx, UserRecord } from '../storage/stores.js';
 import type { RecreatedUser } from '../users/user-service.js';
@@ -54,8 +57,8 @@ function recreated(previous: UserRecord | undefined, password: string): Recreate
 interface ResetReport {
   tables_emptied: number;
   seed: { file: string | null; clients: number; users: number };
-  /** False with REDIS_URL or workers: those counters are shared, and only expire. */
-  rate_limit_counters_cleared: boolean;
+  /** Keys of rate-limit and login-throttle counters dropped, and the stores they were in. */
+  rate_limit_counters: { cleared: number; stores: string[] };
   duration_ms: number;
 }
 
@@ -78,7 +81,10 @@ export async function resetState(ctx: Context): Promise<ResetReport> {
     cache?.forget(clientId);
     announce({ type: 'client-changed', clientId });
   }
-  const rateLimitsCleared = ctx.limits.forgetLocalCounters();
+  const throttle = throttling(ctx);
+  // The throttle's store is the limits' one unless it had to open its own (throttling()); a
+  // store shared by both is emptied by the first call, which the second then finds empty.
+  const counters = { cleared: (await ctx.limits.clearCounters()) + (await throttle.clearCounters()), stores: [...new Set([ctx.limits.store, throttle.store])] };
   await reloadClock(ctx);
   await reloadEmergencyState(ctx);
   announce({ type: 'emergency-changed' });
@@ -87,7 +93,7 @@ export async function resetState(ctx: Context): Promise<ResetReport> {
   return {
     tables_emptied: tables.length,
     seed: { file: ctx.config.seedFile ?? null, clients: created?.clients.created.length ?? 0, users: created?.users.created.length ?? 0 },
-    rate_limit_counters_cleared: rateLimitsCleared,
+    rate_limit_counters: counters,
     duration_ms: Math.round((performance.now() - started) * 10) / 10,
   };
 }

@@ -10,6 +10,9 @@ import type { PresentedToken } from '../../src/rfc7662-introspection/presented-t
 import type { AccessTokenRecord, GrantRecord, RefreshTokenRecord } from '../../src/storage/stores.js';
 import { createTestContext, type TestContext } from '../support/test-context.js';
 
+/** The client the tokens were issued to, introspecting them (no resource server). */
+const OWNER = { clientId: 'c1' };
+
 describe('RFC 7662 §2.2 introspection response', () => {
   let ctx: TestContext;
   let now: number;
@@ -42,7 +45,7 @@ describe('RFC 7662 §2.2 introspection response', () => {
   });
 
   it('MUST answer nothing but active false for an absent token', () => {
-    expect(introspectionResponse(ctx, undefined, 'c1')).toStrictEqual({ active: false });
+    expect(introspectionResponse(ctx, undefined, OWNER)).toStrictEqual({ active: false });
   });
 
   it.each([
@@ -56,32 +59,32 @@ describe('RFC 7662 §2.2 introspection response', () => {
     ['refresh expired', () => refresh({ expiresAt: now }), 'c1'],
     ['refresh of a revoked grant', () => refresh({}, { revokedAt: now - 1 }), 'c1'],
   ] as const)('MUST answer active false when %s', (_label, presented, clientId) => {
-    expect(introspectionResponse(ctx, presented(), clientId)).toStrictEqual({ active: false });
+    expect(introspectionResponse(ctx, presented(), { clientId })).toStrictEqual({ active: false });
   });
 
   it('answers active true for the same rows in their live state (the cases above differ in one field)', () => {
-    expect(introspectionResponse(ctx, access(), 'c1')).toMatchObject({ active: true, client_id: 'c1', username: 'erin', token_type: 'Bearer' });
-    expect(introspectionResponse(ctx, refresh(), 'c1')).toMatchObject({ active: true, scope: 'openid offline_access' });
+    expect(introspectionResponse(ctx, access(), OWNER)).toMatchObject({ active: true, client_id: 'c1', username: 'erin', token_type: 'Bearer' });
+    expect(introspectionResponse(ctx, refresh(), OWNER)).toMatchObject({ active: true, scope: 'openid offline_access' });
   });
 
   it('gives aud as an array for several resources and a string for one; the issuer when none', () => {
-    expect(introspectionResponse(ctx, access({ audience: ['https://a.example/', 'https://b.example/'] }), 'c1')).toMatchObject({ aud: ['https://a.example/', 'https://b.example/'] });
-    expect(introspectionResponse(ctx, access({ audience: ['https://a.example/'] }), 'c1')).toMatchObject({ aud: 'https://a.example/' });
-    expect(introspectionResponse(ctx, access(), 'c1')).toMatchObject({ aud: ctx.config.issuer });
+    expect(introspectionResponse(ctx, access({ audience: ['https://a.example/', 'https://b.example/'] }), OWNER)).toMatchObject({ aud: ['https://a.example/', 'https://b.example/'] });
+    expect(introspectionResponse(ctx, access({ audience: ['https://a.example/'] }), OWNER)).toMatchObject({ aud: 'https://a.example/' });
+    expect(introspectionResponse(ctx, access(), OWNER)).toMatchObject({ aud: ctx.config.issuer });
   });
 
   it('adds jti only for JWT access tokens, acr and auth_time from the grant, and omits an empty scope', () => {
-    const jwt = introspectionResponse(ctx, access({ format: 'jwt', tokenHash: 'the-jti', scope: '' }), 'c1');
+    const jwt = introspectionResponse(ctx, access({ format: 'jwt', tokenHash: 'the-jti', scope: '' }), OWNER);
     expect(jwt).toMatchObject({ active: true, jti: 'the-jti', acr: 'urn:example:loa:2', auth_time: now - 60 });
     expect(jwt).not.toHaveProperty('scope');
-    expect(introspectionResponse(ctx, access(), 'c1')).not.toHaveProperty('jti');
+    expect(introspectionResponse(ctx, access(), OWNER)).not.toHaveProperty('jti');
   });
 
   it('MUST name the key of a DPoP-bound refresh token in cnf.jkt, without a token_type (RFC 9449 §5, §6.2)', () => {
-    const bound = introspectionResponse(ctx, refresh({ dpopJkt: 'jkt-of-the-key' }), 'c1');
+    const bound = introspectionResponse(ctx, refresh({ dpopJkt: 'jkt-of-the-key' }), OWNER);
     expect(bound).toMatchObject({ active: true, cnf: { jkt: 'jkt-of-the-key' } });
     expect(bound).not.toHaveProperty('token_type');
-    expect(introspectionResponse(ctx, refresh(), 'c1')).not.toHaveProperty('cnf');
+    expect(introspectionResponse(ctx, refresh(), OWNER)).not.toHaveProperty('cnf');
   });
 
   describe('Castellan policy: a resource server (served_resources) learns about access tokens meant for it', () => {
@@ -98,7 +101,7 @@ describe('RFC 7662 §2.2 introspection response', () => {
   });
 
   it('omits username and auth_time for a token without a user', () => {
-    const body = introspectionResponse(ctx, access({}, { userId: null, authTime: null, acr: null }), 'c1');
+    const body = introspectionResponse(ctx, access({}, { userId: null, authTime: null, acr: null }), OWNER);
     expect(body).toMatchObject({ active: true, sub: 'c1' });
     expect(body).not.toHaveProperty('username');
     expect(body).not.toHaveProperty('auth_time');

@@ -128,7 +128,7 @@ describe('Progressive penalties', () => {
     const memory = memoryBackend();
     // Every limiter method call is recorded with its limiter's key prefix.
     const counting = {
-      kind: memory.kind, close: () => memory.close(),
+      kind: memory.kind, close: () => memory.close(), clear: (namespace: string) => memory.clear(namespace),
       limiter: (spec: Parameters<typeof memory.limiter>[0]) => new Proxy(memory.limiter(spec), {
         get(target, name, receiver) {
           const value = Reflect.get(target, name, receiver);

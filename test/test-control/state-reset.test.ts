@@ -1,7 +1,10 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setEmergencyMode, emergencyState } from '../../src/security/emergency-mode.js';
-import { memoryBackend } from '../../src/security/rate-limit-backend.js';
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { loadConfig } from '../../src/config/config.js';
+import { attemptPassword } from '../../src/security/login-attempt.js';
 import { RateLimits } from '../../src/security/rate-limits.js';
 import { applySeedFile } from '../../src/seed/seed-file.js';
 import { KEPT_TABLES } from '../../src/test-control/state-reset.js';
@@ -42,7 +45,7 @@ describe('Castellan test control API: reset to the seed', () => {
     const elapsed = performance.now() - started;
     console.log(`reset on ${backendName}: ${elapsed.toFixed(1)} ms over HTTP, ${reset.body.duration_ms} ms in the server`);
     expect(elapsed).toBeLessThan(1000);
-    expect(reset.body).toMatchObject({ seed: { file: SEED_FILE, clients: 3, users: 1 }, rate_limit_counters_cleared: true });
+    expect(reset.body).toMatchObject({ seed: { file: SEED_FILE, clients: 3, users: 1 }, rate_limit_counters: { stores: ['memory'] } });
     expect(reset.body.tables_emptied).toBeGreaterThan(15);
 
     const clients = (await node.base.knex('clients').select('client_id')).map((row: { client_id: string }) => row.client_id).sort();
@@ -79,14 +82,75 @@ describe('Castellan test control API: reset to the seed', () => {
     await request(node.app).post('/admin/test/reset').set(ADMIN).expect(200);
     expect((await alice()).passwordHash).toBe(after.passwordHash);
   });
+});
 
-  it('MUST start the rate-limit counters of the process afresh, and say so only when they are in the process', async () => {
-    const limits = new RateLimits({ ...node.ctx.config, rateLimitToken: { points: 1, duration: 60 } }, memoryBackend());
-    expect((await limits.consume('token', 'client-a')).allowed).toBe(true);
-    expect((await limits.consume('token', 'client-a')).allowed).toBe(false);
-    expect(limits.forgetLocalCounters()).toBe(true);
-    expect((await limits.consume('token', 'client-a')).allowed).toBe(true);
-    const shared = new RateLimits(node.ctx.config, { kind: 'redis', open: async () => memoryBackend() });
-    expect(shared.forgetLocalCounters()).toBe(false);
+/** Limits a relying party's test trips quickly: two token requests a minute, two wrong passwords. */
+const TIGHT = { seedFile: SEED_FILE, rateLimitEnabled: true, rateLimitToken: { points: 2, duration: 60 }, loginMaxAttemptsPerUserIp: 2 };
+const WHO = { clientId: null, ip: '192.0.2.44' };
+
+/** Trips the token rate limit of the seeded service client and the login throttle of alice from one address. */
+async function tripLimits(node: TestControlNode): Promise<void> {
+  const token = () => postToken(node.app, { grant_type: 'client_credentials' }, { Authorization: basic(SERVICE.id, SERVICE.secret) });
+  await token().expect(200);
+  await token().expect(200);
+  await token().expect(429);
+  expect(await attemptPassword(node.ctx, WHO, 'alice', 'wrong password 1')).toEqual({ kind: 'failed' });
+  expect(await attemptPassword(node.ctx, WHO, 'alice', 'wrong password 2')).toEqual({ kind: 'failed' });
+  expect(await attemptPassword(node.ctx, WHO, 'alice', SEED_PASSWORD)).toMatchObject({ kind: 'throttled' });
+}
+
+/** After the reset: the client gets tokens and alice signs in at once. */
+async function expectLimitsFresh(node: TestControlNode): Promise<void> {
+  await postToken(node.app, { grant_type: 'client_credentials' }, { Authorization: basic(SERVICE.id, SERVICE.secret) }).expect(200);
+  expect(await attemptPassword(node.ctx, WHO, 'alice', SEED_PASSWORD)).toMatchObject({ kind: 'passed' });
+}
+
+describe('Castellan test control API: reset forgets rate-limit and login-throttle counters', () => {
+  it('MUST clear the counters held in the process (rate limits and login throttle), and say how many went', async () => {
+    const node = await testControlNode(TIGHT);
+    try {
+      await request(node.app).post('/admin/test/reset').set(ADMIN).expect(200);
+      await tripLimits(node);
+      const reset = await request(node.app).post('/admin/test/reset').set(ADMIN).expect(200);
+      expect(reset.body.rate_limit_counters.stores).toEqual(['memory']);
+      // The token window, the violation count, and the throttle's three counters and a gate, at least.
+      expect(reset.body.rate_limit_counters.cleared).toBeGreaterThanOrEqual(5);
+      await expectLimitsFresh(node);
+    } finally {
+      await node.close();
+    }
+  });
+});
+
+const REDIS_URL = process.env.REDIS_URL;
+
+describe.skipIf(!REDIS_URL)(`Castellan test control API: reset forgets counters kept in Redis${REDIS_URL ? '' : ' (skipped: REDIS_URL is not set)'}`, () => {
+  it('MUST delete the counters under the node\'s key prefix in Redis, and nothing else there', async () => {
+    // A prefix of this test's own, so tests sharing the Redis never see each other's counters.
+    const namespace = `castellan-test-${randomBytes(6).toString('hex')}`;
+    const limits = await RateLimits.create(loadConfig({}, { rateLimitEnabled: true, rateLimitToken: TIGHT.rateLimitToken, redisUrl: REDIS_URL }), undefined, { keyPrefix: namespace });
+    const node = await testControlNode({ ...TIGHT, redisUrl: REDIS_URL }, { limits });
+    const redis = new Redis(REDIS_URL as string);
+    try {
+      await request(node.app).post('/admin/test/reset').set(ADMIN).expect(200);
+      // Another application's key, and one that merely starts like the prefix: both stay.
+      await redis.set(`${namespace}-other:keep`, '1', 'EX', 60);
+      await redis.set(`not-castellan:${namespace}:keep`, '1', 'EX', 60);
+      await tripLimits(node);
+      const before = await redis.keys(`${namespace}:*`);
+      expect(before.some((key) => key.startsWith(`${namespace}:login:`))).toBe(true);
+      expect(before.some((key) => key.startsWith(`${namespace}:rl:token:`))).toBe(true);
+
+      const reset = await request(node.app).post('/admin/test/reset').set(ADMIN).expect(200);
+      expect(reset.body.rate_limit_counters).toEqual({ cleared: before.length, stores: ['redis'] });
+      expect(await redis.keys(`${namespace}:*`)).toEqual([]);
+      expect(await redis.exists(`${namespace}-other:keep`, `not-castellan:${namespace}:keep`)).toBe(2);
+      await expectLimitsFresh(node);
+    } finally {
+      await redis.del(`${namespace}-other:keep`, `not-castellan:${namespace}:keep`, ...(await redis.keys(`${namespace}:*`)));
+      await redis.quit();
+      await node.close();
+      await limits.close();
+    }
   });
 });

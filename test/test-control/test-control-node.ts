@@ -10,6 +10,7 @@ import type { Config } from '../../src/config/config.js';
 import { createApp } from '../../src/server/app.js';
 import { bootstrap } from '../../src/server/bootstrap.js';
 import { releaseContext, type Context } from '../../src/server/context.js';
+import type { RateLimits } from '../../src/security/rate-limits.js';
 import { createStores } from '../../src/storage/sql/create-stores.js';
 import { openDatabase } from '../../src/storage/sql/open-database.js';
 import { PostgresDatabase } from '../../src/storage/sql/postgres-database.js';
@@ -30,11 +31,12 @@ export interface TestControlNode {
   close(): Promise<void>;
 }
 
-export async function testControlNode(overrides: Partial<Config> = {}, options: { fileDatabase?: boolean } = {}): Promise<TestControlNode> {
+/** `limits`: the node's rate limits instead of the test context's in-memory ones (Redis, a key prefix of its own). */
+export async function testControlNode(overrides: Partial<Config> = {}, options: { fileDatabase?: boolean; limits?: RateLimits } = {}): Promise<TestControlNode> {
   // Two SQLite nodes share a file; an in-memory database belongs to one connection.
   const databaseUrl = options.fileDatabase && !process.env.TEST_DATABASE_URL ? `sqlite:${join(mkdtempSync(join(tmpdir(), 'castellan-tc-')), 'castellan.sqlite')}` : undefined;
   const base = await createTestContext({ testControlEnabled: true, adminToken: ADMIN_TOKEN, ...overrides }, { wallClock: true, databaseUrl });
-  const ctx = await bootstrap(base.config, { stores: base.stores, sealer: base.sealer, clock: base.clock, limits: base.limits });
+  const ctx = await bootstrap(base.config, { stores: base.stores, sealer: base.sealer, clock: base.clock, limits: options.limits ?? base.limits });
   const others: Context[] = [];
   return {
     base,

@@ -1,0 +1,108 @@
+/**
+ * Forgetting counters where they live: in-memory limiters, the primary of a node with workers (its
+ * rate-limiter-flexible cluster master, reached over a stand-in for the IPC channel), and Redis
+ * (only the node's namespace).
+ */
+import { randomBytes } from 'node:crypto';
+import cluster from 'node:cluster';
+import { EventEmitter } from 'node:events';
+import { Redis } from 'ioredis';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { describe, expect, it } from 'vitest';
+import { askPrimaryToClear, deleteRedisNamespace, emptyMemoryLimiter, inNamespace, type PrimaryLink } from '../../src/security/counter-reset.js';
+import { startClusterLimitStore } from '../../src/security/rate-limit-backend.js';
+
+describe('counter reset: in-memory limiters', () => {
+  it('MUST empty a limiter so a refused key is admitted again, and count the keys it held', async () => {
+    const limiter = new RateLimiterMemory({ keyPrefix: 'castellan:rl:token', points: 1, duration: 60 });
+    await limiter.consume('a');
+    await limiter.consume('b');
+    await expect(limiter.consume('a')).rejects.toMatchObject({ remainingPoints: 0 });
+    expect(emptyMemoryLimiter(limiter)).toBe(2);
+    await expect(limiter.consume('a')).resolves.toMatchObject({ consumedPoints: 1 });
+  });
+
+  it('MUST take a namespace as a whole key segment', () => {
+    expect(inNamespace('castellan:rl:token', 'castellan')).toBe(true);
+    expect(inNamespace('castellan', 'castellan')).toBe(true);
+    expect(inNamespace('castellan-staging:rl:token', 'castellan')).toBe(false);
+  });
+});
+
+/** The library's message to the primary, as a worker's RateLimiterCluster sends it. */
+const LIBRARY_CHANNEL = 'rate_limiter_flexible';
+
+/**
+ * A worker as the primary sees it (cluster 'message' events with this worker), and the worker's
+ * end of the channel (what the primary sends it).
+ */
+function standInWorker() {
+  const inbox = new EventEmitter();
+  const worker = { send: (message: unknown) => inbox.emit('message', message) };
+  const link: PrimaryLink = {
+    send: (message) => cluster.emit('message', worker, message),
+    on: (event, listener) => inbox.on(event, listener),
+    off: (event, listener) => inbox.off(event, listener),
+  };
+  const call = (keyPrefix: string, func: string, key: string) => new Promise<{ type: string; data: { consumedPoints: number } }>((resolve) => {
+    const promiseId = randomBytes(6).toString('hex');
+    const listener = (message: { promiseId?: string; type: string; data: { consumedPoints: number } }) => {
+      if (message.promiseId !== promiseId) return;
+      inbox.off('message', listener);
+      resolve(message);
+    };
+    inbox.on('message', listener);
+    cluster.emit('message', worker, { channel: LIBRARY_CHANNEL, keyPrefix, func, promiseId, data: { key, arg: 1, opts: {} } });
+  });
+  const init = (keyPrefix: string) => cluster.emit('message', worker, { channel: LIBRARY_CHANNEL, type: 'init', opts: { keyPrefix, points: 1, duration: 60 } });
+  return { link, call, init };
+}
+
+describe('counter reset: the primary of a node with workers', () => {
+  it('MUST empty the primary\'s counters under the namespace when a worker asks, and answer how many went', async () => {
+    startClusterLimitStore();
+    const namespace = `castellan-${randomBytes(4).toString('hex')}`;
+    const { link, call, init } = standInWorker();
+    init(`${namespace}:rl:token`);
+    init(`${namespace}-other:rl:token`);
+    await call(`${namespace}:rl:token`, 'consume', 'k');
+    await call(`${namespace}-other:rl:token`, 'consume', 'k');
+    expect((await call(`${namespace}:rl:token`, 'consume', 'k')).type).toBe('reject');
+
+    expect(await askPrimaryToClear(namespace, 1000, link)).toBe(1);
+    expect((await call(`${namespace}:rl:token`, 'consume', 'k')).type).toBe('resolve');
+    // Another namespace in the same primary keeps its counters.
+    expect((await call(`${namespace}-other:rl:token`, 'consume', 'k')).type).toBe('reject');
+  });
+
+  it('MUST fail the clear, rather than report it done, when the primary does not answer in time', async () => {
+    const silent: PrimaryLink = { send: () => true, on: () => undefined, off: () => undefined };
+    await expect(askPrimaryToClear('castellan', 50, silent)).rejects.toThrow('did not confirm');
+    await expect(askPrimaryToClear('castellan', 50, { on: () => undefined, off: () => undefined })).rejects.toThrow('not a worker');
+  });
+});
+
+const REDIS_URL = process.env.REDIS_URL;
+
+describe.skipIf(!REDIS_URL)(`counter reset: Redis${REDIS_URL ? '' : ' (skipped: REDIS_URL is not set)'}`, () => {
+  it('MUST delete every key under the namespace, across SCAN batches, and no other key', async () => {
+    const redis = new Redis(REDIS_URL as string);
+    // Glob characters in the namespace are matched literally.
+    const base = `castellan-test-${randomBytes(4).toString('hex')}`;
+    const namespace = `${base}*[x]`;
+    // The second would match the namespace read as a pattern.
+    const others = [`${namespace}x:a`, `${base}ANYx:a`, `other:${namespace}:a`];
+    try {
+      const pipeline = redis.pipeline();
+      for (let i = 0; i < 1200; i++) pipeline.set(`${namespace}:rl:token:${i}`, '1', 'EX', 60);
+      for (const key of others) pipeline.set(key, '1', 'EX', 60);
+      await pipeline.exec();
+      expect(await deleteRedisNamespace(redis, namespace)).toBe(1200);
+      expect(await redis.exists(...others)).toBe(others.length);
+      expect(await deleteRedisNamespace(redis, namespace)).toBe(0);
+    } finally {
+      await redis.del(...others);
+      await redis.quit();
+    }
+  });
+});
