@@ -9,7 +9,7 @@
  * Environment: CONFORMANCE_SERVER (the suite's base URL, default https://localhost:8443/),
  * CONFORMANCE_TOKEN (API token, not needed in the suite's dev mode), PLANS_FILE (the plan list,
  * default plans.json; plans-fapi2.json holds the FAPI 2.0 plans, not run by default), PLANS
- * (comma-separated plan names from that file; default all), RESULTS_DIR (default results/),
+ * (comma-separated plan names from that file, run in that order; default all, in file order), RESULTS_DIR (default results/),
  * MODULE_TIMEOUT (seconds, default 240), ROTATE_KEYS_COMMAND (a shell command that rotates the OP's
  * signing keys, e.g. `node dist/cli/main.js keys rotate` with the run's environment; when set,
  * oidcc-server-rotate-keys, which waits for an operator to rotate the keys and press Start, is
@@ -31,6 +31,11 @@ process.env.NODE_TLS_REJECT_UNAUTHORIZED ??= '0';
 const plans = JSON.parse(readFileSync(join(here, process.env.PLANS_FILE ?? 'plans.json'), 'utf8'));
 const expected = JSON.parse(readFileSync(join(here, 'expected.json'), 'utf8'));
 const selected = process.env.PLANS ? process.env.PLANS.split(',') : plans.map((p) => p.name);
+const unknown = selected.filter((name) => !plans.some((p) => p.name === name));
+if (unknown.length > 0) {
+  console.error(`PLANS names plans that ${process.env.PLANS_FILE ?? 'plans.json'} does not hold: ${unknown.join(', ')}`);
+  process.exit(2);
+}
 
 async function api(method, path, { params, body } = {}) {
   const url = new URL(`api/${path}`, server);
@@ -129,7 +134,7 @@ function write() {
   writeFileSync(join(out, 'results.md'), markdown(report));
 }
 // Written after each plan, so a long run that is stopped keeps the plans it finished.
-for (const plan of plans.filter((p) => selected.includes(p.name))) {
+for (const plan of selected.map((name) => plans.find((p) => p.name === name))) {
   report.plans.push(await runPlan(plan, version));
   write();
 }
