@@ -38,7 +38,7 @@ export function throttling(ctx: Context): LoginThrottle {
     const backend = shared
       ? { kind: ctx.limits.store, open: () => ctx.limits.sharedBackend() }
       : redisUrl ? { kind: 'redis' as const, open: () => redisBackend(redisUrl, ctx.logger, { commandTimeoutMs: ctx.config.redisTimeout, insurance: local }) } : memoryBackend();
-    const created = new LoginThrottle(backend, ctx.config.loginThrottleWindow, ctx.limits.keyPrefix);
+    const created = new LoginThrottle(backend, ctx.config.loginThrottleWindow, ctx.limits.keyPrefix, shared);
     nodes.set(ctx.limits, created);
     ctx.shutdown.push(() => created.close());
     throttle = created;

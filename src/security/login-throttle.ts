@@ -58,7 +58,12 @@ const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 export class LoginThrottle {
   private opened?: Promise<{ backend: RateLimitBackend; counters: RateLimiterAbstract; gates: RateLimiterAbstract }>;
 
-  constructor(private readonly backend: RateLimitBackend | LazyBackend, private readonly window: number, private readonly keyPrefix = 'castellan') {}
+  /**
+   * `sharesLimitsStore`: the counters live in the rate limits' own store (the same Redis
+   * connection, or the primary), under the same namespace, so clearing the limits' counters clears
+   * these too.
+   */
+  constructor(private readonly backend: RateLimitBackend | LazyBackend, private readonly window: number, private readonly keyPrefix = 'castellan', readonly sharesLimitsStore = false) {}
 
   /** Where the counters live. */
   get store(): RateLimitBackend['kind'] {

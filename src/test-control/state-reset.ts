@@ -12,6 +12,7 @@ import { hash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Context } from '../server/context.js';
 import { announce } from '../server/cluster-notices.js';
+import { OAuthError } from '../errors/oauth-error.js';
 import { applySeed, loadSeedFile, type SeedFile } from '../seed/seed-file.js';
 import { reloadEmergencyState } from '../security/emergency-mode.js';
 import { blocklistOf } from '../security/ip-blocklist.js';
@@ -62,6 +63,25 @@ interface ResetReport {
   duration_ms: number;
 }
 
+/**
+ * Forgets the rate-limit and login-throttle counters. The data is already reset when this runs, so
+ * a counter store that fails (Redis down, the primary not answering) is an outage to retry, 503
+ * temporarily_unavailable, not a server error: a second reset then does the whole job.
+ */
+async function clearCounters(ctx: Context): Promise<ResetReport['rate_limit_counters']> {
+  const throttle = throttling(ctx);
+  try {
+    let cleared = await ctx.limits.clearCounters();
+    // A store shared with the limits (throttling()) was emptied by that call already.
+    if (!throttle.sharesLimitsStore) cleared += await throttle.clearCounters();
+    return { cleared, stores: [...new Set([ctx.limits.store, throttle.store])] };
+  } catch (error) {
+    throw new OAuthError('temporarily_unavailable', 'The data was reset, but the rate-limit counters could not be cleared; retry the reset', {
+      requirement: 'CASTELLAN-TC-RESET-3', cause: error, headers: { 'Retry-After': '1' },
+    });
+  }
+}
+
 export async function resetState(ctx: Context): Promise<ResetReport> {
   const started = performance.now();
   // Read and checked before anything is deleted: a broken seed file leaves the state as it was.
@@ -81,10 +101,7 @@ export async function resetState(ctx: Context): Promise<ResetReport> {
     cache?.forget(clientId);
     announce({ type: 'client-changed', clientId });
   }
-  const throttle = throttling(ctx);
-  // The throttle's store is the limits' one unless it had to open its own (throttling()); a
-  // store shared by both is emptied by the first call, which the second then finds empty.
-  const counters = { cleared: (await ctx.limits.clearCounters()) + (await throttle.clearCounters()), stores: [...new Set([ctx.limits.store, throttle.store])] };
+  const counters = await clearCounters(ctx);
   await reloadClock(ctx);
   await reloadEmergencyState(ctx);
   announce({ type: 'emergency-changed' });

@@ -1,10 +1,10 @@
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { setEmergencyMode, emergencyState } from '../../src/security/emergency-mode.js';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../src/config/config.js';
-import { attemptPassword } from '../../src/security/login-attempt.js';
+import { attemptPassword, throttling } from '../../src/security/login-attempt.js';
 import { RateLimits } from '../../src/security/rate-limits.js';
 import { applySeedFile } from '../../src/seed/seed-file.js';
 import { KEPT_TABLES } from '../../src/test-control/state-reset.js';
@@ -120,6 +120,30 @@ describe('Castellan test control API: reset forgets rate-limit and login-throttl
       await node.close();
     }
   });
+
+  it('MUST answer 503 temporarily_unavailable, not a server error, when a counter store fails after the data was reset, and a retried reset then does the whole job', async () => {
+    const node = await testControlNode(TIGHT);
+    try {
+      await request(node.app).post('/admin/test/reset').set(ADMIN).expect(200);
+      await tripLimits(node);
+      await registerClient(node.ctx);
+      const failing = vi.spyOn(node.ctx.limits, 'clearCounters').mockRejectedValueOnce(new Error('the counter store did not answer'));
+      const refused = await request(node.app).post('/admin/test/reset').set(ADMIN).expect(503);
+      expect(refused.body).toMatchObject({ error: 'temporarily_unavailable' });
+      expect(refused.body.error_description).toMatch(/counters could not be cleared/);
+      expect(refused.headers['retry-after']).toBe('1');
+      expect(JSON.stringify(refused.body)).not.toContain('did not answer');
+      // The data reset had happened: only the seed's clients are left.
+      expect((await node.base.knex('clients').select('client_id')).length).toBe(3);
+      const retried = await request(node.app).post('/admin/test/reset').set(ADMIN).expect(200);
+      expect(failing).toHaveBeenCalledTimes(2);
+      expect(retried.body.rate_limit_counters.cleared).toBeGreaterThanOrEqual(5);
+      await expectLimitsFresh(node);
+    } finally {
+      vi.restoreAllMocks();
+      await node.close();
+    }
+  });
 });
 
 const REDIS_URL = process.env.REDIS_URL;
@@ -141,13 +165,17 @@ describe.skipIf(!REDIS_URL)(`Castellan test control API: reset forgets counters 
       expect(before.some((key) => key.startsWith(`${namespace}:login:`))).toBe(true);
       expect(before.some((key) => key.startsWith(`${namespace}:rl:token:`))).toBe(true);
 
+      // The throttle shares the limits' Redis and namespace: one SCAN over it clears both.
+      const throttleClear = vi.spyOn(throttling(node.ctx), 'clearCounters');
       const reset = await request(node.app).post('/admin/test/reset').set(ADMIN).expect(200);
+      expect(throttleClear).not.toHaveBeenCalled();
       expect(reset.body.rate_limit_counters).toEqual({ cleared: before.length, stores: ['redis'] });
       expect(await redis.keys(`${namespace}:*`)).toEqual([]);
       expect(await redis.exists(`${namespace}-other:keep`, `not-castellan:${namespace}:keep`)).toBe(2);
       await expectLimitsFresh(node);
     } finally {
       await redis.del(`${namespace}-other:keep`, `not-castellan:${namespace}:keep`, ...(await redis.keys(`${namespace}:*`)));
+      vi.restoreAllMocks();
       await redis.quit();
       await node.close();
       await limits.close();
