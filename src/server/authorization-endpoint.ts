@@ -150,8 +150,10 @@ async function validate(ctx: Context, authorization: Authorization): Promise<voi
   // First: a request that had to be pushed (or signed) is refused whatever else it says.
   // Set by clientAndRedirectUri, the phase before this one.
   const { client, resolved, target } = authorization;
+  // A pipeline that ran this phase out of order is a bug, not a request to answer somewhere unproven.
+  if (target === undefined) throw new Error('authorization pipeline: validate ran before the redirect_uri was checked');
   checkRequestSource(ctx, client, resolved.source);
-  authorization.request = await validatedRequest(ctx, client, target!, resolved);
+  authorization.request = await validatedRequest(ctx, client, target, resolved);
 }
 
 /** Hands the browser to an interaction page, opening the interaction when the endpoint is first asked. */
