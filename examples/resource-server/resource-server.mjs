@@ -19,7 +19,7 @@ const REALM = 'realm="castellan-example-api"';
 
 /**
  * FAPI 2.0 SP §5.2.1 and BCP 195 (RFC 9325 §4.2) hold a resource server to the same TLS as the
- * authorization server: TLS 1.3 preferred, and for TLS 1.2 only the forward-secret AES-GCM suites.
+ * authorization server: TLS 1.3 preferred, and for TLS 1.2 only the ECDHE AES-GCM suites (no DHE).
  * The same list as Castellan's own listener (src/security/tls.ts), kept here so the example stands alone.
  */
 const TLS_SETTINGS = {
@@ -27,8 +27,8 @@ const TLS_SETTINGS = {
   honorCipherOrder: true,
   ciphers: [
     'TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256',
-    'ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-GCM-SHA256', 'DHE-RSA-AES128-GCM-SHA256',
-    'ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-RSA-AES256-GCM-SHA384', 'DHE-RSA-AES256-GCM-SHA384',
+    'ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-GCM-SHA256',
+    'ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-RSA-AES256-GCM-SHA384',
   ].join(':'),
 };
 const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;

@@ -4,7 +4,8 @@
  * optional plain-http listener that only redirects to https, or plain http when TLS is terminated
  * elsewhere (or in development).
  * @spec https://www.rfc-editor.org/rfc/rfc9325#section-4.2 (TLS 1.2 cipher suite recommendations)
- * @spec https://openid.net/specs/fapi-2_0-security-profile.html#section-5.2.1 (TLS 1.2 only with the four BCP 195 AES-GCM suites)
+ * @spec https://www.rfc-editor.org/rfc/rfc10015 (finite-field DHE deprecated in TLS 1.2)
+ * @spec https://openid.net/specs/fapi-2_0-security-profile.html#section-5.2.1 (TLS 1.2 only with the BCP 195 ECDHE AES-GCM suites)
  * @spec https://www.rfc-editor.org/rfc/rfc8705#section-2 (the client certificate is requested; rfc8705-mtls/ decides what it proves)
  * @spec https://www.rfc-editor.org/rfc/rfc8996 (TLS 1.0 and 1.1 deprecated)
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-1.6 (TLS on every endpoint)
@@ -23,18 +24,17 @@ import { OAuthError } from '../errors/oauth-error.js';
 import { trustAnchorPem } from '../rfc8705-mtls/trust-anchors.js';
 
 /**
- * TLS 1.3 suites first (preferred), then for TLS 1.2 only the forward-secret AES-GCM suites that
- * BCP 195 recommends and FAPI 2.0 allows: DHE and ECDHE with RSA, and ECDHE with ECDSA for an EC
- * certificate (FAPI names the RSA ones; the ECDSA ones are their equivalents). No CBC, no static RSA
- * key exchange, no ChaCha20 below TLS 1.3.
+ * TLS 1.3 suites first (preferred), then for TLS 1.2 only the four suites RFC 9325 §4.2 (BCP 195)
+ * recommends, which FAPI 2.0 SP §5.2.1 allows: ECDHE with AES-GCM, for an RSA or an EC certificate.
+ * No finite-field DHE (RFC 9325 §4.5 said SHOULD NOT; RFC 10015 deprecates it, and the FAPI 2.0
+ * conformance suite fails a server that accepts it), no CBC, no static RSA key exchange, no
+ * ChaCha20 below TLS 1.3.
  */
 export const TLS12_CIPHERS = [
   'ECDHE-ECDSA-AES128-GCM-SHA256',
   'ECDHE-RSA-AES128-GCM-SHA256',
-  'DHE-RSA-AES128-GCM-SHA256',
   'ECDHE-ECDSA-AES256-GCM-SHA384',
   'ECDHE-RSA-AES256-GCM-SHA384',
-  'DHE-RSA-AES256-GCM-SHA384',
 ] as const;
 export const TLS_CIPHERS = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256', ...TLS12_CIPHERS].join(':');
 
