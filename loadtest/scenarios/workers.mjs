@@ -4,6 +4,8 @@
  * - a rate limit (userinfo, 50 per hour per user) admits exactly 50 of 200 concurrent requests,
  *   though the requests are spread over both workers; the login throttle, too, checks no more
  *   wrong passwords than one process would;
+ * - the test control reset, answered by one worker, clears the counters the primary holds, so the
+ *   login throttle checks the same 6 of 20 wrong passwords again;
  * - both workers answer (each worker's CPU time grows under load; worker ids read from the log);
  * - the jobs that must run once per node run in the primary only: one "scheduled jobs started" line,
  *   and every threat detection pass (THREAT_DETECTION_INTERVAL=PT1S here) logged by the primary;
@@ -174,11 +176,28 @@ async function loginThrottleCheck(target, user) {
   return threshold('workers: login throttle across 2 workers: of 20 concurrent wrong passwords, 5 + 1 through the gate are checked, 14 refused', checked === 6 && refused === 14, `${checked} × 401, ${refused} × 429, others ${JSON.stringify(statuses.filter((status) => status !== 401 && status !== 429))}`);
 }
 
+const ADMIN_TOKEN = `workers-scenario-admin-${'x'.repeat(24)}`;
+
+/**
+ * POST /admin/test/reset on a fresh connection (whichever worker takes it asks the primary over IPC
+ * to forget its counters), then the same 20 wrong passwords as loginThrottleCheck: with the
+ * primary's counters gone, exactly 6 are checked again; left behind, all 20 would be refused.
+ */
+async function resetForgetsPrimaryCounters(target, user) {
+  const { status, body } = await post(target.url, '/admin/test/reset', { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, '{}', false);
+  const answer = status === 200 ? JSON.parse(body) : {};
+  const counters = answer.rate_limit_counters ?? {};
+  return [
+    threshold('workers: the test control reset clears the counters held in the primary', status === 200 && counters.stores?.join() === 'cluster' && counters.cleared > 0, `${status} ${JSON.stringify(counters)}`),
+    { ...(await loginThrottleCheck(target, user)), name: 'workers: after the reset, the login throttle starts afresh across 2 workers (5 + 1 checked of 20, 14 refused)' },
+  ];
+}
+
 export async function run(base) {
   const fixture = { ...base.fixture, users: base.fixture.users.slice(0, 2) };
   const rows = [];
   const thresholds = [];
-  const env = castellanBenchEnv({ RATE_LIMIT_USERINFO: `${USERINFO_LIMIT}/PT1H`, LOG_LEVEL: 'debug', THREAT_DETECTION_INTERVAL: 'PT1S' });
+  const env = castellanBenchEnv({ RATE_LIMIT_USERINFO: `${USERINFO_LIMIT}/PT1H`, LOG_LEVEL: 'debug', THREAT_DETECTION_INTERVAL: 'PT1S', TEST_CONTROL_ENABLED: 'true', ADMIN_TOKEN });
   const server = await startCastellan({ fixture, db: 'sqlite', workers: WORKERS, env, name: 'castellan-workers' });
   let stopped;
   try {
@@ -199,6 +218,8 @@ export async function run(base) {
     rows.push(exact.row);
     thresholds.push(...exact.thresholds);
     thresholds.push(await loginThrottleCheck(target, fixture.users[1]));
+    // (c) The test control reset, answered by either worker, forgets the counters the primary holds.
+    thresholds.push(...(await resetForgetsPrimaryCounters(target, fixture.users[1])));
 
     // (d) kill -9 of one worker under load.
     const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
