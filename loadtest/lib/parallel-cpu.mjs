@@ -31,17 +31,35 @@ function runBatch() {
   return (used.user + used.system) / 1000;
 }
 
+/** A batch takes under a second here; a child silent for this long is stuck, not slow. */
+const CHILD_DEADLINE_MS = 60_000;
+
+/** One child's CPU milliseconds; rejects if it exits before reporting or misses the deadline. */
+function runChild(self) {
+  return new Promise((resolve, reject) => {
+    const child = fork(self, ['--batch'], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    let settled = false;
+    const settle = (fn, value) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      fn(value);
+    };
+    const deadline = setTimeout(() => {
+      child.kill('SIGKILL');
+      settle(reject, new Error(`parallel-cpu child sent no result within ${CHILD_DEADLINE_MS} ms`));
+    }, CHILD_DEADLINE_MS);
+    child.once('message', (message) => settle(resolve, message.cpuMs));
+    child.once('error', (error) => settle(reject, error));
+    // Any exit before the message, even with code 0, would otherwise leave the promise pending.
+    child.once('exit', (code, signal) => settle(reject, new Error(`parallel-cpu child exited (${signal ?? code}) before reporting`)));
+  });
+}
+
 /** Runs `copies` children at once; resolves with each one's CPU milliseconds. */
 function runCopies(copies) {
   const self = fileURLToPath(import.meta.url);
-  return Promise.all(Array.from({ length: copies }, () => new Promise((resolve, reject) => {
-    const child = fork(self, ['--batch'], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-    child.once('message', (message) => resolve(message.cpuMs));
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      if (code !== 0) reject(new Error(`parallel-cpu child exited ${code}`));
-    });
-  })));
+  return Promise.all(Array.from({ length: copies }, () => runChild(self)));
 }
 
 const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
