@@ -26,3 +26,6 @@ export interface RunningResourceServer {
 }
 
 export function startResourceServer(options: ResourceServerOptions): Promise<RunningResourceServer>;
+
+/** The TLS versions and cipher list the example serves with: the same as Castellan's own listener. */
+export const TLS_SETTINGS: { minVersion: 'TLSv1.2'; honorCipherOrder: true; ciphers: string };

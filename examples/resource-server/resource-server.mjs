@@ -20,9 +20,10 @@ const REALM = 'realm="castellan-example-api"';
 /**
  * FAPI 2.0 SP §5.2.1 and BCP 195 (RFC 9325 §4.2) hold a resource server to the same TLS as the
  * authorization server: TLS 1.3 preferred, and for TLS 1.2 only the ECDHE AES-GCM suites (no DHE).
- * The same list as Castellan's own listener (src/security/tls.ts), kept here so the example stands alone.
+ * The same list as Castellan's own listener (src/security/tls.ts), kept here so the example stands alone;
+ * test/examples/resource-server-process.test.ts fails if the two lists drift apart.
  */
-const TLS_SETTINGS = {
+export const TLS_SETTINGS = {
   minVersion: 'TLSv1.2',
   honorCipherOrder: true,
   ciphers: [

@@ -8,8 +8,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startResourceServer } from '../../examples/resource-server/resource-server.mjs';
+import { startResourceServer, TLS_SETTINGS } from '../../examples/resource-server/resource-server.mjs';
 import { createClient } from '../../src/clients/client-service.js';
+import { TLS_CIPHERS } from '../../src/security/tls.js';
 import { startTestServer, type RunningServer } from '../support/http-server.js';
 import { backendName } from '../support/test-context.js';
 import { basic, SECRET } from '../support/token-fixtures.js';
@@ -32,6 +33,11 @@ describe(`example resource server as a process (${backendName})`, () => {
     await createClient(castellan.ctx, { client_id: 'rs', client_secret: SECRET, grant_types: ['client_credentials'], served_resources: [] });
   });
   afterAll(() => castellan?.close());
+
+  it('serves TLS with the same cipher list as Castellan (FAPI 2.0 SP §5.2.1: one TLS profile for AS and RS)', () => {
+    expect(TLS_SETTINGS.ciphers).toBe(TLS_CIPHERS);
+    expect(TLS_SETTINGS.minVersion).toBe('TLSv1.2');
+  });
 
   describe('the command line (node examples/resource-server/resource-server.mjs)', () => {
     const script = new URL('../../examples/resource-server/resource-server.mjs', import.meta.url).pathname;
