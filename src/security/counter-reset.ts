@@ -37,12 +37,20 @@ export function emptyMemoryLimiter(limiter: RateLimiterMemory): number {
 /** `castellan` as a SCAN pattern matching exactly the keys under `castellan:`. */
 const patternOf = (namespace: string) => `${namespace.replace(/[*?[\]\\]/g, '\\$&')}:*`;
 
-/** Deletes every key under `namespace:` in Redis, a batch per SCAN step; returns how many went. */
-export async function deleteRedisNamespace(client: Redis, namespace: string): Promise<number> {
+/** Longest one reset may spend scanning Redis: SCAN walks the whole database, not only the namespace. */
+export const REDIS_CLEAR_BUDGET_MS = 5000;
+
+/**
+ * Deletes every key under `namespace:` in Redis, a batch per SCAN step; returns how many went. Each
+ * step is bounded by the client's command timeout, and the whole walk by `deadline`: past it, it
+ * stops with an error (the reset answers 503) and what is deleted stays deleted, so a retry finishes.
+ */
+export async function deleteRedisNamespace(client: Redis, namespace: string, deadline = Date.now() + REDIS_CLEAR_BUDGET_MS): Promise<number> {
   let cursor = '0';
   let deleted = 0;
   do {
-    const [next, keys] = await client.scan(cursor, 'MATCH', patternOf(namespace), 'COUNT', 500);
+    if (Date.now() > deadline) throw new Error(`Redis keys under ${namespace}: remain after ${deleted} were deleted; the scan ran past its deadline`);
+    const [next, keys] = await client.scan(cursor, 'MATCH', patternOf(namespace), 'COUNT', 1000);
     if (keys.length > 0) deleted += await client.unlink(...keys);
     cursor = next;
   } while (cursor !== '0');

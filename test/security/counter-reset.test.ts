@@ -105,4 +105,19 @@ describe.skipIf(!REDIS_URL)(`counter reset: Redis${REDIS_URL ? '' : ' (skipped: 
       await redis.quit();
     }
   });
+
+  it('MUST stop at its deadline with the keys it has not reached left in place, and finish on a retry', async () => {
+    const redis = new Redis(REDIS_URL as string);
+    const namespace = `castellan-test-${randomBytes(4).toString('hex')}`;
+    try {
+      const pipeline = redis.pipeline();
+      for (let i = 0; i < 50; i++) pipeline.set(`${namespace}:rl:token:${i}`, '1', 'EX', 60);
+      await pipeline.exec();
+      await expect(deleteRedisNamespace(redis, namespace, Date.now() - 1)).rejects.toThrow(/past its deadline/);
+      expect(await redis.exists(`${namespace}:rl:token:0`)).toBe(1);
+      expect(await deleteRedisNamespace(redis, namespace)).toBe(50);
+    } finally {
+      await redis.quit();
+    }
+  });
 });
