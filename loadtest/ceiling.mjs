@@ -19,14 +19,14 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { introspectionToken } from './lib/ceiling-storage.mjs';
-import { ROOT, freePort, startChild, tempDir } from './lib/children.mjs';
+import { ROOT } from './lib/children.mjs';
 import { measureQuietly } from './lib/cpu.mjs';
 import { makeFixture } from './lib/fixtures.mjs';
 import { cpuMsPerRequest, formatNumber, machineInfo, markdownTable } from './lib/report.mjs';
 import { DEFAULTS, runLoad } from './lib/runner.mjs';
 import { FLOORS } from './lib/thresholds.mjs';
 import { redisAvailable } from './lib/redis.mjs';
-import { BENCH_REDIS_URL, castellanBenchEnv, castellanEntry, startCastellan, startOidcProvider } from './lib/servers.mjs';
+import { BENCH_REDIS_URL, castellanBenchEnv, castellanEntry, startCastellan, startCeiling, startOidcProvider } from './lib/servers.mjs';
 import { prepareTarget } from './lib/target.mjs';
 import * as authorizationCode from './scenarios/authorization-code.mjs';
 import { clientCredentials } from './scenarios/client-credentials.mjs';
@@ -42,21 +42,6 @@ const log = (line = '') => console.log(line);
 const fmt = (n, digits = 0) => formatNumber(n, digits, 'n/a');
 
 const POOL = 500;
-
-/** A ceiling server on `kind` (express or http); with `storage`, plus Castellan's store work on SQLite. */
-async function startCeiling(kind, { storage = false } = {}) {
-  const port = await freePort();
-  const dir = tempDir('castellan-ceiling-');
-  const name = `ceiling-${kind}${storage ? '-sqlite' : ''}`;
-  const server = await startChild({
-    name,
-    script: join(ROOT, 'loadtest/lib/ceiling-server.mjs'),
-    env: { CEILING_PORT: String(port), CEILING_KIND: kind, NODE_ENV: 'production', ...(storage ? { CEILING_DIR: dir, CEILING_TOKENS: String(POOL) } : {}) },
-    readyUrl: `http://127.0.0.1:${port}/.well-known/openid-configuration`,
-    logFile: join(dir, 'server.log'),
-  });
-  return { ...server, url: `http://127.0.0.1:${port}`, kind: name };
-}
 
 const isCeiling = (target) => target.kind.startsWith('ceiling-');
 
@@ -83,7 +68,7 @@ try {
   if (withRedis) started.push(await startOidcProvider({ fixture, adapter: 'redis' }));
   started.push(await startCeiling('express'));
   started.push(await startCeiling('http'));
-  started.push(await startCeiling('express', { storage: true }));
+  started.push(await startCeiling('express', { storage: true, tokens: POOL }));
   started.push(await startCastellan({ fixture, db: 'sqlite', env: castellanBenchEnv() }));
   const targets = [];
   for (const server of started) targets.push(await prepareTarget(server, fixture, nameOf(server)));

@@ -1,7 +1,8 @@
 /**
  * Start and stop the servers under test, each in its own child process on 127.0.0.1:
  * Castellan on SQLite (a temp file), Castellan on PostgreSQL (a fresh database), each with one
- * worker or more (env WORKERS), and oidc-provider on its in-memory, Redis or SQLite adapter.
+ * worker or more (env WORKERS), oidc-provider on its in-memory, Redis or SQLite adapter, and the
+ * ceiling servers of `npm run bench:ceiling` (lib/ceiling-server.mjs).
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -184,4 +185,23 @@ export function castellanBenchEnv(overrides = {}) {
     RATE_LIMIT_REGISTRATION: UNREACHABLE,
     ...overrides,
   };
+}
+
+/**
+ * A ceiling server (lib/ceiling-server.mjs) on `kind` (express or http); with `storage`, plus
+ * Castellan's store work on SQLite, `tokens` stored tokens ready for introspection.
+ */
+export async function startCeiling(kind, { storage = false, tokens = 0, cpuProfDir } = {}) {
+  const port = await freePort();
+  const dir = tempDir('castellan-ceiling-');
+  const name = `ceiling-${kind}${storage ? '-sqlite' : ''}`;
+  const server = await startChild({
+    name,
+    script: join(ROOT, 'loadtest/lib/ceiling-server.mjs'),
+    nodeArgs: cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [],
+    env: { CEILING_PORT: String(port), CEILING_KIND: kind, NODE_ENV: 'production', ...(storage ? { CEILING_DIR: dir, CEILING_TOKENS: String(tokens) } : {}) },
+    readyUrl: `http://127.0.0.1:${port}/.well-known/openid-configuration`,
+    logFile: join(dir, 'server.log'),
+  });
+  return { ...server, url: `http://127.0.0.1:${port}`, kind: name };
 }
