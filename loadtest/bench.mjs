@@ -28,7 +28,7 @@ import { redisAvailable } from './lib/redis.mjs';
 import { DEFAULTS } from './lib/runner.mjs';
 import { BENCH_REDIS_URL, castellanBenchEnv, castellanEntry, freshPostgresDatabase, PG_BENCH_DB, postgresAvailable, startCastellan, startOidcProvider } from './lib/servers.mjs';
 import { prepareTarget } from './lib/target.mjs';
-import { FLOORS } from './lib/thresholds.mjs';
+import { FLOORS, perCoreMinimum } from './lib/thresholds.mjs';
 import * as authorizationCode from './scenarios/authorization-code.mjs';
 import * as clientCredentials from './scenarios/client-credentials.mjs';
 import * as deviceCode from './scenarios/device-code.mjs';
@@ -340,7 +340,7 @@ const perCoreRows = ratioRows.filter(([, key]) => key !== 'exchange');
 for (const c of castellans.filter((n) => specOf(n).workers === 1)) {
   for (const p of peers) {
     for (const [label, key, metric] of perCoreRows) {
-      const min = specOf(p).adapter === 'memory' ? 0.9 : key === 'code' ? 1.3 : 1.0;
+      const min = perCoreMinimum(specOf(p).adapter, key);
       const r = cpuRatio(c, p, key, metric);
       const t = throughputRatio(c, p, key, metric);
       target(`per core, ${label}: ${c} (1 worker) >= ${fmt(min, 1)}x ${p}`, r === undefined ? undefined : `${x(r)} by CPU per request (throughput ${x(t)})`, r >= min, shortOfRatio(r, min));

@@ -24,7 +24,7 @@ import { measureQuietly } from './lib/cpu.mjs';
 import { makeFixture } from './lib/fixtures.mjs';
 import { cpuMsPerRequest, formatNumber, machineInfo, markdownTable } from './lib/report.mjs';
 import { DEFAULTS, runLoad } from './lib/runner.mjs';
-import { FLOORS } from './lib/thresholds.mjs';
+import { FLOORS, perCoreMinimum } from './lib/thresholds.mjs';
 import { redisAvailable } from './lib/redis.mjs';
 import { BENCH_REDIS_URL, castellanBenchEnv, castellanEntry, startCastellan, startCeiling, startOidcProvider } from './lib/servers.mjs';
 import { prepareTarget } from './lib/target.mjs';
@@ -58,8 +58,6 @@ const FLOWS = [
 ];
 
 const withRedis = await redisAvailable(BENCH_REDIS_URL);
-const PEER_NAMES = { memory: 'oidc-provider', sqlite: 'oidc-provider-sqlite', redis: 'oidc-provider-redis' };
-const nameOf = (server) => (server.kind === 'oidc-provider' ? PEER_NAMES[server.adapter] : server.kind === 'castellan' ? 'castellan-sqlite' : server.kind);
 const started = [];
 const rows = {};
 try {
@@ -71,7 +69,7 @@ try {
   started.push(await startCeiling('express', { storage: true, tokens: POOL }));
   started.push(await startCastellan({ fixture, db: 'sqlite', env: castellanBenchEnv() }));
   const targets = [];
-  for (const server of started) targets.push(await prepareTarget(server, fixture, nameOf(server)));
+  for (const server of started) targets.push(await prepareTarget(server, fixture));
   for (const [key, title, measure] of FLOWS) {
     log(`-- ${title}`);
     for (const target of targets) {
@@ -88,7 +86,8 @@ try {
 }
 
 const rate = (row, key) => (key === 'code' ? row.iterationsPerSec : row.rps);
-const names = started.map(nameOf);
+const names = started.map((server) => server.name);
+const adapterOf = Object.fromEntries(started.map((server) => [server.name, server.adapter]));
 const peers = names.filter((name) => name.startsWith('oidc-provider'));
 const candidates = names.filter((name) => !name.startsWith('oidc-provider'));
 const cpu = (name, key) => cpuMsPerRequest(rows[name][key]);
@@ -98,7 +97,7 @@ const rateTable = FLOWS.map(([key, title]) => [
 ]);
 const cpuTable = FLOWS.map(([key, title]) => [title, ...names.map((name) => fmt(cpu(name, key), 2))]);
 // The issue's per-core targets, as bench.mjs judges them: the peer's CPU per request over the candidate's.
-const minimum = (peer, key) => (peer === 'oidc-provider' ? 0.9 : key === 'code' ? 1.3 : 1.0);
+const minimum = (peer, key) => perCoreMinimum(adapterOf[peer], key);
 const perCore = FLOWS.filter(([key]) => key !== 'halfPeak').flatMap(([key, title]) => peers.map((peer) => [
   title,
   `>= ${minimum(peer, key).toFixed(1)}x ${peer}`,
