@@ -20,7 +20,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, tempDir } from './lib/children.mjs';
 import { makeFixture } from './lib/fixtures.mjs';
-import { profileMarkdown, profilesIn, summariseProfile } from './lib/profile.mjs';
+import { profileMarkdown, profileUnderLoad, summariseProfile } from './lib/profile.mjs';
 import { cpuMsPerRequest, formatNumber, machineInfo, markdownTable, printTable, resultsMarkdown } from './lib/report.mjs';
 import { measureQuietly, processTree, QUIET, waitForQuiet } from './lib/cpu.mjs';
 import { parallelCpuInflation } from './lib/parallel-cpu.mjs';
@@ -233,22 +233,16 @@ if (process.env.BENCH_PROFILE !== '0') {
     ['castellan-postgres', 'postgres', 'cc', 'client credentials (client_secret_basic, JWT)', (t, o) => clientCredentials.clientCredentials(t, 'client_secret_basic', o)],
   ].filter(([label, , flow]) => measuredNames.has(label) && flowOn(flow));
   for (const [label, db, , scenario, work] of plans) {
-    const dir = tempDir('castellan-profile-');
-    const server = await startCastellan({ fixture, db, env: castellanBenchEnv(), cpuProfDir: dir, name: `${label}-profile` });
-    let window;
-    try {
-      const target = await prepareTarget(server, fixture, label);
-      await waitForQuiet({ log, maxWaitMs: QUIET.maxWaitMs });
-      const onMeasured = ({ from, to }) => {
-        window = { fromMs: from - server.spawnedAt, toMs: to - server.spawnedAt };
-      };
-      const outcome = await work(target, { ...options, warmup: 1, serverPids: [server.pid], onMeasured });
-      const row = outcome.rows?.[0] ?? outcome;
-      log(`   profiled ${label}: ${scenario} at ${Math.round(row.rps)} req/s (the profiler slows the server)`);
-    } finally {
-      await server.stop();
-    }
-    const [file] = profilesIn(dir);
+    const { file, window } = await profileUnderLoad(
+      (dir) => startCastellan({ fixture, db, env: castellanBenchEnv(), cpuProfDir: dir, name: `${label}-profile` }),
+      async (server, onMeasured) => {
+        const target = await prepareTarget(server, fixture, label);
+        await waitForQuiet({ log, maxWaitMs: QUIET.maxWaitMs });
+        const outcome = await work(target, { ...options, warmup: 1, serverPids: [server.pid], onMeasured });
+        const row = outcome.rows?.[0] ?? outcome;
+        log(`   profiled ${label}: ${scenario} at ${Math.round(row.rps)} req/s (the profiler slows the server)`);
+      },
+    );
     if (file) profiles.push({ title: `${label}: ${scenario}`, file, summary: summariseProfile(file, { window }) });
     else log(`no profile written for ${label} (the server did not exit cleanly)`);
   }

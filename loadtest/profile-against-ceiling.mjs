@@ -11,12 +11,11 @@
  * totals. BENCH_DURATION and BENCH_CONNECTIONS as profile-one.mjs. Needs `npm run build`.
  */
 import { makeFixture } from './lib/fixtures.mjs';
-import { profilesIn, summariseProfile } from './lib/profile.mjs';
+import { profileUnderLoad, summariseProfile } from './lib/profile.mjs';
 import { cpuMsPerRequest, markdownTable } from './lib/report.mjs';
 import { runLoad } from './lib/runner.mjs';
 import { castellanBenchEnv, castellanEntry, startCastellan, startCeiling } from './lib/servers.mjs';
 import { prepareTarget } from './lib/target.mjs';
-import { tempDir } from './lib/children.mjs';
 import { clientCredentialsSteps, METHODS } from './scenarios/client-credentials.mjs';
 
 const method = process.argv[2] ?? 'client_secret_basic';
@@ -27,20 +26,11 @@ const load = { duration: Number(process.env.BENCH_DURATION ?? 10), warmup: 2, co
 
 /** { cpuMs, rps, areas: Map(area -> µs of main thread per request) } for one server under the load. */
 async function profiled(start, label, clientId) {
-  const profDir = tempDir();
-  const server = await start(profDir);
-  let window;
-  let row;
-  try {
+  const { outcome: row, file, window } = await profileUnderLoad(start, async (server, onMeasured) => {
     const target = await prepareTarget(server, fixture, label);
-    row = await runLoad(target.url, clientCredentialsSteps(target, clientId), {
-      ...load, serverPids: [server.pid], onMeasured: ({ from, to }) => { window = { fromMs: from - server.spawnedAt, toMs: to - server.spawnedAt }; },
-    });
-    if (row.errors || row.unexpected) throw new Error(`${label}: ${row.errors} errors, ${row.unexpected} unexpected answers (${row.samples?.join('; ')})`);
-  } finally {
-    await server.stop();
-  }
-  const [file] = profilesIn(profDir);
+    return runLoad(target.url, clientCredentialsSteps(target, clientId), { ...load, serverPids: [server.pid], onMeasured });
+  });
+  if (row.errors || row.unexpected) throw new Error(`${label}: ${row.errors} errors, ${row.unexpected} unexpected answers (${row.samples?.join('; ')})`);
   const summary = summariseProfile(file, { top: 1000, window });
   const areas = new Map(summary.areas.map((a) => [a.area, (a.ms * 1000) / row.requests]));
   console.log(`${label}: ${Math.round(row.rps)} req/s, ${cpuMsPerRequest(row).toFixed(2)} ms CPU per request (all threads)`);

@@ -4,11 +4,10 @@
  * its time goes. Used to find the token endpoint's avoidable work before optimising.
  */
 import { makeFixture } from './lib/fixtures.mjs';
-import { profilesIn, summariseProfile } from './lib/profile.mjs';
+import { profileUnderLoad, summariseProfile } from './lib/profile.mjs';
 import { runLoad } from './lib/runner.mjs';
 import { castellanBenchEnv, startCastellan } from './lib/servers.mjs';
 import { prepareTarget } from './lib/target.mjs';
-import { tempDir } from './lib/children.mjs';
 import { clientCredentialsSteps, METHODS } from './scenarios/client-credentials.mjs';
 import { codeFlowSteps, SCOPE } from './scenarios/authorization-code.mjs';
 import { CLIENTS } from './lib/fixtures.mjs';
@@ -18,19 +17,19 @@ import { introspectionSteps } from './scenarios/introspection.mjs';
 const method = process.argv[2] ?? 'client_secret_basic';
 const db = process.env.LOADTEST_DB ?? 'sqlite';
 const fixture = makeFixture();
-const profDir = tempDir();
-const server = await startCastellan({ fixture, db, env: castellanBenchEnv(), cpuProfDir: profDir });
-const target = await prepareTarget(server, fixture, `castellan-${db}`);
-let window;
-const steps = method === 'code'
-  ? codeFlowSteps(target, (await signIn(target, CLIENTS.web, SCOPE, 32)).map((session) => session.cookie))
-  : method === 'introspection'
-    ? introspectionSteps(target, await clientCredentialsTokens(target, CLIENTS.ccOpaque, 500))
-    : clientCredentialsSteps(target, METHODS[method]);
-const row = await runLoad(target.url, steps, { duration: Number(process.env.BENCH_DURATION ?? 10), warmup: 2, connections: Number(process.env.BENCH_CONNECTIONS ?? 32), serverPids: [server.pid], onMeasured: ({ from, to }) => { window = { fromMs: from - server.spawnedAt, toMs: to - server.spawnedAt }; } });
+const { outcome: row, file, window } = await profileUnderLoad(
+  (profDir) => startCastellan({ fixture, db, env: castellanBenchEnv(), cpuProfDir: profDir }),
+  async (server, onMeasured) => {
+    const target = await prepareTarget(server, fixture, `castellan-${db}`);
+    const steps = method === 'code'
+      ? codeFlowSteps(target, (await signIn(target, CLIENTS.web, SCOPE, 32)).map((session) => session.cookie))
+      : method === 'introspection'
+        ? introspectionSteps(target, await clientCredentialsTokens(target, CLIENTS.ccOpaque, 500))
+        : clientCredentialsSteps(target, METHODS[method]);
+    return runLoad(target.url, steps, { duration: Number(process.env.BENCH_DURATION ?? 10), warmup: 2, connections: Number(process.env.BENCH_CONNECTIONS ?? 32), serverPids: [server.pid], onMeasured });
+  },
+);
 console.log(`${method} on ${db}: ${Math.round(row.rps)} req/s, p99 ${row.p99} ms, errors ${row.errors}, cpu ${JSON.stringify(row.cpu ?? {})}`);
-await server.stop();
-const [file] = profilesIn(profDir);
 const summary = summariseProfile(file, { top: 40, window });
 console.log('areas:', summary.areas.map((a) => `${a.area} ${a.pct}%`).join(', '));
 for (const f of summary.functions) console.log(`  ${f.pct}%\t${f.name}\t${f.where}`);

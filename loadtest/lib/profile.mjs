@@ -5,6 +5,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from './children.mjs';
 
 function area(url, functionName) {
   if (!url) {
@@ -74,6 +75,28 @@ export function summariseProfile(file, { top = 25, window } = {}) {
     castellan: [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, top).map(([key, micros]) => ({ key, ms: Math.round(micros / 1000), pct: pct(micros) })),
     areas: [...areas].sort((a, b) => b[1] - a[1]).slice(0, top).map(([name, micros]) => ({ area: name, ms: Math.round(micros / 1000), pct: pct(micros) })),
   };
+}
+
+/**
+ * Starts a server with `start(profDir)` (which must pass --cpu-prof into profDir), runs
+ * `work(server, onMeasured)` against it and stops it. Returns { outcome, file, window }: what work
+ * returned, the server's .cpuprofile (undefined when it did not exit cleanly) and the measured
+ * window in ms since the server was spawned, for summariseProfile.
+ */
+export async function profileUnderLoad(start, work) {
+  const dir = tempDir('castellan-profile-');
+  const server = await start(dir);
+  let window;
+  let outcome;
+  try {
+    outcome = await work(server, ({ from, to }) => {
+      window = { fromMs: from - server.spawnedAt, toMs: to - server.spawnedAt };
+    });
+  } finally {
+    await server.stop();
+  }
+  const [file] = profilesIn(dir);
+  return { outcome, file, window };
 }
 
 export function profilesIn(dir) {
