@@ -10,7 +10,8 @@
 import { randomUUID } from 'node:crypto';
 import cluster, { type Worker } from 'node:cluster';
 import type { Redis } from 'ioredis';
-import type { RateLimiterClusterMaster, RateLimiterMemory } from 'rate-limiter-flexible';
+import type { RateLimiterMemory } from 'rate-limiter-flexible';
+import type { WorkerMessages } from './cluster-limit-store.js';
 
 /** Whether a limiter's key prefix (`castellan:rl:token`) lies in a namespace (`castellan`). */
 export const inNamespace = (keyPrefix: string, namespace: string): boolean => keyPrefix === namespace || keyPrefix.startsWith(`${namespace}:`);
@@ -67,29 +68,13 @@ const isRequest = (message: unknown): message is ClearRequest => {
   return request?.channel === CLEAR_CHANNEL && typeof request.id === 'string' && typeof request.namespace === 'string';
 };
 
-/** The primary's counters: one in-memory limiter per key prefix the workers announced. */
-function limitersOf(master: RateLimiterClusterMaster): Record<string, RateLimiterMemory> {
-  const limiters = (master as unknown as { _rateLimiters?: Record<string, RateLimiterMemory> })._rateLimiters;
-  if (typeof limiters !== 'object' || limiters === null) throw new Error('rate-limiter-flexible changed its cluster master: counters cannot be cleared');
-  return limiters;
-}
-
-/** Empties the primary's limiters under `namespace`; returns how many keys they held. */
-export function emptyClusterStore(master: RateLimiterClusterMaster, namespace: string): number {
-  let cleared = 0;
-  for (const [keyPrefix, limiter] of Object.entries(limitersOf(master))) {
-    if (inNamespace(keyPrefix, namespace)) cleared += emptyMemoryLimiter(limiter);
-  }
-  return cleared;
-}
-
-/** In the primary: answers the workers' clear requests from its store. Returns the stop function. */
-export function answerClearRequests(master: RateLimiterClusterMaster, from: Pick<typeof cluster, 'on' | 'off'> = cluster): () => void {
+/** In the primary: answers the workers' clear requests by emptying its limiters under the namespace. Returns the stop function. */
+export function answerClearRequests(limitersIn: (namespace: string) => RateLimiterMemory[], from: WorkerMessages = cluster as unknown as WorkerMessages): () => void {
   const answer = (worker: Pick<Worker, 'send'>, message: unknown) => {
     if (!isRequest(message)) return;
     let reply: ClearAnswer;
     try {
-      reply = { channel: CLEAR_CHANNEL, id: message.id, cleared: emptyClusterStore(master, message.namespace) };
+      reply = { channel: CLEAR_CHANNEL, id: message.id, cleared: limitersIn(message.namespace).reduce((sum, limiter) => sum + emptyMemoryLimiter(limiter), 0) };
     } catch (error) {
       reply = { channel: CLEAR_CHANNEL, id: message.id, error: (error as Error).message };
     }

@@ -7,7 +7,7 @@
  * @spec https://owasp.org/www-project-application-security-verification-standard/ (ASVS 5.0 6.1.1, 6.3.1: brute force controls that prevent malicious account lockout)
  * @spec https://pages.nist.gov/800-63-4/sp800-63b.html#throttle (rate limiting rather than locking out)
  */
-import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterRes, type RateLimiterLike } from 'rate-limiter-flexible';
 import type { RateLimitBackend } from './rate-limit-backend.js';
 import type { LazyBackend } from './rate-limits.js';
 
@@ -56,7 +56,7 @@ const GATE_HOLD = 30;
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
 export class LoginThrottle {
-  private opened?: Promise<{ backend: RateLimitBackend; counters: RateLimiterAbstract; gates: RateLimiterAbstract }>;
+  private opened?: Promise<{ backend: RateLimitBackend; counters: RateLimiterLike; gates: RateLimiterLike }>;
 
   /**
    * `sharesLimitsStore`: the counters live in the rate limits' own store (the same Redis

@@ -11,7 +11,8 @@ import { once } from 'node:events';
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { RateLimiterCluster, RateLimiterClusterMaster, RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, type RateLimiterLike } from 'rate-limiter-flexible';
+import { PrimaryCountedLimiter, startPrimaryLimitStore, type PrimaryLimitStore } from './cluster-limit-store.js';
 import { FaultEpisodes } from '../storage/fault-episodes.js';
 import { answerClearRequests, askPrimaryToClear, deleteRedisNamespace, emptyMemoryLimiter, inNamespace } from './counter-reset.js';
 
@@ -24,7 +25,7 @@ export interface LimiterSpec {
 
 export interface RateLimitBackend {
   readonly kind: 'memory' | 'cluster' | 'redis';
-  limiter(spec: LimiterSpec): RateLimiterAbstract;
+  limiter(spec: LimiterSpec): RateLimiterLike;
   /**
    * Forgets every counter under `namespace` (`castellan`: keys `castellan:...`) wherever this store
    * keeps them, for the test control API's reset; resolves with how many keys went.
@@ -65,30 +66,28 @@ const CLUSTER_ANSWER_MS = 3_000;
 
 /**
  * The store of a worker process: every counter lives in the primary (startClusterLimitStore), so N
- * workers together admit exactly what one process would. rate-limiter-flexible's RateLimiterCluster
- * sends each consume/penalty/block/get/delete to the primary and waits for its answer.
+ * workers together admit exactly what one process would (cluster-limit-store.ts: each turn's
+ * operations go to the primary in one message).
  */
 export function clusterBackend(): RateLimitBackend {
   return {
     kind: 'cluster',
-    limiter: (spec) => new RateLimiterCluster({ ...spec, timeoutMs: CLUSTER_ANSWER_MS }),
+    limiter: (spec) => new PrimaryCountedLimiter(spec, CLUSTER_ANSWER_MS),
     clear: (namespace) => askPrimaryToClear(namespace, CLUSTER_ANSWER_MS),
     close: async () => undefined,
   };
 }
 
-const answering = new WeakSet<RateLimiterClusterMaster>();
+let primaryStore: PrimaryLimitStore | undefined;
 
 /**
- * In the primary, before the first fork: answers the workers' RateLimiterCluster requests from
- * memory, and their requests to clear those counters (counter-reset.ts).
+ * In the primary, before the first fork: answers the workers' limiter calls from memory, and their
+ * requests to clear those counters (counter-reset.ts). Once per process.
  */
 export function startClusterLimitStore(): void {
-  // The library keeps one instance per process; constructing it again returns that one.
-  const master = new RateLimiterClusterMaster();
-  if (answering.has(master)) return;
-  answering.add(master);
-  answerClearRequests(master);
+  if (primaryStore) return;
+  primaryStore = startPrimaryLimitStore();
+  answerClearRequests(primaryStore.limitersIn);
 }
 
 /** Where a limiter falls back while Redis is down: this process's memory, or the primary's in a cluster. */
@@ -161,7 +160,7 @@ class RedisBreaker {
 }
 
 /** The insurance limiter: used only when a Redis call failed, so being used trips the breaker. */
-function trippingLimiter(limiter: RateLimiterAbstract, breaker: RedisBreaker): RateLimiterAbstract {
+function trippingLimiter(limiter: RateLimiterLike, breaker: RedisBreaker): RateLimiterLike {
   for (const method of ['consume', 'penalty', 'reward', 'block', 'get', 'delete'] as const) {
     const own = limiter[method].bind(limiter) as (...args: unknown[]) => unknown;
     (limiter as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
@@ -173,7 +172,7 @@ function trippingLimiter(limiter: RateLimiterAbstract, breaker: RedisBreaker): R
 }
 
 /** Redis while the breaker is closed; the insurance limiter, directly, while it is tripped. */
-function breakerLimiter(redis: RateLimiterRedis, insurance: RateLimiterAbstract, breaker: RedisBreaker): RateLimiterAbstract {
+function breakerLimiter(redis: RateLimiterRedis, insurance: RateLimiterLike, breaker: RedisBreaker): RateLimiterLike {
   return new Proxy(redis, {
     get(target, property) {
       const chosen: object = breaker.tripped ? insurance : target;
@@ -205,7 +204,7 @@ export async function redisBackend(url: string, logger: Logger, options: RedisBa
   return {
     kind: 'redis',
     limiter: (spec) => {
-      const local = options.insurance === 'cluster' ? new RateLimiterCluster({ ...spec, timeoutMs: CLUSTER_ANSWER_MS }) : memoryInsurance.make(spec);
+      const local = options.insurance === 'cluster' ? new PrimaryCountedLimiter(spec, CLUSTER_ANSWER_MS) : memoryInsurance.make(spec);
       const insurance = trippingLimiter(local, breaker);
       // rejectIfRedisNotReady: fall back at once while disconnected instead of waiting for the client's own error.
       return breakerLimiter(new RateLimiterRedis({ ...spec, storeClient: client, rejectIfRedisNotReady: true, insuranceLimiter: insurance }), insurance, breaker);

@@ -8,7 +8,7 @@
  */
 import { hash } from 'node:crypto';
 import pino, { type Logger } from 'pino';
-import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterRes, type RateLimiterLike } from 'rate-limiter-flexible';
 import type { Config } from '../config/config.js';
 import type { PenaltyRule, RateLimitRule } from '../config/security-settings.js';
 import { clusterBackend, memoryBackend, redisBackend, type InsuranceStore, type RateLimitBackend } from './rate-limit-backend.js';
@@ -43,10 +43,10 @@ const ruleOf = (config: LimitSettings, policy: RateLimitPolicy): RateLimitRule =
   })[policy];
 
 interface PolicyLimiters {
-  window: RateLimiterAbstract;
-  violations: RateLimiterAbstract;
-  softBan: RateLimiterAbstract;
-  hardBan: RateLimiterAbstract;
+  window: RateLimiterLike;
+  violations: RateLimiterLike;
+  softBan: RateLimiterLike;
+  hardBan: RateLimiterLike;
 }
 
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));

@@ -8,7 +8,7 @@
  *   delivery retries, threat detection, retention) and, on SQLite, the WAL checkpoint thread.
  *   The primary outlives every worker, so no job moves when a worker dies.
  * - It holds the rate-limit and login-throttle counters of all workers in memory
- *   (rate-limiter-flexible's RateLimiterClusterMaster) unless Redis holds them (REDIS_URL), and
+ *   (security/cluster-limit-store.ts) unless Redis holds them (REDIS_URL), and
  *   empties them when a worker's test control reset asks (security/counter-reset.ts).
  * - It relays the workers' cache notices (cluster-notices.ts).
  * - It replaces a worker that dies (worker-supervisor.ts); SIGTERM or SIGINT drains every worker

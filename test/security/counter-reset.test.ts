@@ -1,16 +1,15 @@
 /**
  * Forgetting counters where they live: in-memory limiters, the primary of a node with workers (its
- * rate-limiter-flexible cluster master, reached over a stand-in for the IPC channel), and Redis
+ * counters in cluster-limit-store.ts, reached over a stand-in for the IPC channel), and Redis
  * (only the node's namespace).
  */
 import { randomBytes } from 'node:crypto';
-import cluster from 'node:cluster';
-import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { describe, expect, it } from 'vitest';
-import { askPrimaryToClear, deleteRedisNamespace, emptyMemoryLimiter, inNamespace, type PrimaryLink } from '../../src/security/counter-reset.js';
-import { startClusterLimitStore } from '../../src/security/rate-limit-backend.js';
+import { PrimaryCountedLimiter, startPrimaryLimitStore } from '../../src/security/cluster-limit-store.js';
+import { answerClearRequests, askPrimaryToClear, deleteRedisNamespace, emptyMemoryLimiter, inNamespace, type PrimaryLink } from '../../src/security/counter-reset.js';
+import { standInCluster } from './stand-in-cluster.js';
 
 describe('counter reset: in-memory limiters', () => {
   it('MUST empty a limiter so a refused key is admitted again, and count the keys it held', async () => {
@@ -29,50 +28,22 @@ describe('counter reset: in-memory limiters', () => {
   });
 });
 
-/** The library's message to the primary, as a worker's RateLimiterCluster sends it. */
-const LIBRARY_CHANNEL = 'rate_limiter_flexible';
-
-/**
- * A worker as the primary sees it (cluster 'message' events with this worker), and the worker's
- * end of the channel (what the primary sends it).
- */
-function standInWorker() {
-  const inbox = new EventEmitter();
-  const worker = { send: (message: unknown) => inbox.emit('message', message) };
-  const link: PrimaryLink = {
-    send: (message) => cluster.emit('message', worker, message),
-    on: (event, listener) => inbox.on(event, listener),
-    off: (event, listener) => inbox.off(event, listener),
-  };
-  const call = (keyPrefix: string, func: string, key: string) => new Promise<{ type: string; data: { consumedPoints: number } }>((resolve) => {
-    const promiseId = randomBytes(6).toString('hex');
-    const listener = (message: { promiseId?: string; type: string; data: { consumedPoints: number } }) => {
-      if (message.promiseId !== promiseId) return;
-      inbox.off('message', listener);
-      resolve(message);
-    };
-    inbox.on('message', listener);
-    cluster.emit('message', worker, { channel: LIBRARY_CHANNEL, keyPrefix, func, promiseId, data: { key, arg: 1, opts: {} } });
-  });
-  const init = (keyPrefix: string) => cluster.emit('message', worker, { channel: LIBRARY_CHANNEL, type: 'init', opts: { keyPrefix, points: 1, duration: 60 } });
-  return { link, call, init };
-}
-
 describe('counter reset: the primary of a node with workers', () => {
   it('MUST empty the primary\'s counters under the namespace when a worker asks, and answer how many went', async () => {
-    startClusterLimitStore();
+    const { primary, channel, link } = standInCluster();
+    const store = startPrimaryLimitStore(primary);
+    answerClearRequests(store.limitersIn, primary);
     const namespace = `castellan-${randomBytes(4).toString('hex')}`;
-    const { link, call, init } = standInWorker();
-    init(`${namespace}:rl:token`);
-    init(`${namespace}-other:rl:token`);
-    await call(`${namespace}:rl:token`, 'consume', 'k');
-    await call(`${namespace}-other:rl:token`, 'consume', 'k');
-    expect((await call(`${namespace}:rl:token`, 'consume', 'k')).type).toBe('reject');
+    const limiter = new PrimaryCountedLimiter({ keyPrefix: `${namespace}:rl:token`, points: 1, duration: 60 }, 1000, channel);
+    const other = new PrimaryCountedLimiter({ keyPrefix: `${namespace}-other:rl:token`, points: 1, duration: 60 }, 1000, channel);
+    await limiter.consume('k');
+    await other.consume('k');
+    await expect(limiter.consume('k')).rejects.toBeInstanceOf(RateLimiterRes);
 
     expect(await askPrimaryToClear(namespace, 1000, link)).toBe(1);
-    expect((await call(`${namespace}:rl:token`, 'consume', 'k')).type).toBe('resolve');
+    await expect(limiter.consume('k')).resolves.toMatchObject({ consumedPoints: 1 });
     // Another namespace in the same primary keeps its counters.
-    expect((await call(`${namespace}-other:rl:token`, 'consume', 'k')).type).toBe('reject');
+    await expect(other.consume('k')).rejects.toBeInstanceOf(RateLimiterRes);
   });
 
   it('MUST fail the clear, rather than report it done, when the primary does not answer in time', async () => {
